@@ -1,0 +1,70 @@
+# Shared helpers for the service scripts in this folder. Source it; do not run it.
+# Every service keeps its data, logs and PID file under $KHO_SERVICES_DIR/<name>/.
+set -euo pipefail
+
+KHO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+KHO_SERVICES_DIR="${KHO_SERVICES_DIR:-$KHO_ROOT/.services}"
+
+# Ports, each overridable from the environment.
+KHO_SVC_KAFKA_PORT="${KHO_SVC_KAFKA_PORT:-19092}"
+KHO_SVC_KAFKA_CONTROLLER_PORT="${KHO_SVC_KAFKA_CONTROLLER_PORT:-19093}"
+KHO_SVC_PG_PORT="${KHO_SVC_PG_PORT:-15432}"
+KHO_SVC_REDIS_PORT="${KHO_SVC_REDIS_PORT:-16379}"
+KHO_SVC_SOLR_PORT="${KHO_SVC_SOLR_PORT:-18983}"
+KHO_SVC_CKAN_PORT="${KHO_SVC_CKAN_PORT:-15000}"
+
+svc_log() { printf '[%s] %s\n' "${SVC_NAME:-services}" "$*" >&2; }
+svc_die() { svc_log "ERROR: $*"; exit 1; }
+
+# svc_dir NAME -> prints and creates $KHO_SERVICES_DIR/NAME
+svc_dir() { mkdir -p "$KHO_SERVICES_DIR/$1" && printf '%s' "$KHO_SERVICES_DIR/$1"; }
+
+# svc_pid_alive PIDFILE -> 0 if the PID in the file is a live process
+svc_pid_alive() {
+  local pidfile=$1
+  [[ -s $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+}
+
+# svc_wait_port PORT SECONDS -> waits until 127.0.0.1:PORT accepts TCP connections
+svc_wait_port() {
+  local port=$1 deadline=$((SECONDS + $2))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.5
+  done
+}
+
+# svc_wait_http URL SECONDS -> waits until URL answers 2xx
+svc_wait_http() {
+  local url=$1 deadline=$((SECONDS + $2))
+  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.5
+  done
+}
+
+# svc_stop_pid PIDFILE [SECONDS] -> TERM, wait, then KILL; removes the PID file
+svc_stop_pid() {
+  local pidfile=$1 grace=${2:-30}
+  if svc_pid_alive "$pidfile"; then
+    local pid deadline=$((SECONDS + grace))
+    pid=$(cat "$pidfile")
+    kill -TERM "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
+
+# svc_apt_install PKG... -> installs Debian packages that are missing (apt-get update once)
+svc_apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  svc_log "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
