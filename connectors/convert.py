@@ -1,0 +1,75 @@
+"""Cell converters for Vietnamese departmental exports.
+
+Dates are dd/mm/yyyy with an optional time, in Vietnam's time zone (UTC+7, no daylight saving);
+booleans are Có/Không; amounts use '.' as the thousands separator ("1.250.000").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+from connectors.config import FieldMapping
+from connectors.errors import ConversionError
+
+VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")
+_DATE = re.compile(
+    r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})"
+    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$"
+)
+_TRUE = {"có", "co", "x", "1", "true", "đã", "yes"}
+_FALSE = {"không", "khong", "0", "false", "chưa", "no"}
+
+
+def text(value: str, _mapping: FieldMapping) -> str:
+    return unicodedata.normalize("NFC", value)
+
+
+def vn_datetime(value: str, _mapping: FieldMapping) -> dt.datetime:
+    match = _DATE.match(value)
+    if match is None:
+        raise ConversionError(f"'{value}' không đúng dạng ngày dd/mm/yyyy [HH:MM]")
+    parts = {k: int(v) for k, v in match.groupdict(default="0").items()}
+    try:
+        return dt.datetime(
+            parts["y"], parts["m"], parts["d"], parts["H"], parts["M"], parts["S"],
+            tzinfo=VIETNAM_TZ,
+        )
+    except ValueError:
+        raise ConversionError(f"'{value}' không phải một ngày có thật") from None
+
+
+def vn_bool(value: str, _mapping: FieldMapping) -> bool:
+    folded = value.strip().casefold()
+    if folded in _TRUE:
+        return True
+    if folded in _FALSE:
+        return False
+    raise ConversionError(f"'{value}' không phải Có/Không")
+
+
+def vn_integer(value: str, _mapping: FieldMapping) -> int:
+    digits = value.replace(".", "").replace(" ", "").replace("\u00a0", "")
+    if not re.fullmatch(r"-?\d+", digits):
+        raise ConversionError(f"'{value}' không phải số nguyên (dấu chấm ngăn cách hàng nghìn)")
+    return int(digits)
+
+
+def choice(value: str, mapping: FieldMapping) -> str:
+    normalised = unicodedata.normalize("NFC", value)
+    if normalised in mapping.choices:
+        return mapping.choices[normalised]
+    allowed = ", ".join(mapping.choices)
+    raise ConversionError(f"'{value}' không thuộc các giá trị cho phép: {allowed}")
+
+
+CONVERTERS: dict[str, Callable[[str, FieldMapping], Any]] = {
+    "text": text,
+    "vn_datetime": vn_datetime,
+    "vn_bool": vn_bool,
+    "vn_integer": vn_integer,
+    "choice": choice,
+}

@@ -1,0 +1,13 @@
+"""Errors of the connectors."""
+
+from __future__ import annotations
+
+from hub.errors import KhoError
+
+
+class ConnectorError(KhoError):
+    """A source cannot be read as configured; the message names the file, column or setting."""
+
+
+class ConversionError(ValueError):
+    """One cell could not be converted; the message says why, in Vietnamese."""

@@ -1,0 +1,1 @@
+"""Seeded, synthetic sample sources for the demo and the tests."""

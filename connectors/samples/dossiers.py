@@ -1,0 +1,160 @@
+"""A synthetic iGate dossier export for Đồng Tháp (which absorbed Tiền Giang on 1 July 2025).
+
+Seeded and reproducible. Proportions echo the province's published figures: 44.33% of dossiers
+filed online (Tiền Giang, 2023) and 99.7% handled on time (Long An). A few rows are invalid on
+purpose — a malformed CCCD, an impossible date, an empty required cell, an unknown commune code,
+a deadline before receipt — and the generator says which, so tests can check every one is caught.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hub.identifiers.admin_units import wards_of_province
+
+DONG_THAP_2025 = 82
+# Old province codes kept in CCCD numbers of people born in today's Đồng Tháp and neighbours.
+_BIRTH_PROVINCES = ["082", "082", "082", "087", "087", "080", "083", "079"]
+
+HEADER = [
+    "Mã hồ sơ",
+    "Mã thủ tục",
+    "Tên thủ tục",
+    "Mã cơ quan tiếp nhận",
+    "Số CCCD người nộp",
+    "Họ và tên người nộp",
+    "Mã xã/phường",
+    "Kênh nộp",
+    "Ngày tiếp nhận",
+    "Hạn xử lý",
+    "Ngày trả kết quả",
+    "Trạng thái",
+    "Thanh toán trực tuyến",
+    "Lệ phí (đồng)",
+]
+
+# (synthetic procedure code, name, level, processing days, fee in đồng)
+_PROCEDURES = [
+    ("1.001193", "Đăng ký khai sinh", "xa", 1, 0),
+    ("1.000894", "Đăng ký kết hôn", "xa", 3, 0),
+    ("2.000635", "Cấp bản sao trích lục hộ tịch", "xa", 1, 8000),
+    ("1.004222", "Chứng thực bản sao từ bản chính", "xa", 1, 2000),
+    ("2.000046", "Đăng ký thường trú", "xa", 7, 20000),
+    ("2.001035", "Đăng ký thành lập hộ kinh doanh", "xa", 3, 100000),
+    ("1.009994", "Cấp giấy phép xây dựng nhà ở riêng lẻ", "tinh", 15, 75000),
+    ("1.000656", "Cấp Phiếu lý lịch tư pháp", "tinh", 10, 200000),
+    ("1.004946", "Cấp Giấy chứng nhận quyền sử dụng đất lần đầu", "tinh", 30, 100000),
+    ("2.002130", "Cấp giấy phép lái xe (đổi)", "tinh", 5, 135000),
+]
+_SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Trương", "Đặng", "Bùi"]
+_MIDDLE = {"m": ["Văn", "Minh", "Hữu", "Thanh", "Quốc"], "f": ["Thị", "Ngọc", "Thanh", "Kim"]}
+_GIVEN = {
+    "m": ["An", "Bình", "Cường", "Dũng", "Hiếu", "Khoa", "Lộc", "Phúc", "Tâm", "Tuấn"],
+    "f": ["Hà", "Hạnh", "Hòa", "Lan", "Linh", "Nhung", "Thảo", "Trang", "Vy", "Yến"],
+}
+_STATUS = [("Đã trả kết quả", 80), ("Đang xử lý", 12), ("Đã tiếp nhận", 5), ("Trả lại hồ sơ", 2),
+           ("Rút hồ sơ", 1)]
+_FLAWS = ["cccd", "impossible_date", "empty_required", "unknown_commune", "due_before_received"]
+
+
+@dataclass
+class SampleExport:
+    path: Path
+    rows: int
+    invalid_rows: dict[int, str] = field(default_factory=dict)  # spreadsheet row -> flaw
+
+    @property
+    def valid_rows(self) -> int:
+        return self.rows - len(self.invalid_rows)
+
+
+def write_dossier_export(
+    path: Path, *, rows: int = 400, seed: int = 766, invalid_share: float = 0.06, bom: bool = True
+) -> SampleExport:
+    """Write the export and say which spreadsheet rows are flawed on purpose."""
+    rng = random.Random(seed)
+    wards = [f"{w.code.value:05d}" for w in wards_of_province(DONG_THAP_2025)]
+    export = SampleExport(path=path, rows=rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(HEADER)
+        for index in range(rows):
+            row = _dossier(rng, index, wards)
+            if rng.random() < invalid_share:
+                flaw = _FLAWS[len(export.invalid_rows) % len(_FLAWS)]
+                _spoil(row, flaw)
+                export.invalid_rows[index + 2] = flaw
+            writer.writerow(row)
+    return export
+
+
+def _dossier(rng: random.Random, index: int, wards: list[str]) -> list[str]:
+    code, name, level, days, fee = rng.choice(_PROCEDURES)
+    ward = rng.choice(wards)
+    agency = f"UBND-{ward}" if level == "xa" else "TTPVHCC-82"
+    online = rng.random() < 0.4433
+    received = dt.datetime(2025, 7, 1, 7, 30) + dt.timedelta(
+        days=rng.randrange(0, 150), minutes=rng.randrange(0, 9 * 60)
+    )
+    due = received + dt.timedelta(days=days)
+    status = rng.choices([s for s, _ in _STATUS], weights=[w for _, w in _STATUS])[0]
+    finished = ""
+    if status == "Đã trả kết quả":
+        late = rng.random() >= 0.997
+        spent = dt.timedelta(days=days + rng.randrange(1, 5)) if late else (due - received) * (
+            rng.uniform(0.3, 0.95)
+        )
+        finished = _vn(received + spent)
+    paid_online = online and fee > 0 and rng.random() < 0.6
+    return [
+        f"DT-{received:%y%m%d}-{index + 1:05d}",
+        code,
+        name,
+        agency,
+        _cccd(rng),
+        _full_name(rng),
+        ward,
+        "Trực tuyến" if online else "Trực tiếp",
+        _vn(received),
+        _vn(due),
+        finished,
+        status,
+        "Có" if paid_online else "Không",
+        f"{fee:,}".replace(",", "."),
+    ]
+
+
+def _spoil(row: list[str], flaw: str) -> None:
+    if flaw == "cccd":
+        row[4] = row[4][:-1]  # 11 digits
+    elif flaw == "impossible_date":
+        row[8] = "31/02/2025 08:15"
+    elif flaw == "empty_required":
+        row[1] = ""
+    elif flaw == "unknown_commune":
+        row[6] = "99999"
+    elif flaw == "due_before_received":
+        row[8], row[9] = row[9], row[8]
+        row[10] = ""
+
+
+def _cccd(rng: random.Random) -> str:
+    year = rng.randrange(1950, 2006)
+    gender = rng.randrange(2)
+    century_digit = (0 if year < 2000 else 2) + gender
+    serial = rng.randrange(0, 1_000_000)
+    return f"{rng.choice(_BIRTH_PROVINCES)}{century_digit}{year % 100:02d}{serial:06d}"
+
+
+def _full_name(rng: random.Random) -> str:
+    sex = rng.choice("mf")
+    return f"{rng.choice(_SURNAMES)} {rng.choice(_MIDDLE[sex])} {rng.choice(_GIVEN[sex])}"
+
+
+def _vn(moment: dt.datetime) -> str:
+    return moment.strftime("%d/%m/%Y %H:%M")

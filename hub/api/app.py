@@ -1,0 +1,32 @@
+"""The hub's HTTP app, assembled in one place, read top to bottom."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from hub.api import datasets
+from hub.api.errors import http_error, unexpected_error
+from hub.wiring import Hub
+
+
+async def health(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def build_app(hub: Hub) -> Starlette:
+    routes = [
+        Route("/healthz", health),
+        Route("/api/v1/catalogue", datasets.list_catalogue),
+        Route("/api/v1/datasets/{dataset_id}", datasets.show_dataset),
+        Route("/api/v1/datasets/{dataset_id}/records", datasets.read_records),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: http_error, Exception: unexpected_error},
+    )
+    app.state.hub = hub
+    return app

@@ -1,0 +1,197 @@
+"""The embedded bus: a durable single-node log in one SQLite file.
+
+Same semantics as Kafka for what the hub uses: topics with partitions, per-partition offsets
+from 0, keyed partitioning identical to Kafka's default, consumer groups whose committed offsets
+survive restarts. One difference, kept on purpose: every member of a group reads all partitions
+(there is no rebalancing between members of one process-local log).
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from hub.bus.errors import BusError
+from hub.bus.partitioning import partition_for_key
+from hub.bus.port import DEFAULT_PARTITIONS, BusRecord, OutgoingMessage, Position
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS topics (
+    name TEXT PRIMARY KEY,
+    partitions INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    topic TEXT NOT NULL,
+    partition INTEGER NOT NULL,
+    "offset" INTEGER NOT NULL,
+    key BLOB,
+    value BLOB NOT NULL,
+    timestamp_ms INTEGER NOT NULL,
+    PRIMARY KEY (topic, partition, "offset")
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS group_offsets (
+    group_id TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    partition INTEGER NOT NULL,
+    "offset" INTEGER NOT NULL,
+    PRIMARY KEY (group_id, topic, partition)
+);
+"""
+
+
+class EmbeddedBus:
+    """An EventBus on a SQLite file; safe to share between threads of one process."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise BusError(f"Không mở được kho sự kiện nhúng {path}: {exc}") from exc
+        self._round_robin = itertools.count()
+
+    @property
+    def description(self) -> str:
+        return f"embedded log {self._path}"
+
+    def ensure_topic(self, topic: str, partitions: int = DEFAULT_PARTITIONS) -> None:
+        if partitions < 1:
+            raise ValueError(f"partitions must be at least 1, got {partitions}")
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO topics (name, partitions) VALUES (?, ?)", (topic, partitions)
+            )
+
+    def partition_count(self, topic: str) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT partitions FROM topics WHERE name = ?", (topic,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def publish(self, topic: str, messages: Sequence[OutgoingMessage]) -> list[Position]:
+        self.ensure_topic(topic)
+        partitions = self.partition_count(topic)
+        now = int(time.time() * 1000)
+        positions: list[Position] = []
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                next_offsets = self._end_offsets_locked(topic, partitions)
+                rows = []
+                for message in messages:
+                    partition = self._choose_partition(message.key, partitions)
+                    offset = next_offsets[partition]
+                    next_offsets[partition] = offset + 1
+                    rows.append((topic, partition, offset, message.key, message.value, now))
+                    positions.append(Position(topic, partition, offset))
+                self._db.executemany(
+                    'INSERT INTO messages (topic, partition, "offset", key, value, timestamp_ms)'
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return positions
+
+    def end_offsets(self, topic: str) -> dict[int, int]:
+        with self._lock:
+            return self._end_offsets_locked(topic, self.partition_count(topic))
+
+    def fetch(self, topic: str, partition: int, offset: int, max_records: int) -> list[BusRecord]:
+        with self._lock:
+            rows = self._db.execute(
+                'SELECT "offset", key, value, timestamp_ms FROM messages'
+                ' WHERE topic = ? AND partition = ? AND "offset" >= ? ORDER BY "offset" LIMIT ?',
+                (topic, partition, offset, max_records),
+            ).fetchall()
+        return [BusRecord(topic, partition, int(o), k, v, int(ts)) for o, k, v, ts in rows]
+
+    def consumer(self, group: str, topics: Sequence[str]) -> EmbeddedConsumer:
+        return EmbeddedConsumer(self, group, list(topics))
+
+    def committed(self, group: str, topic: str) -> dict[int, int]:
+        """The group's committed offsets for the topic."""
+        with self._lock:
+            rows = self._db.execute(
+                'SELECT partition, "offset" FROM group_offsets WHERE group_id = ? AND topic = ?',
+                (group, topic),
+            ).fetchall()
+        return {int(p): int(o) for p, o in rows}
+
+    def commit_offsets(self, group: str, topic: str, offsets: dict[int, int]) -> None:
+        with self._lock:
+            self._db.executemany(
+                'INSERT INTO group_offsets (group_id, topic, partition, "offset") VALUES (?, ?, ?, ?)'
+                ' ON CONFLICT (group_id, topic, partition) DO UPDATE SET "offset" = excluded."offset"',
+                [(group, topic, p, o) for p, o in offsets.items()],
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _end_offsets_locked(self, topic: str, partitions: int) -> dict[int, int]:
+        ends = dict.fromkeys(range(partitions), 0)
+        rows = self._db.execute(
+            'SELECT partition, MAX("offset") FROM messages WHERE topic = ? GROUP BY partition',
+            (topic,),
+        ).fetchall()
+        for partition, last in rows:
+            ends[int(partition)] = int(last) + 1
+        return ends
+
+    def _choose_partition(self, key: bytes | None, partitions: int) -> int:
+        if key is None:
+            return next(self._round_robin) % partitions
+        return partition_for_key(key, partitions)
+
+
+class EmbeddedConsumer:
+    """A consumer-group member on the embedded log."""
+
+    def __init__(self, bus: EmbeddedBus, group: str, topics: list[str]) -> None:
+        self._bus = bus
+        self._group = group
+        self._topics = topics
+        self._positions: dict[str, dict[int, int]] = {}
+
+    def poll(self, timeout_s: float = 1.0, max_records: int = 500) -> list[BusRecord]:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            records = self._read(max_records)
+            if records or time.monotonic() >= deadline:
+                return records
+            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+
+    def commit(self) -> None:
+        for topic, offsets in self._positions.items():
+            self._bus.commit_offsets(self._group, topic, offsets)
+
+    def close(self) -> None:
+        self._positions.clear()
+
+    def _read(self, max_records: int) -> list[BusRecord]:
+        records: list[BusRecord] = []
+        for topic in self._topics:
+            positions = self._positions.setdefault(topic, self._bus.committed(self._group, topic))
+            for partition in range(self._bus.partition_count(topic)):
+                room = max_records - len(records)
+                if room <= 0:
+                    return records
+                start = positions.get(partition, 0)
+                batch = self._bus.fetch(topic, partition, start, room)
+                if batch:
+                    positions[partition] = batch[-1].offset + 1
+                    records.extend(batch)
+        return records

@@ -1,0 +1,229 @@
+"""The Kafka adapter of the bus port, over kafka-python. The only module that imports ``kafka``.
+
+Clients are created on first use, never in ``__init__``, so building the hub makes no network
+call. Every kafka-python error is translated here into ``BusError`` or ``BusUnavailable``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TypeVar
+
+import kafka
+import kafka.errors
+
+from hub.bus.errors import BusError, BusUnavailable
+from hub.bus.port import DEFAULT_PARTITIONS, BusRecord, OutgoingMessage, Position
+
+_TOPIC_ALREADY_EXISTS = 36
+_T = TypeVar("_T")
+
+
+def raise_from_kafka_error(exc: Exception, servers: str) -> NoReturn:
+    """Turn a kafka-python exception into the bus's own, in one place."""
+    unreachable = (
+        kafka.errors.NoBrokersAvailable,
+        kafka.errors.KafkaTimeoutError,
+        kafka.errors.KafkaConnectionError,
+        kafka.errors.RequestTimedOutError,
+    )
+    if isinstance(exc, unreachable):
+        raise BusUnavailable("Kafka", servers, type(exc).__name__) from exc
+    raise BusError(f"Kafka ({servers}) từ chối thao tác: {exc}") from exc
+
+
+class KafkaBus:
+    """An EventBus on Apache Kafka: acks=all, idempotent producer, keyed default partitioner."""
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        *,
+        client_id: str = "kho",
+        linger_ms: int = 20,
+        batch_size: int = 256 * 1024,
+        max_block_ms: int = 15000,
+        default_partitions: int = DEFAULT_PARTITIONS,
+    ) -> None:
+        self._servers = bootstrap_servers
+        self._client_id = client_id
+        self._default_partitions = default_partitions
+        self._producer_options: dict[str, Any] = {
+            "acks": "all",
+            "enable_idempotence": True,
+            "linger_ms": linger_ms,
+            "batch_size": batch_size,
+            "max_block_ms": max_block_ms,
+        }
+        self._lock = threading.RLock()
+        self._producer: Any = None
+        self._admin: Any = None
+        self._reader: Any = None
+
+    @property
+    def description(self) -> str:
+        return f"Kafka {self._servers}"
+
+    def ensure_topic(self, topic: str, partitions: int = DEFAULT_PARTITIONS) -> None:
+        if self.partition_count(topic) > 0:
+            return
+        spec = {topic: {"num_partitions": partitions, "replication_factor": 1}}
+        result = self._call(lambda: self._admin_client().create_topics(spec, raise_errors=False))
+        for entry in result["topics"]:
+            code = entry.get("error_code", 0)
+            if code not in (0, _TOPIC_ALREADY_EXISTS):
+                raise BusError(f"Kafka không tạo được topic {topic}: mã lỗi {code}")
+        self._call(lambda: self._admin_client().wait_for_topics([topic], timeout_ms=15000))
+
+    def publish(self, topic: str, messages: Sequence[OutgoingMessage]) -> list[Position]:
+        if not messages:
+            return []
+        self.ensure_topic(topic, self._default_partitions)
+
+        def send_all() -> list[Position]:
+            producer = self._producer_client()
+            futures = [producer.send(topic, key=m.key, value=m.value) for m in messages]
+            producer.flush()
+            positions = []
+            for future in futures:
+                metadata = future.get(timeout=30)
+                positions.append(Position(topic, metadata.partition, metadata.offset))
+            return positions
+
+        return self._call(send_all)
+
+    def partition_count(self, topic: str) -> int:
+        def count() -> int:
+            reader = self._reader_client()
+            reader.topics()  # refreshes cluster metadata
+            partitions = reader.partitions_for_topic(topic)
+            return len(partitions) if partitions else 0
+
+        return self._call(count)
+
+    def end_offsets(self, topic: str) -> dict[int, int]:
+        def ends() -> dict[int, int]:
+            partitions = self._topic_partitions(topic)
+            found = self._reader_client().end_offsets(partitions)
+            return {tp.partition: int(offset) for tp, offset in found.items()}
+
+        return self._call(ends)
+
+    def fetch(self, topic: str, partition: int, offset: int, max_records: int) -> list[BusRecord]:
+        def read() -> list[BusRecord]:
+            reader = self._reader_client()
+            tp = kafka.TopicPartition(topic, partition)
+            end = reader.end_offsets([tp])[tp]
+            if offset >= end:
+                return []
+            reader.assign([tp])
+            reader.seek(tp, offset)
+            records: list[BusRecord] = []
+            wanted = min(max_records, end - offset)
+            while len(records) < wanted:
+                batch = reader.poll(timeout_ms=5000, max_records=wanted - len(records))
+                if not batch:
+                    break
+                for found in batch.values():
+                    records.extend(_to_bus_record(r) for r in found)
+            return records
+
+        return self._call(read)
+
+    def consumer(self, group: str, topics: Sequence[str]) -> KafkaGroupConsumer:
+        def join() -> Any:
+            return kafka.KafkaConsumer(
+                *topics,
+                bootstrap_servers=self._servers,
+                client_id=self._client_id,
+                group_id=group,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                session_timeout_ms=6000,
+                heartbeat_interval_ms=2000,
+            )
+
+        return KafkaGroupConsumer(self._call(join), self._servers)
+
+    def close(self) -> None:
+        with self._lock:
+            for client in (self._producer, self._reader, self._admin):
+                if client is not None:
+                    try:
+                        client.close()
+                    except kafka.errors.KafkaError:  # closing a client of a dead broker
+                        pass
+            self._producer = self._reader = self._admin = None
+
+    def _topic_partitions(self, topic: str) -> list[Any]:
+        count = self.partition_count(topic)
+        return [kafka.TopicPartition(topic, p) for p in range(count)]
+
+    def _call(self, operation: Callable[[], _T]) -> _T:
+        with self._lock:
+            try:
+                return operation()
+            except kafka.errors.KafkaError as exc:
+                raise_from_kafka_error(exc, self._servers)
+
+    def _producer_client(self) -> Any:
+        if self._producer is None:
+            self._producer = kafka.KafkaProducer(
+                bootstrap_servers=self._servers,
+                client_id=self._client_id,
+                **self._producer_options,
+            )
+        return self._producer
+
+    def _admin_client(self) -> Any:
+        if self._admin is None:
+            self._admin = kafka.KafkaAdminClient(
+                bootstrap_servers=self._servers, client_id=self._client_id
+            )
+        return self._admin
+
+    def _reader_client(self) -> Any:
+        if self._reader is None:
+            self._reader = kafka.KafkaConsumer(
+                bootstrap_servers=self._servers,
+                client_id=self._client_id,
+                group_id=None,
+                enable_auto_commit=False,
+            )
+        return self._reader
+
+
+class KafkaGroupConsumer:
+    """A consumer-group member on Kafka; commits only when told to."""
+
+    def __init__(self, consumer: Any, servers: str) -> None:
+        self._consumer = consumer
+        self._servers = servers
+
+    def poll(self, timeout_s: float = 1.0, max_records: int = 500) -> list[BusRecord]:
+        try:
+            batch = self._consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        except kafka.errors.KafkaError as exc:
+            raise_from_kafka_error(exc, self._servers)
+        return [_to_bus_record(r) for records in batch.values() for r in records]
+
+    def commit(self) -> None:
+        try:
+            self._consumer.commit()
+        except kafka.errors.KafkaError as exc:
+            raise_from_kafka_error(exc, self._servers)
+
+    def close(self) -> None:
+        self._consumer.close()
+
+
+def _to_bus_record(record: Any) -> BusRecord:
+    return BusRecord(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key,
+        value=record.value,
+        timestamp_ms=record.timestamp,
+    )

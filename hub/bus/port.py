@@ -1,0 +1,91 @@
+"""The event bus port: topics split into partitions, each an append-only log of offsets.
+
+Two adapters implement it and pass one contract suite (``tests/contract/test_bus_contract.py``):
+Apache Kafka through kafka-python, and an embedded durable log in SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NewType, Protocol
+
+TopicName = NewType("TopicName", str)
+DEFAULT_PARTITIONS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """A message to append: the key picks the partition (same key, same partition)."""
+
+    key: bytes | None
+    value: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where an appended message landed."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class BusRecord:
+    """A message read back from the log."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    timestamp_ms: int
+
+
+class Consumer(Protocol):
+    """A member of a consumer group: reads from the group's committed offsets onwards.
+
+    A group with no committed offset for a partition starts at its earliest offset.
+    """
+
+    def poll(self, timeout_s: float = 1.0, max_records: int = 500) -> list[BusRecord]: ...
+
+    def commit(self) -> None:
+        """Commit the positions after the records returned so far."""
+
+    def close(self) -> None: ...
+
+
+class EventBus(Protocol):
+    """Append messages to topics and read them back, by offset or through consumer groups."""
+
+    @property
+    def description(self) -> str:
+        """Where this bus lives, for people: 'Kafka 127.0.0.1:9092' or a file path."""
+        ...
+
+    def ensure_topic(self, topic: str, partitions: int = DEFAULT_PARTITIONS) -> None:
+        """Create the topic if it does not exist; an existing topic is left as it is."""
+
+    def publish(self, topic: str, messages: Sequence[OutgoingMessage]) -> list[Position]:
+        """Append messages, in order, and return once all are durably acknowledged."""
+        ...
+
+    def partition_count(self, topic: str) -> int:
+        """How many partitions the topic has; 0 if it does not exist."""
+        ...
+
+    def end_offsets(self, topic: str) -> dict[int, int]:
+        """The next offset to be written, per partition."""
+        ...
+
+    def fetch(self, topic: str, partition: int, offset: int, max_records: int) -> list[BusRecord]:
+        """Read up to max_records from one partition, starting at offset."""
+        ...
+
+    def consumer(self, group: str, topics: Sequence[str]) -> Consumer:
+        """Join a consumer group on the topics."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,23 @@
+"""The shared-database catalogue (danh mục CSDL dùng chung), declared in YAML."""
+
+from hub.catalogue.loader import load_catalogue
+from hub.catalogue.models import (
+    Agency,
+    Catalogue,
+    Classification,
+    ContractCheck,
+    DatasetEntry,
+    LocalizedText,
+    OpenProjection,
+)
+
+__all__ = [
+    "Agency",
+    "Catalogue",
+    "Classification",
+    "ContractCheck",
+    "DatasetEntry",
+    "LocalizedText",
+    "OpenProjection",
+    "load_catalogue",
+]

@@ -1,0 +1,119 @@
+"""Catalogue entries as pydantic models: what a YAML file may say, checked on load."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+_DATASET_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Classification(StrEnum):
+    OPEN = "open"
+    SHARED = "shared"
+    RESTRICTED = "restricted"
+
+
+class LocalizedText(_Strict):
+    vi: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Agency(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,60}$")
+    name: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+
+
+class ContractCheck(_Strict):
+    """A data-contract rule on one field, run on every write path."""
+
+    field: str
+    check: Literal["cccd", "commune_2025", "not_before"]
+    other: str | None = None
+
+    @model_validator(mode="after")
+    def _other_when_comparing(self) -> ContractCheck:
+        if self.check == "not_before" and not self.other:
+            raise ValueError(f"check not_before on {self.field} needs 'other'")
+        return self
+
+
+class OpenProjection(_Strict):
+    """The open-data view allowed for a non-open dataset: personal fields removed."""
+
+    drop_personal_fields: Literal[True] = True
+
+
+class DatasetEntry(_Strict):
+    id: str
+    title: LocalizedText
+    description: LocalizedText
+    owner: str
+    sector: str
+    classification: Classification
+    topic: str = Field(pattern=r"^[a-zA-Z0-9._-]{1,200}$")
+    schema_path: str = Field(alias="schema")
+    contract: tuple[ContractCheck, ...] = ()
+    open_projection: OpenProjection | None = None
+    licence: str = "CC-BY-4.0"
+    update_frequency: Literal["continuous", "daily", "weekly", "monthly", "annual"] = "daily"
+    keywords: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _id_shape(self) -> DatasetEntry:
+        if not _DATASET_ID.match(self.id):
+            raise ValueError(f"dataset id {self.id!r} must look like 'sector.name' in lower case")
+        return self
+
+    @property
+    def dlq_topic(self) -> str:
+        return f"{self.topic}.dlq"
+
+    @property
+    def publishable(self) -> bool:
+        """Whether anything of this dataset may reach the open-data portal."""
+        return self.classification is Classification.OPEN or self.open_projection is not None
+
+
+class Catalogue(_Strict):
+    agencies: tuple[Agency, ...]
+    datasets: tuple[DatasetEntry, ...]
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Catalogue:
+        agency_ids = [a.id for a in self.agencies]
+        _refuse_duplicates("agency", agency_ids)
+        _refuse_duplicates("dataset", [d.id for d in self.datasets])
+        _refuse_duplicates("topic", [d.topic for d in self.datasets])
+        for dataset in self.datasets:
+            if dataset.owner not in agency_ids:
+                raise ValueError(f"dataset {dataset.id}: owner {dataset.owner!r} is not an agency")
+        return self
+
+    def dataset(self, dataset_id: str) -> DatasetEntry:
+        for entry in self.datasets:
+            if entry.id == dataset_id:
+                return entry
+        raise KeyError(dataset_id)
+
+    def agency(self, agency_id: str) -> Agency:
+        for agency in self.agencies:
+            if agency.id == agency_id:
+                return agency
+        raise KeyError(agency_id)
+
+
+def _refuse_duplicates(kind: str, values: list[str]) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"duplicate {kind} {value!r}")
+        seen.add(value)

@@ -1,0 +1,172 @@
+"""The ``kho`` command line. Errors Kho understands print as one line, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hub.errors import KhoError
+from hub.settings import KhoSettings
+
+app = typer.Typer(help="Kho — trục chia sẻ dữ liệu và cổng dữ liệu mở của tỉnh.", no_args_is_help=True)
+connector_app = typer.Typer(help="Connector đọc dữ liệu của sở, ngành.", no_args_is_help=True)
+sample_app = typer.Typer(help="Dữ liệu mẫu tổng hợp, có hạt giống, tái lập được.", no_args_is_help=True)
+app.add_typer(connector_app, name="connector")
+app.add_typer(sample_app, name="sample")
+console = Console()
+err_console = Console(stderr=True)
+
+
+@app.command()
+def demo(
+    once: Annotated[bool, typer.Option("--once", help="Chạy một lần rồi thoát, không mở API.")] = False,
+    rows: Annotated[int, typer.Option(help="Số hồ sơ mẫu.")] = 400,
+) -> None:
+    """Chạy toàn bộ luồng trên cấu hình nhúng: CSV → Avro → bus → cổng dữ liệu mở."""
+    from hub.demo import run_demo
+    from hub.wiring import build_hub
+
+    settings = KhoSettings()
+    hub = build_hub(settings)
+    try:
+        summary = run_demo(hub, rows=rows)
+        _print_ingest(summary.ingest, summary.source)
+        _print_published(summary.published)
+        if not once:
+            _serve(hub)
+    finally:
+        hub.close()
+
+
+@app.command()
+def serve() -> None:
+    """Mở API HTTP của trục dữ liệu."""
+    from hub.wiring import build_hub
+
+    hub = build_hub(KhoSettings())
+    try:
+        _serve(hub)
+    finally:
+        hub.close()
+
+
+@connector_app.command("run")
+def connector_run(
+    config: Annotated[Path, typer.Argument(help="Tệp cấu hình connector (YAML).")],
+    input_file: Annotated[Path, typer.Option("--input", help="Tệp nguồn (CSV).")],
+) -> None:
+    """Đọc tệp nguồn và đẩy lên bus; dòng lỗi vào hàng thư chết <topic>.dlq."""
+    from connectors.config import load_connector_config
+    from connectors.runner import run_connector
+    from hub.wiring import build_hub
+
+    connector = load_connector_config(config)
+    hub = build_hub(KhoSettings())
+    try:
+        report = run_connector(connector, input_file, hub.writer(connector.dataset))
+        _print_ingest(report, input_file)
+    finally:
+        hub.close()
+
+
+@app.command()
+def publish(
+    dataset: Annotated[str | None, typer.Option(help="Chỉ xuất bản bộ dữ liệu này.")] = None,
+) -> None:
+    """Xuất bản các bộ dữ liệu được phép lên cổng dữ liệu mở (bỏ trường cá nhân)."""
+    from hub.wiring import build_hub
+
+    hub = build_hub(KhoSettings())
+    try:
+        publisher = hub.publisher()
+        results = [publisher.publish(dataset)] if dataset else publisher.publish_all()
+        _print_published(results)
+        if any(r.error for r in results):
+            raise typer.Exit(1)
+    finally:
+        hub.close()
+
+
+@sample_app.command("dossiers")
+def sample_dossiers(
+    out: Annotated[Path, typer.Argument(help="Tệp CSV sẽ ghi.")],
+    rows: Annotated[int, typer.Option(help="Số hồ sơ.")] = 400,
+    seed: Annotated[int, typer.Option(help="Hạt giống ngẫu nhiên.")] = 766,
+) -> None:
+    """Sinh tệp xuất hồ sơ TTHC mẫu (một số dòng cố ý sai)."""
+    from connectors.samples.dossiers import write_dossier_export
+
+    export = write_dossier_export(out, rows=rows, seed=seed)
+    console.print(f"Đã ghi {export.rows} hồ sơ vào {out} ({len(export.invalid_rows)} dòng cố ý sai)")
+
+
+def _serve(hub: object) -> None:
+    import uvicorn
+
+    from hub.api.app import build_app
+    from hub.wiring import Hub
+
+    assert isinstance(hub, Hub)  # noqa: S101 - internal invariant, not input validation
+    settings = hub.settings
+    console.print(f"API của Kho: http://{settings.http_host}:{settings.http_port}  (Ctrl-C để dừng)")
+    uvicorn.run(build_app(hub), host=settings.http_host, port=settings.http_port, log_level="info")
+
+
+def _print_ingest(report: object, source: Path) -> None:
+    from hub.ingest.writer import IngestReport
+
+    if not isinstance(report, IngestReport):
+        raise TypeError(report)
+    table = Table(title=f"Tiếp nhận từ {source.name}")
+    table.add_column("Topic")
+    table.add_column("Hợp lệ", justify="right")
+    table.add_column("Bị từ chối (→ .dlq)", justify="right")
+    table.add_row(report.topic, str(report.accepted), str(report.rejected))
+    console.print(table)
+    if report.rejections:
+        reasons = Table(title=f"Dòng bị từ chối, theo quy tắc ({report.topic}.dlq)")
+        reasons.add_column("Quy tắc")
+        reasons.add_column("Số dòng", justify="right")
+        reasons.add_column("Ví dụ")
+        for rule, count in report.rejected_by_rule.most_common():
+            example = next(r for r in report.rejections if any(v.rule == rule for v in r.violations))
+            reasons.add_row(rule, str(count), f"dòng {example.source['position']}: {example.reason}")
+        console.print(reasons)
+
+
+def _print_published(results: list[object]) -> None:
+    from opendata.publisher import PublishResult
+
+    table = Table(title="Xuất bản dữ liệu mở")
+    table.add_column("Bộ dữ liệu")
+    table.add_column("Kết quả")
+    table.add_column("Số dòng", justify="right")
+    table.add_column("Ở đâu")
+    for result in results:
+        if not isinstance(result, PublishResult):
+            raise TypeError(result)
+        if result.outcome is None:
+            table.add_row(result.dataset_id, f"[red]lỗi: {result.error}[/red]", "", "")
+        else:
+            action = {"created": "tạo mới", "updated": "cập nhật", "unchanged": "không đổi"}
+            table.add_row(
+                result.dataset_id,
+                action[result.outcome.action],
+                str(result.rows),
+                result.outcome.location,
+            )
+    console.print(table)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        app(standalone_mode=True)
+    except KhoError as exc:
+        err_console.print(f"[bold red]Lỗi:[/bold red] {exc}")
+        raise SystemExit(1) from None

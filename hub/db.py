@@ -1,0 +1,35 @@
+"""The hub's database: one SQLAlchemy engine from ``database_url`` (PostgreSQL or SQLite)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from hub.errors import ConfigurationError, UnreachableError
+
+metadata = sa.MetaData()
+
+
+def create_engine(url: str) -> sa.Engine:
+    """An engine for the URL; ``postgresql://`` uses psycopg 3, SQLite files get their folder."""
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise ConfigurationError(f"KHO_DATABASE_URL không hợp lệ: {url!r}") from exc
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
+    return sa.create_engine(parsed, pool_pre_ping=True)
+
+
+def create_tables(engine: sa.Engine) -> None:
+    """Create every table the hub's modules declared on ``metadata`` (idempotent)."""
+    try:
+        metadata.create_all(engine)
+    except sa.exc.OperationalError as exc:
+        raise UnreachableError(
+            "cơ sở dữ liệu", engine.url.render_as_string(hide_password=True), type(exc).__name__
+        ) from exc

@@ -1,0 +1,128 @@
+"""Publishing a dataset's records: validate, encode in the Confluent wire format, publish keyed
+by the record key; records that break a rule go to ``<topic>.dlq`` with their reasons."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.avro.wire import encode
+from hub.bus.port import EventBus, OutgoingMessage
+from hub.catalogue.loader import LoadedCatalogue
+from hub.ingest.dead_letter import DeadLetter
+from hub.ingest.validation import RecordValidator, Violation
+from hub.registry.port import SchemaRegistry, subject_for_topic
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a record came from, e.g. kind='csv', name='export.csv', position=17 (row)."""
+
+    kind: str
+    name: str
+    position: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "position": self.position}
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingRecord:
+    """A record as a source produced it: mapped fields, or the reasons mapping failed."""
+
+    source: SourceRef
+    original: bytes
+    record: dict[str, Any] | None
+    problems: tuple[Violation, ...] = ()
+
+
+@dataclass
+class IngestReport:
+    dataset: str
+    topic: str
+    accepted: int = 0
+    rejected: int = 0
+    rejected_by_rule: Counter[str] = field(default_factory=Counter)
+    rejections: list[DeadLetter] = field(default_factory=list)
+
+    def merge(self, other: IngestReport) -> None:
+        self.accepted += other.accepted
+        self.rejected += other.rejected
+        self.rejected_by_rule.update(other.rejected_by_rule)
+        self.rejections.extend(other.rejections)
+
+
+class DatasetWriter:
+    """Writes records of one catalogue dataset onto its topic."""
+
+    def __init__(
+        self,
+        bus: EventBus,
+        registry: SchemaRegistry,
+        catalogue: LoadedCatalogue,
+        dataset_id: str,
+        *,
+        batch_size: int = 1000,
+    ) -> None:
+        self._bus = bus
+        self._entry = catalogue.entry(dataset_id)
+        self._schema = catalogue.schema(dataset_id)
+        self._validator = RecordValidator(self._entry, self._schema)
+        self._batch_size = batch_size
+        self._schema_id = registry.register(
+            subject_for_topic(self._entry.topic), self._schema.text
+        )
+
+    @property
+    def schema_id(self) -> int:
+        return self._schema_id
+
+    def write(self, incoming: Iterable[IncomingRecord]) -> IngestReport:
+        report = IngestReport(dataset=self._entry.id, topic=self._entry.topic)
+        good: list[OutgoingMessage] = []
+        bad: list[DeadLetter] = []
+        for item in incoming:
+            problems = list(item.problems)
+            if item.record is not None and not problems:
+                problems = self._validator.violations(item.record)
+            if problems or item.record is None:
+                bad.append(self._dead_letter(item, problems))
+            else:
+                good.append(self._message(item.record))
+            if len(good) + len(bad) >= self._batch_size:
+                self._flush(good, bad, report)
+        self._flush(good, bad, report)
+        return report
+
+    def _message(self, record: dict[str, Any]) -> OutgoingMessage:
+        key_field = self._schema.key_field
+        key = str(record[key_field]).encode("utf-8") if key_field else None
+        return OutgoingMessage(key=key, value=encode(self._schema_id, self._schema.parsed, record))
+
+    def _dead_letter(self, item: IncomingRecord, problems: list[Violation]) -> DeadLetter:
+        return DeadLetter(
+            dataset=self._entry.id,
+            source=item.source.as_dict(),
+            violations=tuple(problems),
+            original=item.original,
+        )
+
+    def _flush(
+        self, good: list[OutgoingMessage], bad: list[DeadLetter], report: IngestReport
+    ) -> None:
+        if good:
+            self._bus.publish(self._entry.topic, good)
+            report.accepted += len(good)
+        if bad:
+            self._bus.publish(
+                self._entry.dlq_topic,
+                [OutgoingMessage(key=None, value=letter.to_bytes()) for letter in bad],
+            )
+            report.rejected += len(bad)
+            report.rejections.extend(bad)
+            for letter in bad:
+                report.rejected_by_rule.update({v.rule for v in letter.violations})
+        good.clear()
+        bad.clear()

@@ -1,0 +1,36 @@
+"""One settings object, built once at start-up and passed down (env prefix ``KHO_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class KhoSettings(BaseSettings):
+    """Where every port of the hub points. The defaults are the embedded adapters.
+
+    URLs choose the adapter:
+
+    - ``bus_url``: ``embedded:<path to a SQLite file>`` or ``kafka://host:port[,host:port]``
+    - ``database_url``: any SQLAlchemy URL; ``sqlite:///...`` or ``postgresql://...``
+    - ``portal_url``: ``folder:<directory>`` or ``ckan+http(s)://host[:port]`` with
+      ``ckan_api_token``
+    """
+
+    model_config = SettingsConfigDict(env_prefix="KHO_", extra="ignore")
+
+    data_dir: Path = Path(".kho")
+    bus_url: str = "embedded:.kho/bus.sqlite3"
+    database_url: str = "sqlite:///.kho/kho.sqlite3"
+    portal_url: str = "folder:.kho/opendata"
+    ckan_api_token: SecretStr | None = None
+    catalogue_path: Path = PROJECT_ROOT / "catalogue" / "datasets.yaml"
+    schemas_dir: Path = PROJECT_ROOT / "schemas"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    publish_batch_size: int = Field(default=1000, ge=1)
+    client_id: str = "kho"

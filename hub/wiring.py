@@ -1,0 +1,66 @@
+"""The composition root: every port's adapter, chosen from the settings, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from hub.bus.factory import open_bus
+from hub.bus.port import EventBus
+from hub.catalogue.loader import LoadedCatalogue, load_catalogue
+from hub.db import create_engine, create_tables
+from hub.ingest.writer import DatasetWriter
+from hub.registry.embedded import DatabaseSchemaRegistry
+from hub.settings import KhoSettings
+
+if TYPE_CHECKING:
+    from opendata.publisher import Publisher
+
+
+@dataclass
+class Hub:
+    settings: KhoSettings
+    catalogue: LoadedCatalogue
+    engine: sa.Engine
+    bus: EventBus
+    registry: DatabaseSchemaRegistry
+    _writers: dict[str, DatasetWriter] = field(default_factory=dict)
+
+    def writer(self, dataset_id: str) -> DatasetWriter:
+        if dataset_id not in self._writers:
+            self._writers[dataset_id] = DatasetWriter(
+                self.bus,
+                self.registry,
+                self.catalogue,
+                dataset_id,
+                batch_size=self.settings.publish_batch_size,
+            )
+        return self._writers[dataset_id]
+
+    def publisher(self) -> Publisher:
+        from opendata.portal.factory import open_portal
+        from opendata.publisher import Publisher
+
+        portal = open_portal(self.settings.portal_url, self.settings.ckan_api_token)
+        return Publisher(self.bus, self.registry, self.catalogue, portal)
+
+    def close(self) -> None:
+        self.bus.close()
+        self.engine.dispose()
+
+
+def build_hub(settings: KhoSettings) -> Hub:
+    """Load the catalogue, open the database and the bus. No network call is made to Kafka
+    until the bus is first used."""
+    catalogue = load_catalogue(settings.catalogue_path, settings.schemas_dir)
+    engine = create_engine(settings.database_url)
+    create_tables(engine)
+    return Hub(
+        settings=settings,
+        catalogue=catalogue,
+        engine=engine,
+        bus=open_bus(settings.bus_url, client_id=settings.client_id),
+        registry=DatabaseSchemaRegistry(engine),
+    )

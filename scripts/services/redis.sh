@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Redis for development and CI: Debian's redis-server on 127.0.0.1:$KHO_SVC_REDIS_PORT,
+# no persistence, pidfile and log under $KHO_SERVICES_DIR/redis/.
+#   bash scripts/services/redis.sh start|stop|status
+SVC_NAME=redis
+# shellcheck source=lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+
+REDIS_DIR="$(svc_dir redis)"
+REDIS_PORT="$KHO_SVC_REDIS_PORT"
+REDIS_PID="$REDIS_DIR/redis.pid"
+REDIS_LOG="$REDIS_DIR/redis.log"
+
+redis_ping() {
+  [[ $(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]]
+}
+
+start() {
+  if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+    svc_apt_install redis-server redis-tools
+  fi
+  if svc_pid_alive "$REDIS_PID" && redis_ping; then
+    svc_log "already running on 127.0.0.1:$REDIS_PORT"
+    return 0
+  fi
+  if (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null; then
+    svc_die "port $REDIS_PORT is taken by another process (set KHO_SVC_REDIS_PORT)"
+  fi
+  rm -f "$REDIS_PID"
+  svc_log "starting on 127.0.0.1:$REDIS_PORT (log: $REDIS_LOG)"
+  # No config file: everything on the command line. save "" and appendonly no: no persistence.
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes \
+    --daemonize yes --pidfile "$REDIS_PID" --dir "$REDIS_DIR" --logfile "$REDIS_LOG" \
+    --save "" --appendonly no \
+    || svc_die "redis-server failed to start"
+  local deadline=$((SECONDS + 30))
+  until redis_ping; do
+    ((SECONDS < deadline)) || { tail -n 30 "$REDIS_LOG" >&2 || true; svc_die "no PONG after 30 s"; }
+    sleep 0.2
+  done
+  # --daemonize writes the pidfile a moment after forking
+  until [[ -s $REDIS_PID ]]; do
+    ((SECONDS < deadline)) || svc_die "no pidfile $REDIS_PID"
+    sleep 0.2
+  done
+  svc_log "ready: redis://127.0.0.1:$REDIS_PORT/0"
+}
+
+stop() {
+  if svc_pid_alive "$REDIS_PID"; then
+    svc_log "stopping"
+    svc_stop_pid "$REDIS_PID" 20
+  else
+    rm -f "$REDIS_PID"
+    svc_log "not running"
+  fi
+}
+
+status() {
+  if svc_pid_alive "$REDIS_PID" && redis_ping; then
+    svc_log "running on 127.0.0.1:$REDIS_PORT (pid $(cat "$REDIS_PID"))"
+  else
+    svc_log "not running"
+    return 1
+  fi
+}
+
+case ${1:-status} in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
