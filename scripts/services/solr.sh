@@ -21,7 +21,7 @@
 #   KHO_SVC_SOLR_SCHEMA        path of a schema.xml to use instead of CKAN's
 #
 # Files under $KHO_SERVICES_DIR/solr/: lib/ (jars), classes/, home/ (solr.xml, ckan/conf,
-# ckan/data = the index), logs/solr.log, solr.pid.
+# ckan/data = the index), logs/solr.log, solr.pid, solr.port.
 set -euo pipefail
 SVC_NAME=solr
 # shellcheck source=lib.sh
@@ -210,7 +210,7 @@ start() {
   # setsid: Solr outlives this shell and its process group. The inner shell writes its own PID,
   # then becomes java (exec), so the PID file names the JVM whether or not setsid forked.
   (cd "$dir" && nohup setsid bash -c 'echo $$ >"$0"; exec java "$@"' "$pidfile" "${jvm[@]}" \
-    >>"$log" 2>&1 </dev/null &)
+    >>"$log" 2>&1 </dev/null 9>&- &)
 
   printf '%s\n' "$port" >"$portfile"
   local deadline=$((SECONDS + timeout))
@@ -262,10 +262,16 @@ status() {
   return 1
 }
 
+# One start or stop at a time for this services folder.
+lock() {
+  exec 9>"$dir/.lock"
+  command -v flock >/dev/null && flock -w "$((timeout + 60))" 9 || true
+}
+
 case ${1:-status} in
-  start) start ;;
-  stop) stop ;;
+  start) lock; start ;;
+  stop) lock; stop ;;
   status) status ;;
-  restart) stop; start ;;
+  restart) lock; stop; start ;;
   *) echo "usage: $0 start|stop|status|restart" >&2; exit 2 ;;
 esac
