@@ -13,7 +13,11 @@ from rich.table import Table
 from hub.errors import KhoError
 from hub.settings import KhoSettings
 
-app = typer.Typer(help="Kho — trục chia sẻ dữ liệu và cổng dữ liệu mở của tỉnh.", no_args_is_help=True)
+app = typer.Typer(
+    help="Kho — trục chia sẻ dữ liệu và cổng dữ liệu mở của tỉnh.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 connector_app = typer.Typer(help="Connector đọc dữ liệu của sở, ngành.", no_args_is_help=True)
 sample_app = typer.Typer(help="Dữ liệu mẫu tổng hợp, có hạt giống, tái lập được.", no_args_is_help=True)
 app.add_typer(connector_app, name="connector")
@@ -165,6 +169,8 @@ def _print_published(results: list[object]) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # kafka-python logs every refused connection; the bus adapter reports the outcome itself.
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
     try:
         app(standalone_mode=True)
     except KhoError as exc:

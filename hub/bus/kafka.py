@@ -23,7 +23,6 @@ _T = TypeVar("_T")
 def raise_from_kafka_error(exc: Exception, servers: str) -> NoReturn:
     """Turn a kafka-python exception into the bus's own, in one place."""
     unreachable = (
-        kafka.errors.NoBrokersAvailable,
         kafka.errors.KafkaTimeoutError,
         kafka.errors.KafkaConnectionError,
         kafka.errors.RequestTimedOutError,
@@ -44,10 +43,16 @@ class KafkaBus:
         linger_ms: int = 20,
         batch_size: int = 256 * 1024,
         max_block_ms: int = 15000,
+        bootstrap_timeout_ms: int = 8000,
         default_partitions: int = DEFAULT_PARTITIONS,
     ) -> None:
         self._servers = bootstrap_servers
-        self._client_id = client_id
+        self._connection: dict[str, Any] = {
+            "bootstrap_servers": bootstrap_servers,
+            "client_id": client_id,
+            "bootstrap_timeout_ms": bootstrap_timeout_ms,
+            "reconnect_backoff_max_ms": 2000,
+        }
         self._default_partitions = default_partitions
         self._producer_options: dict[str, Any] = {
             "acks": "all",
@@ -135,8 +140,7 @@ class KafkaBus:
         def join() -> Any:
             return kafka.KafkaConsumer(
                 *topics,
-                bootstrap_servers=self._servers,
-                client_id=self._client_id,
+                **self._connection,
                 group_id=group,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
@@ -169,25 +173,18 @@ class KafkaBus:
 
     def _producer_client(self) -> Any:
         if self._producer is None:
-            self._producer = kafka.KafkaProducer(
-                bootstrap_servers=self._servers,
-                client_id=self._client_id,
-                **self._producer_options,
-            )
+            self._producer = kafka.KafkaProducer(**self._connection, **self._producer_options)
         return self._producer
 
     def _admin_client(self) -> Any:
         if self._admin is None:
-            self._admin = kafka.KafkaAdminClient(
-                bootstrap_servers=self._servers, client_id=self._client_id
-            )
+            self._admin = kafka.KafkaAdminClient(**self._connection)
         return self._admin
 
     def _reader_client(self) -> Any:
         if self._reader is None:
             self._reader = kafka.KafkaConsumer(
-                bootstrap_servers=self._servers,
-                client_id=self._client_id,
+                **self._connection,
                 group_id=None,
                 enable_auto_commit=False,
             )

@@ -1,0 +1,68 @@
+"""Settings for the real services that `scripts/services.sh start` runs (Kafka, PostgreSQL,
+CKAN with Solr). Every test here is marked `integration`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import SecretStr
+
+from hub.settings import PROJECT_ROOT, KhoSettings
+from hub.wiring import Hub, build_hub
+from tests.conftest import SERVICES_DIR, service_port
+
+KAFKA_URL = f"kafka://127.0.0.1:{service_port('KAFKA', 19092)}"
+POSTGRES_URL = f"postgresql://kho:kho@127.0.0.1:{service_port('PG', 15432)}/kho"
+CKAN_URL = f"http://127.0.0.1:{service_port('CKAN', 15000)}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def ckan_token() -> str:
+    token_file = SERVICES_DIR / "ckan" / "sysadmin.token"
+    if not token_file.exists():
+        pytest.fail(f"no CKAN token at {token_file}: run scripts/services.sh start first")
+    return token_file.read_text().strip()
+
+
+@pytest.fixture
+def run_id() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def isolated_catalogue(tmp_path: Path, run_id: str) -> tuple[Path, str]:
+    """The repo's catalogue with the dossier dataset renamed for this test run, so runs never
+    share a topic or a CKAN dataset."""
+    raw = yaml.safe_load((PROJECT_ROOT / "catalogue" / "datasets.yaml").read_text(encoding="utf-8"))
+    dataset = next(d for d in raw["datasets"] if d["id"] == "tthc.dossiers")
+    dataset["id"] = f"tthc.dossiers_it{run_id}"
+    dataset["topic"] = f"tthc.dossiers.it{run_id}"
+    raw["datasets"] = [dataset]
+    path = tmp_path / "datasets.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path, dataset["id"]
+
+
+@pytest.fixture
+def real_hub(tmp_path: Path, isolated_catalogue: tuple[Path, str], ckan_token: str) -> Iterator[Hub]:
+    settings = KhoSettings(
+        data_dir=tmp_path / "kho",
+        bus_url=KAFKA_URL,
+        database_url=POSTGRES_URL,
+        portal_url=f"ckan+{CKAN_URL}",
+        ckan_api_token=SecretStr(ckan_token),
+        catalogue_path=isolated_catalogue[0],
+    )
+    hub = build_hub(settings)
+    yield hub
+    hub.close()
