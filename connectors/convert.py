@@ -35,7 +35,12 @@ def vn_datetime(value: str, _mapping: FieldMapping) -> dt.datetime:
     parts = {k: int(v) for k, v in match.groupdict(default="0").items()}
     try:
         return dt.datetime(
-            parts["y"], parts["m"], parts["d"], parts["H"], parts["M"], parts["S"],
+            parts["y"],
+            parts["m"],
+            parts["d"],
+            parts["H"],
+            parts["M"],
+            parts["S"],
             tzinfo=VIETNAM_TZ,
         )
     except ValueError:

@@ -10,7 +10,9 @@ from connectors.errors import ConversionError
 from hub.ingest.validation import Violation
 
 
-def map_row(config: ConnectorConfig, cells: dict[str, str]) -> tuple[dict[str, Any], list[Violation]]:
+def map_row(
+    config: ConnectorConfig, cells: dict[str, str]
+) -> tuple[dict[str, Any], list[Violation]]:
     """The record for the row, and the problems found (empty when the row mapped cleanly)."""
     record: dict[str, Any] = {}
     problems: list[Violation] = []

@@ -11,7 +11,10 @@ from rich.console import Console
 from rich.table import Table
 
 from hub.errors import KhoError
+from hub.ingest.writer import IngestReport
 from hub.settings import KhoSettings
+from hub.wiring import Hub, build_hub
+from opendata.publisher import PublishResult
 
 app = typer.Typer(
     help="Kho — trục chia sẻ dữ liệu và cổng dữ liệu mở của tỉnh.",
@@ -19,7 +22,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 connector_app = typer.Typer(help="Connector đọc dữ liệu của sở, ngành.", no_args_is_help=True)
-sample_app = typer.Typer(help="Dữ liệu mẫu tổng hợp, có hạt giống, tái lập được.", no_args_is_help=True)
+sample_app = typer.Typer(
+    help="Dữ liệu mẫu tổng hợp, có hạt giống, tái lập được.", no_args_is_help=True
+)
 app.add_typer(connector_app, name="connector")
 app.add_typer(sample_app, name="sample")
 console = Console()
@@ -28,12 +33,13 @@ err_console = Console(stderr=True)
 
 @app.command()
 def demo(
-    once: Annotated[bool, typer.Option("--once", help="Chạy một lần rồi thoát, không mở API.")] = False,
+    once: Annotated[
+        bool, typer.Option("--once", help="Chạy một lần rồi thoát, không mở API.")
+    ] = False,
     rows: Annotated[int, typer.Option(help="Số hồ sơ mẫu.")] = 400,
 ) -> None:
     """Chạy toàn bộ luồng trên cấu hình nhúng: CSV → Avro → bus → cổng dữ liệu mở."""
     from hub.demo import run_demo
-    from hub.wiring import build_hub
 
     settings = KhoSettings()
     hub = build_hub(settings)
@@ -50,8 +56,6 @@ def demo(
 @app.command()
 def serve() -> None:
     """Mở API HTTP của trục dữ liệu."""
-    from hub.wiring import build_hub
-
     hub = build_hub(KhoSettings())
     try:
         _serve(hub)
@@ -67,7 +71,6 @@ def connector_run(
     """Đọc tệp nguồn và đẩy lên bus; dòng lỗi vào hàng thư chết <topic>.dlq."""
     from connectors.config import load_connector_config
     from connectors.runner import run_connector
-    from hub.wiring import build_hub
 
     connector = load_connector_config(config)
     hub = build_hub(KhoSettings())
@@ -83,8 +86,6 @@ def publish(
     dataset: Annotated[str | None, typer.Option(help="Chỉ xuất bản bộ dữ liệu này.")] = None,
 ) -> None:
     """Xuất bản các bộ dữ liệu được phép lên cổng dữ liệu mở (bỏ trường cá nhân)."""
-    from hub.wiring import build_hub
-
     hub = build_hub(KhoSettings())
     try:
         publisher = hub.publisher()
@@ -106,26 +107,24 @@ def sample_dossiers(
     from connectors.samples.dossiers import write_dossier_export
 
     export = write_dossier_export(out, rows=rows, seed=seed)
-    console.print(f"Đã ghi {export.rows} hồ sơ vào {out} ({len(export.invalid_rows)} dòng cố ý sai)")
+    console.print(
+        f"Đã ghi {export.rows} hồ sơ vào {out} ({len(export.invalid_rows)} dòng cố ý sai)"
+    )
 
 
-def _serve(hub: object) -> None:
+def _serve(hub: Hub) -> None:
     import uvicorn
 
     from hub.api.app import build_app
-    from hub.wiring import Hub
 
-    assert isinstance(hub, Hub)  # noqa: S101 - internal invariant, not input validation
     settings = hub.settings
-    console.print(f"API của Kho: http://{settings.http_host}:{settings.http_port}  (Ctrl-C để dừng)")
+    console.print(
+        f"API của Kho: http://{settings.http_host}:{settings.http_port}  (Ctrl-C để dừng)"
+    )
     uvicorn.run(build_app(hub), host=settings.http_host, port=settings.http_port, log_level="info")
 
 
-def _print_ingest(report: object, source: Path) -> None:
-    from hub.ingest.writer import IngestReport
-
-    if not isinstance(report, IngestReport):
-        raise TypeError(report)
+def _print_ingest(report: IngestReport, source: Path) -> None:
     table = Table(title=f"Tiếp nhận từ {source.name}")
     table.add_column("Topic")
     table.add_column("Hợp lệ", justify="right")
@@ -138,22 +137,22 @@ def _print_ingest(report: object, source: Path) -> None:
         reasons.add_column("Số dòng", justify="right")
         reasons.add_column("Ví dụ")
         for rule, count in report.rejected_by_rule.most_common():
-            example = next(r for r in report.rejections if any(v.rule == rule for v in r.violations))
-            reasons.add_row(rule, str(count), f"dòng {example.source['position']}: {example.reason}")
+            example = next(
+                r for r in report.rejections if any(v.rule == rule for v in r.violations)
+            )
+            reasons.add_row(
+                rule, str(count), f"dòng {example.source['position']}: {example.reason}"
+            )
         console.print(reasons)
 
 
-def _print_published(results: list[object]) -> None:
-    from opendata.publisher import PublishResult
-
+def _print_published(results: list[PublishResult]) -> None:
     table = Table(title="Xuất bản dữ liệu mở")
     table.add_column("Bộ dữ liệu")
     table.add_column("Kết quả")
     table.add_column("Số dòng", justify="right")
     table.add_column("Ở đâu")
     for result in results:
-        if not isinstance(result, PublishResult):
-            raise TypeError(result)
         if result.outcome is None:
             table.add_row(result.dataset_id, f"[red]lỗi: {result.error}[/red]", "", "")
         else:
@@ -168,7 +167,9 @@ def _print_published(results: list[object]) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     # kafka-python logs every refused connection; the bus adapter reports the outcome itself.
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
     try:

@@ -56,8 +56,13 @@ _GIVEN = {
     "m": ["An", "Bình", "Cường", "Dũng", "Hiếu", "Khoa", "Lộc", "Phúc", "Tâm", "Tuấn"],
     "f": ["Hà", "Hạnh", "Hòa", "Lan", "Linh", "Nhung", "Thảo", "Trang", "Vy", "Yến"],
 }
-_STATUS = [("Đã trả kết quả", 80), ("Đang xử lý", 12), ("Đã tiếp nhận", 5), ("Trả lại hồ sơ", 2),
-           ("Rút hồ sơ", 1)]
+_STATUS = [
+    ("Đã trả kết quả", 80),
+    ("Đang xử lý", 12),
+    ("Đã tiếp nhận", 5),
+    ("Trả lại hồ sơ", 2),
+    ("Rút hồ sơ", 1),
+]
 _FLAWS = ["cccd", "impossible_date", "empty_required", "unknown_commune", "due_before_received"]
 
 
@@ -76,7 +81,7 @@ def write_dossier_export(
     path: Path, *, rows: int = 400, seed: int = 766, invalid_share: float = 0.06, bom: bool = True
 ) -> SampleExport:
     """Write the export and say which spreadsheet rows are flawed on purpose."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible sample data, not secrets
     wards = [f"{w.code.value:05d}" for w in wards_of_province(DONG_THAP_2025)]
     export = SampleExport(path=path, rows=rows)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,8 +111,10 @@ def _dossier(rng: random.Random, index: int, wards: list[str]) -> list[str]:
     finished = ""
     if status == "Đã trả kết quả":
         late = rng.random() >= 0.997
-        spent = dt.timedelta(days=days + rng.randrange(1, 5)) if late else (due - received) * (
-            rng.uniform(0.3, 0.95)
+        spent = (
+            dt.timedelta(days=days + rng.randrange(1, 5))
+            if late
+            else (due - received) * (rng.uniform(0.3, 0.95))
         )
         finished = _vn(received + spent)
     paid_online = online and fee > 0 and rng.random() < 0.6

@@ -46,7 +46,11 @@ def _describe(hub: Hub, entry: DatasetEntry) -> dict[str, Any]:
         "licence": entry.licence,
         "update_frequency": entry.update_frequency,
         "fields": [
-            {"name": name, "doc": schema.field_doc(name), "personal": name in schema.personal_fields}
+            {
+                "name": name,
+                "doc": schema.field_doc(name),
+                "personal": name in schema.personal_fields,
+            }
             for name in schema.field_names
         ],
     }
@@ -72,7 +76,9 @@ async def read_records(request: Request) -> JSONResponse:
     hub = _hub(request)
     entry = _visible_entry(hub, request.path_params["dataset_id"])
     if entry.classification is not Classification.OPEN and entry.open_projection is None:
-        raise ApiError(403, "not_open", f"Bộ dữ liệu {entry.id} chỉ chia sẻ cho cơ quan được cấp quyền")
+        raise ApiError(
+            403, "not_open", f"Bộ dữ liệu {entry.id} chỉ chia sẻ cho cơ quan được cấp quyền"
+        )
     try:
         limit = int(request.query_params.get("limit", "100"))
         positions = parse_cursor(request.query_params.get("after"))
@@ -97,7 +103,9 @@ def _read_open_page(
         for record in batch:
             decoded = decoder.decode(record.value)
             projected = {k: _json_value(v) for k, v in decoded.items() if k not in personal}
-            page.append({"partition": record.partition, "offset": record.offset, "value": projected})
+            page.append(
+                {"partition": record.partition, "offset": record.offset, "value": projected}
+            )
             after[partition] = record.offset + 1
         if len(page) >= limit:
             break

@@ -31,10 +31,14 @@ def encode(schema_id: int, parsed_schema: Any, record: dict[str, Any]) -> bytes:
 def split_wire(payload: bytes) -> tuple[int, bytes]:
     """The schema id and the Avro body of a wire-format message."""
     if len(payload) < _HEADER.size:
-        raise SerializationError(f"Thông điệp quá ngắn ({len(payload)} byte) cho định dạng Confluent")
+        raise SerializationError(
+            f"Thông điệp quá ngắn ({len(payload)} byte) cho định dạng Confluent"
+        )
     magic, schema_id = _HEADER.unpack_from(payload)
     if magic != MAGIC_BYTE:
-        raise SerializationError(f"Byte đầu {magic} không phải magic byte 0 của định dạng Confluent")
+        raise SerializationError(
+            f"Byte đầu {magic} không phải magic byte 0 của định dạng Confluent"
+        )
     return schema_id, payload[_HEADER.size :]
 
 
@@ -42,7 +46,9 @@ def decode(payload: bytes, parsed_schema: Any) -> dict[str, Any]:
     """Decode the Avro body of a wire-format message with the writer's schema."""
     _, body = split_wire(payload)
     try:
-        record: dict[str, Any] = fastavro.schemaless_reader(io.BytesIO(body), parsed_schema, None)
+        record = fastavro.schemaless_reader(io.BytesIO(body), parsed_schema, None)
     except (ValueError, TypeError, EOFError, IndexError, StopIteration) as exc:
         raise SerializationError(f"Không giải mã được Avro: {exc}") from exc
+    if not isinstance(record, dict):
+        raise SerializationError("Thông điệp Avro không phải một bản ghi (record)")
     return record

@@ -74,7 +74,9 @@ class EmbeddedBus:
 
     def partition_count(self, topic: str) -> int:
         with self._lock:
-            row = self._db.execute("SELECT partitions FROM topics WHERE name = ?", (topic,)).fetchone()
+            row = self._db.execute(
+                "SELECT partitions FROM topics WHERE name = ?", (topic,)
+            ).fetchone()
         return int(row[0]) if row else 0
 
     def publish(self, topic: str, messages: Sequence[OutgoingMessage]) -> list[Position]:
@@ -132,8 +134,9 @@ class EmbeddedBus:
     def commit_offsets(self, group: str, topic: str, offsets: dict[int, int]) -> None:
         with self._lock:
             self._db.executemany(
-                'INSERT INTO group_offsets (group_id, topic, partition, "offset") VALUES (?, ?, ?, ?)'
-                ' ON CONFLICT (group_id, topic, partition) DO UPDATE SET "offset" = excluded."offset"',
+                'INSERT INTO group_offsets (group_id, topic, partition, "offset")'
+                " VALUES (?, ?, ?, ?) ON CONFLICT (group_id, topic, partition)"
+                ' DO UPDATE SET "offset" = excluded."offset"',
                 [(group, topic, p, o) for p, o in offsets.items()],
             )
 

@@ -58,7 +58,7 @@ def load_catalogue(path: Path, schemas_dir: Path) -> LoadedCatalogue:
             if entry.classification != "open":
                 raise ConfigurationError(
                     f"Danh mục {path}: {entry.id} không công khai nhưng lược đồ"
-                    " không đánh dấu trường cá nhân nào (\"personal\": true)"
+                    ' không đánh dấu trường cá nhân nào ("personal": true)'
                 )
         schemas[entry.id] = schema
     return LoadedCatalogue(catalogue=catalogue, schemas=schemas)

@@ -71,9 +71,7 @@ class DatasetWriter:
         self._schema = catalogue.schema(dataset_id)
         self._validator = RecordValidator(self._entry, self._schema)
         self._batch_size = batch_size
-        self._schema_id = registry.register(
-            subject_for_topic(self._entry.topic), self._schema.text
-        )
+        self._schema_id = registry.register(subject_for_topic(self._entry.topic), self._schema.text)
 
     @property
     def schema_id(self) -> int:

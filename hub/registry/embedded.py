@@ -62,8 +62,8 @@ class DatabaseSchemaRegistry:
             ).scalar_one_or_none()
         if text is None:
             raise RegistryError(f"Không có lược đồ mang id {schema_id}")
-        self._by_id[schema_id] = text
-        return text
+        self._by_id[schema_id] = str(text)
+        return str(text)
 
     def _register_once(self, subject: Subject, schema_text: str, digest: str) -> SchemaId:
         with self._engine.begin() as conn:
@@ -71,9 +71,12 @@ class DatabaseSchemaRegistry:
                 sa.select(schemas_table.c.id).where(schemas_table.c.fingerprint == digest)
             ).scalar_one_or_none()
             if schema_id is None:
-                schema_id = conn.execute(
+                inserted = conn.execute(
                     sa.insert(schemas_table).values(fingerprint=digest, schema_text=schema_text)
-                ).inserted_primary_key[0]
+                ).inserted_primary_key
+                if inserted is None:
+                    raise RegistryError(f"Cơ sở dữ liệu không trả về id lược đồ cho {subject}")
+                schema_id = inserted[0]
             versions = subject_versions_table.c
             present = conn.execute(
                 sa.select(versions.version).where(

@@ -20,7 +20,9 @@ from opendata.portal.port import Action, PortalDataset, PortalResource, PublishO
 
 
 class CkanPortal:
-    def __init__(self, url: str, api_token: str, *, session: requests.Session | None = None) -> None:
+    def __init__(
+        self, url: str, api_token: str, *, session: requests.Session | None = None
+    ) -> None:
         self._url = url.rstrip("/")
         self._ckan = ckanapi.RemoteCKAN(
             self._url, apikey=api_token, user_agent="kho-publisher/0.1", session=session
@@ -39,9 +41,9 @@ class CkanPortal:
             action = "created"
         elif self._metadata_differs(current, dataset):
             update = {k: v for k, v in self._package_fields(dataset).items() if k != "name"}
-            current = self._call("package_revise", {"match": {"id": current["id"]}, "update": update})[
-                "package"
-            ]
+            current = self._call(
+                "package_revise", {"match": {"id": current["id"]}, "update": update}
+            )["package"]
             action = "updated"
         uploaded = []
         for resource in dataset.resources:
@@ -93,7 +95,9 @@ class CkanPortal:
         return extras != dataset.extras
 
     def _upload_if_changed(self, package: dict[str, Any], resource: PortalResource) -> bool:
-        existing = next((r for r in package.get("resources", []) if r["name"] == resource.name), None)
+        existing = next(
+            (r for r in package.get("resources", []) if r["name"] == resource.name), None
+        )
         if existing is not None and existing.get("hash") == resource.sha256:
             return False
         fields = {

@@ -35,8 +35,8 @@ class FolderPortal:
         metadata = dataset.dcat or {"@context": CONTEXT, "dct:title": dataset.title}
         document = json.dumps(metadata, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         metadata_changed = _write_if_changed(folder / "dataset.jsonld", document.encode("utf-8"))
-        action: Action = "created" if created else (
-            "updated" if uploaded or metadata_changed else "unchanged"
+        action: Action = (
+            "created" if created else ("updated" if uploaded or metadata_changed else "unchanged")
         )
         return PublishOutcome(dataset.name, action, str(folder), uploaded)
 

@@ -54,7 +54,9 @@ def isolated_catalogue(tmp_path: Path, run_id: str) -> tuple[Path, str]:
 
 
 @pytest.fixture
-def real_hub(tmp_path: Path, isolated_catalogue: tuple[Path, str], ckan_token: str) -> Iterator[Hub]:
+def real_hub(
+    tmp_path: Path, isolated_catalogue: tuple[Path, str], ckan_token: str
+) -> Iterator[Hub]:
     settings = KhoSettings(
         data_dir=tmp_path / "kho",
         bus_url=KAFKA_URL,

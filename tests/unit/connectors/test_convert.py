@@ -15,7 +15,9 @@ PLAIN = FieldMapping(column="x")
 
 def test_dates_are_day_first_in_vietnam_time() -> None:
     """05/07/2025 is the 5th of July, 08:30 in UTC+7."""
-    assert vn_datetime("05/07/2025 08:30", PLAIN) == dt.datetime(2025, 7, 5, 8, 30, tzinfo=VIETNAM_TZ)
+    assert vn_datetime("05/07/2025 08:30", PLAIN) == dt.datetime(
+        2025, 7, 5, 8, 30, tzinfo=VIETNAM_TZ
+    )
     assert vn_datetime("5/7/2025", PLAIN) == dt.datetime(2025, 7, 5, tzinfo=VIETNAM_TZ)
 
 

@@ -37,7 +37,9 @@ def test_every_flawed_row_is_dead_lettered_with_its_row_number(
     """The DLQ holds exactly the planted flaws, each with row, rule and original bytes."""
     export = write_dossier_export(tmp_path / "hs.csv", rows=300, seed=2)
     run_connector(CONFIG, export.path, embedded_hub.writer(CONFIG.dataset))
-    letters = [DeadLetter.from_bytes(r.value) for r in read_all(embedded_hub.bus, "tthc.dossiers.dlq")]
+    letters = [
+        DeadLetter.from_bytes(r.value) for r in read_all(embedded_hub.bus, "tthc.dossiers.dlq")
+    ]
     by_row = {letter.source["position"]: letter for letter in letters}
     assert set(by_row) == set(export.invalid_rows)
     expected_rule = {
