@@ -1,0 +1,46 @@
+# Kho — two commands do all set-up on a fresh machine:
+#   make demo   the whole pipeline on the embedded defaults, then the HTTP API on :8000
+#   make test   the real services (Kafka, PostgreSQL, Redis, Solr, CKAN), the whole suite, stop
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install demo demo-once test unit lint services-start services-stop services-status clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+demo: install
+	$(BIN)/kho demo
+
+demo-once: install
+	$(BIN)/kho demo --once
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/python -m pytest -m "not integration"
+
+test: install
+	bash scripts/test.sh
+
+services-start:
+	bash scripts/services.sh start
+
+services-stop:
+	bash scripts/services.sh stop
+
+services-status:
+	bash scripts/services.sh status
+
+clean: services-stop
+	rm -rf .services .kho

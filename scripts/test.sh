@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole suite: lint and types, then start the real services, run every test, stop them.
+# Services this script started are stopped again, whatever the outcome; services that were
+# already running are left as they were.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=.venv/bin
+
+"$bin/ruff" check .
+"$bin/ruff" format --check .
+"$bin/mypy"
+
+started=()
+for name in postgres redis kafka solr ckan; do
+  if ! bash scripts/services/$name.sh status >/dev/null 2>&1; then
+    started+=("$name")
+  fi
+done
+stop_started() {
+  ((${#started[@]})) && bash scripts/services.sh stop "${started[@]}" || true
+}
+trap stop_started EXIT
+
+bash scripts/services.sh start
+"$bin/python" -m pytest "$@"
