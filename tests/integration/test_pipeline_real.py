@@ -10,7 +10,7 @@ from pathlib import Path
 
 import ckanapi
 import fastavro
-import httpx
+import httpx2
 from kafka import KafkaConsumer, TopicPartition
 
 from connectors.config import load_connector_config
@@ -70,7 +70,7 @@ def test_export_to_kafka_to_ckan(real_hub: Hub, tmp_path: Path, ckan_token: str)
     package = ckan.action.package_show(id=portal_name(dataset_id))
     assert package["organization"]["name"] == "vp-ubnd"
     (resource,) = package["resources"]
-    download = httpx.get(resource["url"], headers={"Authorization": ckan_token}, timeout=30)
+    download = httpx2.get(resource["url"], headers={"Authorization": ckan_token}, timeout=30)
     assert download.status_code == 200
     assert download.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))

@@ -1,0 +1,52 @@
+"""The catalogue is refused whole, with a reason, when it is inconsistent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hub.catalogue import load_catalogue
+from hub.errors import ConfigurationError
+from hub.settings import PROJECT_ROOT
+
+CATALOGUE = PROJECT_ROOT / "catalogue" / "datasets.yaml"
+SCHEMAS = PROJECT_ROOT / "schemas"
+
+
+def write_variant(tmp_path: Path, change: str) -> Path:
+    raw = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    dataset = raw["datasets"][0]
+    if change == "duplicate":
+        raw["datasets"].append(dict(dataset))
+    elif change == "unknown_owner":
+        dataset["owner"] = "so-khong-co"
+    elif change == "unknown_field":
+        dataset["contract"].append({"field": "so_nha", "check": "cccd"})
+    elif change == "missing_schema":
+        dataset["schema"] = "tthc/khong-co.avsc"
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_the_repository_catalogue_loads() -> None:
+    """The shipped catalogue and its schemas are consistent."""
+    loaded = load_catalogue(CATALOGUE, SCHEMAS)
+    assert loaded.entry("tthc.dossiers").publishable
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("duplicate", "duplicate dataset 'tthc.dossiers'"),
+        ("unknown_owner", "so-khong-co"),
+        ("unknown_field", "so_nha"),
+        ("missing_schema", "khong-co.avsc"),
+    ],
+)
+def test_inconsistent_catalogue_is_refused(tmp_path: Path, change: str, message: str) -> None:
+    """Each inconsistency is named in the error."""
+    with pytest.raises(ConfigurationError, match=message):
+        load_catalogue(write_variant(tmp_path, change), SCHEMAS)
