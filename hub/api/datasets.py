@@ -8,15 +8,16 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 
 from hub.api.cursor import format_cursor, parse_cursor
 from hub.api.errors import ApiError
+from hub.api.errors import VietnameseJSONResponse as JSONResponse
 from hub.avro.decoder import RegistryDecoder
 from hub.catalogue.models import Classification, DatasetEntry
 from hub.wiring import Hub
 
 MAX_LIMIT = 1000
+VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7))
 
 
 def _hub(request: Request) -> Hub:
@@ -114,5 +115,5 @@ def _read_open_page(
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        return value.isoformat()
+        return value.astimezone(VIETNAM_TZ).isoformat()
     return value

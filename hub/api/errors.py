@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from starlette.exceptions import HTTPException
@@ -9,6 +10,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 log = logging.getLogger("kho.api")
+
+
+class VietnameseJSONResponse(JSONResponse):
+    """JSON with Vietnamese text left readable (UTF-8, not \\u escapes)."""
+
+    def render(self, content: object) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 class ApiError(HTTPException):
@@ -20,7 +28,9 @@ class ApiError(HTTPException):
 
 
 def error_response(status_code: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status_code)
+    return VietnameseJSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status_code
+    )
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
