@@ -209,8 +209,12 @@ start() {
   )
   # setsid: Solr outlives this shell and its process group. The inner shell writes its own PID,
   # then becomes java (exec), so the PID file names the JVM whether or not setsid forked.
-  (cd "$dir" && nohup setsid bash -c 'echo $$ >"$0"; exec java "$@"' "$pidfile" "${jvm[@]}" \
-    >>"$log" 2>&1 </dev/null 9>&- &)
+  (
+    cd "$dir"
+    exec 9>&- # the start/stop lock stays with this script
+    exec nohup setsid bash -c 'echo $$ >"$0"; exec java "$@"' "$pidfile" "${jvm[@]}" \
+      >>"$log" 2>&1 </dev/null
+  ) &
 
   printf '%s\n' "$port" >"$portfile"
   local deadline=$((SECONDS + timeout))
