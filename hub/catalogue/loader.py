@@ -9,7 +9,7 @@ import pydantic
 import yaml
 
 from hub.avro.schema import DatasetSchema, load_schema
-from hub.catalogue.models import Catalogue, DatasetEntry
+from hub.catalogue.models import Catalogue, Classification, DatasetEntry
 from hub.errors import ConfigurationError
 
 
@@ -54,9 +54,9 @@ def load_catalogue(path: Path, schemas_dir: Path) -> LoadedCatalogue:
                         f"Danh mục {path}: bộ dữ liệu {entry.id} kiểm tra trường {name!r}"
                         f" không có trong lược đồ {schema.path.name}"
                     )
-        if entry.open_projection is not None and not schema.personal_fields:
-            if entry.classification != "open":
-                raise ConfigurationError(
+        non_open = entry.classification is not Classification.OPEN
+        if entry.open_projection is not None and non_open and not schema.personal_fields:
+            raise ConfigurationError(
                     f"Danh mục {path}: {entry.id} không công khai nhưng lược đồ"
                     ' không đánh dấu trường cá nhân nào ("personal": true)'
                 )
