@@ -57,8 +57,8 @@ def load_catalogue(path: Path, schemas_dir: Path) -> LoadedCatalogue:
         non_open = entry.classification is not Classification.OPEN
         if entry.open_projection is not None and non_open and not schema.personal_fields:
             raise ConfigurationError(
-                    f"Danh mục {path}: {entry.id} không công khai nhưng lược đồ"
-                    ' không đánh dấu trường cá nhân nào ("personal": true)'
-                )
+                f"Danh mục {path}: {entry.id} không công khai nhưng lược đồ"
+                ' không đánh dấu trường cá nhân nào ("personal": true)'
+            )
         schemas[entry.id] = schema
     return LoadedCatalogue(catalogue=catalogue, schemas=schemas)
