@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import pydantic
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.errors import ConnectorError
+from hub.config_files import load_yaml_model
 
 
 class _Strict(BaseModel):
@@ -42,15 +41,6 @@ class ConnectorConfig(_Strict):
 
 
 def load_connector_config(path: Path) -> ConnectorConfig:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return ConnectorConfig.model_validate(raw)
-    except FileNotFoundError as exc:
-        raise ConnectorError(f"Không tìm thấy tệp cấu hình connector {path}") from exc
-    except yaml.YAMLError as exc:
-        raise ConnectorError(f"Tệp cấu hình {path} không phải YAML hợp lệ: {exc}") from exc
-    except pydantic.ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConnectorError(f"Tệp cấu hình {path} không hợp lệ: {problems}") from exc
+    return load_yaml_model(
+        path, ConnectorConfig, what="tệp cấu hình connector", error=ConnectorError
+    )

@@ -14,8 +14,8 @@ from typing import Any
 
 from connectors.config import FieldMapping
 from connectors.errors import ConversionError
+from hub.vietnam_time import VIETNAM_TZ
 
-VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")
 _DATE = re.compile(
     r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})"
     r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from hub.avro.decoder import RegistryDecoder
 from hub.bus.factory import open_bus
 from hub.bus.port import EventBus
 from hub.catalogue.loader import LoadedCatalogue, load_catalogue
@@ -27,6 +29,11 @@ class Hub:
     bus: EventBus
     registry: DatabaseSchemaRegistry
     _writers: dict[str, DatasetWriter] = field(default_factory=dict)
+
+    @cached_property
+    def decoder(self) -> RegistryDecoder:
+        """One decoder for the process, so each writer schema is fetched and parsed once."""
+        return RegistryDecoder(self.registry)
 
     def writer(self, dataset_id: str) -> DatasetWriter:
         if dataset_id not in self._writers:

@@ -14,7 +14,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7))
+from hub.vietnam_time import VIETNAM_TZ
 
 
 def csv_bytes(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> bytes:

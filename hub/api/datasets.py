@@ -12,12 +12,11 @@ from starlette.requests import Request
 from hub.api.cursor import format_cursor, parse_cursor
 from hub.api.errors import ApiError
 from hub.api.errors import VietnameseJSONResponse as JSONResponse
-from hub.avro.decoder import RegistryDecoder
 from hub.catalogue.models import Classification, DatasetEntry
+from hub.vietnam_time import VIETNAM_TZ
 from hub.wiring import Hub
 
 MAX_LIMIT = 1000
-VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7))
 
 
 def _hub(request: Request) -> Hub:
@@ -95,7 +94,7 @@ def _read_open_page(
     hub: Hub, entry: DatasetEntry, positions: dict[int, int], limit: int
 ) -> tuple[list[dict[str, Any]], dict[int, int]]:
     personal = hub.catalogue.schema(entry.id).personal_fields
-    decoder = RegistryDecoder(hub.registry)
+    decoder = hub.decoder
     after = dict(positions)
     page: list[dict[str, Any]] = []
     for partition in range(hub.bus.partition_count(entry.topic)):

@@ -62,6 +62,7 @@ class KafkaBus:
             "max_block_ms": max_block_ms,
         }
         self._lock = threading.RLock()
+        self._known_topics: set[str] = set()
         self._producer: Any = None
         self._admin: Any = None
         self._reader: Any = None
@@ -71,7 +72,10 @@ class KafkaBus:
         return f"Kafka {self._servers}"
 
     def ensure_topic(self, topic: str, partitions: int = DEFAULT_PARTITIONS) -> None:
+        if topic in self._known_topics:
+            return  # topics are never deleted by the hub: one metadata check per topic
         if self.partition_count(topic) > 0:
+            self._known_topics.add(topic)
             return
         spec = {topic: {"num_partitions": partitions, "replication_factor": 1}}
         result = self._call(lambda: self._admin_client().create_topics(spec, raise_errors=False))
@@ -80,6 +84,7 @@ class KafkaBus:
             if code not in (0, _TOPIC_ALREADY_EXISTS):
                 raise BusError(f"Kafka không tạo được topic {topic}: mã lỗi {code}")
         self._call(lambda: self._admin_client().wait_for_topics([topic], timeout_ms=15000))
+        self._known_topics.add(topic)
 
     def publish(self, topic: str, messages: Sequence[OutgoingMessage]) -> list[Position]:
         if not messages:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pydantic
-import yaml
-
 from hub.avro.schema import DatasetSchema, load_schema
 from hub.catalogue.models import Catalogue, Classification, DatasetEntry
+from hub.config_files import load_yaml_model
 from hub.errors import ConfigurationError
 
 
@@ -31,19 +29,7 @@ class LoadedCatalogue:
 
 
 def load_catalogue(path: Path, schemas_dir: Path) -> LoadedCatalogue:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigurationError(f"Không tìm thấy tệp danh mục {path}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigurationError(f"Tệp danh mục {path} không phải YAML hợp lệ: {exc}") from exc
-    try:
-        catalogue = Catalogue.model_validate(raw)
-    except pydantic.ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(gốc)'}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigurationError(f"Danh mục {path} không hợp lệ: {problems}") from exc
+    catalogue = load_yaml_model(path, Catalogue, what="tệp danh mục")
     schemas: dict[str, DatasetSchema] = {}
     for entry in catalogue.datasets:
         schema = load_schema(schemas_dir / entry.schema_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from vietnam_provinces import Province, Ward, WardCode
+from vietnam_provinces import Province, Ward
 from vietnamadminunits.database import get_data
 
 
@@ -44,7 +44,6 @@ def legacy_province_codes() -> frozenset[str]:
 
 
 __all__ = [
-    "WardCode",
     "is_commune_code_2025",
     "legacy_province_codes",
     "province_of_commune",

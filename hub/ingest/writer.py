@@ -47,12 +47,6 @@ class IngestReport:
     rejected_by_rule: Counter[str] = field(default_factory=Counter)
     rejections: list[DeadLetter] = field(default_factory=list)
 
-    def merge(self, other: IngestReport) -> None:
-        self.accepted += other.accepted
-        self.rejected += other.rejected
-        self.rejected_by_rule.update(other.rejected_by_rule)
-        self.rejections.extend(other.rejections)
-
 
 class DatasetWriter:
     """Writes records of one catalogue dataset onto its topic."""

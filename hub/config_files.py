@@ -1,0 +1,37 @@
+"""Reading a YAML file into a pydantic model, with errors that name the file and each field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+import pydantic
+import yaml
+
+from hub.errors import ConfigurationError, KhoError
+
+ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
+
+
+def load_yaml_model(
+    path: Path,
+    model: type[ModelT],
+    *,
+    what: str,
+    error: type[KhoError] = ConfigurationError,
+) -> ModelT:
+    """The file's content validated as `model`; `what` names the file for people
+    (e.g. "tệp danh mục"), `error` is the exception raised."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise error(f"Không tìm thấy {what} {path}") from exc
+    except yaml.YAMLError as exc:
+        raise error(f"{what.capitalize()} {path} không phải YAML hợp lệ: {exc}") from exc
+    try:
+        return model.model_validate(raw)
+    except pydantic.ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(gốc)'}: {e['msg']}" for e in exc.errors()
+        )
+        raise error(f"{what.capitalize()} {path} không hợp lệ: {problems}") from exc

@@ -1,0 +1,7 @@
+"""Vietnam's time zone: UTC+7 all year, no daylight saving."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")
