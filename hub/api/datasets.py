@@ -3,7 +3,6 @@ open datasets, and the open projection (personal fields removed) of shared ones.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -12,8 +11,8 @@ from starlette.requests import Request
 from hub.api.cursor import format_cursor, parse_cursor
 from hub.api.errors import ApiError
 from hub.api.errors import VietnameseJSONResponse as JSONResponse
+from hub.avro.json_codec import record_to_json
 from hub.catalogue.models import Classification, DatasetEntry
-from hub.vietnam_time import VIETNAM_TZ
 from hub.wiring import Hub
 
 MAX_LIMIT = 1000
@@ -102,7 +101,7 @@ def _read_open_page(
         batch = hub.bus.fetch(entry.topic, partition, start, limit - len(page))
         for record in batch:
             decoded = decoder.decode(record.value)
-            projected = {k: _json_value(v) for k, v in decoded.items() if k not in personal}
+            projected = record_to_json({k: v for k, v in decoded.items() if k not in personal})
             page.append(
                 {"partition": record.partition, "offset": record.offset, "value": projected}
             )
@@ -110,9 +109,3 @@ def _read_open_page(
         if len(page) >= limit:
             break
     return page, after
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(VIETNAM_TZ).isoformat()
-    return value

@@ -18,6 +18,8 @@ class DeadLetter:
     violations: tuple[Violation, ...]
     original: bytes
     at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    record: dict[str, Any] | None = None
+    """The record as JSON values, when the source could map it (a steward corrects this)."""
 
     @property
     def reason(self) -> str:
@@ -32,6 +34,7 @@ class DeadLetter:
             "source": self.source,
             "at": self.at.isoformat(),
             "original_base64": base64.b64encode(self.original).decode("ascii"),
+            "record": self.record,
         }
         return json.dumps(document, ensure_ascii=False).encode("utf-8")
 
@@ -44,4 +47,5 @@ class DeadLetter:
             violations=tuple(Violation(**v) for v in document["violations"]),
             original=base64.b64decode(document["original_base64"]),
             at=dt.datetime.fromisoformat(document["at"]),
+            record=document.get("record"),
         )

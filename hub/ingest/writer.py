@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.avro.json_codec import record_to_json
 from hub.avro.wire import encode
 from hub.bus.port import EventBus, OutgoingMessage
 from hub.catalogue.loader import LoadedCatalogue
@@ -99,6 +100,7 @@ class DatasetWriter:
             source=item.source.as_dict(),
             violations=tuple(problems),
             original=item.original,
+            record=record_to_json(item.record) if item.record is not None else None,
         )
 
     def _flush(
