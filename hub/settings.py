@@ -34,3 +34,7 @@ class KhoSettings(BaseSettings):
     http_port: int = Field(default=8000, ge=1, le=65535)
     publish_batch_size: int = Field(default=1000, ge=1)
     client_id: str = "kho"
+    ingest_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    ingest_max_records: int = Field(default=5000, ge=1)
+    idempotency_stale_after_s: float = Field(default=300.0, gt=0)
+    stream_poll_interval_s: float = Field(default=0.5, gt=0)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from hub.auth.tokens import TokenStore
 from hub.avro.decoder import RegistryDecoder
 from hub.bus.factory import open_bus
 from hub.bus.port import EventBus
 from hub.catalogue.loader import LoadedCatalogue, load_catalogue
 from hub.db import create_engine, create_tables
+from hub.ingest.idempotency import IdempotencyStore
 from hub.ingest.writer import DatasetWriter
 from hub.registry.embedded import DatabaseSchemaRegistry
 from hub.settings import KhoSettings
@@ -29,6 +32,15 @@ class Hub:
     bus: EventBus
     registry: DatabaseSchemaRegistry
     _writers: dict[str, DatasetWriter] = field(default_factory=dict)
+
+    @cached_property
+    def tokens(self) -> TokenStore:
+        return TokenStore(self.engine)
+
+    @cached_property
+    def idempotency(self) -> IdempotencyStore:
+        stale_after = dt.timedelta(seconds=self.settings.idempotency_stale_after_s)
+        return IdempotencyStore(self.engine, stale_after=stale_after)
 
     @cached_property
     def decoder(self) -> RegistryDecoder:

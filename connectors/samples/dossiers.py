@@ -13,8 +13,10 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hub.identifiers.admin_units import wards_of_province
+from hub.vietnam_time import VIETNAM_TZ as _VN
 
 DONG_THAP_2025 = 82
 # Old province codes kept in CCCD numbers of people born in today's Đồng Tháp and neighbours.
@@ -96,6 +98,46 @@ def write_dossier_export(
                 export.invalid_rows[index + 2] = flaw
             writer.writerow(row)
     return export
+
+
+_STATUS_CODES = {
+    "Đã trả kết quả": "finished",
+    "Đang xử lý": "processing",
+    "Đã tiếp nhận": "received",
+    "Trả lại hồ sơ": "returned",
+    "Rút hồ sơ": "withdrawn",
+}
+
+
+def dossier_documents(count: int, *, seed: int = 766, start: int = 0) -> list[dict[str, Any]]:
+    """Valid dossiers as JSON, as a department's system would post them to the ingest API."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible sample data, not secrets
+    wards = [f"{w.code.value:05d}" for w in wards_of_province(DONG_THAP_2025)]
+    return [_document(_dossier(rng, start + i, wards)) for i in range(count)]
+
+
+def _document(row: list[str]) -> dict[str, Any]:
+    def iso(text: str) -> str | None:
+        if not text:
+            return None
+        return dt.datetime.strptime(text, "%d/%m/%Y %H:%M").replace(tzinfo=_VN).isoformat()
+
+    return {
+        "dossier_id": row[0],
+        "procedure_code": row[1],
+        "procedure_name": row[2],
+        "receiving_agency_code": row[3],
+        "applicant_id_number": row[4],
+        "applicant_name": row[5],
+        "commune_code": row[6],
+        "channel": "online" if row[7] == "Trực tuyến" else "offline",
+        "received_at": iso(row[8]),
+        "due_at": iso(row[9]),
+        "finished_at": iso(row[10]),
+        "status": _STATUS_CODES[row[11]],
+        "paid_online": row[12] == "Có",
+        "fee_vnd": int(row[13].replace(".", "")),
+    }
 
 
 def _dossier(rng: random.Random, index: int, wards: list[str]) -> list[str]:

@@ -8,8 +8,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.api import datasets
-from hub.api.errors import http_error, unexpected_error
+from hub.api import datasets, ingest, openapi, stream
+from hub.api.errors import http_error, unexpected_error, unreachable_error
+from hub.errors import UnreachableError
 from hub.wiring import Hub
 
 
@@ -20,13 +21,20 @@ async def health(request: Request) -> JSONResponse:
 def build_app(hub: Hub) -> Starlette:
     routes = [
         Route("/healthz", health),
+        Route("/openapi.json", openapi.serve_openapi),
         Route("/api/v1/catalogue", datasets.list_catalogue),
         Route("/api/v1/datasets/{dataset_id}", datasets.show_dataset),
-        Route("/api/v1/datasets/{dataset_id}/records", datasets.read_records),
+        Route("/api/v1/datasets/{dataset_id}/records", datasets.read_records, methods=["GET"]),
+        Route("/api/v1/datasets/{dataset_id}/records", ingest.ingest_records, methods=["POST"]),
+        Route("/api/v1/datasets/{dataset_id}/stream", stream.stream_records),
     ]
     app = Starlette(
         routes=routes,
-        exception_handlers={HTTPException: http_error, Exception: unexpected_error},
+        exception_handlers={
+            HTTPException: http_error,
+            UnreachableError: unreachable_error,
+            Exception: unexpected_error,
+        },
     )
     app.state.hub = hub
     return app

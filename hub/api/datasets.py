@@ -23,7 +23,7 @@ def _hub(request: Request) -> Hub:
     return hub
 
 
-def _visible_entry(hub: Hub, dataset_id: str) -> DatasetEntry:
+def visible_entry(hub: Hub, dataset_id: str) -> DatasetEntry:
     for entry in hub.catalogue.catalogue.datasets:
         if entry.id == dataset_id and entry.classification is not Classification.RESTRICTED:
             return entry
@@ -67,17 +67,23 @@ async def list_catalogue(request: Request) -> JSONResponse:
 
 async def show_dataset(request: Request) -> JSONResponse:
     hub = _hub(request)
-    entry = _visible_entry(hub, request.path_params["dataset_id"])
+    entry = visible_entry(hub, request.path_params["dataset_id"])
     return JSONResponse(_describe(hub, entry))
 
 
-async def read_records(request: Request) -> JSONResponse:
-    hub = _hub(request)
-    entry = _visible_entry(hub, request.path_params["dataset_id"])
+def readable_entry(hub: Hub, dataset_id: str) -> DatasetEntry:
+    """A dataset whose records the public may read: open, or shared with an open projection."""
+    entry = visible_entry(hub, dataset_id)
     if entry.classification is not Classification.OPEN and entry.open_projection is None:
         raise ApiError(
             403, "not_open", f"Bộ dữ liệu {entry.id} chỉ chia sẻ cho cơ quan được cấp quyền"
         )
+    return entry
+
+
+async def read_records(request: Request) -> JSONResponse:
+    hub = _hub(request)
+    entry = readable_entry(hub, request.path_params["dataset_id"])
     try:
         limit = int(request.query_params.get("limit", "100"))
         positions = parse_cursor(request.query_params.get("after"))
@@ -85,11 +91,11 @@ async def read_records(request: Request) -> JSONResponse:
         raise ApiError(400, "bad_query", f"Tham số không hợp lệ: {exc}") from exc
     if not 1 <= limit <= MAX_LIMIT:
         raise ApiError(400, "bad_query", f"limit phải từ 1 đến {MAX_LIMIT}")
-    records, after = await run_in_threadpool(_read_open_page, hub, entry, positions, limit)
+    records, after = await run_in_threadpool(read_open_page, hub, entry, positions, limit)
     return JSONResponse({"dataset": entry.id, "records": records, "next": format_cursor(after)})
 
 
-def _read_open_page(
+def read_open_page(
     hub: Hub, entry: DatasetEntry, positions: dict[int, int], limit: int
 ) -> tuple[list[dict[str, Any]], dict[int, int]]:
     personal = hub.catalogue.schema(entry.id).personal_fields

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -20,25 +22,53 @@ class VietnameseJSONResponse(JSONResponse):
 
 
 class ApiError(HTTPException):
-    """An answer other than success, with a machine-readable code."""
+    """An answer other than success, with a machine-readable code and optional details."""
 
-    def __init__(self, status_code: int, code: str, message: str) -> None:
-        super().__init__(status_code=status_code, detail=message)
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **details: Any,
+    ) -> None:
+        super().__init__(status_code=status_code, detail=message, headers=headers)
         self.code = code
+        self.details = details
 
 
-def error_response(status_code: int, code: str, message: str) -> JSONResponse:
+def error_response(
+    status_code: int,
+    code: str,
+    message: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **details: Any,
+) -> JSONResponse:
     return VietnameseJSONResponse(
-        {"error": {"code": code, "message": message}}, status_code=status_code
+        {"error": {"code": code, "message": message, **details}},
+        status_code=status_code,
+        headers=headers,
     )
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, ApiError):
-        return error_response(exc.status_code, exc.code, str(exc.detail))
+        return error_response(
+            exc.status_code, exc.code, str(exc.detail), headers=exc.headers, **exc.details
+        )
     if isinstance(exc, HTTPException):
-        return error_response(exc.status_code, "http_error", str(exc.detail))
+        return error_response(exc.status_code, "http_error", str(exc.detail), headers=exc.headers)
     return await unexpected_error(request, exc)
+
+
+async def unreachable_error(request: Request, exc: Exception) -> Response:
+    """A server the hub depends on is down: 503, so clients retry later."""
+    log.warning("dependency unreachable on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(
+        503, "service_unavailable", f"{exc}; vui lòng thử lại sau", headers={"Retry-After": "5"}
+    )
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:

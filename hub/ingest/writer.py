@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.avro.json_codec import record_to_json
+from hub.avro.schema import DatasetSchema
 from hub.avro.wire import encode
-from hub.bus.port import EventBus, OutgoingMessage
+from hub.bus.port import EventBus, OutgoingMessage, Position
 from hub.catalogue.loader import LoadedCatalogue
+from hub.catalogue.models import DatasetEntry
 from hub.ingest.dead_letter import DeadLetter
 from hub.ingest.validation import RecordValidator, Violation
 from hub.registry.port import SchemaRegistry, subject_for_topic
@@ -47,6 +49,7 @@ class IngestReport:
     rejected: int = 0
     rejected_by_rule: Counter[str] = field(default_factory=Counter)
     rejections: list[DeadLetter] = field(default_factory=list)
+    positions: list[Position] = field(default_factory=list)
 
 
 class DatasetWriter:
@@ -72,29 +75,28 @@ class DatasetWriter:
     def schema_id(self) -> int:
         return self._schema_id
 
-    def write(self, incoming: Iterable[IncomingRecord]) -> IngestReport:
-        report = IngestReport(dataset=self._entry.id, topic=self._entry.topic)
-        good: list[OutgoingMessage] = []
-        bad: list[DeadLetter] = []
-        for item in incoming:
-            problems = list(item.problems)
-            if item.record is not None and not problems:
-                problems = self._validator.violations(item.record)
-            if problems or item.record is None:
-                bad.append(self._dead_letter(item, problems))
-            else:
-                good.append(self._message(item.record))
-            if len(good) + len(bad) >= self._batch_size:
-                self._flush(good, bad, report)
-        self._flush(good, bad, report)
-        return report
+    @property
+    def entry(self) -> DatasetEntry:
+        return self._entry
 
-    def _message(self, record: dict[str, Any]) -> OutgoingMessage:
+    @property
+    def schema(self) -> DatasetSchema:
+        return self._schema
+
+    def violations(self, record: dict[str, Any]) -> list[Violation]:
+        """Every rule the record breaks: Avro types, then the dataset's contract."""
+        return self._validator.violations(record)
+
+    def message(self, record: dict[str, Any]) -> OutgoingMessage:
+        """The record encoded for the topic, keyed by its key field; the record must be valid."""
         key_field = self._schema.key_field
         key = str(record[key_field]).encode("utf-8") if key_field else None
         return OutgoingMessage(key=key, value=encode(self._schema_id, self._schema.parsed, record))
 
-    def _dead_letter(self, item: IncomingRecord, problems: list[Violation]) -> DeadLetter:
+    def publish(self, messages: list[OutgoingMessage]) -> list[Position]:
+        return self._bus.publish(self._entry.topic, messages)
+
+    def dead_letter(self, item: IncomingRecord, problems: Iterable[Violation]) -> DeadLetter:
         return DeadLetter(
             dataset=self._entry.id,
             source=item.source.as_dict(),
@@ -103,17 +105,38 @@ class DatasetWriter:
             record=record_to_json(item.record) if item.record is not None else None,
         )
 
+    def send_to_dlq(self, letters: list[DeadLetter]) -> list[Position]:
+        return self._bus.publish(
+            self._entry.dlq_topic,
+            [OutgoingMessage(key=None, value=letter.to_bytes()) for letter in letters],
+        )
+
+    def write(self, incoming: Iterable[IncomingRecord]) -> IngestReport:
+        """Publish the valid records and dead-letter the others, in batches."""
+        report = IngestReport(dataset=self._entry.id, topic=self._entry.topic)
+        good: list[OutgoingMessage] = []
+        bad: list[DeadLetter] = []
+        for item in incoming:
+            problems = list(item.problems)
+            if item.record is not None and not problems:
+                problems = self._validator.violations(item.record)
+            if problems or item.record is None:
+                bad.append(self.dead_letter(item, problems))
+            else:
+                good.append(self.message(item.record))
+            if len(good) + len(bad) >= self._batch_size:
+                self._flush(good, bad, report)
+        self._flush(good, bad, report)
+        return report
+
     def _flush(
         self, good: list[OutgoingMessage], bad: list[DeadLetter], report: IngestReport
     ) -> None:
         if good:
-            self._bus.publish(self._entry.topic, good)
+            report.positions.extend(self.publish(good))
             report.accepted += len(good)
         if bad:
-            self._bus.publish(
-                self._entry.dlq_topic,
-                [OutgoingMessage(key=None, value=letter.to_bytes()) for letter in bad],
-            )
+            self.send_to_dlq(bad)
             report.rejected += len(bad)
             report.rejections.extend(bad)
             for letter in bad:

@@ -1,0 +1,35 @@
+"""The caller behind ``Authorization: Bearer <token>``, or a 401 that says what is wrong."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from hub.api.errors import ApiError
+from hub.auth.tokens import AuthError, Credential
+from hub.wiring import Hub
+
+
+async def authenticate(request: Request, hub: Hub) -> Credential:
+    header = request.headers.get("authorization")
+    if not header:
+        raise ApiError(
+            401,
+            "missing_token",
+            "Thiếu mã truy cập: gửi tiêu đề Authorization: Bearer <mã>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(
+            401,
+            "malformed_token",
+            "Tiêu đề Authorization phải có dạng: Bearer <mã>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    try:
+        return await run_in_threadpool(hub.tokens.authenticate, token.strip())
+    except AuthError as exc:
+        raise ApiError(
+            401, exc.reason, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        ) from exc

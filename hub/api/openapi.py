@@ -1,0 +1,219 @@
+"""The OpenAPI 3.1 description of the hub's HTTP API, served at ``/openapi.json``.
+
+Bodies are described by pydantic models, whose JSON Schema (draft 2020-12) is what OpenAPI 3.1
+uses. The tests validate real answers against these schemas, so the document cannot drift from
+what the API does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pydantic.json_schema import models_json_schema
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+REF = "#/components/schemas/{model}"
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Mã lỗi ổn định cho máy đọc | Stable machine-readable code")
+    message: str = Field(description="Thông báo tiếng Việt | Message for people (Vietnamese)")
+    limit: int | None = Field(default=None, description="Giới hạn đã vượt (413) | Limit (413)")
+    received: int | None = Field(default=None, description="Số nhận được (413) | Received (413)")
+
+
+class ErrorAnswer(BaseModel):
+    error: ErrorDetail
+
+
+class TopicPosition(BaseModel):
+    topic: str
+    partition: int = Field(ge=0)
+    offset: int = Field(ge=0)
+
+
+class AcceptedRecord(TopicPosition):
+    index: int = Field(ge=0, description="Vị trí bản ghi trong lô | Index in the batch")
+
+
+class Violation(BaseModel):
+    path: str = Field(description="JSONPath, ví dụ $[3].fee_vnd | JSON path, e.g. $[3].fee_vnd")
+    rule: str = Field(description="Quy tắc bị vi phạm | The rule broken")
+    message: str
+
+
+class RejectedRecord(BaseModel):
+    index: int = Field(ge=0)
+    errors: list[Violation]
+    dead_letter: TopicPosition | None = Field(
+        default=None, description="Nơi lưu bản ghi lỗi (chế độ partial) | Where it was kept"
+    )
+
+
+class IngestAnswer(BaseModel):
+    dataset: str
+    mode: str = Field(pattern="^(atomic|partial)$")
+    accepted_count: int = Field(ge=0)
+    rejected_count: int = Field(ge=0)
+    accepted: list[AcceptedRecord]
+    rejected: list[RejectedRecord]
+
+
+class RecordItem(BaseModel):
+    partition: int = Field(ge=0)
+    offset: int = Field(ge=0)
+    value: dict[str, Any] = Field(description="Bản ghi đã giải mã Avro | The decoded record")
+
+
+class RecordsPage(BaseModel):
+    dataset: str
+    records: list[RecordItem]
+    next: str = Field(description="Con trỏ cho trang sau | Cursor for the next page")
+
+
+_MODELS: list[type[BaseModel]] = [ErrorAnswer, IngestAnswer, RecordsPage, RecordItem]
+
+
+def _json(ref: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": REF.format(model=ref)}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": _json("ErrorAnswer")}
+
+
+_DATASET = {"name": "dataset_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_AFTER = {
+    "name": "after",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "pattern": r"^\d+:\d+(,\d+:\d+)*$"},
+    "description": "Con trỏ 'phân_vùng:vị_trí,…' | Cursor 'partition:offset,…'",
+}
+
+
+def _paths() -> dict[str, Any]:
+    return {
+        "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "OK"}}}},
+        "/api/v1/catalogue": {
+            "get": {
+                "summary": "Danh mục CSDL dùng chung | The shared-database catalogue",
+                "responses": {"200": {"description": "Datasets visible to the caller"}},
+            }
+        },
+        "/api/v1/datasets/{dataset_id}": {
+            "get": {
+                "summary": "Mô tả bộ dữ liệu | One dataset's description",
+                "parameters": [_DATASET],
+                "responses": {"200": {"description": "The dataset"}, "404": _error("Unknown")},
+            }
+        },
+        "/api/v1/datasets/{dataset_id}/records": {
+            "get": {
+                "summary": "Đọc bản ghi theo con trỏ | Read records after a cursor",
+                "parameters": [
+                    _DATASET,
+                    _AFTER,
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                    },
+                ],
+                "responses": {
+                    "200": {"description": "A page of records", "content": _json("RecordsPage")},
+                    "400": _error("Bad cursor or limit"),
+                    "403": _error("Not open to the public"),
+                    "404": _error("Unknown dataset"),
+                },
+            },
+            "post": {
+                "summary": "Ghi một lô bản ghi | Publish a batch of records",
+                "description": (
+                    "All-or-nothing by default; `mode=partial` publishes the valid records and "
+                    "sends the invalid ones to `<topic>.dlq`. Text is normalised to NFC. "
+                    "`Idempotency-Key` makes a retried batch publish nothing twice."
+                ),
+                "security": [{"bearer": []}],
+                "parameters": [
+                    _DATASET,
+                    {
+                        "name": "mode",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["atomic", "partial"]},
+                    },
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                    },
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"type": "array", "items": {"type": "object"}}
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {"description": "Published", "content": _json("IngestAnswer")},
+                    "400": _error("Malformed JSON, bad mode or key"),
+                    "401": _error("Missing, malformed, unknown, revoked or expired token"),
+                    "403": _error("Not a producer of the owning agency"),
+                    "404": _error("Unknown dataset"),
+                    "409": _error("Idempotency-Key in use or reused"),
+                    "413": _error("Body or record count over the limit"),
+                    "415": _error("Not application/json"),
+                    "422": {
+                        "description": "Invalid records (atomic mode: nothing published)",
+                        "content": _json("IngestAnswer"),
+                    },
+                    "503": _error("The bus or database is unreachable; retry"),
+                },
+            },
+        },
+        "/api/v1/datasets/{dataset_id}/stream": {
+            "get": {
+                "summary": "Luồng bản ghi mới (SSE) | New records as server-sent events",
+                "parameters": [
+                    _DATASET,
+                    _AFTER,
+                    {"name": "Last-Event-ID", "in": "header", "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "event: record; data: a RecordItem; id: the cursor",
+                        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                    },
+                    "403": _error("Not open to the public"),
+                    "404": _error("Unknown dataset"),
+                },
+            }
+        },
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    _, definitions = models_json_schema(
+        [(model, "serialization") for model in _MODELS], ref_template=REF
+    )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Kho — trục chia sẻ dữ liệu của tỉnh",
+            "version": "1",
+            "description": "Ingest, read and stream the datasets of the shared-database catalogue.",
+        },
+        "paths": _paths(),
+        "components": {
+            "schemas": definitions.get("$defs", {}),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+async def serve_openapi(request: Request) -> JSONResponse:
+    return JSONResponse(openapi_document())

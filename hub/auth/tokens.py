@@ -1,0 +1,138 @@
+"""API tokens: issued to one agency with roles, stored only as a hash, checked on each request.
+
+A token reads ``kho_<id>_<secret>``. The id finds the row; the secret is compared, in constant
+time, with the SHA-256 stored for it. Secrets are 32 random bytes, so a plain SHA-256 is enough:
+there is nothing to brute-force that a slow password hash would protect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+from hub.db import metadata
+from hub.errors import KhoError
+
+tokens_table = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("token_id", sa.String(16), primary_key=True),
+    sa.Column("agency", sa.String(64), nullable=False, index=True),
+    sa.Column("roles", sa.String(200), nullable=False),
+    sa.Column("secret_sha256", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+_PREFIX = "kho_"
+
+
+class Role(StrEnum):
+    PRODUCER = "producer"
+    CONSUMER = "consumer"
+    STEWARD = "steward"
+    ADMIN = "admin"
+
+
+class AuthError(KhoError):
+    """A token that cannot be used; ``reason`` is a stable code for logs and answers."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """The caller a valid token stands for."""
+
+    token_id: str
+    agency: str
+    roles: frozenset[Role]
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles or Role.ADMIN in self.roles
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token_id: str
+    plaintext: str
+    expires_at: dt.datetime | None
+
+
+class TokenStore:
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    def create(
+        self, agency: str, roles: frozenset[Role], *, valid_for: dt.timedelta | None = None
+    ) -> IssuedToken:
+        if not roles:
+            raise ValueError("a token needs at least one role")
+        token_id = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        now = dt.datetime.now(dt.UTC)
+        expires_at = now + valid_for if valid_for else None
+        with self._engine.begin() as conn:
+            conn.execute(
+                sa.insert(tokens_table).values(
+                    token_id=token_id,
+                    agency=agency,
+                    roles=",".join(sorted(roles)),
+                    secret_sha256=_digest(secret),
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+            )
+        return IssuedToken(token_id, f"{_PREFIX}{token_id}_{secret}", expires_at)
+
+    def revoke(self, token_id: str) -> bool:
+        """Revoke a token; False when no live token has that id."""
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                sa.update(tokens_table)
+                .where(tokens_table.c.token_id == token_id, tokens_table.c.revoked_at.is_(None))
+                .values(revoked_at=dt.datetime.now(dt.UTC))
+            ).rowcount
+        return bool(changed)
+
+    def authenticate(self, plaintext: str) -> Credential:
+        token_id, secret = _split(plaintext)
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                sa.select(tokens_table).where(tokens_table.c.token_id == token_id)
+            ).first()
+        if row is None or not hmac.compare_digest(row.secret_sha256, _digest(secret)):
+            raise AuthError("unknown_token", "Mã truy cập không đúng")
+        if row.revoked_at is not None:
+            raise AuthError("revoked_token", "Mã truy cập đã bị thu hồi")
+        if row.expires_at is not None and _aware(row.expires_at) <= dt.datetime.now(dt.UTC):
+            raise AuthError("expired_token", "Mã truy cập đã hết hạn")
+        roles = frozenset(Role(name) for name in row.roles.split(","))
+        return Credential(token_id=token_id, agency=row.agency, roles=roles)
+
+
+def _split(plaintext: str) -> tuple[str, str]:
+    if not plaintext.startswith(_PREFIX):
+        raise AuthError("malformed_token", "Mã truy cập không đúng định dạng kho_<id>_<bí mật>")
+    token_id, _, secret = plaintext[len(_PREFIX) :].partition("_")
+    if len(token_id) != 12 or not secret:
+        raise AuthError("malformed_token", "Mã truy cập không đúng định dạng kho_<id>_<bí mật>")
+    return token_id, secret
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
