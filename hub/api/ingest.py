@@ -17,7 +17,8 @@ from hub.api.auth import authenticate
 from hub.api.body import read_json_body
 from hub.api.errors import ApiError
 from hub.api.errors import VietnameseJSONResponse as JSONResponse
-from hub.auth.tokens import Credential, Role
+from hub.auth.policy import write_refusal
+from hub.auth.tokens import Credential
 from hub.catalogue.models import DatasetEntry
 from hub.ingest.batch import IngestMode, ingest_batch
 from hub.ingest.idempotency import (
@@ -85,15 +86,9 @@ def _writable_entry(hub: Hub, credential: Credential, dataset_id: str) -> Datase
         raise ApiError(
             404, "unknown_dataset", f"Không có bộ dữ liệu {dataset_id!r} trong danh mục"
         ) from None
-    if not credential.has(Role.PRODUCER):
-        raise ApiError(403, "not_a_producer", "Mã truy cập này không có quyền ghi (producer)")
-    if credential.agency != entry.owner and Role.ADMIN not in credential.roles:
-        raise ApiError(
-            403,
-            "not_owner",
-            f"Cơ quan {credential.agency} không phải chủ quản của {entry.id}; "
-            f"chỉ {entry.owner} được ghi",
-        )
+    refusal = write_refusal(credential, entry)
+    if refusal is not None:
+        raise ApiError(403, refusal.code, refusal.message)
     return entry
 
 

@@ -1,0 +1,31 @@
+"""An app factory for uvicorn: ``uvicorn --factory hub.api.main:create_app``.
+
+The hub is built from the environment (``KHO_*``) when the server starts and closed when it
+stops, so several workers each get their own clients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+
+from hub.api.app import build_app
+from hub.settings import KhoSettings
+from hub.wiring import build_hub
+
+
+def create_app() -> Starlette:
+    hub = build_hub(KhoSettings())
+    app = build_app(hub)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            hub.close()
+
+    app.router.lifespan_context = lifespan
+    return app
