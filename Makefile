@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo demo-once test unit lint services-start services-stop services-status clean
+.PHONY: install demo demo-once test unit lint bench services-start services-stop services-status clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ unit: install
 
 test: install
 	bash scripts/test.sh
+
+bench: install
+	bash scripts/bench.sh
 
 services-start:
 	bash scripts/services.sh start

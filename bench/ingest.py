@@ -1,0 +1,312 @@
+"""Ingest throughput and latency against one Kafka broker, with a raw-client reference.
+
+In one run, on the same records (synthetic dossiers, ~600 bytes of Avro each):
+
+  (a) raw      kafka-python producer sending pre-encoded records (the hub's producer settings)
+  (b) hub      the hub's in-process ingest: authorise the token, JSON → record, Avro types,
+               contract rules, encode, produce
+  (c) http     HTTP batch ingest through uvicorn (a separate process), Idempotency-Key-free
+
+It prints records/s of each and the ratios b/a and c/a, then p50/p99 latency from the moment a
+batch is posted to the moment a consumer receives each record, at a steady 1,000 records/s.
+
+    python bench/ingest.py [--records 50000] [--kafka 127.0.0.1:19092]
+
+Machines are noisy: compare the ratios, not the absolute figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import fastavro
+import httpx
+import kafka
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from connectors.samples.dossiers import dossier_documents
+from hub.auth.policy import write_refusal
+from hub.auth.tokens import Role
+from hub.avro.json_codec import record_from_json
+from hub.catalogue.models import DatasetEntry
+from hub.ingest.batch import IngestMode, ingest_batch
+from hub.settings import PROJECT_ROOT, KhoSettings
+from hub.wiring import Hub, build_hub
+
+DATASET = "tthc.dossiers"
+console = Console()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=50_000)
+    parser.add_argument("--batch", type=int, default=1000, help="records per ingest batch")
+    parser.add_argument("--kafka", default=f"127.0.0.1:{os.environ.get('KHO_SVC_KAFKA_PORT', 19092)}")
+    parser.add_argument("--rate", type=int, default=1000, help="records/s in the latency run")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the latency run")
+    args = parser.parse_args()
+
+    run = uuid.uuid4().hex[:8]
+    workdir = Path(tempfile.mkdtemp(prefix="kho-bench-"))
+    settings = KhoSettings(
+        data_dir=workdir,
+        bus_url=f"kafka://{args.kafka}",
+        database_url=f"sqlite:///{workdir / 'kho.sqlite3'}",
+        catalogue_path=_catalogue_with_topic(workdir, f"bench.{run}.dossiers"),
+    )
+    hub = build_hub(settings)
+    try:
+        token = hub.tokens.create("vp-ubnd", frozenset({Role.PRODUCER})).plaintext
+        documents = dossier_documents(args.records, seed=766)
+        console.print(f"{args.records} dossiers, batches of {args.batch}, broker {args.kafka}")
+        raw = _raw_producer(hub, args.kafka, documents, f"bench.{run}.raw")
+        in_process = _in_process(hub, token, documents, args.batch)
+        with _http_server(settings) as base_url:
+            http = _http(base_url, token, documents, args.batch)
+            latencies = _latency(hub, base_url, token, args)
+    finally:
+        hub.close()
+    _report(args.records, raw, in_process, http, latencies)
+
+
+def _catalogue_with_topic(workdir: Path, topic: str) -> Path:
+    raw = yaml.safe_load((PROJECT_ROOT / "catalogue" / "datasets.yaml").read_text("utf-8"))
+    for dataset in raw["datasets"]:
+        dataset["topic"] = f"{topic}.{dataset['id']}" if dataset["id"] != DATASET else topic
+    path = workdir / "datasets.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _timed(label: str, count: int, action: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    action()
+    elapsed = time.perf_counter() - started
+    console.print(f"  {label}: {count / elapsed:,.0f} records/s ({elapsed:.2f} s)")
+    return count / elapsed
+
+
+def _raw_producer(hub: Hub, bootstrap: str, documents: list[dict[str, Any]], topic: str) -> float:
+    """(a) kafka-python alone, records encoded beforehand, same producer settings as the hub."""
+    writer = hub.writer(DATASET)
+    messages = [writer.message(record_from_json(writer.schema.parsed, d)) for d in documents]
+    hub.bus.ensure_topic(topic)
+    producer = kafka.KafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=20,
+        batch_size=256 * 1024,
+    )
+
+    def send_all() -> None:
+        futures = [producer.send(topic, key=m.key, value=m.value) for m in messages]
+        producer.flush()
+        for future in futures:
+            future.get(timeout=30)
+
+    try:
+        producer.send(topic, key=b"warm-up", value=b"warm-up").get(timeout=30)
+        return _timed("(a) raw kafka-python", len(messages), send_all)
+    finally:
+        producer.close()
+
+
+def _in_process(hub: Hub, token: str, documents: list[dict[str, Any]], batch: int) -> float:
+    """(b) the hub's ingest path without HTTP."""
+    writer = hub.writer(DATASET)
+    entry: DatasetEntry = writer.entry
+    writer.publish([writer.message(record_from_json(writer.schema.parsed, documents[0]))])
+
+    def ingest_all() -> None:
+        for start in range(0, len(documents), batch):
+            credential = hub.tokens.authenticate(token)
+            if write_refusal(credential, entry) is not None:
+                raise SystemExit("bench token may not write the dataset")
+            result = ingest_batch(
+                writer,
+                documents[start : start + batch],
+                mode=IngestMode.ATOMIC,
+                source_name=credential.agency,
+            )
+            if result.rejected:
+                raise SystemExit(f"bench records refused: {result.rejected[0]}")
+
+    return _timed("(b) hub in-process", len(documents), ingest_all)
+
+
+class _Server:
+    def __init__(self, settings: KhoSettings) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        env = {
+            **os.environ,
+            "KHO_BUS_URL": settings.bus_url,
+            "KHO_DATABASE_URL": settings.database_url,
+            "KHO_CATALOGUE_PATH": str(settings.catalogue_path),
+            "KHO_DATA_DIR": str(settings.data_dir),
+        }
+        command = [sys.executable, "-m", "uvicorn", "--factory", "hub.api.main:create_app"]
+        command += ["--port", str(self.port), "--log-level", "warning", "--no-access-log"]
+        self.process = subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter
+
+    def __enter__(self) -> str:
+        base_url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(base_url + "/healthz").status_code == 200:
+                    return base_url
+            except httpx.TransportError:
+                time.sleep(0.2)
+        self.process.kill()
+        raise SystemExit("uvicorn did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=15)
+
+
+def _http_server(settings: KhoSettings) -> _Server:
+    return _Server(settings)
+
+
+def _post(client: httpx.Client, url: str, token: str, body: bytes) -> dict[str, Any]:
+    answer = client.post(
+        url,
+        content=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        timeout=60,
+    )
+    if answer.status_code != 200:
+        raise SystemExit(f"HTTP ingest answered {answer.status_code}: {answer.text[:300]}")
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def _http(base_url: str, token: str, documents: list[dict[str, Any]], batch: int) -> float:
+    """(c) HTTP batches through uvicorn, two client connections so the server is never idle."""
+    url = f"{base_url}/api/v1/datasets/{DATASET}/records"
+    bodies = [
+        json.dumps(documents[start : start + batch], ensure_ascii=False).encode("utf-8")
+        for start in range(0, len(documents), batch)
+    ]
+    clients = [httpx.Client(), httpx.Client()]
+    _post(clients[0], url, token, bodies[0])  # warm-up: registers the schema, opens Kafka
+
+    def post_all() -> None:
+        with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+            futures = [
+                pool.submit(_post, clients[i % len(clients)], url, token, body)
+                for i, body in enumerate(bodies)
+            ]
+            for future in futures:
+                future.result()
+
+    try:
+        return _timed("(c) HTTP through uvicorn", len(documents), post_all)
+    finally:
+        for client in clients:
+            client.close()
+
+
+def _latency(hub: Hub, base_url: str, token: str, args: argparse.Namespace) -> list[float]:
+    """Post small batches at a steady rate; a consumer notes when each record arrives."""
+    writer = hub.writer(DATASET)
+    topic = writer.entry.topic
+    parsed = writer.schema.parsed
+    per_batch = max(1, args.rate // 20)
+    batches = int(args.seconds * 20)
+    documents = dossier_documents(per_batch * batches, seed=1022, start=10_000_000)
+    sent_at: dict[str, float] = {}
+    received_at: dict[str, float] = {}
+    consumer = kafka.KafkaConsumer(
+        bootstrap_servers=args.kafka, enable_auto_commit=False, fetch_max_wait_ms=5
+    )
+    partitions = [kafka.TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+    consumer.assign(partitions)
+    consumer.seek_to_end()
+    for tp in partitions:
+        consumer.position(tp)
+    done = threading.Event()
+
+    def consume() -> None:
+        while not done.is_set() or len(received_at) < len(documents):
+            for records in consumer.poll(timeout_ms=50).values():
+                now = time.perf_counter()
+                for record in records:
+                    value = fastavro.schemaless_reader(_payload(record.value), parsed, parsed)
+                    received_at.setdefault(value["dossier_id"], now)
+            if done.is_set() and time.perf_counter() - finished > 10:
+                break
+
+    finished = float("inf")
+    reader = threading.Thread(target=consume)
+    reader.start()
+    url = f"{base_url}/api/v1/datasets/{DATASET}/records"
+    with httpx.Client() as client:
+        started = time.perf_counter()
+        for i in range(batches):
+            batch = documents[i * per_batch : (i + 1) * per_batch]
+            pause = started + i / 20 - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            moment = time.perf_counter()
+            for document in batch:
+                sent_at[document["dossier_id"]] = moment
+            _post(client, url, token, json.dumps(batch, ensure_ascii=False).encode("utf-8"))
+    finished = time.perf_counter()
+    done.set()
+    reader.join()
+    consumer.close()
+    missing = len(sent_at) - len(received_at)
+    if missing:
+        console.print(f"  [red]{missing} records not received within 10 s[/red]")
+    return sorted((received_at[k] - sent_at[k]) * 1000 for k in received_at if k in sent_at)
+
+
+def _payload(value: bytes) -> Any:
+    import io
+
+    return io.BytesIO(value[5:])  # Confluent framing: magic byte + 4-byte schema id
+
+
+def _report(
+    count: int, raw: float, in_process: float, http: float, latencies: list[float]
+) -> None:
+    table = Table(title=f"Ingest, {count} records, one broker")
+    for column in ("path", "records/s", "ratio to (a)"):
+        table.add_column(column, justify="right")
+    table.add_row("(a) raw kafka-python", f"{raw:,.0f}", "1.00")
+    table.add_row("(b) hub in-process", f"{in_process:,.0f}", f"{in_process / raw:.2f}")
+    table.add_row("(c) HTTP via uvicorn", f"{http:,.0f}", f"{http / raw:.2f}")
+    console.print(table)
+    console.print(f"b/a = {in_process / raw:.2f} (aim ≥ 0.7); c/a = {http / raw:.2f} (aim ≥ 0.4)")
+    if latencies:
+        p50 = statistics.quantiles(latencies, n=100)[49]
+        p99 = statistics.quantiles(latencies, n=100)[98]
+        console.print(
+            f"latency post → consumer at steady rate, {len(latencies)} records: "
+            f"p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()
