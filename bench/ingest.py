@@ -57,7 +57,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--batch", type=int, default=1000, help="records per ingest batch")
-    parser.add_argument("--kafka", default=f"127.0.0.1:{os.environ.get('KHO_SVC_KAFKA_PORT', 19092)}")
+    parser.add_argument(
+        "--kafka", default=f"127.0.0.1:{os.environ.get('KHO_SVC_KAFKA_PORT', 19092)}"
+    )
     parser.add_argument("--rate", type=int, default=1000, help="records/s in the latency run")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the latency run")
     args = parser.parse_args()
@@ -288,9 +290,7 @@ def _payload(value: bytes) -> Any:
     return io.BytesIO(value[5:])  # Confluent framing: magic byte + 4-byte schema id
 
 
-def _report(
-    count: int, raw: float, in_process: float, http: float, latencies: list[float]
-) -> None:
+def _report(count: int, raw: float, in_process: float, http: float, latencies: list[float]) -> None:
     table = Table(title=f"Ingest, {count} records, one broker")
     for column in ("path", "records/s", "ratio to (a)"):
         table.add_column(column, justify="right")
