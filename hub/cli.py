@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hub.dlq.cli import dlq_app
 from hub.errors import KhoError
 from hub.ingest.writer import IngestReport
 from hub.settings import KhoSettings
@@ -27,6 +28,7 @@ sample_app = typer.Typer(
 )
 app.add_typer(connector_app, name="connector")
 app.add_typer(sample_app, name="sample")
+app.add_typer(dlq_app, name="dlq")
 console = Console()
 err_console = Console(stderr=True)
 

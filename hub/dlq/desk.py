@@ -1,0 +1,151 @@
+"""A data steward's operations on one dataset's dead letters: list, look at one, replay."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hub.dlq.address import LetterAddress
+from hub.dlq.correction import load_correction
+from hub.dlq.errors import AlreadyReplayedError, DlqError
+from hub.dlq.labels import vietnam_time
+from hub.dlq.queue import DeadLetterQueue, StoredLetter
+from hub.dlq.replay import Replayer, stored_document
+from hub.dlq.status import LetterStatus, ReplayLog, ReplayOutcome
+from hub.wiring import Hub
+
+
+@dataclass(frozen=True)
+class LetterView:
+    """A letter with what became of it."""
+
+    stored: StoredLetter
+    last_replay: ReplayOutcome | None
+
+    @property
+    def address(self) -> LetterAddress:
+        return self.stored.address
+
+    @property
+    def status(self) -> LetterStatus:
+        return self.last_replay.status if self.last_replay else LetterStatus.PENDING
+
+
+@dataclass(frozen=True)
+class LetterPage:
+    letters: list[LetterView]
+    matching: int
+    """How many letters matched before the limit."""
+
+
+@dataclass(frozen=True)
+class ReplayRun:
+    outcomes: list[ReplayOutcome]
+    skipped: list[LetterAddress]
+    """Pending letters ``--all-pending`` left alone: they hold no record to replay."""
+
+
+class StewardDesk:
+    """The dead letters of one catalogue dataset."""
+
+    def __init__(self, hub: Hub, dataset_id: str) -> None:
+        self._hub = hub
+        self.entry = hub.catalogue.entry(dataset_id)
+        self.queue = DeadLetterQueue(hub.bus, self.entry.id, self.entry.dlq_topic)
+        self.log = ReplayLog(hub.engine)
+        self._replayer: Replayer | None = None
+
+    @property
+    def topic(self) -> str:
+        return self.queue.topic
+
+    def letters(self, *, rule: str | None = None, limit: int | None = None) -> LetterPage:
+        """The letters, oldest first; with a limit, the most recent ``limit`` of them."""
+        replays = self.log.latest(self.topic)
+        found = [
+            LetterView(stored, replays.get(stored.address))
+            for stored in self.queue.letters()
+            if rule is None or any(v.rule == rule for v in stored.letter.violations)
+        ]
+        found.sort(key=lambda v: (v.stored.letter.at, v.address))
+        shown = found[-limit:] if limit is not None and limit < len(found) else found
+        return LetterPage(shown, len(found))
+
+    def letter(self, address: str) -> LetterView:
+        stored = self.queue.get(self.queue.address(address))
+        return LetterView(stored, self.log.latest_for(self.topic, stored.address))
+
+    def editable_record(self, view: LetterView) -> tuple[dict[str, Any], bool]:
+        """What a steward edits to correct the letter, and whether it is only a template: the
+        letter's record, else its original if that is a JSON object (as the ingest API
+        receives), else every field of the schema, empty."""
+        document = stored_document(view.stored.letter)
+        if isinstance(document, dict):
+            return document, False
+        return dict.fromkeys(self._hub.catalogue.schema(self.entry.id).field_names), True
+
+    def replay(
+        self,
+        addresses: Sequence[str],
+        *,
+        record_file: Path | None = None,
+        all_pending: bool = False,
+        force: bool = False,
+    ) -> ReplayRun:
+        """Replay the letters, each recorded in the replay log. Every check is made before the
+        first write: unknown addresses, letters already replayed (unless ``force``), the file.
+
+        ``all_pending`` replays every letter never replayed that holds a record; letters that
+        hold none (a CSV row that could not be mapped) need a corrected file, and are skipped."""
+        skipped: list[LetterAddress] = []
+        targets = self._targets(addresses, all_pending=all_pending, force=force)
+        if all_pending:
+            skipped = [v.address for v in targets if stored_document(v.stored.letter) is None]
+            targets = [v for v in targets if v.address not in skipped]
+        if record_file is not None and len(targets) != 1:
+            raise DlqError("--record chỉ dùng khi phát lại đúng một thư")
+        correction = load_correction(record_file) if record_file is not None else None
+        if self._replayer is None:
+            self._replayer = Replayer(self._hub, self.entry.id)
+        outcomes = []
+        for view in targets:
+            outcome = self._replayer.replay(view.stored, correction)
+            self.log.record(self.topic, outcome)
+            outcomes.append(outcome)
+        return ReplayRun(outcomes, skipped)
+
+    def _targets(
+        self, addresses: Sequence[str], *, all_pending: bool, force: bool
+    ) -> list[LetterView]:
+        if all_pending:
+            if addresses:
+                raise DlqError("Chỉ dùng một trong hai: các địa chỉ thư, hoặc --all-pending")
+            page = self.letters()
+            return [v for v in page.letters if v.status is LetterStatus.PENDING]
+        if not addresses:
+            raise DlqError("Cần ít nhất một địa chỉ thư (xem kho dlq list), hoặc --all-pending")
+        targets: dict[LetterAddress, LetterView] = {}
+        for text in addresses:
+            view = self.letter(text)
+            targets.setdefault(view.address, view)
+        if not force:
+            for view in targets.values():
+                if view.last_replay is not None:
+                    raise AlreadyReplayedError(_already_replayed(view.address, view.last_replay))
+        return list(targets.values())
+
+
+def _already_replayed(address: LetterAddress, last: ReplayOutcome) -> str:
+    when = f"Thư {address} đã được phát lại lúc {vietnam_time(last.replayed_at)}"
+    if last.published is not None:
+        p = last.published
+        return (
+            f"{when} và đã vào {p.topic} (phân vùng {p.partition}, offset {p.offset});"
+            " thêm --force nếu thật sự muốn phát lại lần nữa"
+        )
+    return (
+        f"{when} và vẫn bị từ chối (thành thư mới {last.new_letter}); hãy sửa và phát lại thư"
+        " mới đó, hoặc thêm --force để phát lại thư này lần nữa"
+    )

@@ -1,0 +1,31 @@
+"""How letters read for people: times in Vietnam time, sources in words."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from hub.vietnam_time import VIETNAM_TZ
+
+
+def vietnam_time(moment: dt.datetime) -> str:
+    """``31/07/2025 14:05:09``, in Vietnam time (a naive time is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(VIETNAM_TZ).strftime("%d/%m/%Y %H:%M:%S")
+
+
+def source_label(source: Mapping[str, Any]) -> str:
+    """Where a letter's record came from: ``csv ho-so.csv, dòng 17``, ``phát lại thư 0:12``."""
+    kind = str(source.get("kind", "?"))
+    name = str(source.get("name", ""))
+    position = source.get("position")
+    if kind == "dlq-replay":
+        topic, _, partition = name.rpartition(":")
+        return f"phát lại thư {partition}:{position} ({topic})"
+    if kind == "csv":
+        return f"csv {name}, dòng {position}"
+    if kind == "api":
+        return f"api {name}, bản ghi {position}"
+    return f"{kind} {name}, vị trí {position}"

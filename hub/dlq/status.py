@@ -1,0 +1,130 @@
+"""Which dead letters were replayed: one row per replay in the hub's database, so a letter is
+not replayed twice by accident and ``kho dlq list`` can say what became of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+
+from hub.bus.port import Position
+from hub.db import metadata
+from hub.dlq.address import LetterAddress
+from hub.ingest.validation import Violation
+
+replays_table = sa.Table(
+    "dlq_replays",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("topic", sa.String(255), nullable=False),
+    sa.Column("partition", sa.Integer, nullable=False),
+    sa.Column("offset", sa.BigInteger, nullable=False),
+    sa.Column("replayed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Index("ix_dlq_replays_letter", "topic", "partition", "offset"),
+)
+
+
+class LetterStatus(StrEnum):
+    PENDING = "pending"
+    REPLAYED = "replayed"
+    REFUSED_AGAIN = "refused-again"
+
+
+@dataclass(frozen=True)
+class ReplayOutcome:
+    """One replay of a letter: its record published on the topic, or refused again into a new
+    letter with the rules it still breaks."""
+
+    address: LetterAddress
+    replayed_at: dt.datetime
+    published: Position | None = None
+    new_letter: LetterAddress | None = None
+    violations: tuple[Violation, ...] = ()
+
+    @property
+    def accepted(self) -> bool:
+        return self.published is not None
+
+    @property
+    def status(self) -> LetterStatus:
+        return LetterStatus.REPLAYED if self.published else LetterStatus.REFUSED_AGAIN
+
+    def detail(self) -> dict[str, Any]:
+        if self.published is not None:
+            p = self.published
+            return {"published": {"topic": p.topic, "partition": p.partition, "offset": p.offset}}
+        return {
+            "letter": str(self.new_letter) if self.new_letter else None,
+            "violations": [v.as_dict() for v in self.violations],
+        }
+
+
+class ReplayLog:
+    """The replays of dead letters, in the hub's database (PostgreSQL or SQLite)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+        replays_table.create(engine, checkfirst=True)
+
+    def record(self, topic: str, entry: ReplayOutcome) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                sa.insert(replays_table).values(
+                    topic=topic,
+                    partition=entry.address.partition,
+                    offset=entry.address.offset,
+                    replayed_at=entry.replayed_at.astimezone(dt.UTC),
+                    outcome=entry.status.value,
+                    detail=json.dumps(entry.detail(), ensure_ascii=False),
+                )
+            )
+
+    def latest(self, topic: str) -> dict[LetterAddress, ReplayOutcome]:
+        """The last replay of every replayed letter of the DLQ topic."""
+        return self._latest(replays_table.c.topic == topic)
+
+    def latest_for(self, topic: str, address: LetterAddress) -> ReplayOutcome | None:
+        c = replays_table.c
+        found = self._latest(
+            sa.and_(c.topic == topic, c.partition == address.partition, c.offset == address.offset)
+        )
+        return found.get(address)
+
+    def _latest(self, where: sa.ColumnElement[bool]) -> dict[LetterAddress, ReplayOutcome]:
+        c = replays_table.c
+        query = (
+            sa.select(c.partition, c.offset, c.replayed_at, c.detail).where(where).order_by(c.id)
+        )
+        latest: dict[LetterAddress, ReplayOutcome] = {}
+        with self._engine.connect() as conn:
+            for partition, offset, replayed_at, detail in conn.execute(query):
+                address = LetterAddress(int(partition), int(offset))
+                latest[address] = _entry(address, replayed_at, json.loads(detail))
+        return latest
+
+
+def _entry(
+    address: LetterAddress, replayed_at: dt.datetime, detail: dict[str, Any]
+) -> ReplayOutcome:
+    if replayed_at.tzinfo is None:  # SQLite keeps no offset; the hub writes UTC
+        replayed_at = replayed_at.replace(tzinfo=dt.UTC)
+    published = detail.get("published")
+    if published is not None:
+        return ReplayOutcome(
+            address,
+            replayed_at,
+            published=Position(published["topic"], published["partition"], published["offset"]),
+        )
+    letter = detail.get("letter")
+    return ReplayOutcome(
+        address,
+        replayed_at,
+        new_letter=LetterAddress.parse(letter, 2) if letter else None,
+        violations=tuple(Violation(**v) for v in detail.get("violations", ())),
+    )
