@@ -19,6 +19,9 @@ class KhoSettings(BaseSettings):
     - ``database_url``: any SQLAlchemy URL; ``sqlite:///...`` or ``postgresql://...``
     - ``portal_url``: ``folder:<directory>`` or ``ckan+http(s)://host[:port]`` with
       ``ckan_api_token``
+    - ``registry_url``: ``embedded`` (the hub's own schema registry, in its database, also served
+      as a Confluent REST API at ``/registry``) or ``http(s)://host:port[/path]`` (an external
+      Confluent-compatible registry)
     """
 
     model_config = SettingsConfigDict(env_prefix="KHO_", extra="ignore")
@@ -27,6 +30,7 @@ class KhoSettings(BaseSettings):
     bus_url: str = "embedded:.kho/bus.sqlite3"
     database_url: str = "sqlite:///.kho/kho.sqlite3"
     portal_url: str = "folder:.kho/opendata"
+    registry_url: str = "embedded"
     ckan_api_token: SecretStr | None = None
     catalogue_path: Path = PROJECT_ROOT / "catalogue" / "datasets.yaml"
     schemas_dir: Path = PROJECT_ROOT / "schemas"

@@ -17,7 +17,8 @@ from hub.catalogue.loader import LoadedCatalogue, load_catalogue
 from hub.db import create_engine, create_tables
 from hub.ingest.idempotency import IdempotencyStore
 from hub.ingest.writer import DatasetWriter
-from hub.registry.embedded import DatabaseSchemaRegistry
+from hub.registry.factory import open_registry
+from hub.registry.port import SchemaRegistry
 from hub.settings import KhoSettings
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ class Hub:
     catalogue: LoadedCatalogue
     engine: sa.Engine
     bus: EventBus
-    registry: DatabaseSchemaRegistry
+    registry: SchemaRegistry
     _writers: dict[str, DatasetWriter] = field(default_factory=dict)
 
     @cached_property
@@ -67,6 +68,7 @@ class Hub:
 
     def close(self) -> None:
         self.bus.close()
+        self.registry.close()
         self.engine.dispose()
 
 
@@ -81,5 +83,5 @@ def build_hub(settings: KhoSettings) -> Hub:
         catalogue=catalogue,
         engine=engine,
         bus=open_bus(settings.bus_url, client_id=settings.client_id),
-        registry=DatabaseSchemaRegistry(engine),
+        registry=open_registry(settings.registry_url, engine),
     )

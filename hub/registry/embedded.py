@@ -1,59 +1,77 @@
-"""The hub's own schema registry, stored in the hub's database (PostgreSQL or SQLite).
+"""The hub's own schema registry, stored in the hub's database (PostgreSQL or SQLite), with
+Confluent's semantics: ids are global and shared by identical schemas; a subject's versions
+count from 1; a new version must be compatible (BACKWARD unless configured otherwise); deletes
+are soft first, then permanent.
 
-Ids are global and shared by identical schemas, as in Confluent's registry; a subject's versions
-count from 1. Compatibility checks and the Confluent REST API come with the event backbone.
+A permanent delete removes the subject's version, never the schema text behind an id, so the
+records already on a topic stay readable.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import sqlalchemy as sa
 
-from hub.db import metadata
+from hub.registry.compatibility import (
+    DEFAULT_LEVEL,
+    CompatibilityLevel,
+    Incompatibility,
+    check_compatibility,
+    parse_schema,
+    summary,
+)
+from hub.registry.errors import (
+    CompatibilityNotConfigured,
+    IncompatibleSchema,
+    SchemaNotFound,
+    SubjectNotFound,
+    SubjectNotSoftDeleted,
+    SubjectSoftDeleted,
+    VersionNotSoftDeleted,
+    VersionSoftDeleted,
+)
 from hub.registry.port import RegistryError, SchemaId, Subject
-
-schemas_table = sa.Table(
-    "registry_schemas",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("fingerprint", sa.String(64), nullable=False, unique=True),
-    sa.Column("schema_text", sa.Text, nullable=False),
+from hub.registry.store import (
+    GLOBAL_CONFIG,
+    SubjectVersion,
+    VersionRef,
+    config_table,
+    configured_level,
+    deleted_versions_table,
+    fingerprint,
+    is_deleted,
+    pick,
+    remove_versions,
+    schemas_table,
+    subject_rows,
+    subject_versions_table,
 )
 
-subject_versions_table = sa.Table(
-    "registry_subject_versions",
-    metadata,
-    sa.Column("subject", sa.String(255), primary_key=True),
-    sa.Column("version", sa.Integer, primary_key=True),
-    sa.Column("schema_id", sa.Integer, sa.ForeignKey("registry_schemas.id"), nullable=False),
-)
-
-
-def fingerprint(schema_text: str) -> str:
-    """A stable hash of the schema's JSON, independent of whitespace and key order."""
-    canonical = json.dumps(json.loads(schema_text), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+WRITE_ATTEMPTS = 12
+_T = TypeVar("_T")
 
 
 class DatabaseSchemaRegistry:
-    """A SchemaRegistry in the hub's database."""
+    """A SchemaRegistry in the hub's database, and everything the Confluent REST API serves."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
         self._by_id: dict[int, str] = {}
 
-    def register(self, subject: Subject, schema_text: str) -> SchemaId:
-        digest = fingerprint(schema_text)
-        for _attempt in range(3):
-            try:
-                return self._register_once(subject, schema_text, digest)
-            except sa.exc.IntegrityError:
-                continue  # another writer registered the same schema or version first
-        raise RegistryError(f"Không đăng ký được lược đồ cho {subject} do ghi đồng thời")
+    # The port: what the hub's writers and readers use.
 
-    def schema_text(self, schema_id: SchemaId) -> str:
+    def register(self, subject: Subject | str, schema_text: str) -> SchemaId:
+        """The id of the schema under the subject; a new version if it passes the subject's
+        compatibility level (IncompatibleSchema otherwise, naming field and rule)."""
+        parse_schema(schema_text)
+        digest = fingerprint(schema_text)
+        return self._write(lambda: self._register_once(str(subject), schema_text, digest))
+
+    def schema_text(self, schema_id: SchemaId | int) -> str:
         if schema_id in self._by_id:
             return self._by_id[schema_id]
         with self._engine.connect() as conn:
@@ -61,12 +79,172 @@ class DatabaseSchemaRegistry:
                 sa.select(schemas_table.c.schema_text).where(schemas_table.c.id == schema_id)
             ).scalar_one_or_none()
         if text is None:
-            raise RegistryError(f"Không có lược đồ mang id {schema_id}")
-        self._by_id[schema_id] = str(text)
+            raise SchemaNotFound(f"Không có lược đồ mang id {schema_id}")
+        self._by_id[int(schema_id)] = str(text)
         return str(text)
 
-    def _register_once(self, subject: Subject, schema_text: str, digest: str) -> SchemaId:
+    def close(self) -> None:
+        """Nothing to release: the engine belongs to the hub."""
+
+    # Reads.
+
+    def subjects(self, *, deleted: bool = False) -> list[str]:
+        """Subjects with a live version (or, with ``deleted``, any version), sorted."""
+        versions = subject_versions_table.c
+        query = sa.select(versions.subject).distinct().order_by(versions.subject)
+        if not deleted:
+            query = query.where(~is_deleted())
+        with self._engine.connect() as conn:
+            return [str(s) for s in conn.execute(query).scalars()]
+
+    def versions(self, subject: str, *, deleted: bool = False) -> list[int]:
+        return [v.version for v in self._existing(subject, deleted=deleted)]
+
+    def version(self, subject: str, ref: VersionRef, *, deleted: bool = False) -> SubjectVersion:
+        return pick(self._existing(subject, deleted=deleted), subject, ref)
+
+    def lookup(self, subject: str, schema_text: str, *, deleted: bool = False) -> SubjectVersion:
+        """The version of the subject holding this schema; SchemaNotFound if none does."""
+        parse_schema(schema_text)
+        digest = fingerprint(schema_text)
+        for row in reversed(self._existing(subject, deleted=deleted)):
+            if row.fingerprint == digest:
+                return row
+        raise SchemaNotFound(f"Chủ đề {subject} không có lược đồ này")
+
+    def schema_versions(self, schema_id: int, *, deleted: bool = False) -> list[tuple[str, int]]:
+        """Every (subject, version) that uses the schema id."""
+        self.schema_text(schema_id)
+        versions = subject_versions_table.c
+        query = sa.select(versions.subject, versions.version).where(versions.schema_id == schema_id)
+        if not deleted:
+            query = query.where(~is_deleted())
+        with self._engine.connect() as conn:
+            rows = conn.execute(query.order_by(versions.subject, versions.version)).all()
+        return [(str(subject), int(version)) for subject, version in rows]
+
+    # Deletes: soft first (the version is hidden), then permanent (the version is gone).
+
+    def delete_version(self, subject: str, ref: VersionRef, *, permanent: bool = False) -> int:
+        def delete() -> int:
+            with self._engine.begin() as conn:
+                rows = subject_rows(conn, subject)
+                if not rows:
+                    raise SubjectNotFound(f"Không có chủ đề {subject}")
+                if permanent:
+                    row = pick(rows, subject, ref)
+                    if not row.deleted:
+                        raise VersionNotSoftDeleted(
+                            f"Phiên bản {row.version} của {subject} phải được xóa mềm trước "
+                            "khi xóa vĩnh viễn"
+                        )
+                    remove_versions(conn, subject, [row.version])
+                    return row.version
+                if ref != "latest" and any(r.version == ref and r.deleted for r in rows):
+                    raise VersionSoftDeleted(
+                        f"Phiên bản {ref} của {subject} đã bị xóa mềm; dùng permanent=true "
+                        "để xóa vĩnh viễn"
+                    )
+                row = pick([r for r in rows if not r.deleted], subject, ref)
+                conn.execute(
+                    sa.insert(deleted_versions_table).values(subject=subject, version=row.version)
+                )
+                return row.version
+
+        return self._write(delete)
+
+    def delete_subject(self, subject: str, *, permanent: bool = False) -> list[int]:
+        def delete() -> list[int]:
+            with self._engine.begin() as conn:
+                rows = subject_rows(conn, subject)
+                if not rows:
+                    raise SubjectNotFound(f"Không có chủ đề {subject}")
+                live = [r.version for r in rows if not r.deleted]
+                if permanent:
+                    if live:
+                        raise SubjectNotSoftDeleted(
+                            f"Chủ đề {subject} phải được xóa mềm trước khi xóa vĩnh viễn"
+                        )
+                    remove_versions(conn, subject, [r.version for r in rows])
+                    conn.execute(sa.delete(config_table).where(config_table.c.subject == subject))
+                    return [r.version for r in rows]
+                if not live:
+                    raise SubjectSoftDeleted(
+                        f"Chủ đề {subject} đã bị xóa mềm; dùng permanent=true để xóa vĩnh viễn"
+                    )
+                conn.execute(
+                    sa.insert(deleted_versions_table),
+                    [{"subject": subject, "version": v} for v in live],
+                )
+                return live
+
+        return self._write(delete)
+
+    # Compatibility: a global level (BACKWARD by default) and per-subject levels.
+
+    def compatibility(self, subject: str | None = None) -> CompatibilityLevel:
+        """The level in force: the subject's own, else the global one."""
+        with self._engine.connect() as conn:
+            return self._level(conn, subject)
+
+    def subject_compatibility(self, subject: str) -> CompatibilityLevel:
+        """The subject's own level; CompatibilityNotConfigured if it follows the global one."""
+        with self._engine.connect() as conn:
+            level = configured_level(conn, subject)
+        if level is None:
+            raise CompatibilityNotConfigured(f"Chủ đề {subject} chưa đặt mức tương thích riêng")
+        return level
+
+    def set_compatibility(self, level: CompatibilityLevel, subject: str | None = None) -> None:
+        key = GLOBAL_CONFIG if subject is None else subject
+
+        def store() -> None:
+            with self._engine.begin() as conn:
+                conn.execute(sa.delete(config_table).where(config_table.c.subject == key))
+                conn.execute(sa.insert(config_table).values(subject=key, compatibility=level))
+
+        self._write(store)
+
+    def delete_compatibility(self, subject: str | None = None) -> CompatibilityLevel:
+        """Forget a subject's own level (or reset the global one); returns the level it had."""
+        key = GLOBAL_CONFIG if subject is None else subject
         with self._engine.begin() as conn:
+            level = configured_level(conn, key)
+            conn.execute(sa.delete(config_table).where(config_table.c.subject == key))
+        if level is None and subject is not None:
+            raise CompatibilityNotConfigured(f"Chủ đề {subject} chưa đặt mức tương thích riêng")
+        return level or DEFAULT_LEVEL
+
+    def test_compatibility(
+        self, subject: str, schema_text: str, ref: VersionRef | None = None
+    ) -> list[Incompatibility]:
+        """What registering the schema would break: against one version, or (``ref`` None) as
+        the subject's level would check it."""
+        with self._engine.connect() as conn:
+            live = [r for r in subject_rows(conn, subject) if not r.deleted]
+            level = self._level(conn, subject)
+        if not live:
+            raise SubjectNotFound(f"Không có chủ đề {subject}")
+        compared = live if ref is None else [pick(live, subject, ref)]
+        return check_compatibility(
+            schema_text, [(r.version, r.schema_text) for r in compared], level
+        )
+
+    # Inside.
+
+    def _register_once(self, subject: str, schema_text: str, digest: str) -> SchemaId:
+        with self._engine.begin() as conn:
+            rows = subject_rows(conn, subject)
+            live = [r for r in rows if not r.deleted]
+            for row in live:
+                if row.fingerprint == digest:
+                    return row.schema_id
+            level = self._level(conn, subject)
+            problems = check_compatibility(
+                schema_text, [(r.version, r.schema_text) for r in live], level
+            )
+            if problems:
+                raise IncompatibleSchema(summary(subject, level, problems), problems)
             schema_id = conn.execute(
                 sa.select(schemas_table.c.id).where(schemas_table.c.fingerprint == digest)
             ).scalar_one_or_none()
@@ -77,19 +255,32 @@ class DatabaseSchemaRegistry:
                 if inserted is None:
                     raise RegistryError(f"Cơ sở dữ liệu không trả về id lược đồ cho {subject}")
                 schema_id = inserted[0]
-            versions = subject_versions_table.c
-            present = conn.execute(
-                sa.select(versions.version).where(
-                    versions.subject == subject, versions.schema_id == schema_id
+            conn.execute(
+                sa.insert(subject_versions_table).values(
+                    subject=subject,
+                    version=max((r.version for r in rows), default=0) + 1,
+                    schema_id=schema_id,
                 )
-            ).first()
-            if present is None:
-                latest = conn.execute(
-                    sa.select(sa.func.max(versions.version)).where(versions.subject == subject)
-                ).scalar_one()
-                conn.execute(
-                    sa.insert(subject_versions_table).values(
-                        subject=subject, version=(latest or 0) + 1, schema_id=schema_id
-                    )
-                )
+            )
         return SchemaId(int(schema_id))
+
+    def _write(self, operation: Callable[[], _T]) -> _T:
+        """Run a write; if another writer got there first (a key clash), look again. Each round
+        of clashes has a winner, so the attempts bound how many writers may race at once."""
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                return operation()
+            except sa.exc.IntegrityError:
+                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 (jitter)
+        raise RegistryError("Không ghi được vào sổ đăng ký lược đồ do ghi đồng thời")
+
+    def _existing(self, subject: str, *, deleted: bool) -> list[SubjectVersion]:
+        with self._engine.connect() as conn:
+            rows = [r for r in subject_rows(conn, subject) if deleted or not r.deleted]
+        if not rows:
+            raise SubjectNotFound(f"Không có chủ đề {subject}")
+        return rows
+
+    def _level(self, conn: sa.Connection, subject: str | None) -> CompatibilityLevel:
+        own = configured_level(conn, subject) if subject is not None else None
+        return own or configured_level(conn, GLOBAL_CONFIG) or DEFAULT_LEVEL
