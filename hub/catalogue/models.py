@@ -32,18 +32,19 @@ class Agency(_Strict):
     name_en: str = Field(min_length=1)
 
 
-class ContractCheck(_Strict):
-    """A data-contract rule on one field, run on every write path."""
+class ContractRule(_Strict):
+    """A data-contract rule: a CEL expression that must be true for every record written.
 
-    field: str
-    check: Literal["cccd", "commune_2025", "not_before"]
-    other: str | None = None
+    ``expr`` and ``when`` see the record's fields as variables, ``now`` and the hub's functions
+    (hub.contracts.functions). Without ``when`` the rule is skipped while ``field`` is null;
+    with it, the rule runs exactly when ``when`` is true (required-if: ``expr: x != null``).
+    """
 
-    @model_validator(mode="after")
-    def _other_when_comparing(self) -> ContractCheck:
-        if self.check == "not_before" and not self.other:
-            raise ValueError(f"check not_before on {self.field} needs 'other'")
-        return self
+    rule: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    field: str = Field(min_length=1)
+    expr: str = Field(min_length=1)
+    when: str | None = None
+    message: str = Field(min_length=1)
 
 
 class OpenProjection(_Strict):
@@ -61,7 +62,7 @@ class DatasetEntry(_Strict):
     classification: Classification
     topic: str = Field(pattern=r"^[a-zA-Z0-9._-]{1,200}$")
     schema_path: str = Field(alias="schema")
-    contract: tuple[ContractCheck, ...] = ()
+    contract: tuple[ContractRule, ...] = ()
     open_projection: OpenProjection | None = None
     licence: str = "CC-BY-4.0"
     update_frequency: Literal["continuous", "daily", "weekly", "monthly", "annual"] = "daily"

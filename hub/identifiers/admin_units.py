@@ -43,9 +43,39 @@ def legacy_province_codes() -> frozenset[str]:
     return frozenset(str(row["provinceCode"]).zfill(2) for row in rows)
 
 
+@cache
+def _province_codes_2025() -> dict[str, str]:
+    """Two-digit province code, old (63-province) or new (34-province), to the 2025 code.
+
+    The old → new correspondence is vietnamadminunits' converter table (keyed by province name
+    keys); its two tables give each key's code. A 2025 code maps to itself."""
+    from vietnamadminunits.converter.converter_2025 import DICT_PROVINCE
+
+    new = {
+        str(row["provinceKey"]): str(row["provinceCode"]).zfill(2)
+        for row in get_data(fields=["provinceKey", "provinceCode"], table="admin_units")
+    }
+    old = {
+        str(row["provinceKey"]): str(row["provinceCode"]).zfill(2)
+        for row in get_data(fields=["provinceKey", "provinceCode"], table="admin_units_legacy")
+    }
+    mapping = {f"{p.code.value:02d}": f"{p.code.value:02d}" for p in Province.iter_all()}
+    for new_key, old_keys in DICT_PROVINCE.items():
+        for old_key in old_keys:
+            mapping.setdefault(old[old_key], new[new_key])
+    return mapping
+
+
+def province_code_2025(code: str) -> str | None:
+    """The 34-province code for a two-digit province code of either list (old codes map to the
+    province that absorbed them: 87 Đồng Tháp and 82 Tiền Giang → 82); None if unknown."""
+    return _province_codes_2025().get(code)
+
+
 __all__ = [
     "is_commune_code_2025",
     "legacy_province_codes",
+    "province_code_2025",
     "province_of_commune",
     "ward_name",
     "wards_of_province",

@@ -27,7 +27,7 @@ def test_catalogue_lists_fields_with_personal_marks(loaded: tuple[TestClient, in
     """The catalogue names the owner and which fields are personal."""
     client, _ = loaded
     body = client.get("/api/v1/catalogue").json()
-    (dossiers,) = body["datasets"]
+    (dossiers,) = [d for d in body["datasets"] if d["id"] == "tthc.dossiers"]
     assert dossiers["owner"]["id"] == "vp-ubnd"
     personal = {f["name"] for f in dossiers["fields"] if f["personal"]}
     assert personal == {"applicant_id_number", "applicant_name"}

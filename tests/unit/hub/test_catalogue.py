@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hub.catalogue import load_catalogue
+from hub.catalogue import Classification, load_catalogue
 from hub.errors import ConfigurationError
 from hub.settings import PROJECT_ROOT
 
@@ -23,7 +23,9 @@ def write_variant(tmp_path: Path, change: str) -> Path:
     elif change == "unknown_owner":
         dataset["owner"] = "so-khong-co"
     elif change == "unknown_field":
-        dataset["contract"].append({"field": "so_nha", "check": "cccd"})
+        dataset["contract"].append(
+            {"rule": "so_nha", "field": "so_nha", "expr": "true", "message": "Số nhà"}
+        )
     elif change == "missing_schema":
         dataset["schema"] = "tthc/khong-co.avsc"
     path = tmp_path / "catalogue.yaml"
@@ -35,6 +37,21 @@ def test_the_repository_catalogue_loads() -> None:
     """The shipped catalogue and its schemas are consistent."""
     loaded = load_catalogue(CATALOGUE, SCHEMAS)
     assert loaded.entry("tthc.dossiers").publishable
+
+
+def test_every_schema_but_evidence_is_a_catalogued_dataset_with_a_contract() -> None:
+    """Each schema except citizen evidence backs a dataset with contract rules; datasets with
+    personal fields are shared with an open projection, the others open."""
+    loaded = load_catalogue(CATALOGUE, SCHEMAS)
+    catalogued = {entry.schema_path for entry in loaded.catalogue.datasets}
+    on_disk = {p.relative_to(SCHEMAS).as_posix() for p in SCHEMAS.rglob("*.avsc")}
+    assert catalogued == on_disk - {"evidence/citizen_evidence.avsc"}
+    for entry in loaded.catalogue.datasets:
+        assert entry.contract, entry.id
+        personal = loaded.schema(entry.id).personal_fields
+        expected = Classification.SHARED if personal else Classification.OPEN
+        assert entry.classification is expected, entry.id
+        assert entry.publishable, entry.id
 
 
 @pytest.mark.parametrize(

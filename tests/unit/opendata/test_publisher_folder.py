@@ -23,7 +23,7 @@ def test_publish_writes_open_csv_and_dcat_then_changes_nothing(
     config = load_connector_config(DOSSIER_CONNECTOR)
     run_connector(config, export.path, embedded_hub.writer(config.dataset))
 
-    (first,) = embedded_hub.publisher().publish_all()
+    (first,) = [r for r in embedded_hub.publisher().publish_all() if r.dataset_id == config.dataset]
     assert first.outcome is not None and first.outcome.action == "created"
     folder = Path(first.outcome.location)
     data = (folder / "tthc-dossiers.csv").read_bytes()
@@ -41,6 +41,8 @@ def test_publish_writes_open_csv_and_dcat_then_changes_nothing(
     assert checksum == hashlib.sha256(data).hexdigest()
 
     mtime = (folder / "tthc-dossiers.csv").stat().st_mtime_ns
-    (second,) = embedded_hub.publisher().publish_all()
+    (second,) = [
+        r for r in embedded_hub.publisher().publish_all() if r.dataset_id == config.dataset
+    ]
     assert second.outcome is not None and second.outcome.action == "unchanged"
     assert (folder / "tthc-dossiers.csv").stat().st_mtime_ns == mtime
