@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hub.auth.cli import token_app
 from hub.dlq.cli import dlq_app
 from hub.errors import KhoError
 from hub.ingest.writer import IngestReport
@@ -29,6 +30,7 @@ sample_app = typer.Typer(
 app.add_typer(connector_app, name="connector")
 app.add_typer(sample_app, name="sample")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(token_app, name="token")
 console = Console()
 err_console = Console(stderr=True)
 
