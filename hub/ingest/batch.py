@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from hub.avro.json_codec import JsonRecordError, record_from_json
+from hub.avro.json_codec import JsonRecordError
 from hub.bus.port import Position
 from hub.ingest.validation import Violation
 from hub.ingest.writer import DatasetWriter, IncomingRecord, SourceRef
@@ -113,7 +113,7 @@ def ingest_batch(
 
 def _check(writer: DatasetWriter, index: int, document: object) -> _Checked:
     try:
-        record = record_from_json(writer.schema.parsed, document)
+        record = writer.json_reader.read(document)
     except JsonRecordError as exc:
         return _Checked(index, document, None, (Violation(exc.path, "json_value", exc.message),))
     return _Checked(index, document, record, tuple(writer.violations(record)))

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastavro.validation import ValidationError, validate
 
+from hub.avro.quick_check import QuickCheck
 from hub.avro.schema import DatasetSchema
 from hub.catalogue.models import DatasetEntry
 from hub.contracts import Contract, Violation, compile_contract
@@ -24,6 +25,7 @@ class RecordValidator:
     ) -> None:
         self._schema = schema
         self._fields = frozenset(schema.field_names)
+        self._quick = QuickCheck(schema.parsed)
         self._contract = contract or compile_contract(entry.id, entry.contract, schema)
 
     def violations(self, record: dict[str, Any]) -> list[Violation]:
@@ -37,6 +39,8 @@ class RecordValidator:
             Violation(f"$.{name}", "unknown_field", f"Trường {name} không có trong lược đồ")
             for name in sorted(record.keys() - self._fields)
         ]
+        if not found and self._quick.certainly_valid(record):
+            return found
         try:
             validate(record, self._schema.parsed, raise_errors=True)
         except ValidationError as exc:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from hub.avro.json_codec import record_to_json
+from hub.avro.json_codec import JsonRecordReader, record_to_json
 from hub.avro.schema import DatasetSchema
 from hub.avro.wire import encode
 from hub.bus.port import EventBus, OutgoingMessage, Position
@@ -82,6 +83,11 @@ class DatasetWriter:
     @property
     def schema(self) -> DatasetSchema:
         return self._schema
+
+    @cached_property
+    def json_reader(self) -> JsonRecordReader:
+        """Turns a producer's JSON record into this dataset's Avro datum."""
+        return JsonRecordReader(self._schema.parsed)
 
     def violations(self, record: dict[str, Any]) -> list[Violation]:
         """Every rule the record breaks: Avro types, then the dataset's contract."""
