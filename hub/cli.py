@@ -157,7 +157,9 @@ def _print_published(results: list[PublishResult]) -> None:
     table.add_column("Số dòng", justify="right")
     table.add_column("Ở đâu")
     for result in results:
-        if result.outcome is None:
+        if result.skipped is not None:
+            table.add_row(result.dataset_id, f"bỏ qua: {result.skipped}", "0", "")
+        elif result.outcome is None:
             table.add_row(result.dataset_id, f"[red]lỗi: {result.error}[/red]", "", "")
         else:
             action = {"created": "tạo mới", "updated": "cập nhật", "unchanged": "không đổi"}

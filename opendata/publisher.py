@@ -31,6 +31,7 @@ class PublishResult:
     outcome: PublishOutcome | None
     rows: int = 0
     error: str | None = None
+    skipped: str | None = None
 
 
 def portal_name(dataset_id: str) -> str:
@@ -56,6 +57,9 @@ class Publisher:
         results = []
         for entry in self._catalogue.catalogue.datasets:
             if not entry.publishable:
+                continue
+            if not any(self._bus.end_offsets(entry.topic).values()):
+                results.append(PublishResult(entry.id, None, skipped="chưa có bản ghi nào"))
                 continue
             try:
                 results.append(self.publish(entry.id))

@@ -65,6 +65,9 @@ def test_kafka_down_names_what_is_unreachable(tmp_path: Path) -> None:
 
 def test_ckan_down_names_what_is_unreachable(tmp_path: Path) -> None:
     """With no CKAN at the configured address, publishing names the portal and the address."""
+    assert kho(["sample", "dossiers", "hs.csv", "--rows", "20"], tmp_path).returncode == 0
+    loaded = kho(["connector", "run", str(DOSSIER_CONNECTOR), "--input", "hs.csv"], tmp_path)
+    assert loaded.returncode in (0, 1), loaded.stderr
     result = kho(
         ["publish"],
         tmp_path,

@@ -46,3 +46,11 @@ def test_publish_writes_open_csv_and_dcat_then_changes_nothing(
     ]
     assert second.outcome is not None and second.outcome.action == "unchanged"
     assert (folder / "tthc-dossiers.csv").stat().st_mtime_ns == mtime
+
+
+def test_datasets_without_records_are_skipped(embedded_hub: Hub) -> None:
+    """A publishable dataset whose topic is still empty is reported as skipped, not published."""
+    results = embedded_hub.publisher().publish_all()
+    assert results, "the catalogue has publishable datasets"
+    assert all(r.skipped and r.outcome is None for r in results)
+    assert not any((Path(embedded_hub.settings.portal_url.removeprefix("folder:"))).rglob("*.csv"))
