@@ -16,11 +16,10 @@ from hub.avro.json_codec import JsonRecordError, record_from_json
 from hub.dlq.address import LetterAddress
 from hub.dlq.correction import Correction
 from hub.dlq.queue import StoredLetter
-from hub.dlq.recording_bus import PositionRecordingBus
 from hub.dlq.status import ReplayOutcome
 from hub.ingest.dead_letter import DeadLetter
 from hub.ingest.validation import Violation
-from hub.ingest.writer import DatasetWriter, IncomingRecord, SourceRef
+from hub.ingest.writer import IncomingRecord, SourceRef
 from hub.wiring import Hub
 
 REPLAY_SOURCE_KIND = "dlq-replay"
@@ -38,31 +37,24 @@ class Replayer:
     """Writes dead letters of one dataset again, each validated as if it had just arrived."""
 
     def __init__(self, hub: Hub, dataset_id: str) -> None:
-        self._entry = hub.catalogue.entry(dataset_id)
-        self._schema = hub.catalogue.schema(dataset_id)
-        self._bus = PositionRecordingBus(hub.bus)
-        self._writer = DatasetWriter(
-            self._bus,
-            hub.registry,
-            hub.catalogue,
-            self._entry.id,
-            batch_size=hub.settings.publish_batch_size,
-        )
+        self._writer = hub.writer(dataset_id)
+        self._schema = self._writer.schema
 
     def replay(self, stored: StoredLetter, correction: Correction | None = None) -> ReplayOutcome:
         incoming = self.incoming(stored, correction)
-        self._bus.clear()
-        report = self._writer.write([incoming])
-        now = dt.datetime.now(dt.UTC)
-        landed = {p.topic: p for p in self._bus.positions}
-        if report.accepted:
-            return ReplayOutcome(stored.address, now, published=landed[self._entry.topic])
-        letter = landed.get(self._entry.dlq_topic)
+        problems = list(incoming.problems)
+        if incoming.record is not None and not problems:
+            problems = self._writer.violations(incoming.record)
+        if incoming.record is not None and not problems:
+            (published,) = self._writer.publish([self._writer.message(incoming.record)])
+            return ReplayOutcome(stored.address, dt.datetime.now(dt.UTC), published=published)
+        letter = self._writer.dead_letter(incoming, problems)
+        (kept,) = self._writer.send_to_dlq([letter])
         return ReplayOutcome(
             stored.address,
-            now,
-            new_letter=LetterAddress(letter.partition, letter.offset) if letter else None,
-            violations=report.rejections[0].violations if report.rejections else (),
+            dt.datetime.now(dt.UTC),
+            new_letter=LetterAddress(kept.partition, kept.offset),
+            violations=letter.violations,
         )
 
     def incoming(self, stored: StoredLetter, correction: Correction | None) -> IncomingRecord:
