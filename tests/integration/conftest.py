@@ -54,6 +54,21 @@ def isolated_catalogue(tmp_path: Path, run_id: str) -> tuple[Path, str]:
 
 
 @pytest.fixture
+def kafka_hub(tmp_path: Path, isolated_catalogue: tuple[Path, str]) -> Iterator[Hub]:
+    """A hub on Kafka and PostgreSQL, with this run's own dossier topic, publishing to a folder."""
+    settings = KhoSettings(
+        data_dir=tmp_path / "kho",
+        bus_url=KAFKA_URL,
+        database_url=POSTGRES_URL,
+        portal_url=f"folder:{tmp_path / 'opendata'}",
+        catalogue_path=isolated_catalogue[0],
+    )
+    hub = build_hub(settings)
+    yield hub
+    hub.close()
+
+
+@pytest.fixture
 def real_hub(
     tmp_path: Path, isolated_catalogue: tuple[Path, str], ckan_token: str
 ) -> Iterator[Hub]:

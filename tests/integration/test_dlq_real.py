@@ -4,7 +4,6 @@ replayed onto the dataset's topic, and its replay is remembered in PostgreSQL.""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,26 +15,9 @@ from hub.avro.json_codec import record_to_json
 from hub.bus import read_all
 from hub.demo import DOSSIER_CONNECTOR
 from hub.dlq import AlreadyReplayedError, LetterStatus, StewardDesk
-from hub.settings import KhoSettings
 from hub.wiring import Hub, build_hub
-from tests.integration.conftest import KAFKA_URL, POSTGRES_URL
 
 CCCD_PATH = "$.applicant_id_number"
-
-
-@pytest.fixture
-def kafka_hub(tmp_path: Path, isolated_catalogue: tuple[Path, str]) -> Iterator[Hub]:
-    """A hub on Kafka and PostgreSQL, with this run's own dossier topic."""
-    settings = KhoSettings(
-        data_dir=tmp_path / "kho",
-        bus_url=KAFKA_URL,
-        database_url=POSTGRES_URL,
-        portal_url=f"folder:{tmp_path / 'opendata'}",
-        catalogue_path=isolated_catalogue[0],
-    )
-    hub = build_hub(settings)
-    yield hub
-    hub.close()
 
 
 def test_corrected_letter_replays_onto_kafka(

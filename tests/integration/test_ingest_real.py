@@ -3,10 +3,8 @@ registry and idempotency keys."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from starlette.testclient import TestClient
 
 from connectors.samples.dossiers import dossier_documents
@@ -14,22 +12,7 @@ from hub.api import build_app
 from hub.auth.tokens import Role
 from hub.bus.reading import read_all
 from hub.ingest.dead_letter import DeadLetter
-from hub.settings import KhoSettings
-from hub.wiring import Hub, build_hub
-from tests.integration.conftest import KAFKA_URL, POSTGRES_URL
-
-
-@pytest.fixture
-def kafka_hub(tmp_path: Path, isolated_catalogue: tuple[Path, str]) -> Iterator[Hub]:
-    settings = KhoSettings(
-        data_dir=tmp_path / "kho",
-        bus_url=KAFKA_URL,
-        database_url=POSTGRES_URL,
-        catalogue_path=isolated_catalogue[0],
-    )
-    hub = build_hub(settings)
-    yield hub
-    hub.close()
+from hub.wiring import Hub
 
 
 def test_partial_batch_and_retry_on_kafka(
