@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -10,6 +11,32 @@ from sqlalchemy.engine import make_url
 from hub.errors import ConfigurationError, UnreachableError
 
 metadata = sa.MetaData()
+
+
+class UtcDateTime(sa.TypeDecorator[dt.datetime]):
+    """A moment stored in UTC and always read back timezone-aware, on every database.
+
+    SQLite keeps no offset, so without this every reader would have to remember that a naive
+    value means UTC. A naive value is refused on the way in."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: dt.datetime | None, dialect: sa.Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the hub stores aware moments only")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: sa.Dialect
+    ) -> dt.datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=dt.UTC)
 
 
 def create_engine(url: str) -> sa.Engine:

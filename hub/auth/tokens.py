@@ -16,7 +16,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
-from hub.db import metadata
+from hub.db import UtcDateTime, metadata
 from hub.errors import KhoError
 
 tokens_table = sa.Table(
@@ -26,9 +26,9 @@ tokens_table = sa.Table(
     sa.Column("agency", sa.String(64), nullable=False, index=True),
     sa.Column("roles", sa.String(200), nullable=False),
     sa.Column("secret_sha256", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=True),
+    sa.Column("revoked_at", UtcDateTime, nullable=True),
 )
 
 _PREFIX = "kho_"
@@ -114,7 +114,7 @@ class TokenStore:
             raise AuthError("unknown_token", "Mã truy cập không đúng")
         if row.revoked_at is not None:
             raise AuthError("revoked_token", "Mã truy cập đã bị thu hồi")
-        if row.expires_at is not None and _aware(row.expires_at) <= dt.datetime.now(dt.UTC):
+        if row.expires_at is not None and row.expires_at <= dt.datetime.now(dt.UTC):
             raise AuthError("expired_token", "Mã truy cập đã hết hạn")
         roles = frozenset(Role(name) for name in row.roles.split(","))
         return Credential(token_id=token_id, agency=row.agency, roles=roles)
@@ -131,8 +131,3 @@ def _split(plaintext: str) -> tuple[str, str]:
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from hub.bus.port import Position
-from hub.db import metadata
+from hub.db import UtcDateTime, metadata
 from hub.dlq.address import LetterAddress
 from hub.ingest.validation import Violation
 
@@ -23,7 +23,7 @@ replays_table = sa.Table(
     sa.Column("topic", sa.String(255), nullable=False),
     sa.Column("partition", sa.Integer, nullable=False),
     sa.Column("offset", sa.BigInteger, nullable=False),
-    sa.Column("replayed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("replayed_at", UtcDateTime, nullable=False),
     sa.Column("outcome", sa.String(16), nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
     sa.Index("ix_dlq_replays_letter", "topic", "partition", "offset"),
@@ -112,8 +112,6 @@ class ReplayLog:
 def _entry(
     address: LetterAddress, replayed_at: dt.datetime, detail: dict[str, Any]
 ) -> ReplayOutcome:
-    if replayed_at.tzinfo is None:  # SQLite keeps no offset; the hub writes UTC
-        replayed_at = replayed_at.replace(tzinfo=dt.UTC)
     published = detail.get("published")
     if published is not None:
         return ReplayOutcome(

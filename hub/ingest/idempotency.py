@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hub.db import metadata
+from hub.db import UtcDateTime, metadata
 from hub.errors import KhoError
 
 idempotency_table = sa.Table(
@@ -29,7 +29,7 @@ idempotency_table = sa.Table(
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("status_code", sa.Integer, nullable=True),
     sa.Column("answer", sa.Text, nullable=True),
-    sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("claimed_at", UtcDateTime, nullable=False),
 )
 
 MAX_KEY_LENGTH = 200
@@ -90,10 +90,7 @@ class IdempotencyStore:
                 )
             if row.state == "done":
                 return StoredAnswer(int(row.status_code), json.loads(row.answer))
-            claimed_at = (
-                row.claimed_at if row.claimed_at.tzinfo else row.claimed_at.replace(tzinfo=dt.UTC)
-            )
-            if now - claimed_at < self._stale_after:
+            if now - row.claimed_at < self._stale_after:
                 raise IdempotencyConflict(
                     "in_progress",
                     f"Yêu cầu với Idempotency-Key {claim.key!r} đang được xử lý; thử lại sau",
