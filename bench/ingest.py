@@ -18,6 +18,7 @@ Machines are noisy: compare the ratios, not the absolute figures.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import socket
@@ -44,6 +45,7 @@ from connectors.samples.dossiers import dossier_documents
 from hub.auth.policy import write_refusal
 from hub.auth.tokens import Role
 from hub.avro.json_codec import record_from_json
+from hub.avro.wire import split_wire
 from hub.catalogue.models import DatasetEntry
 from hub.ingest.batch import IngestMode, ingest_batch
 from hub.settings import PROJECT_ROOT, KhoSettings
@@ -254,7 +256,8 @@ def _latency(hub: Hub, base_url: str, token: str, args: argparse.Namespace) -> l
             for records in consumer.poll(timeout_ms=50).values():
                 now = time.perf_counter()
                 for record in records:
-                    value = fastavro.schemaless_reader(_payload(record.value), parsed, parsed)
+                    _, body = split_wire(record.value)
+                    value = fastavro.schemaless_reader(io.BytesIO(body), parsed, parsed)
                     received_at.setdefault(value["dossier_id"], now)
             if done.is_set() and time.perf_counter() - finished > 10:
                 break
@@ -282,12 +285,6 @@ def _latency(hub: Hub, base_url: str, token: str, args: argparse.Namespace) -> l
     if missing:
         console.print(f"  [red]{missing} records not received within 10 s[/red]")
     return sorted((received_at[k] - sent_at[k]) * 1000 for k in received_at if k in sent_at)
-
-
-def _payload(value: bytes) -> Any:
-    import io
-
-    return io.BytesIO(value[5:])  # Confluent framing: magic byte + 4-byte schema id
 
 
 def _report(count: int, raw: float, in_process: float, http: float, latencies: list[float]) -> None:

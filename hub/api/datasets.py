@@ -23,11 +23,24 @@ def _hub(request: Request) -> Hub:
     return hub
 
 
+def catalogue_entry(hub: Hub, dataset_id: str) -> DatasetEntry:
+    """The catalogue's entry for the id, or a 404 naming it."""
+    try:
+        return hub.catalogue.catalogue.dataset(dataset_id)
+    except KeyError:
+        raise _unknown(dataset_id) from None
+
+
 def visible_entry(hub: Hub, dataset_id: str) -> DatasetEntry:
-    for entry in hub.catalogue.catalogue.datasets:
-        if entry.id == dataset_id and entry.classification is not Classification.RESTRICTED:
-            return entry
-    raise ApiError(404, "unknown_dataset", f"Không có bộ dữ liệu {dataset_id!r} trong danh mục")
+    """An entry the public may see: restricted ones answer as if they did not exist."""
+    entry = catalogue_entry(hub, dataset_id)
+    if entry.classification is Classification.RESTRICTED:
+        raise _unknown(dataset_id)
+    return entry
+
+
+def _unknown(dataset_id: str) -> ApiError:
+    return ApiError(404, "unknown_dataset", f"Không có bộ dữ liệu {dataset_id!r} trong danh mục")
 
 
 def _describe(hub: Hub, entry: DatasetEntry) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from hub.api.auth import authenticate
 from hub.api.body import read_json_body
+from hub.api.datasets import catalogue_entry
 from hub.api.errors import ApiError
 from hub.api.errors import VietnameseJSONResponse as JSONResponse
 from hub.auth.policy import write_refusal
@@ -80,12 +81,7 @@ async def ingest_records(request: Request) -> Response:
 
 
 def _writable_entry(hub: Hub, credential: Credential, dataset_id: str) -> DatasetEntry:
-    try:
-        entry = hub.catalogue.catalogue.dataset(dataset_id)
-    except KeyError:
-        raise ApiError(
-            404, "unknown_dataset", f"Không có bộ dữ liệu {dataset_id!r} trong danh mục"
-        ) from None
+    entry = catalogue_entry(hub, dataset_id)
     refusal = write_refusal(credential, entry)
     if refusal is not None:
         raise ApiError(403, refusal.code, refusal.message)

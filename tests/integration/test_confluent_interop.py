@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
@@ -32,6 +29,7 @@ from hub.registry.port import subject_for_topic
 from hub.settings import PROJECT_ROOT, KhoSettings
 from hub.wiring import Hub, build_hub
 from tests.integration.conftest import KAFKA_URL, POSTGRES_URL
+from tests.serving import serve_app
 
 BOOTSTRAP = KAFKA_URL.removeprefix("kafka://")
 READING = PROJECT_ROOT / "schemas" / "salinity" / "reading.avsc"
@@ -70,22 +68,8 @@ def hub(tmp_path: Path) -> Iterator[Hub]:
 @pytest.fixture
 def registry_url(hub: Hub) -> Iterator[str]:
     """The hub's HTTP app under uvicorn, in a thread, on a free port; yields its /registry URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(build_app(hub), log_level="warning", lifespan="off", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/registry"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serve_app(build_app(hub)) as base_url:
+        yield f"{base_url}/registry"
 
 
 @pytest.fixture
