@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from hub.avro.json_codec import JsonRecordError, record_from_json
+from hub.avro.json_codec import JsonRecordError
 from hub.dlq.address import LetterAddress
 from hub.dlq.correction import Correction
 from hub.dlq.queue import StoredLetter
@@ -38,7 +38,6 @@ class Replayer:
 
     def __init__(self, hub: Hub, dataset_id: str) -> None:
         self._writer = hub.writer(dataset_id)
-        self._schema = self._writer.schema
 
     def replay(self, stored: StoredLetter, correction: Correction | None = None) -> ReplayOutcome:
         incoming = self.incoming(stored, correction)
@@ -78,7 +77,7 @@ class Replayer:
             if letter.record is not None:
                 original = json.dumps(letter.record, ensure_ascii=False).encode("utf-8")
         try:
-            record = record_from_json(self._schema.parsed, document)
+            record = self._writer.json_reader.read(document)
         except JsonRecordError as exc:
             problem = Violation(exc.path, JSON_RULE, exc.message)
             return IncomingRecord(source, original, None, (problem,))
