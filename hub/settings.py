@@ -42,3 +42,5 @@ class KhoSettings(BaseSettings):
     ingest_max_records: int = Field(default=5000, ge=1)
     idempotency_stale_after_s: float = Field(default=300.0, gt=0)
     stream_poll_interval_s: float = Field(default=0.5, gt=0)
+    # 64 hex characters shared by every hub process; empty: <data_dir>/pseudonym.key
+    pseudonym_key: SecretStr | None = None

@@ -20,6 +20,7 @@ from hub.ingest.writer import DatasetWriter
 from hub.registry.factory import open_registry
 from hub.registry.port import SchemaRegistry
 from hub.settings import KhoSettings
+from hub.sharing import Projector, Pseudonymiser, load_pseudonym_key
 
 if TYPE_CHECKING:
     from opendata.publisher import Publisher
@@ -33,6 +34,7 @@ class Hub:
     bus: EventBus
     registry: SchemaRegistry
     _writers: dict[str, DatasetWriter] = field(default_factory=dict)
+    _projectors: dict[str, Projector] = field(default_factory=dict)
 
     @cached_property
     def tokens(self) -> TokenStore:
@@ -58,6 +60,20 @@ class Hub:
                 batch_size=self.settings.publish_batch_size,
             )
         return self._writers[dataset_id]
+
+    @cached_property
+    def pseudonymiser(self) -> Pseudonymiser:
+        key = self.settings.pseudonym_key
+        configured = key.get_secret_value() if key else None
+        return Pseudonymiser(load_pseudonym_key(configured, self.settings.data_dir))
+
+    def projector(self, dataset_id: str) -> Projector:
+        """The dataset's projections (full, masked, public), built once."""
+        if dataset_id not in self._projectors:
+            entry = self.catalogue.entry(dataset_id)
+            schema = self.catalogue.schema(dataset_id)
+            self._projectors[dataset_id] = Projector(entry, schema, self.pseudonymiser)
+        return self._projectors[dataset_id]
 
     def publisher(self) -> Publisher:
         from opendata.portal.factory import open_portal

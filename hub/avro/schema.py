@@ -48,6 +48,18 @@ class DatasetSchema:
         key = self.definition.get("kho.key")
         return str(key) if key else None
 
+    def is_string_field(self, name: str) -> bool:
+        """Whether the field holds a string, or null or a string."""
+        for f in self.definition["fields"]:
+            if f["name"] == name:
+                kind = f["type"]
+                return kind == "string" or (
+                    isinstance(kind, list)
+                    and "string" in kind
+                    and all(t in ("null", "string") for t in kind)
+                )
+        raise KeyError(name)
+
     def field_doc(self, name: str) -> str:
         for f in self.definition["fields"]:
             if f["name"] == name:

@@ -42,16 +42,28 @@ def load_catalogue(path: Path, schemas_dir: Path) -> LoadedCatalogue:
     schemas: dict[str, DatasetSchema] = {}
     contracts: dict[str, Contract] = {}
     for entry in catalogue.datasets:
-        schema = load_schema(schemas_dir / entry.schema_path)
         try:
+            schema = load_schema(schemas_dir / entry.schema_path)
             contracts[entry.id] = compile_contract(entry.id, entry.contract, schema)
+            _check_personal_fields(entry, schema)
         except ConfigurationError as exc:
-            raise ConfigurationError(f"Danh mục {path}: {exc}") from None
-        non_open = entry.classification is not Classification.OPEN
-        if entry.open_projection is not None and non_open and not schema.personal_fields:
-            raise ConfigurationError(
-                f"Danh mục {path}: {entry.id} không công khai nhưng lược đồ"
-                ' không đánh dấu trường cá nhân nào ("personal": true)'
-            )
+            raise ConfigurationError(f"Danh mục {path}, bộ dữ liệu {entry.id}: {exc}") from None
         schemas[entry.id] = schema
     return LoadedCatalogue(catalogue=catalogue, schemas=schemas, contracts=contracts)
+
+
+def _check_personal_fields(entry: DatasetEntry, schema: DatasetSchema) -> None:
+    non_open = entry.classification is not Classification.OPEN
+    if entry.open_projection is not None and non_open and not schema.personal_fields:
+        raise ConfigurationError(
+            'có open_projection nhưng lược đồ không đánh dấu trường cá nhân nào ("personal": true)'
+        )
+    for name in entry.pseudonymise:
+        if name not in schema.personal_fields:
+            raise ConfigurationError(
+                f"pseudonymise: {name!r} không phải trường cá nhân của lược đồ {schema.path.name}"
+            )
+        if not schema.is_string_field(name):
+            raise ConfigurationError(
+                f"pseudonymise: {name!r} không phải trường chuỗi; chỉ bí danh hoá được chuỗi"
+            )

@@ -47,6 +47,20 @@ class ContractRule(_Strict):
     message: str = Field(min_length=1)
 
 
+class ConsumerGrant(_Strict):
+    """An agency the owner shares the dataset with, and whether it sees personal fields.
+
+    Without ``personal_data`` the agency reads the masked projection: personal fields dropped,
+    or replaced by a keyed pseudonym where the dataset lists them in ``pseudonymise``."""
+
+    agency: str
+    purpose: str = Field(min_length=1)
+    personal_data: bool = False
+
+
+_ISO_DURATION = r"^P(\d+[YMWD])+$"
+
+
 class OpenProjection(_Strict):
     """The open-data view allowed for a non-open dataset: personal fields removed."""
 
@@ -67,12 +81,35 @@ class DatasetEntry(_Strict):
     licence: str = "CC-BY-4.0"
     update_frequency: Literal["continuous", "daily", "weekly", "monthly", "annual"] = "daily"
     keywords: tuple[str, ...] = ()
+    legal_basis: str = Field(min_length=1)
+    retention: str = Field(pattern=_ISO_DURATION)
+    consumers: tuple[ConsumerGrant, ...] = ()
+    pseudonymise: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _id_shape(self) -> DatasetEntry:
         if not _DATASET_ID.match(self.id):
             raise ValueError(f"dataset id {self.id!r} must look like 'sector.name' in lower case")
+        _refuse_duplicates(f"consumer of {self.id}", [c.agency for c in self.consumers])
+        if self.consumers and self.classification is Classification.RESTRICTED:
+            raise ValueError(
+                f"dataset {self.id} is restricted: only its owner reads it, so it has no consumers"
+            )
+        if self.owner in {c.agency for c in self.consumers}:
+            raise ValueError(f"dataset {self.id}: the owner {self.owner!r} is not a consumer")
         return self
+
+    @property
+    def masked_topic(self) -> str:
+        """The projection that consumers without the personal-data right read on Kafka."""
+        return f"{self.topic}.masked"
+
+    def grant(self, agency: str) -> ConsumerGrant | None:
+        """The agency's grant on this dataset; None when it has none."""
+        for grant in self.consumers:
+            if grant.agency == agency:
+                return grant
+        return None
 
     @property
     def dlq_topic(self) -> str:
@@ -94,9 +131,20 @@ class Catalogue(_Strict):
         _refuse_duplicates("agency", agency_ids)
         _refuse_duplicates("dataset", [d.id for d in self.datasets])
         _refuse_duplicates("topic", [d.topic for d in self.datasets])
+        topics = {d.topic for d in self.datasets}
         for dataset in self.datasets:
             if dataset.owner not in agency_ids:
                 raise ValueError(f"dataset {dataset.id}: owner {dataset.owner!r} is not an agency")
+            for grant in dataset.consumers:
+                if grant.agency not in agency_ids:
+                    raise ValueError(
+                        f"dataset {dataset.id}: consumer {grant.agency!r} is not an agency"
+                    )
+            if dataset.masked_topic in topics:
+                raise ValueError(
+                    f"dataset {dataset.id}: topic {dataset.masked_topic!r} is reserved"
+                    " for its masked projection"
+                )
         return self
 
     def dataset(self, dataset_id: str) -> DatasetEntry:
