@@ -33,3 +33,11 @@ async def authenticate(request: Request, hub: Hub) -> Credential:
         raise ApiError(
             401, exc.reason, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
         ) from exc
+
+
+async def optional_credential(request: Request, hub: Hub) -> Credential | None:
+    """The caller on endpoints the public may use too: None without a token, but a token that
+    is sent must be valid (a bad token is a 401, never a silent fall back to public access)."""
+    if "authorization" not in request.headers:
+        return None
+    return await authenticate(request, hub)

@@ -1,6 +1,7 @@
 """``GET /api/v1/datasets/{dataset}/stream``: new records as server-sent events.
 
-Each event carries one record (the open projection, decoded from Avro to JSON) and, as its
+Each event carries one record (decoded from Avro to JSON, in the projection the catalogue
+grants the caller: see hub.auth.policy) and, as its
 ``id``, the cursor after it. A client that reconnects with ``Last-Event-ID`` (browsers do this
 on their own) or ``?after=<cursor>`` resumes exactly where it stopped. Without either, the
 stream starts at the end of the topic: only records published from now on.
@@ -17,9 +18,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from hub.api.cursor import format_cursor, parse_cursor
-from hub.api.datasets import read_open_page, readable_entry
+from hub.api.datasets import read_page, readable
 from hub.api.errors import ApiError
 from hub.catalogue.models import DatasetEntry
+from hub.sharing import Projection
 from hub.wiring import Hub
 
 PAGE_SIZE = 500
@@ -27,8 +29,7 @@ PING_SECONDS = 15
 
 
 async def stream_records(request: Request) -> EventSourceResponse:
-    hub: Hub = request.app.state.hub
-    entry = readable_entry(hub, request.path_params["dataset_id"])
+    hub, entry, _, access = await readable(request)
     resume = request.headers.get("last-event-id") or request.query_params.get("after")
     try:
         positions = parse_cursor(resume) if resume else None
@@ -36,15 +37,16 @@ async def stream_records(request: Request) -> EventSourceResponse:
         raise ApiError(400, "bad_query", f"Tham số không hợp lệ: {exc}") from exc
     if positions is None:
         positions = await run_in_threadpool(hub.bus.end_offsets, entry.topic)
-    return EventSourceResponse(_events(hub, entry, positions), ping=PING_SECONDS)
+    events = _events(hub, entry, access.projection, positions)
+    return EventSourceResponse(events, ping=PING_SECONDS)
 
 
 async def _events(
-    hub: Hub, entry: DatasetEntry, positions: dict[int, int]
+    hub: Hub, entry: DatasetEntry, projection: Projection, positions: dict[int, int]
 ) -> AsyncIterator[ServerSentEvent]:
     interval = hub.settings.stream_poll_interval_s
     while True:
-        page, _ = await run_in_threadpool(read_open_page, hub, entry, positions, PAGE_SIZE)
+        page, _ = await run_in_threadpool(read_page, hub, entry, projection, positions, PAGE_SIZE)
         for item in page:
             positions[item["partition"]] = item["offset"] + 1
             yield ServerSentEvent(
