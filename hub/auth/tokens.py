@@ -68,6 +68,19 @@ class IssuedToken:
     expires_at: dt.datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """What may be shown about a token: everything but its secret."""
+
+    token_id: str
+    agency: str
+    roles: frozenset[Role]
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    live: bool
+
+
 class TokenStore:
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
@@ -93,6 +106,64 @@ class TokenStore:
                 )
             )
         return IssuedToken(token_id, f"{_PREFIX}{token_id}_{secret}", expires_at)
+
+    def rotate(self, token_id: str, *, grace: dt.timedelta | None = None) -> IssuedToken | None:
+        """Issue a new token with the same agency, roles and validity period, and retire the old
+        one: at once, or after ``grace`` so that a deployment can switch over. None when no live
+        token has that id. Both happen in one transaction."""
+        now = dt.datetime.now(dt.UTC)
+        token_id_new = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        with self._engine.begin() as conn:
+            old = conn.execute(
+                sa.select(tokens_table).where(
+                    tokens_table.c.token_id == token_id, tokens_table.c.revoked_at.is_(None)
+                )
+            ).first()
+            if old is None or (old.expires_at is not None and old.expires_at <= now):
+                return None
+            period = old.expires_at - old.created_at if old.expires_at else None
+            expires_at = now + period if period else None
+            conn.execute(
+                sa.insert(tokens_table).values(
+                    token_id=token_id_new,
+                    agency=old.agency,
+                    roles=old.roles,
+                    secret_sha256=_digest(secret),
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+            )
+            retire = (
+                {"revoked_at": now}
+                if grace is None
+                else {"expires_at": min(now + grace, old.expires_at or now + grace)}
+            )
+            conn.execute(
+                sa.update(tokens_table).where(tokens_table.c.token_id == token_id).values(**retire)
+            )
+        return IssuedToken(token_id_new, f"{_PREFIX}{token_id_new}_{secret}", expires_at)
+
+    def describe(self, agency: str | None = None) -> list[TokenInfo]:
+        """Tokens (never their secrets), newest first, optionally of one agency."""
+        query = sa.select(tokens_table).order_by(tokens_table.c.created_at.desc())
+        if agency is not None:
+            query = query.where(tokens_table.c.agency == agency)
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        now = dt.datetime.now(dt.UTC)
+        return [
+            TokenInfo(
+                token_id=row.token_id,
+                agency=row.agency,
+                roles=frozenset(Role(name) for name in row.roles.split(",")),
+                created_at=row.created_at,
+                expires_at=row.expires_at,
+                revoked_at=row.revoked_at,
+                live=row.revoked_at is None and (row.expires_at is None or row.expires_at > now),
+            )
+            for row in rows
+        ]
 
     def revoke(self, token_id: str) -> bool:
         """Revoke a token; False when no live token has that id."""
