@@ -16,6 +16,7 @@ from hub.api.auth import optional_credential
 from hub.api.cursor import format_cursor, parse_cursor
 from hub.api.errors import ApiError
 from hub.api.errors import VietnameseJSONResponse as JSONResponse
+from hub.audit import actions, token_actor
 from hub.auth.policy import ReadAccess, Refusal, is_visible, read_access
 from hub.auth.tokens import Credential
 from hub.avro.json_codec import record_to_json
@@ -135,6 +136,7 @@ async def read_records(request: Request) -> JSONResponse:
     records, after = await run_in_threadpool(
         read_page, hub, entry, access.projection, positions, limit
     )
+    await run_in_threadpool(audit_personal_read, hub, entry, credential, access, records)
     return JSONResponse(
         {
             "dataset": entry.id,
@@ -142,6 +144,31 @@ async def read_records(request: Request) -> JSONResponse:
             "records": records,
             "next": format_cursor(after),
         }
+    )
+
+
+def audit_personal_read(
+    hub: Hub,
+    entry: DatasetEntry,
+    credential: Credential | None,
+    access: ReadAccess,
+    page: list[dict[str, Any]],
+) -> None:
+    """Append a ``records.read_personal`` entry when the caller was just shown personal fields
+    in clear: who, on what basis, how many records and which positions."""
+    if access.projection is not Projection.FULL or not page or credential is None:
+        return
+    if not hub.catalogue.schema(entry.id).personal_fields:
+        return
+    hub.audit.append(
+        actions.RECORDS_READ_PERSONAL,
+        actor=token_actor(credential.token_id, credential.agency),
+        dataset=entry.id,
+        details={
+            "basis": access.basis,
+            "count": len(page),
+            "positions": [f"{item['partition']}:{item['offset']}" for item in page],
+        },
     )
 
 

@@ -18,10 +18,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from hub.api.cursor import format_cursor, parse_cursor
-from hub.api.datasets import read_page, readable
+from hub.api.datasets import audit_personal_read, read_page, readable
 from hub.api.errors import ApiError
+from hub.auth.policy import ReadAccess
+from hub.auth.tokens import Credential
 from hub.catalogue.models import DatasetEntry
-from hub.sharing import Projection
 from hub.wiring import Hub
 
 PAGE_SIZE = 500
@@ -29,7 +30,7 @@ PING_SECONDS = 15
 
 
 async def stream_records(request: Request) -> EventSourceResponse:
-    hub, entry, _, access = await readable(request)
+    hub, entry, credential, access = await readable(request)
     resume = request.headers.get("last-event-id") or request.query_params.get("after")
     try:
         positions = parse_cursor(resume) if resume else None
@@ -37,16 +38,23 @@ async def stream_records(request: Request) -> EventSourceResponse:
         raise ApiError(400, "bad_query", f"Tham số không hợp lệ: {exc}") from exc
     if positions is None:
         positions = await run_in_threadpool(hub.bus.end_offsets, entry.topic)
-    events = _events(hub, entry, access.projection, positions)
+    events = _events(hub, entry, credential, access, positions)
     return EventSourceResponse(events, ping=PING_SECONDS)
 
 
 async def _events(
-    hub: Hub, entry: DatasetEntry, projection: Projection, positions: dict[int, int]
+    hub: Hub,
+    entry: DatasetEntry,
+    credential: Credential | None,
+    access: ReadAccess,
+    positions: dict[int, int],
 ) -> AsyncIterator[ServerSentEvent]:
     interval = hub.settings.stream_poll_interval_s
+    projection = access.projection
     while True:
         page, _ = await run_in_threadpool(read_page, hub, entry, projection, positions, PAGE_SIZE)
+        # logged before the records leave: a personal read is never shown unaudited
+        await run_in_threadpool(audit_personal_read, hub, entry, credential, access, page)
         for item in page:
             positions[item["partition"]] = item["offset"] + 1
             yield ServerSentEvent(

@@ -141,3 +141,19 @@ def test_catalogue_tells_the_caller_its_access(client: TestClient, embedded_hub:
     assert body["retention"] == "P10Y" and "61/2018/NĐ-CP" in body["legal_basis"]
     pseudonymised = {f["name"] for f in body["fields"] if f["pseudonymised"]}
     assert pseudonymised == {"applicant_id_number"}
+
+
+def test_reads_of_personal_fields_are_audited(client: TestClient, embedded_hub: Hub) -> None:
+    """A full read of personal fields appends who read which records and on what basis;
+    masked and public reads show no personal data in clear and append nothing."""
+    from hub.audit import AuditFilter
+
+    before = embedded_hub.audit.query(AuditFilter(action="records.read_personal"))
+    _values(client, _bearer(embedded_hub, "so-ct", Role.CONSUMER))
+    _values(client)
+    assert embedded_hub.audit.query(AuditFilter(action="records.read_personal")) == before
+    _values(client, _bearer(embedded_hub, "so-khcn", Role.CONSUMER))
+    (entry,) = embedded_hub.audit.query(AuditFilter(action="records.read_personal"))
+    assert entry.actor.agency == "so-khcn" and entry.dataset == "tthc.dossiers"
+    assert entry.details["basis"] == "grant:personal_data" and entry.details["count"] == 12
+    assert embedded_hub.audit.verify().ok
