@@ -10,6 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hub.audit.cli import audit_app
+from hub.audit.entry import CLI
+from hub.audit.trail import record_ingest, record_publications
 from hub.auth.cli import token_app
 from hub.dlq.cli import dlq_app
 from hub.errors import KhoError
@@ -31,6 +34,7 @@ app.add_typer(connector_app, name="connector")
 app.add_typer(sample_app, name="sample")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(token_app, name="token")
+app.add_typer(audit_app, name="audit")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -80,6 +84,7 @@ def connector_run(
     hub = build_hub(KhoSettings())
     try:
         report = run_connector(connector, input_file, hub.writer(connector.dataset))
+        record_ingest(hub.audit, CLI, report, input_file.name)
         _print_ingest(report, input_file)
     finally:
         hub.close()
@@ -94,6 +99,7 @@ def publish(
     try:
         publisher = hub.publisher()
         results = [publisher.publish(dataset)] if dataset else publisher.publish_all()
+        record_publications(hub.audit, CLI, results)
         _print_published(results)
         if any(r.error for r in results):
             raise typer.Exit(1)

@@ -8,6 +8,8 @@ from pathlib import Path
 from connectors.config import load_connector_config
 from connectors.runner import run_connector
 from connectors.samples.dossiers import write_dossier_export
+from hub.audit.entry import CLI
+from hub.audit.trail import record_ingest, record_publications
 from hub.ingest.writer import IngestReport
 from hub.settings import PROJECT_ROOT
 from hub.wiring import Hub
@@ -29,5 +31,7 @@ def run_demo(hub: Hub, *, rows: int = 400, seed: int = 766) -> DemoSummary:
     )
     config = load_connector_config(DOSSIER_CONNECTOR)
     report = run_connector(config, export.path, hub.writer(config.dataset))
+    record_ingest(hub.audit, CLI, report, export.path.name)
     published = hub.publisher().publish_all()
+    record_publications(hub.audit, CLI, published)
     return DemoSummary(source=export.path, ingest=report, published=published)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from hub.audit.log import AuditLog
 from hub.auth.tokens import TokenStore
 from hub.avro.decoder import RegistryDecoder
 from hub.bus.factory import open_bus
@@ -39,6 +40,10 @@ class Hub:
     @cached_property
     def tokens(self) -> TokenStore:
         return TokenStore(self.engine)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.engine)
 
     @cached_property
     def idempotency(self) -> IdempotencyStore:

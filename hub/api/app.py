@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.api import datasets, ingest, openapi, registry_api, stream
+from hub.api import audit, datasets, ingest, openapi, registry_api, stream
 from hub.api.errors import http_error, unexpected_error, unreachable_error
 from hub.errors import UnreachableError
 from hub.wiring import Hub
@@ -27,6 +27,7 @@ def build_app(hub: Hub) -> Starlette:
         Route("/api/v1/datasets/{dataset_id}/records", datasets.read_records, methods=["GET"]),
         Route("/api/v1/datasets/{dataset_id}/records", ingest.ingest_records, methods=["POST"]),
         Route("/api/v1/datasets/{dataset_id}/stream", stream.stream_records),
+        Route("/api/v1/audit", audit.list_audit),
         *registry_api.routes(hub),  # the Confluent Schema Registry API at /registry
     ]
     app = Starlette(

@@ -18,6 +18,8 @@ from hub.api.body import read_json_body
 from hub.api.datasets import catalogue_entry
 from hub.api.errors import ApiError
 from hub.api.errors import VietnameseJSONResponse as JSONResponse
+from hub.audit.entry import token_actor
+from hub.audit.trail import record_batch
 from hub.auth.policy import write_refusal
 from hub.auth.tokens import Credential
 from hub.catalogue.models import DatasetEntry
@@ -77,6 +79,8 @@ async def ingest_records(request: Request) -> Response:
     answer = StoredAnswer(422 if result.refused else 200, result.as_dict())
     if claim is not None:
         await run_in_threadpool(hub.idempotency.finish, claim, answer)
+    actor = token_actor(credential.token_id, credential.agency)
+    await run_in_threadpool(record_batch, hub.audit, actor, result)
     return JSONResponse(answer.body, status_code=answer.status_code)
 
 

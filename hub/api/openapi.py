@@ -22,6 +22,9 @@ class ErrorDetail(BaseModel):
     message: str = Field(description="Thông báo tiếng Việt | Message for people (Vietnamese)")
     limit: int | None = Field(default=None, description="Giới hạn đã vượt (413) | Limit (413)")
     received: int | None = Field(default=None, description="Số nhận được (413) | Received (413)")
+    parameter: str | None = Field(
+        default=None, description="Tham số sai (400) | The query parameter at fault (400)"
+    )
 
 
 class ErrorAnswer(BaseModel):
@@ -73,7 +76,26 @@ class RecordsPage(BaseModel):
     next: str = Field(description="Con trỏ cho trang sau | Cursor for the next page")
 
 
-_MODELS: list[type[BaseModel]] = [ErrorAnswer, IngestAnswer, RecordsPage, RecordItem]
+class AuditEntryItem(BaseModel):
+    seq: int = Field(ge=1, description="Số thứ tự trong chuỗi | Position in the chain")
+    at: str = Field(description="Thời điểm (UTC, ISO 8601) | When (UTC, ISO 8601)")
+    actor: str = Field(description="token:<id>, cli hoặc system:<thành phần> | Who acted")
+    agency: str | None = Field(description="Cơ quan thực hiện | The agency acted for")
+    action: str = Field(description="Hành động, ví dụ records.write | Dotted action name")
+    dataset: str | None
+    details: dict[str, Any]
+    prev_hash: str = Field(pattern="^[0-9a-f]{64}$", description="Băm mục trước | Hash before")
+    hash: str = Field(pattern="^[0-9a-f]{64}$", description="SHA-256 của mục | Entry hash")
+
+
+class AuditPage(BaseModel):
+    entries: list[AuditEntryItem]
+    next: int | None = Field(
+        description="Giá trị after cho trang sau, null khi hết | 'after' of the next page"
+    )
+
+
+_MODELS: list[type[BaseModel]] = [ErrorAnswer, IngestAnswer, RecordsPage, RecordItem, AuditPage]
 
 
 def _json(ref: str) -> dict[str, Any]:
@@ -92,6 +114,25 @@ _AFTER = {
     "schema": {"type": "string", "pattern": r"^\d+:\d+(,\d+:\d+)*$"},
     "description": "Con trỏ 'phân_vùng:vị_trí,…' | Cursor 'partition:offset,…'",
 }
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": schema, "description": description}
+
+
+_AUDIT_PARAMETERS = [
+    _query("dataset", {"type": "string"}, "Bộ dữ liệu | Dataset id"),
+    _query("agency", {"type": "string"}, "Cơ quan thực hiện | Agency that acted"),
+    _query("action", {"type": "string"}, "Hành động, ví dụ records.write | Action name"),
+    _query(
+        "since",
+        {"type": "string"},
+        "Từ thời điểm (ISO 8601, gồm) | From (inclusive); no offset: Vietnam time",
+    ),
+    _query("until", {"type": "string"}, "Trước thời điểm (ISO 8601) | Before (exclusive)"),
+    _query("after", {"type": "integer", "minimum": 0}, "Sau số thứ tự | After this seq"),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "Mặc định 100"),
+]
 
 
 def _paths() -> dict[str, Any]:
@@ -190,6 +231,23 @@ def _paths() -> dict[str, Any]:
                     },
                     "403": _error("Not open to the public"),
                     "404": _error("Unknown dataset"),
+                },
+            }
+        },
+        "/api/v1/audit": {
+            "get": {
+                "summary": "Nhật ký kiểm toán (quản trị) | The audit log, for administrators",
+                "description": (
+                    "Entries in `seq` order: every write, read of personal data, grant change, "
+                    "approval and publication, each with the hash of the one before."
+                ),
+                "security": [{"bearer": []}],
+                "parameters": _AUDIT_PARAMETERS,
+                "responses": {
+                    "200": {"description": "A page of entries", "content": _json("AuditPage")},
+                    "400": _error("A filter that cannot be read; `parameter` names it"),
+                    "401": _error("Missing, malformed, unknown, revoked or expired token"),
+                    "403": _error("Not an admin token"),
                 },
             }
         },

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hub.audit.entry import CLI, Actor
+from hub.audit.trail import record_replay
 from hub.dlq.address import LetterAddress
 from hub.dlq.correction import load_correction
 from hub.dlq.errors import AlreadyReplayedError, DlqError
@@ -50,8 +52,9 @@ class ReplayRun:
 class StewardDesk:
     """The dead letters of one catalogue dataset."""
 
-    def __init__(self, hub: Hub, dataset_id: str) -> None:
+    def __init__(self, hub: Hub, dataset_id: str, *, actor: Actor = CLI) -> None:
         self._hub = hub
+        self._actor = actor
         self.entry = hub.catalogue.entry(dataset_id)
         self.queue = DeadLetterQueue(hub.bus, self.entry.id, self.entry.dlq_topic)
         self.log = ReplayLog(hub.engine)
@@ -113,6 +116,7 @@ class StewardDesk:
         for view in targets:
             outcome = self._replayer.replay(view.stored, correction)
             self.log.record(self.topic, outcome)
+            record_replay(self._hub.audit, self._actor, self.entry.id, self.topic, outcome)
             outcomes.append(outcome)
         return ReplayRun(outcomes, skipped)
 

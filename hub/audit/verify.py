@@ -1,0 +1,197 @@
+"""Walking the chain: the first entry that was modified, deleted or moved, named in words.
+
+The walk reads entries in ``seq`` order and knows everything before the current one is intact.
+For the entry at position ``n`` it asks two questions: does its hash match its own content
+(``seq`` included), and does its previous hash match the hash of entry ``n - 1``?
+
+- a gap in ``seq``: the missing entries were **deleted**;
+- the link holds but the content does not: entry ``n`` was **modified** in place;
+- the link is broken and the entry that should follow ``n - 1`` (the one whose previous hash is
+  its hash) sits at another position: the entries were **reordered**;
+- the link is broken and that entry is nowhere: entries were **deleted and the rest renumbered**
+  (or the entry was altered with its link);
+- the link is broken but the entry is consistent in itself: entry ``n - 1`` was **modified and
+  its hash recomputed**.
+
+A chain proves nothing about its own length: entries cut from the end leave a shorter, valid
+chain. An expected head ``SEQ:HASH`` kept elsewhere (every successful verify prints one) closes
+that gap: the log must reach that ``seq`` with that hash.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from hub.audit.chain import GENESIS_HASH, Content
+from hub.errors import KhoError
+
+_HEAD = re.compile(r"^\s*(\d{1,19})\s*:\s*([0-9a-fA-F]{64})\s*$")
+
+
+class AuditError(KhoError):
+    """A request to the audit log that cannot be carried out as given."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """An entry's position and hash, written ``SEQ:HASH``: enough to anchor the chain."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> ChainHead:
+        match = _HEAD.match(text)
+        if match is None or int(match.group(1)) < 1:
+            raise AuditError(
+                f"Mốc {text!r} không hợp lệ: cần dạng SỐ_THỨ_TỰ:BĂM (băm SHA-256 gồm 64 ký tự"
+                " hex), như kho audit verify đã in"
+            )
+        return cls(int(match.group(1)), match.group(2).lower())
+
+
+class Problem(StrEnum):
+    MODIFIED = "modified"
+    DELETED = "deleted"
+    REORDERED = "reordered"
+    TRUNCATED = "truncated"
+    DIVERGED = "diverged"
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    """The first entry found not to be what was written, and why (in Vietnamese)."""
+
+    seq: int
+    problem: Problem
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    checked: int
+    """How many entries were found intact, from the first."""
+    head: ChainHead | None
+    """The last intact entry (the head of the log when ``ok``); None when there is none."""
+    breach: Breach | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.breach is None
+
+    @property
+    def first_bad_seq(self) -> int | None:
+        return self.breach.seq if self.breach else None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """An entry as read from the table, before anything is trusted."""
+
+    content: Content
+    prev_hash: str
+    hash: str
+
+
+SuccessorLookup = Callable[[str, int], int | None]
+"""``(hash, position)`` → the position of another entry whose previous hash is ``hash``."""
+
+
+def walk(
+    entries: Iterable[StoredEntry],
+    successor_elsewhere: SuccessorLookup,
+    expected: ChainHead | None = None,
+) -> VerifyReport:
+    """Check the entries, in ``seq`` order, and stop at the first breach."""
+    checked = 0
+    head: ChainHead | None = None
+    prev_hash = GENESIS_HASH
+    for entry in entries:
+        seq = entry.content.seq
+        breach = _breach(entry, checked + 1, prev_hash, successor_elsewhere)
+        if breach is None and expected is not None and seq == expected.seq:
+            breach = _diverged(entry, expected)
+        if breach is not None:
+            return VerifyReport(checked, head, breach)
+        checked += 1
+        prev_hash = entry.hash
+        head = ChainHead(seq, entry.hash)
+    if expected is not None and checked < expected.seq:
+        return VerifyReport(checked, head, _truncated(checked, expected))
+    return VerifyReport(checked, head)
+
+
+def _breach(
+    entry: StoredEntry, position: int, prev_hash: str, successor_elsewhere: SuccessorLookup
+) -> Breach | None:
+    seq = entry.content.seq
+    if seq > position:
+        missing = f"{position}" if seq == position + 1 else f"{position} đến {seq - 1}"
+        return Breach(
+            position,
+            Problem.DELETED,
+            f"Mục {missing} đã bị xoá: sau mục {position - 1} là mục {seq}",
+        )
+    if seq < position:  # only a seq below 1 can sort before the position it should hold
+        return Breach(seq, Problem.MODIFIED, f"Mục mang số thứ tự {seq} không hợp lệ (từ 1)")
+    self_consistent = entry.content.digest(entry.prev_hash) == entry.hash
+    if entry.prev_hash == prev_hash:
+        if self_consistent:
+            return None
+        return Breach(
+            seq, Problem.MODIFIED, f"Mục {seq} đã bị sửa: nội dung không khớp với băm của nó"
+        )
+    rightful = successor_elsewhere(prev_hash, seq)
+    if rightful is not None:
+        return Breach(
+            seq,
+            Problem.REORDERED,
+            f"Thứ tự đã bị đảo: mục ở vị trí {seq} không nối tiếp mục {seq - 1};"
+            f" mục nối tiếp đúng đang ở vị trí {rightful}",
+        )
+    if self_consistent and seq > 1:
+        return Breach(
+            seq - 1,
+            Problem.MODIFIED,
+            f"Mục {seq - 1} đã bị sửa rồi tính lại băm: mục {seq} ghi nhận một băm khác"
+            " cho mục đứng trước nó",
+        )
+    if seq == 1:
+        return Breach(1, Problem.MODIFIED, "Mục 1 đã bị sửa: băm của mục trước nó phải là 64 số 0")
+    return Breach(
+        seq,
+        Problem.DELETED,
+        f"Mục nối tiếp mục {seq - 1} không còn trong bảng: các mục đã bị xoá rồi đánh số lại"
+        f" (mục ở vị trí {seq} vốn thuộc chỗ khác)",
+    )
+
+
+def _diverged(entry: StoredEntry, expected: ChainHead) -> Breach | None:
+    if entry.hash == expected.hash:
+        return None
+    return Breach(
+        expected.seq,
+        Problem.DIVERGED,
+        f"Mục {expected.seq} có băm {entry.hash[:12]}… khác với mốc đã lưu"
+        f" {expected.hash[:12]}…: nhật ký đã bị viết lại từ mục này trở về trước",
+    )
+
+
+def _truncated(count: int, expected: ChainHead) -> Breach:
+    missing = (
+        f"mục {expected.seq}"
+        if count + 1 == expected.seq
+        else f"các mục {count + 1} đến {expected.seq}"
+    )
+    return Breach(
+        count + 1,
+        Problem.TRUNCATED,
+        f"Nhật ký chỉ có {count} mục, ngắn hơn mốc đã lưu ({expected.seq}):"
+        f" {missing} đã bị cắt khỏi cuối",
+    )
