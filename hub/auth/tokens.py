@@ -93,7 +93,7 @@ class TokenStore:
         token_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         now = dt.datetime.now(dt.UTC)
-        expires_at = now + valid_for if valid_for else None
+        expires_at = now + valid_for if valid_for is not None else None
         with self._engine.begin() as conn:
             conn.execute(
                 sa.insert(tokens_table).values(
