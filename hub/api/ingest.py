@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from hub.api.auth import authenticate
 from hub.api.body import read_json_body
-from hub.api.datasets import catalogue_entry
+from hub.api.datasets import catalogue_entry, refusal_error
 from hub.api.errors import ApiError
 from hub.api.errors import VietnameseJSONResponse as JSONResponse
 from hub.audit.entry import token_actor
@@ -88,7 +88,7 @@ def _writable_entry(hub: Hub, credential: Credential, dataset_id: str) -> Datase
     entry = catalogue_entry(hub, dataset_id)
     refusal = write_refusal(credential, entry)
     if refusal is not None:
-        raise ApiError(403, refusal.code, refusal.message)
+        raise refusal_error(refusal)
     return entry
 
 

@@ -72,6 +72,13 @@ class RecordItem(BaseModel):
 
 class RecordsPage(BaseModel):
     dataset: str
+    projection: str = Field(
+        pattern="^(full|masked|public)$",
+        description=(
+            "Phần dữ liệu bên gọi được xem: full (mọi trường), masked (trường cá nhân bị bỏ "
+            "hoặc thay bằng bí danh), public (bỏ mọi trường cá nhân) | What the caller sees"
+        ),
+    )
     records: list[RecordItem]
     next: str = Field(description="Con trỏ cho trang sau | Cursor for the next page")
 
@@ -141,14 +148,23 @@ def _paths() -> dict[str, Any]:
         "/api/v1/catalogue": {
             "get": {
                 "summary": "Danh mục CSDL dùng chung | The shared-database catalogue",
-                "responses": {"200": {"description": "Datasets visible to the caller"}},
+                "security": [{}, {"bearer": []}],
+                "responses": {
+                    "200": {"description": "Datasets visible to the caller"},
+                    "401": _error("A token was sent but is malformed, unknown, revoked or expired"),
+                },
             }
         },
         "/api/v1/datasets/{dataset_id}": {
             "get": {
                 "summary": "Mô tả bộ dữ liệu | One dataset's description",
+                "security": [{}, {"bearer": []}],
                 "parameters": [_DATASET],
-                "responses": {"200": {"description": "The dataset"}, "404": _error("Unknown")},
+                "responses": {
+                    "200": {"description": "The dataset"},
+                    "401": _error("A token was sent but is malformed, unknown, revoked or expired"),
+                    "404": _error("Unknown dataset, or restricted to another agency"),
+                },
             }
         },
         "/api/v1/datasets/{dataset_id}/records": {
@@ -163,11 +179,13 @@ def _paths() -> dict[str, Any]:
                         "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
                     },
                 ],
+                "security": [{}, {"bearer": []}],
                 "responses": {
                     "200": {"description": "A page of records", "content": _json("RecordsPage")},
                     "400": _error("Bad cursor or limit"),
-                    "403": _error("Not open to the public"),
-                    "404": _error("Unknown dataset"),
+                    "401": _error("A token was sent but is malformed, unknown, revoked or expired"),
+                    "403": _error("Not granted to the caller's agency, or not a reader role"),
+                    "404": _error("Unknown dataset, or restricted to another agency"),
                 },
             },
             "post": {
@@ -219,6 +237,7 @@ def _paths() -> dict[str, Any]:
         "/api/v1/datasets/{dataset_id}/stream": {
             "get": {
                 "summary": "Luồng bản ghi mới (SSE) | New records as server-sent events",
+                "security": [{}, {"bearer": []}],
                 "parameters": [
                     _DATASET,
                     _AFTER,
@@ -229,8 +248,9 @@ def _paths() -> dict[str, Any]:
                         "description": "event: record; data: a RecordItem; id: the cursor",
                         "content": {"text/event-stream": {"schema": {"type": "string"}}},
                     },
-                    "403": _error("Not open to the public"),
-                    "404": _error("Unknown dataset"),
+                    "401": _error("A token was sent but is malformed, unknown, revoked or expired"),
+                    "403": _error("Not granted to the caller's agency, or not a reader role"),
+                    "404": _error("Unknown dataset, or restricted to another agency"),
                 },
             }
         },
