@@ -10,7 +10,9 @@ In one run, on the same records (synthetic dossiers, ~600 bytes of Avro each):
 It prints records/s of each and the ratios b/a and c/a, then p50/p99 latency from the moment a
 batch is posted to the moment a consumer receives each record, at a steady 1,000 records/s.
 
-    python bench/ingest.py [--records 50000] [--kafka 127.0.0.1:19092]
+    python bench/ingest.py [--records 50000] [--kafka kafka://kho:kho@127.0.0.1:19092]
+
+The raw client logs in with the same URL's credentials (hub.bus.kafka_url) as the hub.
 
 Machines are noisy: compare the ratios, not the absolute figures.
 """
@@ -46,6 +48,7 @@ from hub.auth.policy import write_refusal
 from hub.auth.tokens import Role
 from hub.avro.json_codec import record_from_json
 from hub.avro.wire import split_wire
+from hub.bus.kafka_url import KafkaConnection, parse_kafka_url
 from hub.catalogue.models import DatasetEntry
 from hub.ingest.batch import IngestMode, ingest_batch
 from hub.settings import PROJECT_ROOT, KhoSettings
@@ -60,7 +63,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--batch", type=int, default=1000, help="records per ingest batch")
     parser.add_argument(
-        "--kafka", default=f"127.0.0.1:{os.environ.get('KHO_SVC_KAFKA_PORT', 19092)}"
+        "--kafka",
+        default=f"kafka://kho:kho@127.0.0.1:{os.environ.get('KHO_SVC_KAFKA_PORT', 19092)}",
+        help="the bus URL (KHO_BUS_URL form)",
     )
     parser.add_argument("--rate", type=int, default=1000, help="records/s in the latency run")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the latency run")
@@ -70,7 +75,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="kho-bench-"))
     settings = KhoSettings(
         data_dir=workdir,
-        bus_url=f"kafka://{args.kafka}",
+        bus_url=args.kafka,
         database_url=f"sqlite:///{workdir / 'kho.sqlite3'}",
         catalogue_path=_catalogue_with_topic(workdir, f"bench.{run}.dossiers"),
     )
@@ -78,8 +83,9 @@ def main() -> None:
     try:
         token = hub.tokens.create("vp-ubnd", frozenset({Role.PRODUCER})).plaintext
         documents = dossier_documents(args.records, seed=766)
-        console.print(f"{args.records} dossiers, batches of {args.batch}, broker {args.kafka}")
-        raw = _raw_producer(hub, args.kafka, documents, f"bench.{run}.raw")
+        broker = parse_kafka_url(args.kafka)
+        console.print(f"{args.records} dossiers, batches of {args.batch}, broker {broker}")
+        raw = _raw_producer(hub, broker, documents, f"bench.{run}.raw")
         in_process = _in_process(hub, token, documents, args.batch)
         with _http_server(settings) as base_url:
             http = _http(base_url, token, documents, args.batch)
@@ -106,13 +112,15 @@ def _timed(label: str, count: int, action: Callable[[], None]) -> float:
     return count / elapsed
 
 
-def _raw_producer(hub: Hub, bootstrap: str, documents: list[dict[str, Any]], topic: str) -> float:
+def _raw_producer(
+    hub: Hub, broker: KafkaConnection, documents: list[dict[str, Any]], topic: str
+) -> float:
     """(a) kafka-python alone, records encoded beforehand, same producer settings as the hub."""
     writer = hub.writer(DATASET)
     messages = [writer.message(record_from_json(writer.schema.parsed, d)) for d in documents]
     hub.bus.ensure_topic(topic)
     producer = kafka.KafkaProducer(
-        bootstrap_servers=bootstrap,
+        **broker.client_options(),
         acks="all",
         enable_idempotence=True,
         linger_ms=20,
@@ -242,7 +250,9 @@ def _latency(hub: Hub, base_url: str, token: str, args: argparse.Namespace) -> l
     sent_at: dict[str, float] = {}
     received_at: dict[str, float] = {}
     consumer = kafka.KafkaConsumer(
-        bootstrap_servers=args.kafka, enable_auto_commit=False, fetch_max_wait_ms=5
+        **parse_kafka_url(args.kafka).client_options(),
+        enable_auto_commit=False,
+        fetch_max_wait_ms=5,
     )
     partitions = [kafka.TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
     consumer.assign(partitions)

@@ -15,7 +15,9 @@ class KhoSettings(BaseSettings):
 
     URLs choose the adapter:
 
-    - ``bus_url``: ``embedded:<path to a SQLite file>`` or ``kafka://host:port[,host:port]``
+    - ``bus_url``: ``embedded:<path to a SQLite file>`` or
+      ``kafka://[user:password@]host:port[,host:port][?mechanism=SCRAM-SHA-256]`` (with a user:
+      SASL/SCRAM, SCRAM-SHA-512 unless told; hub.bus.kafka_url)
     - ``database_url``: any SQLAlchemy URL; ``sqlite:///...`` or ``postgresql://...``
     - ``portal_url``: ``folder:<directory>`` or ``ckan+http(s)://host[:port]`` with
       ``ckan_api_token``

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks against the real broker: start Kafka if needed, run each bench, stop what we started.
+# Arguments go to bench/ingest.py, e.g. --records 30000 --kafka kafka://kho:kho@127.0.0.1:19092
+# (the broker's SASL login; the default is the hub's development account kho/kho).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.venv/bin

@@ -14,21 +14,32 @@ import kafka
 import kafka.errors
 
 from hub.bus.errors import BusError, BusUnavailable
+from hub.bus.kafka_url import KafkaConnection
 from hub.bus.port import DEFAULT_PARTITIONS, BusRecord, OutgoingMessage, Position
 
 _TOPIC_ALREADY_EXISTS = 36
 _T = TypeVar("_T")
 
 
-def raise_from_kafka_error(exc: Exception, servers: str) -> NoReturn:
-    """Turn a kafka-python exception into the bus's own, in one place."""
+def raise_from_kafka_error(exc: Exception, target: KafkaConnection | str) -> NoReturn:
+    """Turn a kafka-python exception into the bus's own, in one place. ``target`` is the
+    connection (or, from older callers, the bootstrap servers alone)."""
+    servers = target.bootstrap if isinstance(target, KafkaConnection) else target
+    user = target.username if isinstance(target, KafkaConnection) else None
     unreachable = (
         kafka.errors.KafkaTimeoutError,
         kafka.errors.KafkaConnectionError,
         kafka.errors.RequestTimedOutError,
     )
     if isinstance(exc, unreachable):
-        raise BusUnavailable("Kafka", servers, type(exc).__name__) from exc
+        detail = type(exc).__name__
+        if user is not None:
+            # kafka-python only logs a refused login, then waits for the bootstrap timeout.
+            detail += f"; hoặc Kafka từ chối đăng nhập của {user!r}"
+        raise BusUnavailable("Kafka", servers, detail) from exc
+    if isinstance(exc, kafka.errors.AuthorizationError):
+        who = user or "ANONYMOUS"
+        raise BusError(f"Kafka ({servers}) không cho {who!r} làm việc này: {exc}") from exc
     raise BusError(f"Kafka ({servers}) từ chối thao tác: {exc}") from exc
 
 
@@ -37,7 +48,7 @@ class KafkaBus:
 
     def __init__(
         self,
-        bootstrap_servers: str,
+        connection: KafkaConnection,
         *,
         client_id: str = "kho",
         linger_ms: int = 20,
@@ -46,9 +57,9 @@ class KafkaBus:
         bootstrap_timeout_ms: int = 8000,
         default_partitions: int = DEFAULT_PARTITIONS,
     ) -> None:
-        self._servers = bootstrap_servers
+        self._target = connection
         self._connection: dict[str, Any] = {
-            "bootstrap_servers": bootstrap_servers,
+            **connection.client_options(),
             "client_id": client_id,
             "bootstrap_timeout_ms": bootstrap_timeout_ms,
             "reconnect_backoff_max_ms": 2000,
@@ -69,7 +80,12 @@ class KafkaBus:
 
     @property
     def description(self) -> str:
-        return f"Kafka {self._servers}"
+        return f"Kafka {self._target.bootstrap}"
+
+    @property
+    def connection(self) -> KafkaConnection:
+        """Where the bus points and whom it logs in as (the password hidden from repr)."""
+        return self._target
 
     def ensure_topic(self, topic: str, partitions: int = DEFAULT_PARTITIONS) -> None:
         if topic in self._known_topics:
@@ -149,11 +165,12 @@ class KafkaBus:
                 group_id=group,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
+                isolation_level="read_committed",
                 session_timeout_ms=6000,
                 heartbeat_interval_ms=2000,
             )
 
-        return KafkaGroupConsumer(self._call(join), self._servers)
+        return KafkaGroupConsumer(self._call(join), self._target)
 
     def close(self) -> None:
         with self._lock:
@@ -174,7 +191,7 @@ class KafkaBus:
             try:
                 return operation()
             except kafka.errors.KafkaError as exc:
-                raise_from_kafka_error(exc, self._servers)
+                raise_from_kafka_error(exc, self._target)
 
     def _producer_client(self) -> Any:
         if self._producer is None:
@@ -192,6 +209,7 @@ class KafkaBus:
                 **self._connection,
                 group_id=None,
                 enable_auto_commit=False,
+                isolation_level="read_committed",  # never an aborted transaction's records
             )
         return self._reader
 
@@ -199,22 +217,22 @@ class KafkaBus:
 class KafkaGroupConsumer:
     """A consumer-group member on Kafka; commits only when told to."""
 
-    def __init__(self, consumer: Any, servers: str) -> None:
+    def __init__(self, consumer: Any, connection: KafkaConnection) -> None:
         self._consumer = consumer
-        self._servers = servers
+        self._target = connection
 
     def poll(self, timeout_s: float = 1.0, max_records: int = 500) -> list[BusRecord]:
         try:
             batch = self._consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
         except kafka.errors.KafkaError as exc:
-            raise_from_kafka_error(exc, self._servers)
+            raise_from_kafka_error(exc, self._target)
         return [_to_bus_record(r) for records in batch.values() for r in records]
 
     def commit(self) -> None:
         try:
             self._consumer.commit()
         except kafka.errors.KafkaError as exc:
-            raise_from_kafka_error(exc, self._servers)
+            raise_from_kafka_error(exc, self._target)
 
     def close(self) -> None:
         self._consumer.close()

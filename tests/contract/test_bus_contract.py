@@ -12,7 +12,7 @@ from hub.bus import BusRecord, Consumer, EventBus, OutgoingMessage, open_bus, re
 from hub.bus.partitioning import partition_for_key
 from tests.conftest import service_port
 
-KAFKA_URL = f"kafka://127.0.0.1:{service_port('KAFKA', 19092)}"
+KAFKA_URL = f"kafka://kho:kho@127.0.0.1:{service_port('KAFKA', 19092)}"
 
 
 @pytest.fixture(

@@ -15,7 +15,8 @@ from hub.settings import PROJECT_ROOT, KhoSettings
 from hub.wiring import Hub, build_hub
 from tests.conftest import SERVICES_DIR, service_port
 
-KAFKA_URL = f"kafka://127.0.0.1:{service_port('KAFKA', 19092)}"
+# The hub's service account on the test broker (scripts/services/kafka.sh: SASL/SCRAM, ACLs).
+KAFKA_URL = f"kafka://kho:kho@127.0.0.1:{service_port('KAFKA', 19092)}"
 POSTGRES_URL = f"postgresql://kho:kho@127.0.0.1:{service_port('PG', 15432)}/kho"
 CKAN_URL = f"http://127.0.0.1:{service_port('CKAN', 15000)}"
 

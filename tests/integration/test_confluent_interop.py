@@ -23,6 +23,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from hub.api import build_app
 from hub.avro.schema import load_schema
 from hub.avro.wire import encode, split_wire
+from hub.bus.kafka_url import parse_kafka_url
 from hub.bus.port import BusRecord, OutgoingMessage
 from hub.registry.embedded import DatabaseSchemaRegistry
 from hub.registry.port import subject_for_topic
@@ -31,7 +32,15 @@ from hub.wiring import Hub, build_hub
 from tests.integration.conftest import KAFKA_URL, POSTGRES_URL
 from tests.serving import serve_app
 
-BOOTSTRAP = KAFKA_URL.removeprefix("kafka://")
+KAFKA = parse_kafka_url(KAFKA_URL)
+# librdkafka's names for the same connection and login as the hub's kafka-python clients.
+CONFLUENT_CONNECTION = {
+    "bootstrap.servers": KAFKA.bootstrap,
+    "security.protocol": KAFKA.security_protocol,
+    "sasl.mechanism": KAFKA.mechanism,
+    "sasl.username": KAFKA.username,
+    "sasl.password": KAFKA.password,
+}
 READING = PROJECT_ROOT / "schemas" / "salinity" / "reading.avsc"
 
 
@@ -101,7 +110,7 @@ def test_confluent_producer_to_hub_reader(
     topic = f"interop.c2h.{uuid.uuid4().hex[:10]}"
     hub.bus.ensure_topic(topic, partitions=3)
     serializer = AvroSerializer(confluent_registry, READING.read_text(encoding="utf-8"))
-    producer = Producer({"bootstrap.servers": BOOTSTRAP, "enable.idempotence": True})
+    producer = Producer({**CONFLUENT_CONNECTION, "enable.idempotence": True})
     sent = readings(12)
     for record in sent:
         value = serializer(record, SerializationContext(topic, MessageField.VALUE))
@@ -145,7 +154,7 @@ def test_hub_producer_to_confluent_reader(
     deserializer = AvroDeserializer(confluent_registry)
     consumer = Consumer(
         {
-            "bootstrap.servers": BOOTSTRAP,
+            **CONFLUENT_CONNECTION,
             "group.id": f"interop-{uuid.uuid4().hex[:8]}",
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,

@@ -16,6 +16,7 @@ from kafka import KafkaConsumer, TopicPartition
 from connectors.config import load_connector_config
 from connectors.runner import run_connector
 from connectors.samples.dossiers import write_dossier_export
+from hub.bus.kafka_url import parse_kafka_url
 from hub.demo import DOSSIER_CONNECTOR
 from hub.ingest import DeadLetter
 from hub.wiring import Hub
@@ -25,7 +26,7 @@ from tests.integration.conftest import CKAN_URL, KAFKA_URL
 
 def raw_kafka_values(topic: str) -> list[bytes]:
     """Every value on the topic, read with a plain kafka-python consumer, not the hub."""
-    consumer = KafkaConsumer(bootstrap_servers=KAFKA_URL.removeprefix("kafka://"))
+    consumer = KafkaConsumer(**parse_kafka_url(KAFKA_URL).client_options())
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(partitions)

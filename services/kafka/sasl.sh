@@ -1,0 +1,115 @@
+# shellcheck shell=bash
+# The Kafka node's configuration with SASL and ACLs, shared by scripts/services/kafka.sh (jars
+# on this machine) and services/kafka/docker-start.sh (the apache/kafka image). Source it.
+#
+# Who may connect, and as whom:
+#   CLIENT      SASL_PLAINTEXT, SCRAM-SHA-512 or SCRAM-SHA-256: the only listener clients use.
+#               Users and their SCRAM credentials live in the cluster metadata; the hub's service
+#               account (User:$KAFKA_HUB_USER) and the broker's own (User:broker, used for
+#               inter-broker traffic) are written at storage-format time, so the first login
+#               works; agencies' users come later from `kho acl user`.
+#   CONTROLLER  SASL_PLAINTEXT with PLAIN: the KRaft controller listener. Its one user,
+#               User:controller, has a random password that only this node's server.properties
+#               holds (a new one at every start), so nothing else can log in there.
+# The StandardAuthorizer refuses whatever no ACL allows (allow.everyone.if.no.acl.found=false);
+# the super users are the hub, the broker and the controller principals, none of them anonymous.
+#
+# Passwords go into JAAS strings: letters, digits and -._~ only.
+
+KAFKA_HUB_USER=kho
+KAFKA_BROKER_USER=broker
+KAFKA_CONTROLLER_USER=controller
+# Written into the data directory after a format that added the SCRAM credentials; it holds
+# the broker's password. A formatted directory without it was formatted without SASL.
+KAFKA_SASL_MARKER=kho-sasl.properties
+
+# kafka_random_password -> 32 random hex digits (128 bits)
+kafka_random_password() {
+  local hex
+  hex=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  printf '%s' "$hex"
+}
+
+# kafka_check_password VALUE -> fails when VALUE cannot sit inside a JAAS string
+kafka_check_password() {
+  [[ $1 =~ ^[A-Za-z0-9._~-]+$ ]]
+}
+
+# kafka_server_properties LISTEN_HOST ADVERTISED_HOST PORT CONTROLLER_PORT DATA_DIR BROKER_PASSWORD
+#   -> prints server.properties for one combined broker+controller node
+kafka_server_properties() {
+  local listen=$1 advertised=$2 port=$3 cport=$4 data=$5 broker_password=$6
+  local controller_password scram plain
+  controller_password=$(kafka_random_password)
+  scram=org.apache.kafka.common.security.scram.ScramLoginModule
+  plain=org.apache.kafka.common.security.plain.PlainLoginModule
+  cat <<EOF
+process.roles=broker,controller
+node.id=1
+listeners=CLIENT://$listen:$port,CONTROLLER://$listen:$cport
+advertised.listeners=CLIENT://$advertised:$port
+listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
+inter.broker.listener.name=CLIENT
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.client.sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256
+listener.name.client.scram-sha-512.sasl.jaas.config=$scram required username="$KAFKA_BROKER_USER" password="$broker_password";
+listener.name.client.scram-sha-256.sasl.jaas.config=$scram required;
+controller.listener.names=CONTROLLER
+controller.quorum.bootstrap.servers=$advertised:$cport
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=$plain required username="$KAFKA_CONTROLLER_USER" password="$controller_password" user_$KAFKA_CONTROLLER_USER="$controller_password";
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:$KAFKA_HUB_USER;User:$KAFKA_BROKER_USER;User:$KAFKA_CONTROLLER_USER
+log.dirs=$data
+num.partitions=3
+auto.create.topics.enable=true
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+EOF
+}
+
+# kafka_client_properties USER PASSWORD -> prints client settings that log in with SCRAM-SHA-512
+kafka_client_properties() {
+  cat <<EOF
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$1" password="$2";
+EOF
+}
+
+# kafka_scram_arguments HUB_PASSWORD BROKER_PASSWORD -> prints the storage tool's --add-scram
+#   arguments, one a line: the hub on both mechanisms, the broker on SCRAM-SHA-512
+kafka_scram_arguments() {
+  local hub=$1 broker=$2
+  printf '%s\n' --add-scram "SCRAM-SHA-512=[name=$KAFKA_HUB_USER,password=$hub]" \
+    --add-scram "SCRAM-SHA-256=[name=$KAFKA_HUB_USER,password=$hub]" \
+    --add-scram "SCRAM-SHA-512=[name=$KAFKA_BROKER_USER,password=$broker]"
+}
+
+# kafka_sasl_formatted DATA_DIR -> 0 when DATA_DIR was formatted with the SCRAM credentials
+kafka_sasl_formatted() {
+  [[ -s $1/meta.properties && -s $1/$KAFKA_SASL_MARKER ]]
+}
+
+# kafka_broker_password DATA_DIR -> prints the broker's password from the marker, if any
+kafka_broker_password() {
+  [[ -s $1/$KAFKA_SASL_MARKER ]] || return 0
+  sed -n 's/^broker\.password=//p' "$1/$KAFKA_SASL_MARKER"
+}
+
+# kafka_write_marker DATA_DIR BROKER_PASSWORD -> records a format with SCRAM credentials
+kafka_write_marker() {
+  (
+    umask 077
+    printf '# Formatted with SCRAM credentials by services/kafka/sasl.sh.\nbroker.password=%s\n' \
+      "$2" >"$1/$KAFKA_SASL_MARKER"
+  )
+}
