@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
@@ -10,7 +13,9 @@ from hub.auth.tokens import AuthError, Credential
 from hub.wiring import Hub
 
 
-async def authenticate(request: Request, hub: Hub) -> Credential:
+async def authenticate(request: Request, hub: Hub, *, allow_basic: bool = False) -> Credential:
+    """The caller's credential. ``allow_basic`` also takes HTTP Basic with the token as the
+    password (the user name is ignored): Confluent clients send ``basic.auth.user.info``."""
     header = request.headers.get("authorization")
     if not header:
         raise ApiError(
@@ -20,6 +25,9 @@ async def authenticate(request: Request, hub: Hub) -> Credential:
             headers={"WWW-Authenticate": "Bearer"},
         )
     scheme, _, token = header.partition(" ")
+    if allow_basic and scheme.lower() == "basic":
+        token = _basic_password(token)
+        scheme = "bearer"
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(
             401,
@@ -33,6 +41,14 @@ async def authenticate(request: Request, hub: Hub) -> Credential:
         raise ApiError(
             401, exc.reason, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
         ) from exc
+
+
+def _basic_password(encoded: str) -> str:
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+    return decoded.partition(":")[2]
 
 
 async def optional_credential(request: Request, hub: Hub) -> Credential | None:

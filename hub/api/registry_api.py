@@ -2,6 +2,9 @@
 
 Any Confluent client works with ``url=http://host:port/registry``: subjects, versions, ids,
 lookup, soft and permanent deletes, global and per-subject compatibility, compatibility tests.
+Reads are open; changes need a token (Bearer, or HTTP Basic with the token as the password,
+which is what Confluent clients send): producers of the owning agency register versions of their
+datasets' subjects, admins do the rest (hub.auth.policy.schema_change_refusal).
 Answers are ``application/vnd.schemaregistry.v1+json``; errors carry Confluent's
 ``{"error_code": 40401, "message": ...}``, the message in Vietnamese. Only Avro schemas.
 """
@@ -21,6 +24,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
+from hub.api.auth import authenticate
+from hub.api.errors import ApiError
+from hub.auth.policy import schema_change_refusal
 from hub.errors import UnreachableError
 from hub.registry.compatibility import parse_level
 from hub.registry.embedded import DatabaseSchemaRegistry
@@ -55,6 +61,30 @@ def routes(hub: Hub) -> list[BaseRoute]:
 
 def _error(status: int, code: int, message: str) -> Response:
     return RegistryJSONResponse({"error_code": code, "message": message}, status_code=status)
+
+
+def guarded(*, register: bool) -> Callable[[Endpoint], Endpoint]:
+    """Changes need a token (Bearer, or Basic with the token as password) that the sharing
+    policy lets change the subject; reads stay open, like the catalogue."""
+
+    def wrap(endpoint: Endpoint) -> Endpoint:
+        @functools.wraps(endpoint)
+        async def answer(request: Request) -> Response:
+            hub: Hub = request.app.state.hub
+            try:
+                credential = await authenticate(request, hub, allow_basic=True)
+            except ApiError as exc:
+                return _error(401, 40101, str(exc.detail))
+            subject = request.path_params.get("subject", "")
+            datasets = hub.catalogue.catalogue.datasets
+            refusal = schema_change_refusal(credential, datasets, subject, register=register)
+            if refusal is not None:
+                return _error(403, 40301, refusal.message)
+            return await endpoint(request)
+
+        return answer
+
+    return wrap
 
 
 def confluent(endpoint: Endpoint) -> Endpoint:
@@ -166,6 +196,7 @@ async def get_version_schema(request: Request) -> Response:
     return Response(row.schema_text.encode("utf-8"), media_type=MEDIA_TYPE)
 
 
+@guarded(register=True)
 @confluent
 async def register(request: Request) -> Response:
     subject, schema = request.path_params["subject"], await _schema(request)
@@ -181,6 +212,7 @@ async def lookup(request: Request) -> Response:
     return RegistryJSONResponse(_described(subject, row.version, row.schema_id, row.schema_text))
 
 
+@guarded(register=False)
 @confluent
 async def delete_subject(request: Request) -> Response:
     subject, store = request.path_params["subject"], _store(request)
@@ -190,6 +222,7 @@ async def delete_subject(request: Request) -> Response:
     )
 
 
+@guarded(register=False)
 @confluent
 async def delete_version(request: Request) -> Response:
     subject, ref = request.path_params["subject"], _version(request.path_params["version"])
@@ -249,6 +282,7 @@ async def get_config(request: Request) -> Response:
     return RegistryJSONResponse({"compatibilityLevel": str(level)})
 
 
+@guarded(register=False)
 @confluent
 async def put_config(request: Request) -> Response:
     body = await _body(request)
@@ -258,6 +292,7 @@ async def put_config(request: Request) -> Response:
     return RegistryJSONResponse({"compatibility": str(level)})
 
 
+@guarded(register=False)
 @confluent
 async def delete_config(request: Request) -> Response:
     subject = request.path_params.get("subject")

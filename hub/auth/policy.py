@@ -16,6 +16,7 @@ Reading, for a caller with a token (roles consumer, steward or admin):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hub.auth.tokens import Credential, Role
@@ -108,3 +109,29 @@ def _hidden(entry: DatasetEntry) -> Refusal:
     return Refusal(
         "unknown_dataset", f"Không có bộ dữ liệu {entry.id!r} trong danh mục", hidden=True
     )
+
+
+def schema_change_refusal(
+    credential: Credential, datasets: Sequence[DatasetEntry], subject: str, *, register: bool
+) -> Refusal | None:
+    """Why the caller may not change the schema registry; None when it may. Admins may do
+    anything; a producer of a dataset's owner agency may register new versions of that
+    dataset's ``<topic>-value`` and ``<topic>-key`` subjects. Deletes and compatibility
+    settings are for admins only, and so are subjects outside the catalogue."""
+    if Role.ADMIN in credential.roles:
+        return None
+    if not register:
+        return Refusal("not_admin", "Chỉ quản trị viên được xoá lược đồ hay đổi mức tương thích")
+    owners = {
+        f"{entry.topic}-{part}": entry.owner for entry in datasets for part in ("value", "key")
+    }
+    owner = owners.get(subject)
+    if owner is None:
+        return Refusal(
+            "not_catalogued", f"Subject {subject!r} không thuộc bộ dữ liệu nào trong danh mục"
+        )
+    if not credential.has(Role.PRODUCER) or credential.agency != owner:
+        return Refusal(
+            "not_owner", f"Chỉ producer của {owner} được đăng ký lược đồ cho subject {subject!r}"
+        )
+    return None

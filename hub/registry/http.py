@@ -35,9 +35,13 @@ class ConfluentRegistryClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     ) -> None:
         base = httpx.URL(url.rstrip("/") + "/")
-        self._where = str(base.copy_with(username=None, password=None)).rstrip("/")
+        # user:password in the URL is sent as HTTP Basic (for the hub: any user, a token)
+        auth = httpx.BasicAuth(base.username, base.password) if base.password else None
+        base = base.copy_with(username=None, password=None)
+        self._where = str(base).rstrip("/")
         self._client = httpx.Client(
             base_url=base,
+            auth=auth,
             transport=transport,
             timeout=timeout,
             headers={"Accept": f"{MEDIA_TYPE}, application/json"},

@@ -16,6 +16,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from hub.api import build_app
+from hub.auth.tokens import Role
 from hub.avro.decoder import RegistryDecoder
 from hub.avro.wire import encode
 from hub.db import create_engine, create_tables
@@ -73,7 +74,10 @@ def registry(
 ) -> Iterator[SchemaRegistry]:
     if request.param == "http":
         transport = StarletteTransport(TestClient(build_app(embedded_hub)))
-        client = ConfluentRegistryClient("http://testserver/registry", transport=transport)
+        admin = embedded_hub.tokens.create("vp-ubnd", frozenset({Role.ADMIN})).plaintext
+        client = ConfluentRegistryClient(
+            f"http://kho:{admin}@testserver/registry", transport=transport
+        )
         yield client
         client.close()
         return

@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 
 from hub.api import build_app
 from hub.api.registry_api import MEDIA_TYPE
+from hub.auth.tokens import Role
 from hub.wiring import Hub
 
 SUBJECT = "salinity.readings-value"
@@ -29,7 +30,13 @@ BREAKS_V2 = schema(
 
 @pytest.fixture
 def client(embedded_hub: Hub) -> TestClient:
-    return TestClient(build_app(embedded_hub), base_url="http://testserver/registry/")
+    """A client with an admin token: these tests are about the API, not who may change it."""
+    admin = embedded_hub.tokens.create("vp-ubnd", frozenset({Role.ADMIN})).plaintext
+    return TestClient(
+        build_app(embedded_hub),
+        base_url="http://testserver/registry/",
+        headers={"Authorization": f"Bearer {admin}"},
+    )
 
 
 def register(client: TestClient, text: str, subject: str = SUBJECT) -> Any:
@@ -285,3 +292,42 @@ def test_a_soft_deleted_subject_starts_afresh_but_keeps_counting(client: TestCli
     assert client.get(f"subjects/{SUBJECT}/versions").json() == [3]
     assert registered(client, V1) == first  # the same id again, as a new version
     assert client.get(f"subjects/{SUBJECT}/versions").json() == [3, 4]
+
+
+def test_changes_need_a_token_that_the_catalogue_allows(embedded_hub: Hub) -> None:
+    """Reads are open. Registering needs a producer of the dataset's owner (so-nnmt owns
+    salinity.readings), or an admin; deletes and compatibility settings need an admin; HTTP
+    Basic with the token as password works, as Confluent clients send it."""
+    import base64
+
+    anonymous = TestClient(build_app(embedded_hub), base_url="http://testserver/registry/")
+    refused = anonymous.post(f"subjects/{SUBJECT}/versions", json={"schema": V1})
+    assert (refused.status_code, error_code(refused)) == (401, 40101)
+    assert anonymous.get("subjects").status_code == 200
+
+    def bearer(agency: str, role: Role) -> dict[str, str]:
+        token = embedded_hub.tokens.create(agency, frozenset({role})).plaintext
+        return {"Authorization": f"Bearer {token}"}
+
+    other = anonymous.post(
+        f"subjects/{SUBJECT}/versions", json={"schema": V1}, headers=bearer("so-ct", Role.PRODUCER)
+    )
+    assert (other.status_code, error_code(other)) == (403, 40301)
+    assert "so-nnmt" in other.json()["message"]
+    owner_token = embedded_hub.tokens.create("so-nnmt", frozenset({Role.PRODUCER})).plaintext
+    basic = base64.b64encode(f"so-nnmt:{owner_token}".encode()).decode()
+    owner = {"Authorization": f"Basic {basic}"}
+    assert (
+        anonymous.post(
+            f"subjects/{SUBJECT}/versions", json={"schema": V1}, headers=owner
+        ).status_code
+        == 200
+    )
+    stray = anonymous.post(
+        "subjects/ngoai-danh-muc-value/versions", json={"schema": V1}, headers=owner
+    )
+    assert (stray.status_code, error_code(stray)) == (403, 40301)
+    for method, path in (("DELETE", f"subjects/{SUBJECT}"), ("PUT", "config")):
+        answer = anonymous.request(method, path, json={"compatibility": "NONE"}, headers=owner)
+        assert (answer.status_code, error_code(answer)) == (403, 40301), path
+    assert anonymous.get(f"subjects/{SUBJECT}/versions").json() == [1]
