@@ -18,6 +18,7 @@ from hub.dlq.cli import dlq_app
 from hub.errors import KhoError
 from hub.ingest.writer import IngestReport
 from hub.settings import KhoSettings
+from hub.sharing.mask_cli import mask_app, print_masking_run
 from hub.wiring import Hub, build_hub
 from opendata.publisher import PublishResult
 
@@ -33,6 +34,7 @@ sample_app = typer.Typer(
 app.add_typer(connector_app, name="connector")
 app.add_typer(sample_app, name="sample")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(mask_app, name="mask")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 console = Console()
@@ -55,6 +57,7 @@ def demo(
         summary = run_demo(hub, rows=rows)
         _print_ingest(summary.ingest, summary.source)
         _print_published(summary.published)
+        print_masking_run(summary.masked, hub)
         if not once:
             _serve(hub)
     finally:

@@ -1,4 +1,5 @@
-"""The demo: a seeded dossier export flows CSV → Avro on the bus → open-data portal."""
+"""The demo: a seeded dossier export flows CSV → Avro on the bus → open-data portal, and its
+masked projection onto ``<topic>.masked``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hub.audit.entry import CLI
 from hub.audit.trail import record_ingest, record_publications
 from hub.ingest.writer import IngestReport
 from hub.settings import PROJECT_ROOT
+from hub.sharing.masked_worker import MaskingRun, MaskingWorker
 from hub.wiring import Hub
 from opendata.publisher import PublishResult
 
@@ -23,6 +25,7 @@ class DemoSummary:
     source: Path
     ingest: IngestReport
     published: list[PublishResult]
+    masked: MaskingRun
 
 
 def run_demo(hub: Hub, *, rows: int = 400, seed: int = 766) -> DemoSummary:
@@ -32,6 +35,7 @@ def run_demo(hub: Hub, *, rows: int = 400, seed: int = 766) -> DemoSummary:
     config = load_connector_config(DOSSIER_CONNECTOR)
     report = run_connector(config, export.path, hub.writer(config.dataset))
     record_ingest(hub.audit, CLI, report, export.path.name)
+    masked = MaskingWorker(hub, [config.dataset]).drain()
     published = hub.publisher().publish_all()
     record_publications(hub.audit, CLI, published)
-    return DemoSummary(source=export.path, ingest=report, published=published)
+    return DemoSummary(source=export.path, ingest=report, published=published, masked=masked)

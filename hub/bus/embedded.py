@@ -3,7 +3,9 @@
 Same semantics as Kafka for what the hub uses: topics with partitions, per-partition offsets
 from 0, keyed partitioning identical to Kafka's default, consumer groups whose committed offsets
 survive restarts. One difference, kept on purpose: every member of a group reads all partitions
-(there is no rebalancing between members of one process-local log).
+(there is no rebalancing between members of one process-local log). ``append_and_commit``
+writes messages and a group's offsets in one transaction, for the exactly-once relay
+(``hub.bus.relay``).
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import itertools
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from hub.bus.errors import BusError
 from hub.bus.partitioning import partition_for_key
 from hub.bus.port import DEFAULT_PARTITIONS, BusRecord, OutgoingMessage, Position
+from hub.bus.relay import AfterWrite, RoutedMessage
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS topics (
@@ -139,6 +142,61 @@ class EmbeddedBus:
                 ' DO UPDATE SET "offset" = excluded."offset"',
                 [(group, topic, p, o) for p, o in offsets.items()],
             )
+
+    def append_and_commit(
+        self,
+        outputs: Sequence[RoutedMessage],
+        group: str,
+        offsets: Mapping[tuple[str, int], int],
+        *,
+        after_write: AfterWrite | None = None,
+    ) -> list[Position]:
+        """Append messages to given partitions and commit the group's offsets (keyed by topic
+        and partition) in one SQLite transaction: both are durable, or neither."""
+        now = int(time.time() * 1000)
+        positions: list[Position] = []
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                next_offsets: dict[str, dict[int, int]] = {}
+                rows = []
+                for message in outputs:
+                    topic = message.topic
+                    if topic not in next_offsets:
+                        self._db.execute(
+                            "INSERT OR IGNORE INTO topics (name, partitions) VALUES (?, ?)",
+                            (topic, DEFAULT_PARTITIONS),
+                        )
+                        count = self.partition_count(topic)
+                        next_offsets[topic] = self._end_offsets_locked(topic, count)
+                    ends = next_offsets[topic]
+                    partition = message.partition
+                    if partition is None:
+                        partition = self._choose_partition(message.key, len(ends))
+                    elif partition not in ends:
+                        raise BusError(f"Topic {topic} không có phân vùng {partition}")
+                    offset = ends[partition]
+                    ends[partition] = offset + 1
+                    rows.append((topic, partition, offset, message.key, message.value, now))
+                    positions.append(Position(topic, partition, offset))
+                self._db.executemany(
+                    'INSERT INTO messages (topic, partition, "offset", key, value, timestamp_ms)'
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                if after_write is not None:
+                    after_write()  # fault injection (tests): a crash before the offsets
+                self._db.executemany(
+                    'INSERT INTO group_offsets (group_id, topic, partition, "offset")'
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (group_id, topic, partition)"
+                    ' DO UPDATE SET "offset" = excluded."offset"',
+                    [(group, t, p, o) for (t, p), o in offsets.items()],
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return positions
 
     def close(self) -> None:
         with self._lock:

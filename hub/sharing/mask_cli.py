@@ -1,0 +1,129 @@
+"""``kho mask``: run the masking worker and see how far behind it is."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hub.settings import KhoSettings
+from hub.sharing.mask_lag import DatasetLag, read_masking_lag
+from hub.sharing.masked_worker import MaskingRun, MaskingWorker
+from hub.wiring import Hub, build_hub
+
+mask_app = typer.Typer(
+    help="Bản che dữ liệu cá nhân <topic>.masked: chạy tiến trình che và xem độ trễ.",
+    no_args_is_help=True,
+)
+console = Console()
+
+DatasetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--dataset", help="Chỉ bộ dữ liệu này (lặp lại được); mặc định: mọi bộ có bản che."
+    ),
+]
+
+
+@contextmanager
+def _hub() -> Iterator[Hub]:
+    hub = build_hub(KhoSettings())
+    try:
+        yield hub
+    finally:
+        hub.close()
+
+
+@mask_app.command("run")
+def mask_run(
+    dataset: DatasetOption = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Che hết bản ghi hiện có rồi thoát, in số lượng.")
+    ] = False,
+    batch: Annotated[int, typer.Option(min=1, help="Số bản ghi mỗi giao dịch.")] = 500,
+    report_every: Annotated[
+        float, typer.Option(min=1.0, help="Ghi nhật ký tiến độ và độ trễ mỗi N giây.")
+    ] = 30.0,
+    instance: Annotated[
+        str | None,
+        typer.Option(help="Tên tiến trình (transactional id kho.masker.<tên>) trên Kafka."),
+    ] = None,
+) -> None:
+    """Che trường cá nhân: <topic> → <topic>.masked, đúng một lần (giao dịch)."""
+    with _hub() as hub:
+        worker = MaskingWorker(hub, dataset, batch_size=batch, instance=instance)
+        if once:
+            run = worker.drain()
+            print_masking_run(run, hub)
+            if not run.drained:
+                console.print(
+                    "[yellow]Chưa che hết: không nhận thêm bản ghi nào trong 30 giây"
+                    " (phân vùng đang do tiến trình khác xử lý?).[/yellow]"
+                )
+                raise typer.Exit(1)
+            return
+        logging.getLogger("hub.sharing").setLevel(logging.INFO)
+        stop = threading.Event()
+
+        def on_stop(signum: int, frame: FrameType | None) -> None:
+            stop.set()  # the worker finishes its batch, commits it and returns
+
+        signal.signal(signal.SIGINT, on_stop)
+        signal.signal(signal.SIGTERM, on_stop)
+        console.print(
+            f"Đang che {len(worker.entries)} bộ dữ liệu ({worker.transactional_id});"
+            " Ctrl-C để dừng."
+        )
+        run = worker.run(stop, report_every_s=report_every)
+        console.print("Đã dừng sau khi cam kết lô cuối.")
+        print_masking_run(run, hub)
+
+
+@mask_app.command("status")
+def mask_status(dataset: DatasetOption = None) -> None:
+    """Độ trễ của kho.masker theo bộ dữ liệu và phân vùng."""
+    with _hub() as hub:
+        console.print(lag_table(read_masking_lag(hub, dataset)))
+
+
+def lag_table(report: list[DatasetLag]) -> Table:
+    table = Table(title="Độ trễ của tiến trình che (nhóm kho.masker)")
+    table.add_column("Bộ dữ liệu")
+    table.add_column("Phân vùng", justify="right")
+    table.add_column("Cuối topic gốc", justify="right")
+    table.add_column("Đã cam kết", justify="right")
+    table.add_column("Độ trễ", justify="right")
+    table.add_column("Cuối topic .masked", justify="right")
+    for dataset in report:
+        if not dataset.partitions:
+            table.add_row(dataset.dataset, "—", "chưa có topic", "", "", "")
+        for p in dataset.partitions:
+            table.add_row(
+                dataset.dataset,
+                str(p.partition),
+                str(p.input_end),
+                "—" if p.committed is None else str(p.committed),
+                str(p.lag),
+                "—" if p.masked_end is None else str(p.masked_end),
+            )
+    return table
+
+
+def print_masking_run(run: MaskingRun, hub: Hub) -> None:
+    table = Table(title="Bản che dữ liệu cá nhân")
+    table.add_column("Bộ dữ liệu")
+    table.add_column("Topic che")
+    table.add_column("Đã che", justify="right")
+    table.add_column("Thư chết (→ .dlq)", justify="right")
+    for dataset_id, counts in run.counts.items():
+        entry = hub.catalogue.entry(dataset_id)
+        table.add_row(dataset_id, entry.masked_topic, str(counts.masked), str(counts.dead_letters))
+    console.print(table)

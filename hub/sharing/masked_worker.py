@@ -1,0 +1,225 @@
+"""The masking worker: each maskable dataset's topic becomes ``<topic>.masked``, exactly once.
+
+It reads the input topics in the consumer group ``kho.masker`` through an exactly-once relay
+(``hub.bus.relay``). For each polled batch, the masked messages, the dead letters and the input
+offsets are committed together: one Kafka transaction, or one SQLite transaction on the embedded
+bus. A crash anywhere leaves either the whole batch or none of it, and a restarted worker goes on
+after the last committed batch, so no record is lost or masked twice.
+
+Every input message gives exactly one output. A message that cannot be decoded or masked
+becomes a dead letter (``<topic>.dlq``, source ``masker``) committed in the same batch, so it
+neither vanishes nor blocks its partition.
+
+The masked topic has as many partitions as the input, and each masked record goes to its
+input's partition number, so per-key order is kept.
+
+On Kafka the transactional id is ``kho.masker.<instance>``. The instance defaults to ``all``, or
+to the selected dataset ids: a restarted worker with the same selection fences the old one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from hub.bus.port import BusRecord
+from hub.bus.relay import AfterWrite, ExactlyOnceRelay, GroupOffsets
+from hub.bus.relay_factory import open_group_offsets, open_relay
+from hub.catalogue.models import DatasetEntry
+from hub.errors import ConfigurationError
+from hub.sharing.mask_lag import masking_lag
+from hub.sharing.masked_records import MASKER_GROUP, DatasetMasker, maskable_datasets
+
+if TYPE_CHECKING:
+    from hub.wiring import Hub
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MaskingCounts:
+    """What one run committed for one dataset."""
+
+    masked: int = 0
+    dead_letters: int = 0
+
+
+@dataclass
+class MaskingRun:
+    counts: dict[str, MaskingCounts] = field(default_factory=dict)
+    drained: bool = True
+    """False when ``drain`` stopped waiting before reaching the end offsets it started with."""
+
+    @property
+    def masked(self) -> int:
+        return sum(c.masked for c in self.counts.values())
+
+    @property
+    def dead_letters(self) -> int:
+        return sum(c.dead_letters for c in self.counts.values())
+
+
+class MaskingWorker:
+    """Masks the selected datasets (default: every dataset with personal fields that is not
+    restricted) from their topics onto ``<topic>.masked``."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        dataset_ids: Sequence[str] | None = None,
+        *,
+        batch_size: int = 500,
+        instance: str | None = None,
+        after_write: AfterWrite | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self._hub = hub
+        self.entries: list[DatasetEntry] = maskable_datasets(
+            hub.catalogue, list(dataset_ids) if dataset_ids else None
+        )
+        chosen = "all" if not dataset_ids else "+".join(sorted(e.id for e in self.entries))
+        self.transactional_id = f"{MASKER_GROUP}.{instance or chosen}"
+        self._batch_size = batch_size
+        self._after_write = after_write
+        self._maskers: dict[str, DatasetMasker] = {}
+
+    @property
+    def topics(self) -> list[str]:
+        return [e.topic for e in self.entries]
+
+    def prepare(self) -> None:
+        """Create the topics (a masked topic with its input's partition count) and register the
+        masked schemas."""
+        if self._maskers:
+            return
+        hub, bus = self._hub, self._hub.bus
+        for entry in self.entries:
+            bus.ensure_topic(entry.topic)  # as the dataset's writer would
+            partitions = bus.partition_count(entry.topic)
+            bus.ensure_topic(entry.masked_topic, partitions)
+            found = bus.partition_count(entry.masked_topic)
+            if found != partitions:
+                raise ConfigurationError(
+                    f"Topic {entry.masked_topic} có {found} phân vùng, còn {entry.topic} có"
+                    f" {partitions}: bản che phải có cùng số phân vùng với dữ liệu gốc"
+                )
+            projector = hub.projector(entry.id)
+            self._maskers[entry.topic] = DatasetMasker(
+                entry, projector, hub.decoder, hub.registry, hub.pseudonymiser
+            )
+
+    def drain(self, *, idle_timeout_s: float = 30.0) -> MaskingRun:
+        """Mask everything up to the input end offsets seen at the start, then stop. Gives up
+        (``drained=False``) after ``idle_timeout_s`` without a record."""
+        self.prepare()
+        targets = {
+            (topic, partition): end
+            for topic in self.topics
+            for partition, end in self._hub.bus.end_offsets(topic).items()
+            if end > 0
+        }
+        offsets = self._group_offsets()
+        try:
+            done = {
+                (topic, partition): offset
+                for topic in self.topics
+                for partition, offset in offsets.committed(MASKER_GROUP, topic).items()
+            }
+        finally:
+            offsets.close()
+        run = self._new_run()
+        relay = self._relay()
+        try:
+            idle_since = time.monotonic()
+            while any(done.get(key, 0) < end for key, end in targets.items()):
+                records = relay.poll(timeout_s=1.0, max_records=self._batch_size)
+                if not records:
+                    if time.monotonic() - idle_since >= idle_timeout_s:
+                        run.drained = False
+                        break
+                    continue
+                self._process(relay, records, run)
+                for r in records:
+                    done[(r.topic, r.partition)] = max(
+                        done.get((r.topic, r.partition), 0), r.offset + 1
+                    )
+                idle_since = time.monotonic()
+        finally:
+            relay.close()
+        return run
+
+    def run(self, stop: threading.Event, *, report_every_s: float = 30.0) -> MaskingRun:
+        """Mask as records arrive until ``stop`` is set; log counts and lag periodically."""
+        self.prepare()
+        run = self._new_run()
+        relay = self._relay()
+        offsets = self._group_offsets()
+        next_report = time.monotonic() + report_every_s
+        try:
+            while not stop.is_set():
+                records = relay.poll(timeout_s=1.0, max_records=self._batch_size)
+                if records:
+                    self._process(relay, records, run)
+                if time.monotonic() >= next_report:
+                    self._report(run, offsets)
+                    next_report = time.monotonic() + report_every_s
+        finally:
+            relay.close()
+            offsets.close()
+        return run
+
+    def _process(self, relay: ExactlyOnceRelay, records: list[BusRecord], run: MaskingRun) -> None:
+        outcomes = [self._maskers[r.topic].mask(r) for r in records]
+        for record, outcome in zip(records, outcomes, strict=True):
+            if outcome.letter is not None:
+                entry = self._maskers[record.topic].entry
+                self._hub.bus.ensure_topic(entry.dlq_topic)
+                log.warning(
+                    "%s:%d@%d dead-lettered: %s",
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    outcome.letter.reason,
+                )
+        relay.commit([o.message for o in outcomes])
+        for record, outcome in zip(records, outcomes, strict=True):
+            counts = run.counts[self._maskers[record.topic].entry.id]
+            if outcome.letter is None:
+                counts.masked += 1
+            else:
+                counts.dead_letters += 1
+
+    def _report(self, run: MaskingRun, offsets: GroupOffsets) -> None:
+        for dataset in masking_lag(self._hub.bus, offsets, self.entries):
+            counts = run.counts[dataset.dataset]
+            log.info(
+                "%s -> %s: masked %d, dead letters %d, lag %d",
+                dataset.topic,
+                dataset.masked_topic,
+                counts.masked,
+                counts.dead_letters,
+                dataset.lag,
+            )
+
+    def _new_run(self) -> MaskingRun:
+        return MaskingRun(counts={e.id: MaskingCounts() for e in self.entries})
+
+    def _relay(self) -> ExactlyOnceRelay:
+        settings = self._hub.settings
+        return open_relay(
+            settings.bus_url,
+            group=MASKER_GROUP,
+            topics=self.topics,
+            transactional_id=self.transactional_id,
+            client_id=settings.client_id,
+            after_write=self._after_write,
+        )
+
+    def _group_offsets(self) -> GroupOffsets:
+        settings = self._hub.settings
+        return open_group_offsets(settings.bus_url, client_id=settings.client_id)
