@@ -14,7 +14,7 @@ import itertools
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from hub.bus.errors import BusError
@@ -44,6 +44,25 @@ CREATE TABLE IF NOT EXISTS group_offsets (
     PRIMARY KEY (group_id, topic, partition)
 );
 """
+
+
+_INSERT_MESSAGES = (
+    'INSERT INTO messages (topic, partition, "offset", key, value, timestamp_ms)'
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+def poll_until(
+    read: Callable[[int], list[BusRecord]], timeout_s: float, max_records: int
+) -> list[BusRecord]:
+    """Read until something comes or the time is up: a local log has nothing to wait on, so
+    it is read again every 50 ms."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        records = read(max_records)
+        if records or time.monotonic() >= deadline:
+            return records
+        time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
 
 
 class EmbeddedBus:
@@ -98,11 +117,7 @@ class EmbeddedBus:
                     next_offsets[partition] = offset + 1
                     rows.append((topic, partition, offset, message.key, message.value, now))
                     positions.append(Position(topic, partition, offset))
-                self._db.executemany(
-                    'INSERT INTO messages (topic, partition, "offset", key, value, timestamp_ms)'
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
+                self._db.executemany(_INSERT_MESSAGES, rows)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -179,11 +194,7 @@ class EmbeddedBus:
                     ends[partition] = offset + 1
                     rows.append((topic, partition, offset, message.key, message.value, now))
                     positions.append(Position(topic, partition, offset))
-                self._db.executemany(
-                    'INSERT INTO messages (topic, partition, "offset", key, value, timestamp_ms)'
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
+                self._db.executemany(_INSERT_MESSAGES, rows)
                 if after_write is not None:
                     after_write()  # fault injection (tests): a crash before the offsets
                 self._db.executemany(
@@ -228,12 +239,7 @@ class EmbeddedConsumer:
         self._positions: dict[str, dict[int, int]] = {}
 
     def poll(self, timeout_s: float = 1.0, max_records: int = 500) -> list[BusRecord]:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            records = self._read(max_records)
-            if records or time.monotonic() >= deadline:
-                return records
-            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        return poll_until(self._read, timeout_s, max_records)
 
     def commit(self) -> None:
         for topic, offsets in self._positions.items():

@@ -9,10 +9,9 @@ the committed offsets, so the same records are read again and nothing is written
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
-from hub.bus.embedded import EmbeddedBus
+from hub.bus.embedded import EmbeddedBus, poll_until
 from hub.bus.port import BusRecord
 from hub.bus.relay import AfterWrite, RoutedMessage
 
@@ -39,12 +38,7 @@ class EmbeddedRelay:
         self._pending: dict[tuple[str, int], int] = {}
 
     def poll(self, timeout_s: float = 1.0, max_records: int = 500) -> list[BusRecord]:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            records = self._read(max_records)
-            if records or time.monotonic() >= deadline:
-                return records
-            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        return poll_until(self._read, timeout_s, max_records)
 
     def commit(self, outputs: Sequence[RoutedMessage]) -> None:
         if not outputs and not self._pending:
