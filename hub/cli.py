@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hub.acl.cli import acl_app
 from hub.audit.cli import audit_app
 from hub.audit.entry import CLI
 from hub.audit.trail import record_ingest, record_publications
@@ -37,6 +38,7 @@ app.add_typer(dlq_app, name="dlq")
 app.add_typer(mask_app, name="mask")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
+app.add_typer(acl_app, name="acl")
 console = Console()
 err_console = Console(stderr=True)
 

@@ -40,6 +40,9 @@ class KhoSettings(BaseSettings):
     http_port: int = Field(default=8000, ge=1, le=65535)
     publish_batch_size: int = Field(default=1000, ge=1)
     client_id: str = "kho"
+    # The broker's super.users, as Kafka writes them (brokers do not show them to clients):
+    # `kho acl sync` never deletes their ACLs. The bus URL's own user always counts as one.
+    kafka_super_users: str = "User:kho;User:broker;User:controller"
     ingest_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     ingest_max_records: int = Field(default=5000, ge=1)
     idempotency_stale_after_s: float = Field(default=300.0, gt=0)
