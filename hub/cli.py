@@ -14,7 +14,8 @@ from hub.acl.cli import acl_app
 from hub.audit.cli import audit_app
 from hub.audit.entry import CLI
 from hub.audit.trail import record_ingest, record_publications
-from hub.auth.cli import token_app
+from hub.auth.cli import agency_app, token_app
+from hub.catalogue.cli import catalogue_app
 from hub.dlq.cli import dlq_app
 from hub.errors import KhoError
 from hub.ingest.writer import IngestReport
@@ -37,6 +38,8 @@ app.add_typer(sample_app, name="sample")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(mask_app, name="mask")
 app.add_typer(token_app, name="token")
+app.add_typer(agency_app, name="agency")
+app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(audit_app, name="audit")
 app.add_typer(acl_app, name="acl")
 console = Console()
