@@ -152,7 +152,7 @@ class KafkaBus:
                 if not batch:
                     break
                 for found in batch.values():
-                    records.extend(_to_bus_record(r) for r in found)
+                    records.extend(to_bus_record(r) for r in found)
             return records
 
         return self._call(read)
@@ -226,7 +226,7 @@ class KafkaGroupConsumer:
             batch = self._consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
         except kafka.errors.KafkaError as exc:
             raise_from_kafka_error(exc, self._target)
-        return [_to_bus_record(r) for records in batch.values() for r in records]
+        return [to_bus_record(r) for records in batch.values() for r in records]
 
     def commit(self) -> None:
         try:
@@ -238,7 +238,8 @@ class KafkaGroupConsumer:
         self._consumer.close()
 
 
-def _to_bus_record(record: Any) -> BusRecord:
+def to_bus_record(record: Any) -> BusRecord:
+    """A kafka-python ConsumerRecord as the port's BusRecord."""
     return BusRecord(
         topic=record.topic,
         partition=record.partition,

@@ -23,7 +23,7 @@ import kafka
 import kafka.errors
 from kafka.structs import OffsetAndMetadata
 
-from hub.bus.kafka import raise_from_kafka_error
+from hub.bus.kafka import raise_from_kafka_error, to_bus_record
 from hub.bus.kafka_url import KafkaConnection
 from hub.bus.port import BusRecord
 from hub.bus.relay import AfterWrite, RelayFenced, RoutedMessage
@@ -73,7 +73,7 @@ class KafkaRelay:
                 continue
             self._first.setdefault(tp, found[0].offset)
             self._next[tp] = found[-1].offset + 1
-            records.extend(_to_bus_record(r) for r in found)
+            records.extend(to_bus_record(r) for r in found)
         return records
 
     def commit(self, outputs: Sequence[RoutedMessage]) -> None:
@@ -212,14 +212,3 @@ def _client_options(connection: KafkaConnection, client_id: str) -> dict[str, An
         "bootstrap_timeout_ms": 8000,
         "reconnect_backoff_max_ms": 2000,
     }
-
-
-def _to_bus_record(record: Any) -> BusRecord:
-    return BusRecord(
-        topic=record.topic,
-        partition=record.partition,
-        offset=record.offset,
-        key=record.key,
-        value=record.value,
-        timestamp_ms=record.timestamp,
-    )
