@@ -28,7 +28,7 @@ from kafka.admin import ResourceType as KafkaResourceType
 
 from hub.acl.errors import AclError, AclUnsupported
 from hub.acl.model import AclBinding, Operation, PatternType, Permission, ResourceType
-from hub.bus.kafka import raise_from_kafka_error
+from hub.bus.kafka import close_quietly, hub_client_options, raise_from_kafka_error
 from hub.bus.kafka_url import KafkaConnection
 
 SCRAM_MECHANISM = "SCRAM-SHA-512"
@@ -40,12 +40,7 @@ class KafkaAclAdmin:
 
     def __init__(self, connection: KafkaConnection, *, client_id: str = "kho-acl") -> None:
         self._connection = connection
-        self._options: dict[str, Any] = {
-            **connection.client_options(),
-            "client_id": client_id,
-            "bootstrap_timeout_ms": 8000,
-            "reconnect_backoff_max_ms": 2000,
-        }
+        self._options = hub_client_options(connection, client_id)
         self._admin: Any = None
 
     def acls(self) -> set[AclBinding]:
@@ -102,12 +97,8 @@ class KafkaAclAdmin:
             raise AclError(f"Kafka không đặt được mật khẩu cho {user!r}: {errors[user]}")
 
     def close(self) -> None:
-        if self._admin is not None:
-            try:
-                self._admin.close()
-            except kafka.errors.KafkaError:
-                pass
-            self._admin = None
+        close_quietly(self._admin)
+        self._admin = None
 
     def _client(self) -> Any:
         if self._admin is None:

@@ -58,12 +58,9 @@ class KafkaBus:
         default_partitions: int = DEFAULT_PARTITIONS,
     ) -> None:
         self._target = connection
-        self._connection: dict[str, Any] = {
-            **connection.client_options(),
-            "client_id": client_id,
-            "bootstrap_timeout_ms": bootstrap_timeout_ms,
-            "reconnect_backoff_max_ms": 2000,
-        }
+        self._connection = hub_client_options(
+            connection, client_id, bootstrap_timeout_ms=bootstrap_timeout_ms
+        )
         self._default_partitions = default_partitions
         self._producer_options: dict[str, Any] = {
             "acks": "all",
@@ -174,12 +171,7 @@ class KafkaBus:
 
     def close(self) -> None:
         with self._lock:
-            for client in (self._producer, self._reader, self._admin):
-                if client is not None:
-                    try:
-                        client.close()
-                    except kafka.errors.KafkaError:  # closing a client of a dead broker
-                        pass
+            close_quietly(self._producer, self._reader, self._admin)
             self._producer = self._reader = self._admin = None
 
     def _topic_partitions(self, topic: str) -> list[Any]:
@@ -236,6 +228,29 @@ class KafkaGroupConsumer:
 
     def close(self) -> None:
         self._consumer.close()
+
+
+def hub_client_options(
+    connection: KafkaConnection, client_id: str, *, bootstrap_timeout_ms: int = 8000
+) -> dict[str, Any]:
+    """kafka-python options for every client the hub opens: the connection and login, and
+    timeouts short enough that a dead broker is reported, not waited on."""
+    return {
+        **connection.client_options(),
+        "client_id": client_id,
+        "bootstrap_timeout_ms": bootstrap_timeout_ms,
+        "reconnect_backoff_max_ms": 2000,
+    }
+
+
+def close_quietly(*clients: Any) -> None:
+    """Close kafka-python clients; closing a client of a dead broker is not an error."""
+    for client in clients:
+        if client is not None:
+            try:
+                client.close()
+            except kafka.errors.KafkaError:
+                pass
 
 
 def to_bus_record(record: Any) -> BusRecord:

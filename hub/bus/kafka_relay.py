@@ -23,7 +23,12 @@ import kafka
 import kafka.errors
 from kafka.structs import OffsetAndMetadata
 
-from hub.bus.kafka import raise_from_kafka_error, to_bus_record
+from hub.bus.kafka import (
+    close_quietly,
+    hub_client_options,
+    raise_from_kafka_error,
+    to_bus_record,
+)
 from hub.bus.kafka_url import KafkaConnection
 from hub.bus.port import BusRecord
 from hub.bus.relay import AfterWrite, RelayFenced, RoutedMessage
@@ -46,7 +51,7 @@ class KafkaRelay:
         after_write: AfterWrite | None = None,
     ) -> None:
         self._target = connection
-        self._connection = _client_options(connection, client_id)
+        self._connection = hub_client_options(connection, client_id)
         self._group = group
         self._topics = list(topics)
         self._transactional_id = transactional_id
@@ -180,7 +185,7 @@ class KafkaGroupOffsets:
 
     def __init__(self, connection: KafkaConnection, *, client_id: str = "kho") -> None:
         self._target = connection
-        self._connection = _client_options(connection, client_id)
+        self._connection = hub_client_options(connection, client_id)
         self._admin: Any = None
 
     def committed(self, group: str, topic: str) -> dict[int, int]:
@@ -197,18 +202,5 @@ class KafkaGroupOffsets:
         }
 
     def close(self) -> None:
-        if self._admin is not None:
-            try:
-                self._admin.close()
-            except kafka.errors.KafkaError:
-                pass
-            self._admin = None
-
-
-def _client_options(connection: KafkaConnection, client_id: str) -> dict[str, Any]:
-    return {
-        **connection.client_options(),
-        "client_id": client_id,
-        "bootstrap_timeout_ms": 8000,
-        "reconnect_backoff_max_ms": 2000,
-    }
+        close_quietly(self._admin)
+        self._admin = None

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
+from hub.bus.factory import bad_bus_url, embedded_path
 from hub.bus.relay import AfterWrite, ExactlyOnceRelay, GroupOffsets
-from hub.errors import ConfigurationError
 
 
 def open_relay(
@@ -24,7 +23,7 @@ def open_relay(
         from hub.bus.embedded import EmbeddedBus
         from hub.bus.embedded_relay import EmbeddedRelay
 
-        bus = EmbeddedBus(_embedded_path(url))
+        bus = EmbeddedBus(embedded_path(url))
         return EmbeddedRelay(bus, group, topics, after_write=after_write, owns_bus=True)
     if url.startswith("kafka://"):
         from hub.bus.kafka_relay import KafkaRelay
@@ -38,7 +37,7 @@ def open_relay(
             client_id=client_id,
             after_write=after_write,
         )
-    raise _bad_url(url)
+    raise bad_bus_url(url)
 
 
 def open_group_offsets(url: str, *, client_id: str = "kho") -> GroupOffsets:
@@ -47,22 +46,10 @@ def open_group_offsets(url: str, *, client_id: str = "kho") -> GroupOffsets:
         from hub.bus.embedded import EmbeddedBus
         from hub.bus.embedded_relay import EmbeddedGroupOffsets
 
-        return EmbeddedGroupOffsets(EmbeddedBus(_embedded_path(url)), owns_bus=True)
+        return EmbeddedGroupOffsets(EmbeddedBus(embedded_path(url)), owns_bus=True)
     if url.startswith("kafka://"):
         from hub.bus.kafka_relay import KafkaGroupOffsets
         from hub.bus.kafka_url import parse_kafka_url
 
         return KafkaGroupOffsets(parse_kafka_url(url), client_id=client_id)
-    raise _bad_url(url)
-
-
-def _embedded_path(url: str) -> Path:
-    return Path(url.removeprefix("embedded:").removeprefix("//"))
-
-
-def _bad_url(url: str) -> ConfigurationError:
-    shown = url.split("://", 1)[0] + "://..." if "@" in url else url  # may hold a password
-    return ConfigurationError(
-        f"KHO_BUS_URL không hợp lệ: {shown!r}; dùng embedded:<tệp> hoặc"
-        " kafka://[user:password@]host:port"
-    )
+    raise bad_bus_url(url)
