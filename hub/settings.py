@@ -35,6 +35,7 @@ class KhoSettings(BaseSettings):
     registry_url: str = "embedded"
     ckan_api_token: SecretStr | None = None
     catalogue_path: Path = PROJECT_ROOT / "catalogue" / "datasets.yaml"
+    procedures_path: Path = PROJECT_ROOT / "catalogue" / "procedures.yaml"
     schemas_dir: Path = PROJECT_ROOT / "schemas"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
@@ -49,3 +50,11 @@ class KhoSettings(BaseSettings):
     stream_poll_interval_s: float = Field(default=0.5, gt=0)
     # 64 hex characters shared by every hub process; empty: <data_dir>/pseudonym.key
     pseudonym_key: SecretStr | None = None
+    # Citizens sign in with a JWT whose `subject_id_claim` is their CCCD or MST. Production:
+    # the province's identity provider's JWKS URL; empty: the hub signs its own tokens with
+    # `subject_signing_key` (64 hex characters; empty: <data_dir>/subject-signing.key).
+    subject_jwks_url: str | None = None
+    subject_token_issuer: str = "kho"  # noqa: S105 (a JWT issuer name, not a secret)
+    subject_token_audience: str = "kho"  # noqa: S105 (a JWT audience)
+    subject_id_claim: str = "sub"
+    subject_signing_key: SecretStr | None = None

@@ -18,8 +18,15 @@ from hub.catalogue.loader import LoadedCatalogue, load_catalogue
 from hub.db import create_engine, create_tables
 from hub.ingest.idempotency import IdempotencyStore
 from hub.ingest.writer import DatasetWriter
+from hub.provide_once.access_log import AccessLogView
+from hub.provide_once.evidence import EVIDENCE_DATASET
+from hub.provide_once.outbox import EvidenceOutbox
+from hub.provide_once.procedures import ProcedureCatalogue, load_procedures
+from hub.provide_once.service import ProvideOnce
+from hub.provide_once.subject_auth import SubjectTokens
 from hub.registry.factory import open_registry
 from hub.registry.port import SchemaRegistry
+from hub.secret_keys import load_hex_key
 from hub.settings import KhoSettings
 from hub.sharing import Projector, Pseudonymiser, load_pseudonym_key
 
@@ -71,6 +78,39 @@ class Hub:
         key = self.settings.pseudonym_key
         configured = key.get_secret_value() if key else None
         return Pseudonymiser(load_pseudonym_key(configured, self.settings.data_dir))
+
+    @cached_property
+    def procedures(self) -> ProcedureCatalogue:
+        return load_procedures(self.settings.procedures_path, self.catalogue.catalogue)
+
+    @cached_property
+    def provide_once(self) -> ProvideOnce:
+        return ProvideOnce(self.engine, self.audit, self.procedures, self.catalogue.catalogue)
+
+    @cached_property
+    def access_log_view(self) -> AccessLogView:
+        return AccessLogView(self.catalogue.catalogue, self.procedures)
+
+    @cached_property
+    def evidence_outbox(self) -> EvidenceOutbox:
+        return EvidenceOutbox(self.engine, lambda: self.writer(EVIDENCE_DATASET))
+
+    @cached_property
+    def subject_tokens(self) -> SubjectTokens:
+        s = self.settings
+        key = None
+        if not s.subject_jwks_url:
+            configured = s.subject_signing_key.get_secret_value() if s.subject_signing_key else None
+            key = load_hex_key(
+                configured, s.data_dir / "subject-signing.key", setting="KHO_SUBJECT_SIGNING_KEY"
+            )
+        return SubjectTokens(
+            issuer=s.subject_token_issuer,
+            audience=s.subject_token_audience,
+            id_claim=s.subject_id_claim,
+            jwks_url=s.subject_jwks_url or None,
+            signing_key=key,
+        )
 
     def projector(self, dataset_id: str) -> Projector:
         """The dataset's projections (full, masked, public), built once."""

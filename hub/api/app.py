@@ -8,9 +8,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.api import audit, datasets, ingest, openapi, registry_api, stream
-from hub.api.errors import http_error, unexpected_error, unreachable_error
+from hub.api import audit, datasets, evidence, ingest, me, openapi, registry_api, stream
+from hub.api.errors import (
+    http_error,
+    provide_once_error,
+    unexpected_error,
+    unreachable_error,
+)
 from hub.errors import UnreachableError
+from hub.provide_once.errors import ProvideOnceError
 from hub.wiring import Hub
 
 
@@ -28,6 +34,16 @@ def build_app(hub: Hub) -> Starlette:
         Route("/api/v1/datasets/{dataset_id}/records", ingest.ingest_records, methods=["POST"]),
         Route("/api/v1/datasets/{dataset_id}/stream", stream.stream_records),
         Route("/api/v1/audit", audit.list_audit),
+        Route("/api/v1/evidence", evidence.record_evidence, methods=["POST"]),
+        Route("/api/v1/evidence/{evidence_id:path}/history", evidence.evidence_history),
+        Route("/api/v1/subjects/{subject_id}/prefill", evidence.prefill),
+        Route("/api/v1/subjects/{subject_id}/access-log", evidence.subject_access_log),
+        Route("/api/v1/me", me.who_am_i),
+        Route("/api/v1/me/evidence", me.my_evidence),
+        Route("/api/v1/me/consents", me.my_consents, methods=["GET"]),
+        Route("/api/v1/me/consents", me.grant_consent, methods=["POST"]),
+        Route("/api/v1/me/consents/{consent_id}", me.revoke_consent, methods=["DELETE"]),
+        Route("/api/v1/me/access-log", me.my_access_log),
         *registry_api.routes(hub),  # the Confluent Schema Registry API at /registry
     ]
     app = Starlette(
@@ -35,6 +51,7 @@ def build_app(hub: Hub) -> Starlette:
         exception_handlers={
             HTTPException: http_error,
             UnreachableError: unreachable_error,
+            ProvideOnceError: provide_once_error,
             Exception: unexpected_error,
         },
     )

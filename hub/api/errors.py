@@ -11,6 +11,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hub.provide_once.errors import ProvideOnceError
+
 log = logging.getLogger("kho.api")
 
 
@@ -61,6 +63,14 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return error_response(exc.status_code, "http_error", str(exc.detail), headers=exc.headers)
     return await unexpected_error(request, exc)
+
+
+async def provide_once_error(request: Request, exc: Exception) -> Response:
+    """A refusal of the provide-once store (already audited by the store): its status, code,
+    message and the field or what is missing."""
+    if not isinstance(exc, ProvideOnceError):
+        return await unexpected_error(request, exc)
+    return error_response(exc.status, exc.code, str(exc), **exc.details)
 
 
 async def unreachable_error(request: Request, exc: Exception) -> Response:

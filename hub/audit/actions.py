@@ -19,6 +19,11 @@ DATASET_APPROVE: Final = "dataset.approve"
 DATASET_PUBLISH: Final = "dataset.publish"
 DLQ_REPLAY: Final = "dlq.replay"
 KAFKA_USER_SET: Final = "kafka_user.set"
+EVIDENCE_RECORD: Final = "evidence.record"
+EVIDENCE_READ: Final = "evidence.read"
+EVIDENCE_REFUSED: Final = "evidence.refused"
+CONSENT_GRANT: Final = "consent.grant"
+CONSENT_REVOKE: Final = "consent.revoke"
 
 KNOWN_ACTIONS: Final = frozenset(
     {
@@ -33,6 +38,11 @@ KNOWN_ACTIONS: Final = frozenset(
         DATASET_PUBLISH,
         DLQ_REPLAY,
         KAFKA_USER_SET,
+        EVIDENCE_RECORD,
+        EVIDENCE_READ,
+        EVIDENCE_REFUSED,
+        CONSENT_GRANT,
+        CONSENT_REVOKE,
     }
 )
 

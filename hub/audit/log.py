@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,7 +25,7 @@ from hub.audit.actions import is_action_name
 from hub.audit.chain import GENESIS_HASH, Content, canonical_details
 from hub.audit.entry import Actor, AuditEntry, AuditFilter
 from hub.audit.lock import appending
-from hub.audit.table import audit_table
+from hub.audit.table import audit_subjects_table, audit_table
 from hub.audit.verify import ChainHead, StoredEntry, VerifyReport, walk
 
 _PAGE = 1000
@@ -42,38 +43,65 @@ class AuditLog:
         actor: Actor,
         dataset: str | None = None,
         details: Mapping[str, Any] | None = None,
+        subjects: Collection[str] = (),
     ) -> int:
-        """Append one entry after the current head and return its ``seq``."""
+        """Append one entry after the current head and return its ``seq``. ``subjects`` are the
+        citizens or organisations whose data it concerns: each finds it in their access log."""
+        with appending(self._engine) as conn:
+            return self.append_in(
+                conn, action, actor=actor, dataset=dataset, details=details, subjects=subjects
+            )
+
+    def transaction(self) -> AbstractContextManager[sa.Connection]:
+        """A transaction holding the log's write lock, for a change that must commit together
+        with its entry: write with the connection, then ``append_in`` it."""
+        return appending(self._engine)
+
+    def append_in(
+        self,
+        conn: sa.Connection,
+        action: str,
+        *,
+        actor: Actor,
+        dataset: str | None = None,
+        details: Mapping[str, Any] | None = None,
+        subjects: Collection[str] = (),
+    ) -> int:
+        """``append`` inside a ``transaction()``; the entry commits or rolls back with it."""
         if not is_action_name(action):
             raise ValueError(f"audit action {action!r} is not a dotted name like records.write")
         if not actor.principal:
             raise ValueError("an audit entry needs an actor principal")
         details_text = canonical_details(details)
         c = audit_table.c
-        with appending(self._engine) as conn:
-            head = conn.execute(sa.select(c.seq, c.hash).order_by(c.seq.desc()).limit(1)).first()
-            seq, prev_hash = (int(head.seq) + 1, str(head.hash)) if head else (1, GENESIS_HASH)
-            content = Content(
+        head = conn.execute(sa.select(c.seq, c.hash).order_by(c.seq.desc()).limit(1)).first()
+        seq, prev_hash = (int(head.seq) + 1, str(head.hash)) if head else (1, GENESIS_HASH)
+        content = Content(
+            seq=seq,
+            at=dt.datetime.now(dt.UTC),
+            actor=actor.principal,
+            actor_agency=actor.agency,
+            action=action,
+            dataset=dataset,
+            details=details_text,
+        )
+        conn.execute(
+            sa.insert(audit_table).values(
                 seq=seq,
-                at=dt.datetime.now(dt.UTC),
-                actor=actor.principal,
+                at=content.at,
                 actor_agency=actor.agency,
+                actor=actor.principal,
                 action=action,
                 dataset=dataset,
                 details=details_text,
+                prev_hash=prev_hash,
+                hash=content.digest(prev_hash),
             )
+        )
+        if subjects:
             conn.execute(
-                sa.insert(audit_table).values(
-                    seq=seq,
-                    at=content.at,
-                    actor_agency=actor.agency,
-                    actor=actor.principal,
-                    action=action,
-                    dataset=dataset,
-                    details=details_text,
-                    prev_hash=prev_hash,
-                    hash=content.digest(prev_hash),
-                )
+                sa.insert(audit_subjects_table),
+                [{"subject_id": subject, "seq": seq} for subject in sorted(set(subjects))],
             )
         return seq
 
@@ -100,6 +128,22 @@ class AuditLog:
             query = query.where(c.at < filters.until)
         with self._engine.connect() as conn:
             rows = conn.execute(query.order_by(c.seq).limit(limit)).all()
+        return [_entry(row) for row in rows]
+
+    def for_subject(self, subject_id: str, *, after: int = 0, limit: int = 100) -> list[AuditEntry]:
+        """Entries that concern one subject, with ``seq`` above ``after``, oldest first."""
+        if not 1 <= limit <= MAX_QUERY_LIMIT:
+            raise ValueError(f"limit must be 1..{MAX_QUERY_LIMIT}, not {limit}")
+        c, s = audit_table.c, audit_subjects_table.c
+        query = (
+            sa.select(audit_table)
+            .join(audit_subjects_table, s.seq == c.seq)
+            .where(s.subject_id == subject_id, s.seq > after)
+            .order_by(s.seq)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
         return [_entry(row) for row in rows]
 
     def _stored(self) -> Iterator[StoredEntry]:

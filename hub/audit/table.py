@@ -19,3 +19,12 @@ audit_table = sa.Table(
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
 )
+
+audit_subjects_table = sa.Table(
+    "audit_subjects",
+    metadata,
+    sa.Column("subject_id", sa.String(16), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+)
+"""Which entries concern which citizen or organisation, so that each can read their own access
+log without a scan. An index only: the subject is also in the entry's hashed details."""

@@ -12,14 +12,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
-import secrets
 from pathlib import Path
 
 from hub.errors import ConfigurationError
+from hub.secret_keys import KEY_BYTES as _KEY_BYTES
+from hub.secret_keys import load_hex_key
 
 PREFIX = "ps_"
-_KEY_BYTES = 32
 
 
 class Pseudonymiser:
@@ -36,18 +35,4 @@ class Pseudonymiser:
 
 def load_pseudonym_key(configured: str | None, data_dir: Path) -> bytes:
     """The configured key (hex), or the embedded key file, created on first use."""
-    if configured:
-        try:
-            key = bytes.fromhex(configured)
-        except ValueError:
-            raise ConfigurationError("KHO_PSEUDONYM_KEY phải là chuỗi hex (64 ký tự)") from None
-        if len(key) < _KEY_BYTES:
-            raise ConfigurationError("KHO_PSEUDONYM_KEY phải dài ít nhất 64 ký tự hex")
-        return key
-    path = data_dir / "pseudonym.key"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(_KEY_BYTES))
-    return load_pseudonym_key(path.read_text().strip(), data_dir)
+    return load_hex_key(configured, data_dir / "pseudonym.key", setting="KHO_PSEUDONYM_KEY")
