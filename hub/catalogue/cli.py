@@ -13,6 +13,7 @@ from rich.table import Table
 
 from hub.catalogue.loader import LoadedCatalogue, load_catalogue
 from hub.errors import ConfigurationError
+from hub.provide_once.procedures import load_procedures
 from hub.settings import KhoSettings
 
 catalogue_app = typer.Typer(help="Danh mục CSDL dùng chung.", no_args_is_help=True)
@@ -29,15 +30,22 @@ def validate(
     path: Annotated[
         Path | None, typer.Argument(help="Tệp danh mục (mặc định: KHO_CATALOGUE_PATH).")
     ] = None,
+    procedures_path: Annotated[
+        Path | None,
+        typer.Option("--procedures", help="Tệp thủ tục (mặc định: KHO_PROCEDURES_PATH)."),
+    ] = None,
 ) -> None:
-    """Kiểm tra tệp danh mục: cấu trúc, cơ quan, mã trùng, lược đồ, quy tắc, quyền khai thác."""
+    """Kiểm tra tệp danh mục và tệp thủ tục: cấu trúc, cơ quan, mã trùng, lược đồ, quy tắc,
+    quyền khai thác, giấy tờ mỗi thủ tục cần."""
     loaded = _load(path)
     catalogue = loaded.catalogue
+    procedures = load_procedures(procedures_path or KhoSettings().procedures_path, catalogue)
     grants = sum(len(d.consumers) for d in catalogue.datasets)
     rules = sum(len(d.contract) for d in catalogue.datasets)
     console.print(
         f"[green]Hợp lệ[/green]: {len(catalogue.agencies)} cơ quan, "
-        f"{len(catalogue.datasets)} bộ dữ liệu, {grants} quyền khai thác, {rules} quy tắc"
+        f"{len(catalogue.datasets)} bộ dữ liệu, {grants} quyền khai thác, {rules} quy tắc; "
+        f"{len(procedures.procedures)} thủ tục, {len(procedures.evidence_types)} loại giấy tờ"
     )
 
 

@@ -42,6 +42,18 @@ def test_catalogue_validate_accepts_the_repository_file(tmp_path: Path) -> None:
     result = kho(["catalogue", "validate"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "10 bộ dữ liệu" in result.stdout and "13 quyền khai thác" in result.stdout
+    assert "12 thủ tục" in result.stdout
+
+
+def test_catalogue_validate_names_a_fault_in_the_procedures_file(tmp_path: Path) -> None:
+    procedures = CATALOGUE.parent / "procedures.yaml"
+    raw = yaml.safe_load(procedures.read_text(encoding="utf-8"))
+    raw["evidence_types"][0]["issuer"] = "so-khong-co"
+    bad = tmp_path / "procedures.yaml"
+    bad.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    result = kho(["catalogue", "validate", "--procedures", str(bad)], tmp_path)
+    assert result.returncode == 1
+    assert "so-khong-co" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(
