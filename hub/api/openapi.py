@@ -14,6 +14,15 @@ from pydantic.json_schema import models_json_schema
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from hub.api.openapi_provide_once import (
+    ANSWER_MODELS,
+    REQUEST_MODELS,
+    SUBJECT_SCHEME,
+    FieldProblem,
+    WithheldEvidence,
+    provide_once_paths,
+)
+
 REF = "#/components/schemas/{model}"
 
 
@@ -24,6 +33,15 @@ class ErrorDetail(BaseModel):
     received: int | None = Field(default=None, description="Số nhận được (413) | Received (413)")
     parameter: str | None = Field(
         default=None, description="Tham số sai (400) | The query parameter at fault (400)"
+    )
+    field: str | None = Field(
+        default=None, description="Trường sai (403, 422) | The field at fault (403, 422)"
+    )
+    missing: list[WithheldEvidence] | None = Field(
+        default=None, description="Giấy tờ thiếu căn cứ (403 điền sẵn) | Not covered (prefill)"
+    )
+    problems: list[FieldProblem] | None = Field(
+        default=None, description="Mọi trường sai (422) | Every field at fault (422)"
     )
 
 
@@ -276,19 +294,28 @@ def _paths() -> dict[str, Any]:
 
 def openapi_document() -> dict[str, Any]:
     _, definitions = models_json_schema(
-        [(model, "serialization") for model in _MODELS], ref_template=REF
+        [(model, "serialization") for model in [*_MODELS, *ANSWER_MODELS]]
+        + [(model, "validation") for model in REQUEST_MODELS],
+        ref_template=REF,
     )
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Kho — trục chia sẻ dữ liệu của tỉnh",
             "version": "1",
-            "description": "Ingest, read and stream the datasets of the shared-database catalogue.",
+            "description": (
+                "Ingest, read and stream the datasets of the shared-database catalogue; and the "
+                "provide-once store: evidence recorded once by its issuer, prefilled into "
+                "dossiers by law or the subject's consent, and the subject's own pages (/me)."
+            ),
         },
-        "paths": _paths(),
+        "paths": {**_paths(), **provide_once_paths()},
         "components": {
             "schemas": definitions.get("$defs", {}),
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "kho_… (agency)"},
+                "subject": SUBJECT_SCHEME,
+            },
         },
     }
 
