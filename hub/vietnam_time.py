@@ -5,3 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")
+
+
+def vietnam_today() -> dt.date:
+    """Today's date in Vietnam: what "valid today" means for a certificate."""
+    return dt.datetime.now(VIETNAM_TZ).date()

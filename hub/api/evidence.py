@@ -87,7 +87,7 @@ async def subject_access_log(request: Request) -> Response:
                 hub.provide_once.refuse_other_subject, actor_of(caller), caller, requested
             )
         return await access_log_page(request, hub, caller)
-    if Role.ADMIN not in caller.roles:
+    if not caller.has(Role.ADMIN):
         raise ApiError(
             403,
             "not_admin",
@@ -126,7 +126,10 @@ def parse_body(model: type[ModelT], value: object) -> ModelT:
         return model.model_validate(value)
     except pydantic.ValidationError as exc:
         problems = [
-            {"field": ".".join(str(p) for p in error["loc"]) or "(gốc)", "message": error["msg"]}
+            {
+                "field": ".".join(str(p) for p in error["loc"]) or "(gốc)",
+                "message": _PYDANTIC_MESSAGES.get(error["type"], error["msg"]),
+            }
             for error in exc.errors()
         ]
         first = problems[0]
@@ -137,6 +140,28 @@ def parse_body(model: type[ModelT], value: object) -> ModelT:
             field=first["field"],
             problems=problems,
         ) from None
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": "bắt buộc phải có",
+    "extra_forbidden": "không có trường này",
+    "string_type": "phải là chuỗi",
+    "string_too_short": "quá ngắn",
+    "string_too_long": "quá dài",
+    "string_pattern_mismatch": "không đúng định dạng",
+    "date_from_datetime_parsing": "phải là ngày dạng YYYY-MM-DD",
+    "date_parsing": "phải là ngày dạng YYYY-MM-DD",
+    "date_type": "phải là ngày dạng YYYY-MM-DD",
+    "datetime_from_date_parsing": "phải là thời điểm ISO 8601 có múi giờ",
+    "datetime_parsing": "phải là thời điểm ISO 8601 có múi giờ",
+    "timezone_aware": "phải ghi múi giờ, ví dụ 2026-12-31T00:00:00+07:00",
+    "too_short": "cần ít nhất một phần tử",
+    "too_long": "quá nhiều phần tử",
+    "dict_type": "phải là đối tượng JSON",
+    "model_type": "phải là đối tượng JSON",
+    "tuple_type": "phải là danh sách",
+}
+"""Vietnamese for the pydantic errors a request body can meet; others keep pydantic's text."""
 
 
 def _publish_pending(hub: Hub) -> bool:

@@ -20,6 +20,7 @@ from hub.api.body import read_json_body
 from hub.api.errors import VietnameseJSONResponse as JSONResponse
 from hub.api.evidence import access_log_page, actor_of, parse_body
 from hub.provide_once.consent import ConsentInput
+from hub.vietnam_time import vietnam_today
 from hub.wiring import Hub
 
 MAX_CONSENT_BYTES = 16 * 1024
@@ -35,7 +36,7 @@ async def my_evidence(request: Request) -> Response:
     hub: Hub = request.app.state.hub
     subject = await authenticate_subject(request, hub)
     found = await run_in_threadpool(hub.provide_once.evidence.current, subject.id)
-    today = dt.date.today()
+    today = vietnam_today()
     return JSONResponse(
         {
             "subject_id": subject.id,

@@ -264,14 +264,16 @@ _AGENCY_401 = _error(
 )
 _SUBJECT_401 = _error(
     "Thiếu hoặc sai phiên đăng nhập | missing_token, malformed_token, invalid_token, "
-    "expired_token, invalid_subject, identity_provider_unreachable"
+    "expired_token, invalid_subject"
 )
 _EITHER_401 = _error(
     "Thiếu hoặc sai mã truy cập hay phiên đăng nhập | The agency token's or the JWT's codes"
 )
 _NOT_A_SUBJECT = "not_a_subject: mã của cơ quan trên trang của công dân | An agency token"
 _BAD_PAGING = _error("after hoặc limit sai | bad_query; `parameter` names it")
-_503 = _error("Cơ sở dữ liệu không truy cập được; thử lại | service_unavailable; retry")
+_503 = _error(
+    "Cơ sở dữ liệu hoặc hệ thống định danh không truy cập được; thử lại | service_unavailable"
+)
 
 
 def _subject_page(
@@ -333,8 +335,10 @@ def _evidence_paths() -> dict[str, Any]:
                 "responses": {
                     "200": _answer("Các phiên bản | The versions", "HistoryAnswer"),
                     "401": _EITHER_401,
-                    "403": _error("not_your_evidence: không phải chủ thể hay cơ quan cấp"),
-                    "404": _error("unknown_evidence: không có giấy tờ này | No such evidence"),
+                    "404": _error(
+                        "unknown_evidence: không có giấy tờ này, hoặc bên gọi không phải chủ thể"
+                        " hay cơ quan cấp | No such evidence, or not the caller's to see"
+                    ),
                     "503": _503,
                 },
             }

@@ -31,6 +31,7 @@ from hub.provide_once.tables import (
     evidence_versions_table,
     subjects_table,
 )
+from hub.vietnam_time import vietnam_today
 
 EVIDENCE_DATASET = "evidence.citizen_evidence"
 """The catalogue dataset whose topic carries every new version as an update event."""
@@ -115,7 +116,7 @@ class EvidenceStore:
 
         Refused (nothing written): a bad identifier or an unknown type (422), an agency that
         is not the type's issuer or not the one named (403), an id already used for another
-        subject or type (409)."""
+        subject or type (422 ``evidence_id_taken``)."""
         subject = parse_subject(item.subject_id)
         kind = self._procedures.evidence_type(item.evidence_type)
         if kind is None:
@@ -286,7 +287,7 @@ VERSION_COLUMNS = (
 
 
 def _check_dates(issued_on: dt.date, valid_until: dt.date | None) -> None:
-    if issued_on > dt.date.today() + dt.timedelta(days=1):
+    if issued_on > vietnam_today():
         raise InvalidEvidence(
             "issued_in_future", "Ngày cấp (issued_on) ở tương lai", field="issued_on"
         )

@@ -20,6 +20,7 @@ from hub.provide_once.errors import (
     Forbidden,
     InvalidEvidence,
     InvalidIdentifier,
+    NotFound,
     ProvideOnceError,
     UnknownSubject,
 )
@@ -33,6 +34,7 @@ from hub.provide_once.evidence import (
 from hub.provide_once.prefill import PrefillAnswer, coverage
 from hub.provide_once.procedures import ProcedureCatalogue
 from hub.provide_once.subjects import Subject, parse_subject
+from hub.vietnam_time import vietnam_today
 
 
 class ProvideOnce:
@@ -81,7 +83,7 @@ class ProvideOnce:
                     missing=[c.as_dict() for c in covered],
                 )
             found = self.evidence.current(subject.id, allowed) if allowed else []
-            answer = PrefillAnswer(subject, procedure, agency, covered, found, now.date())
+            answer = PrefillAnswer(subject, procedure, agency, covered, found, vietnam_today())
             self._audit.append(
                 EVIDENCE_READ,
                 actor=actor,
@@ -100,10 +102,12 @@ class ProvideOnce:
     def history(
         self, evidence_id: str, *, actor: Actor, subject: Subject | None
     ) -> list[EvidenceVersion]:
-        """Every version of one evidence: for its subject, or for its issuing agency."""
-        versions = self.evidence.history(evidence_id)
-        owner = versions[-1].subject_id
-        with self._refusals_audited("history", actor, owner, {"evidence_id": evidence_id}):
+        """Every version of one evidence: for its subject, or for its issuing agency. To anyone
+        else it does not exist (404, as for an unknown id), so ids cannot be probed."""
+        asked_by = subject.id if subject is not None else ""
+        with self._refusals_audited("history", actor, asked_by, {"evidence_id": evidence_id}):
+            versions = self.evidence.history(evidence_id)
+            owner = versions[-1].subject_id
             if subject is not None and subject.id == owner:
                 return versions
             if subject is None and actor.agency == versions[-1].issuer:
@@ -115,10 +119,7 @@ class ProvideOnce:
                     subjects=[owner],
                 )
                 return versions
-            raise Forbidden(
-                "not_your_evidence",
-                "Chỉ chủ thể và cơ quan cấp mới xem được lịch sử giấy tờ này",
-            )
+            raise NotFound("unknown_evidence", f"Không có giấy tờ mã {evidence_id}")
 
     def grant_consent(self, subject: Subject, given: ConsentInput, *, actor: Actor) -> Consent:
         details = {"agency": given.agency, "purpose": given.purpose}

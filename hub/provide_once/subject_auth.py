@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import jwt
 
 from hub.auth.tokens import AuthError
-from hub.errors import ConfigurationError
+from hub.errors import ConfigurationError, UnreachableError
 from hub.provide_once.errors import InvalidIdentifier
 from hub.provide_once.subjects import Subject, parse_subject
 
@@ -60,9 +60,7 @@ class SubjectTokens:
         except jwt.ExpiredSignatureError as exc:
             raise AuthError("expired_token", "Phiên đăng nhập đã hết hạn") from exc
         except jwt.PyJWKClientConnectionError as exc:
-            raise AuthError(
-                "identity_provider_unreachable", "Không kiểm tra được phiên đăng nhập lúc này"
-            ) from exc
+            raise UnreachableError("hệ thống định danh", str(self.jwks_url)) from exc
         except jwt.PyJWTError as exc:
             raise AuthError(
                 "invalid_token", f"Phiên đăng nhập không hợp lệ ({type(exc).__name__})"

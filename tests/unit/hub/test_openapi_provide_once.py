@@ -176,7 +176,7 @@ def test_history_and_access_log_answers_fit_their_schemas(
     history = api.client.get(history_url, headers=api.as_subject(CITIZEN))
     stranger = api.client.get(history_url, headers=api.as_subject(NEIGHBOUR))
     missing = api.client.get("/api/v1/evidence/NONE/history", headers=api.as_agency("vp-ubnd"))
-    assert [a.status_code for a in (history, stranger, missing)] == [200, 403, 404]
+    assert [a.status_code for a in (history, stranger, missing)] == [200, 404, 404]
     assert len(history.json()["versions"]) == 2
     for answer in (history, stranger, missing):
         _conforms(document, "get", HISTORY, answer)

@@ -368,19 +368,23 @@ def test_a_subject_cannot_read_anothers_log_and_the_attempt_is_audited(api: Api)
     assert all(e["refused"] is None for e in own.json()["entries"])
 
 
-def test_the_history_is_for_the_subject_and_the_issuer_only(api: Api) -> None:
+def test_the_history_is_for_the_subject_and_the_issuer_and_hidden_from_others(api: Api) -> None:
     api.record("vp-ubnd")
     path = "/api/v1/evidence/LLTP-2025-000123/history"
     subject = api.client.get(path, headers=api.as_subject(CITIZEN))
     stranger = api.client.get(path, headers=api.as_subject(NEIGHBOUR))
     other_agency = api.client.get(path, headers=api.as_agency("so-yt"))
-    assert (subject.status_code, stranger.status_code, other_agency.status_code) == (
-        200,
-        403,
-        403,
-    )
     missing = api.client.get("/api/v1/evidence/NONE/history", headers=api.as_subject(CITIZEN))
-    assert missing.status_code == 404
+    assert [a.status_code for a in (subject, stranger, other_agency, missing)] == [
+        200,
+        404,
+        404,
+        404,
+    ]
+    assert stranger.json() == {
+        "error": {"code": "unknown_evidence", "message": "Không có giấy tờ mã LLTP-2025-000123"}
+    }
+    assert [r["code"] for r in api.refusals()] == ["unknown_evidence"] * 3
 
 
 def test_subject_pages_need_a_valid_subject_token(api: Api, embedded_hub: Hub) -> None:
