@@ -19,6 +19,7 @@ from hub.catalogue.cli import catalogue_app
 from hub.dlq.cli import dlq_app
 from hub.errors import KhoError
 from hub.ingest.writer import IngestReport
+from hub.provide_once.cli import evidence_app, subject_app
 from hub.settings import KhoSettings
 from hub.sharing.mask_cli import mask_app, print_masking_run
 from hub.wiring import Hub, build_hub
@@ -42,6 +43,8 @@ app.add_typer(agency_app, name="agency")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(audit_app, name="audit")
 app.add_typer(acl_app, name="acl")
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(subject_app, name="subject")
 console = Console()
 err_console = Console(stderr=True)
 
