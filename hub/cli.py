@@ -19,7 +19,7 @@ from hub.catalogue.cli import catalogue_app
 from hub.dlq.cli import dlq_app
 from hub.errors import KhoError
 from hub.ingest.writer import IngestReport
-from hub.provide_once.cli import evidence_app, subject_app
+from hub.provide_once.cli import evidence_app, print_feed_run, print_prefill, subject_app
 from hub.settings import KhoSettings
 from hub.sharing.mask_cli import mask_app, print_masking_run
 from hub.wiring import Hub, build_hub
@@ -66,6 +66,8 @@ def demo(
         _print_ingest(summary.ingest, summary.source)
         _print_published(summary.published)
         print_masking_run(summary.masked, hub)
+        print_feed_run(summary.evidence, summary.feed)
+        print_prefill(summary.prefill)
         if not once:
             _serve(hub)
     finally:

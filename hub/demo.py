@@ -1,5 +1,6 @@
 """The demo: a seeded dossier export flows CSV → Avro on the bus → open-data portal, and its
-masked projection onto ``<topic>.masked``."""
+masked projection onto ``<topic>.masked``; finished dossiers become evidence in the
+provide-once store, and one is reused to prefill a new dossier."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from pathlib import Path
 from connectors.config import load_connector_config
 from connectors.runner import run_connector
 from connectors.samples.dossiers import write_dossier_export
-from hub.audit.entry import CLI
+from hub.audit.entry import CLI, Actor
 from hub.audit.trail import record_ingest, record_publications
 from hub.ingest.writer import IngestReport
+from hub.provide_once.dossier_feed import DossierFeed, FeedRun
+from hub.provide_once.prefill import PrefillAnswer
 from hub.settings import PROJECT_ROOT
 from hub.sharing.masked_worker import MaskingRun, MaskingWorker
 from hub.wiring import Hub
@@ -26,6 +29,13 @@ class DemoSummary:
     ingest: IngestReport
     published: list[PublishResult]
     masked: MaskingRun
+    evidence: FeedRun
+    feed: DossierFeed
+    prefill: PrefillAnswer | None
+
+
+MARRIAGE_PROCEDURE = "1.000894"
+"""Đăng ký kết hôn: the commune may reuse the applicant's birth certificate by law."""
 
 
 def run_demo(hub: Hub, *, rows: int = 400, seed: int = 766) -> DemoSummary:
@@ -38,4 +48,24 @@ def run_demo(hub: Hub, *, rows: int = 400, seed: int = 766) -> DemoSummary:
     masked = MaskingWorker(hub, [config.dataset]).drain()
     published = hub.publisher().publish_all()
     record_publications(hub.audit, CLI, published)
-    return DemoSummary(source=export.path, ingest=report, published=published, masked=masked)
+    feed = DossierFeed(hub, dataset_id=config.dataset)
+    evidence = feed.drain(idle_timeout_s=10)
+    return DemoSummary(
+        source=export.path,
+        ingest=report,
+        published=published,
+        masked=masked,
+        evidence=evidence,
+        feed=feed,
+        prefill=_prefill_a_marriage(hub),
+    )
+
+
+def _prefill_a_marriage(hub: Hub) -> PrefillAnswer | None:
+    """A commune opens a marriage dossier for someone whose birth was registered in the sample:
+    the birth certificate comes from the store instead of from the citizen."""
+    holders = hub.provide_once.evidence.holders_of("giay-khai-sinh", limit=1)
+    if not holders:
+        return None
+    officer = Actor("system:demo", agency="vp-ubnd")
+    return hub.provide_once.prefill(holders[0], MARRIAGE_PROCEDURE, actor=officer)

@@ -59,9 +59,17 @@ class AccessLogView:
             return [{"evidence_id": details["history_of"], "version": None}]
         return []
 
+    def _who(self, entry: AuditEntry) -> str:
+        """The agency that acted, "Bạn" for the subject, or the hub's own operators."""
+        if entry.actor.agency:
+            return self._agencies.get(entry.actor.agency, entry.actor.agency)
+        if entry.actor.principal.startswith("subject:"):
+            return "Bạn"
+        return "Quản trị viên hệ thống Kho"
+
     def _summary(self, entry: AuditEntry, procedure: str | None) -> str:
         details = entry.details
-        who = self._agencies.get(entry.actor.agency or "") or "Bạn"
+        who = self._who(entry)
         for_procedure = f" cho thủ tục {procedure}" if procedure else ""
         if entry.action == EVIDENCE_READ and "history_of" in details:
             return f"{who} đã xem lịch sử giấy tờ {details['history_of']}"

@@ -28,6 +28,7 @@ from hub.audit.actions import EVIDENCE_READ
 from hub.audit.entry import CLI
 from hub.provide_once.dossier_feed import FEED_GROUP, SKIP_REASONS, DossierFeed, FeedRun
 from hub.provide_once.evidence import EVIDENCE_DATASET, EvidenceVersion
+from hub.provide_once.prefill import LEGAL_BASIS, PrefillAnswer
 from hub.provide_once.subjects import parse_subject
 from hub.settings import KhoSettings
 from hub.vietnam_time import VIETNAM_TZ
@@ -201,6 +202,33 @@ def subject_token(
         " gửi kèm tiêu đề Authorization: Bearer <mã>"
     )
     print(token)
+
+
+def print_prefill(answer: PrefillAnswer | None) -> None:
+    """What a prefill gave the agency: each evidence reused and on what basis."""
+    if answer is None:
+        console.print("Chưa có giấy tờ nào trong kho để điền sẵn.")
+        return
+    table = Table(
+        title=f"Điền sẵn hồ sơ {answer.procedure.name} ({answer.procedure.code}) cho"
+        f" {answer.subject.id}, cơ quan {answer.agency}"
+    )
+    for column in ("Giấy tờ", "Loại", "Phiên bản", "Ngày cấp", "Căn cứ"):
+        table.add_column(column)
+    basis = {c.evidence_type: c.basis for c in answer.coverage}
+    for item in answer.evidence:
+        shown = "pháp luật" if basis.get(item.evidence_type) == LEGAL_BASIS else "đồng ý"
+        table.add_row(
+            item.evidence_id,
+            item.evidence_type,
+            str(item.version),
+            _date(item.issued_on),
+            shown,
+        )
+    console.print(table)
+    withheld = [c.evidence_type for c in answer.coverage if c.basis is None]
+    if withheld:
+        console.print(f"Cần đồng ý của người dân mới dùng được: {', '.join(withheld)}")
 
 
 def print_feed_run(run: FeedRun, feed: DossierFeed) -> None:

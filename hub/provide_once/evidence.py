@@ -269,6 +269,19 @@ class EvidenceStore:
         with self._engine.connect() as conn:
             return [_from_row(row) for row in conn.execute(query)]
 
+    def holders_of(self, evidence_type: str, *, limit: int) -> list[str]:
+        """Some subjects holding evidence of a type, in id order."""
+        e = evidence_table.c
+        query = (
+            sa.select(e.subject_id)
+            .where(e.evidence_type == evidence_type)
+            .distinct()
+            .order_by(e.subject_id)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
     def subject_exists(self, subject_id: str) -> bool:
         query = sa.select(subjects_table.c.subject_id).where(
             subjects_table.c.subject_id == subject_id

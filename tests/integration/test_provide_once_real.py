@@ -49,6 +49,7 @@ def store_hub(tmp_path: Path, run_id: str) -> Iterator[Hub]:
         )
     )
     yield hub
+    hub.evidence_outbox.drain()  # leave no pending event for another test's topic
     hub.close()
 
 
