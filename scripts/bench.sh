@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# Benchmarks against the real broker: start Kafka if needed, run each bench, stop what we started.
+# Benchmarks against the real services: start Kafka and PostgreSQL if needed, run each bench,
+# stop what we started.
 # Arguments go to bench/ingest.py, e.g. --records 30000 --kafka kafka://kho:kho@127.0.0.1:19092
 # (the broker's SASL login; the default is the hub's development account kho/kho).
+# BENCH_PREFILL_ARGS go to bench/prefill.py, e.g. "--subjects 2000 --evidence 20000"; its first
+# full-size run seeds 1,000,000 evidence items (about a minute), later runs reuse them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.venv/bin
 
 started=()
-if ! bash scripts/services/kafka.sh status >/dev/null 2>&1; then
-  started+=(kafka)
-fi
+for service in postgres kafka; do
+  if ! bash "scripts/services/$service.sh" status >/dev/null 2>&1; then
+    started+=("$service")
+  fi
+done
 stop_started() {
   ((${#started[@]})) && bash scripts/services.sh stop "${started[@]}" || true
 }
 trap stop_started EXIT
 
-bash scripts/services.sh start kafka
+bash scripts/services.sh start postgres kafka
 "$bin/python" bench/ingest.py "$@"
+# shellcheck disable=SC2086 # word splitting of the extra arguments is intended
+"$bin/python" bench/prefill.py ${BENCH_PREFILL_ARGS:-}
