@@ -16,7 +16,8 @@ In one run, on the same sequence of citizens, ``--concurrency`` requests in flig
                15 connections: the hub's engine has SQLAlchemy's default pool (5 + 10 overflow)
   (b) http     GET /api/v1/subjects/{id}/prefill through uvicorn running the real app in its own
                process: token lookup, subject check, consents, current evidence, one hash-chained
-               audit append (serialised by an advisory lock) and its audit_subjects row, JSON
+               audit append (serialised by an advisory lock) and its audit_subjects row, JSON;
+               the client is a bare HTTP/1.1 keep-alive connection per request in flight
   (c) hub      the same calls in this process without HTTP (token check, ProvideOnce.prefill,
                the answer's dict), 40 worker threads as Starlette's thread pool: where time goes
 
@@ -31,9 +32,14 @@ audit lock, and the throughput figure says more than the latency.
 
     python bench/prefill.py [--subjects 100000] [--evidence 1000000] [--requests 10000]
         [--concurrency 200] [--database-url postgresql://kho:kho@127.0.0.1:15432/kho_bench_prefill]
+        [--workers 1] [--app hub.api.main:create_app]
+
+``--app`` serves another app factory in (b), to try a change to the hub without committing it;
+``--workers`` runs several uvicorn processes. A smoke test:
+``--subjects 2000 --evidence 20000 --requests 2000``.
 
 A missing database is created through the PostgreSQL superuser on the development cluster's
-Unix socket (``--admin-url``). Seeding time is printed but not measured.
+Unix socket (``--admin-url``). The seeding time is printed; it is not part of the measurement.
 
 Machines are noisy: compare the ratios, not the absolute figures.
 """
@@ -49,6 +55,7 @@ import json
 import math
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -59,7 +66,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 import psycopg
@@ -69,10 +76,11 @@ from rich.table import Table
 
 from hub.audit.entry import token_actor
 from hub.auth.tokens import Role
+from hub.catalogue.loader import load_catalogue
 from hub.db import create_engine, create_tables, metadata
 from hub.identifiers.admin_units import legacy_province_codes
 from hub.identifiers.cccd import cccd_problem
-from hub.provide_once.procedures import ProcedureCatalogue, SubjectKind
+from hub.provide_once.procedures import ProcedureCatalogue, SubjectKind, load_procedures
 from hub.settings import PROJECT_ROOT, KhoSettings
 from hub.wiring import Hub, build_hub
 
@@ -85,6 +93,7 @@ SEED = 2025
 SEED_LAYOUT = 1  # bump when the seeded data changes shape: older seeds are then rebuilt
 PG_PORT = int(os.environ.get("KHO_SVC_PG_PORT", "15432"))
 console = Console(width=110)
+T = TypeVar("T")
 
 
 def main() -> None:
@@ -134,7 +143,8 @@ def main() -> None:
         _check_same_answers(hub, token, reference, dsn, measured[:200])
         console.print(
             f"{args.requests:,} prefills of {PROCEDURE} by {AGENCY}, {args.concurrency} in flight,"
-            f" {len(warm_up):,} more to warm up each path"
+            f" {len(warm_up):,} more to warm up each path; (a) and (c) use {POOL_SIZE}"
+            " connections, as the hub engine's default pool (5 + 10 overflow)"
         )
         runs = [asyncio.run(_sql_path(dsn, reference, warm_up, measured, args.concurrency))]
         with _Server(settings, args.app, args.workers) as base_url:
@@ -143,6 +153,7 @@ def main() -> None:
             runs.append(asyncio.run(_in_process(hub, token, warm_up, measured, args.concurrency)))
     finally:
         hub.close()
+        shutil.rmtree(workdir, ignore_errors=True)
     _report(runs, args)
 
 
@@ -214,7 +225,8 @@ def _seed(settings: KhoSettings, subjects: int, evidence: int) -> None:
             conn.execute(sa.text(f"DELETE FROM {_MARKER}"))
         metadata.drop_all(engine)
         create_tables(engine)
-        procedures = build_hub_procedures(settings)
+        catalogue = load_catalogue(settings.catalogue_path, settings.schemas_dir).catalogue
+        procedures = load_procedures(settings.procedures_path, catalogue)
         counts = _load(_libpq_url(settings.database_url), procedures, subjects, evidence)
         with engine.connect() as conn:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -231,14 +243,6 @@ def _seed(settings: KhoSettings, subjects: int, evidence: int) -> None:
         )
     finally:
         engine.dispose()
-
-
-def build_hub_procedures(settings: KhoSettings) -> ProcedureCatalogue:
-    hub = build_hub(settings)
-    try:
-        return hub.procedures
-    finally:
-        hub.close()
 
 
 def _citizens(count: int, rng: random.Random) -> list[str]:
@@ -507,25 +511,23 @@ async def _sql_path(
             await conn.close()
 
 
-class _FairPool:
+class _FairPool(Generic[T]):
     """Connections handed out first come, first served. (An asyncio.Queue lets a task that
     just gave a connection back take it again before the tasks already waiting: a few of
     those then wait for most of the run, which is no pool's behaviour.)"""
 
-    def __init__(self, connections: list[psycopg.AsyncConnection[Any]]) -> None:
+    def __init__(self, connections: list[T]) -> None:
         self._free = deque(connections)
-        self._waiting: deque[asyncio.Future[psycopg.AsyncConnection[Any]]] = deque()
+        self._waiting: deque[asyncio.Future[T]] = deque()
 
-    async def acquire(self) -> psycopg.AsyncConnection[Any]:
+    async def acquire(self) -> T:
         if self._free and not self._waiting:
             return self._free.popleft()
-        turn: asyncio.Future[psycopg.AsyncConnection[Any]] = (
-            asyncio.get_running_loop().create_future()
-        )
+        turn: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._waiting.append(turn)
         return await turn
 
-    def release(self, conn: psycopg.AsyncConnection[Any]) -> None:
+    def release(self, conn: T) -> None:
         if self._waiting:
             self._waiting.popleft().set_result(conn)
         else:
@@ -535,23 +537,63 @@ class _FairPool:
 async def _http_path(
     base_url: str, token: str, warm_up: list[str], measured: list[str], args: argparse.Namespace
 ) -> Run:
-    """(b) HTTP prefill through uvicorn, one keep-alive connection per client."""
-    limits = httpx.Limits(
-        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
-    )
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=120) as client:
+    """(b) HTTP prefill through uvicorn, one keep-alive connection per request in flight."""
+    url = httpx.URL(base_url)
+    connections = [
+        await _HttpConnection.open(url.host, url.port or 80, token) for _ in range(args.concurrency)
+    ]
+    pool = _FairPool(connections)
 
-        async def call(subject: str) -> None:
-            answer = await client.get(
-                f"/api/v1/subjects/{subject}/prefill",
-                params={"procedure": PROCEDURE},
-                headers=headers,
+    async def call(subject: str) -> None:
+        conn = await pool.acquire()
+        try:
+            status, body = await conn.get(
+                f"/api/v1/subjects/{subject}/prefill?procedure={PROCEDURE}"
             )
-            if answer.status_code != 200:
-                raise SystemExit(f"prefill answered {answer.status_code}: {answer.text[:300]}")
+        finally:
+            pool.release(conn)
+        if status != 200:
+            raise SystemExit(f"prefill answered {status}: {body[:300]!r}")
 
+    try:
         return await _drive("(b) HTTP via uvicorn", call, warm_up, measured, args.concurrency)
+    finally:
+        for conn in connections:
+            conn.close()
+
+
+class _HttpConnection:
+    """A minimal HTTP/1.1 keep-alive client, so that the client costs little next to the
+    server: httpx's pool looks at every connection for every request, and with 200 of them
+    the client took more CPU than the hub."""
+
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, token: str
+    ) -> None:
+        self._reader, self._writer = reader, writer
+        self._headers = f"Host: {host}\r\nAuthorization: Bearer {token}\r\n\r\n"
+
+    @classmethod
+    async def open(cls, host: str, port: int, token: str) -> _HttpConnection:
+        reader, writer = await asyncio.open_connection(host, port)
+        return cls(reader, writer, host, token)
+
+    async def get(self, target: str) -> tuple[int, bytes]:
+        self._writer.write(f"GET {target} HTTP/1.1\r\n{self._headers}".encode("ascii"))
+        await self._writer.drain()
+        head = await self._reader.readuntil(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        length = None
+        for line in header_lines:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+        if length is None:
+            raise SystemExit(f"answer without Content-Length: {head!r}")
+        return int(status_line.split()[1]), await self._reader.readexactly(length)
+
+    def close(self) -> None:
+        self._writer.close()
 
 
 async def _in_process(
