@@ -14,13 +14,12 @@ from pydantic.json_schema import models_json_schema
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from hub.api.openapi_provide_once import (
+from hub.api.openapi_provide_once import SUBJECT_SCHEME, provide_once_paths
+from hub.api.provide_once_answers import (
     ANSWER_MODELS,
     REQUEST_MODELS,
-    SUBJECT_SCHEME,
     FieldProblem,
     WithheldEvidence,
-    provide_once_paths,
 )
 
 REF = "#/components/schemas/{model}"

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import signal
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import FrameType
 from typing import Annotated
 
 import typer
@@ -31,6 +28,7 @@ from hub.provide_once.evidence import EVIDENCE_DATASET, EvidenceVersion
 from hub.provide_once.prefill import LEGAL_BASIS, PrefillAnswer
 from hub.provide_once.subjects import parse_subject
 from hub.settings import KhoSettings
+from hub.stopping import run_until_signalled
 from hub.vietnam_time import VIETNAM_TZ
 from hub.wiring import Hub, build_hub
 
@@ -81,15 +79,8 @@ def evidence_feed(
                 raise typer.Exit(1)
             return
         logging.getLogger("hub.provide_once").setLevel(logging.INFO)
-        stop = threading.Event()
-
-        def on_stop(signum: int, frame: FrameType | None) -> None:
-            stop.set()  # the feed finishes its batch, commits it and returns
-
-        signal.signal(signal.SIGINT, on_stop)
-        signal.signal(signal.SIGTERM, on_stop)
         console.print(f"Đang nạp giấy tờ từ {feed.topic} (nhóm {feed.group}); Ctrl-C để dừng.")
-        run = feed.run(stop, report_every_s=report_every)
+        run = run_until_signalled(lambda stop: feed.run(stop, report_every_s=report_every))
         console.print("Đã dừng sau khi cam kết lô cuối.")
         print_feed_run(run, feed)
 

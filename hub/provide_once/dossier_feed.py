@@ -20,7 +20,6 @@ fails they stay pending for the next drain.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 import time
@@ -41,10 +40,10 @@ from hub.errors import UnreachableError
 from hub.ingest.dead_letter import DeadLetter
 from hub.ingest.validation import Violation
 from hub.ingest.writer import DatasetWriter
+from hub.provide_once.dossier_evidence import DossierFields, evidence_of
 from hub.provide_once.errors import ProvideOnceError
 from hub.provide_once.evidence import EVIDENCE_DATASET, EvidenceInput, Outcome, RecordOutcome
 from hub.registry.port import RegistryError
-from hub.vietnam_time import VIETNAM_TZ
 
 if TYPE_CHECKING:
     from hub.wiring import Hub
@@ -56,7 +55,6 @@ FEED_GROUP = "kho.evidence-feed"
 FEED_ACTOR = "system:evidence-feed"
 FEED_SOURCE = "evidence-feed"
 """The ``source.kind`` of the feed's dead letters."""
-EVIDENCE_ID_PREFIX = "hs:"
 
 UNDECODABLE_RULE = "evidence_feed_undecodable"
 NOT_A_DOSSIER_RULE = "evidence_feed_not_a_dossier"
@@ -274,7 +272,7 @@ class DossierFeed:
                 raise  # the registry is down: not the message's fault, do not dead-letter
             return self._letter(record, UNDECODABLE_RULE, f"Không giải mã được bản ghi: {exc}")
         try:
-            dossier = _Dossier.of(datum)
+            dossier = DossierFields.of(datum)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             return self._letter(
                 record,
@@ -303,20 +301,7 @@ class DossierFeed:
                 path="$.finished_at",
             )
         try:
-            item = EvidenceInput(
-                evidence_id=f"{EVIDENCE_ID_PREFIX}{dossier.dossier_id}",
-                subject_id=dossier.applicant_id_number,
-                evidence_type=kind.code,
-                issuing_agency=kind.issuer,
-                issued_on=dossier.finished_at.astimezone(VIETNAM_TZ).date(),
-                source_ref=dossier.dossier_id,
-                attributes={
-                    "procedure_code": dossier.procedure_code,
-                    "procedure_name": dossier.procedure_name,
-                    "receiving_agency_code": dossier.receiving_agency_code,
-                    "commune_code": dossier.commune_code,
-                },
-            )
+            item = evidence_of(dossier, kind)
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
@@ -374,42 +359,6 @@ class DossierFeed:
         self.prepare()
         assert self._evidence is not None  # noqa: S101 (prepare sets it)
         return self._evidence
-
-
-@dataclass(frozen=True, slots=True)
-class _Dossier:
-    """The fields of a decoded dossier the feed reads."""
-
-    dossier_id: str
-    procedure_code: str
-    procedure_name: str
-    receiving_agency_code: str
-    applicant_id_number: str
-    commune_code: str
-    status: str
-    finished_at: dt.datetime | None
-
-    @classmethod
-    def of(cls, datum: dict[str, Any]) -> _Dossier:
-        texts = {
-            name: datum[name]
-            for name in (
-                "dossier_id",
-                "procedure_code",
-                "procedure_name",
-                "receiving_agency_code",
-                "applicant_id_number",
-                "commune_code",
-                "status",
-            )
-        }
-        for name, value in texts.items():
-            if not isinstance(value, str):
-                raise TypeError(name)
-        finished_at = datum.get("finished_at")
-        if finished_at is not None and not isinstance(finished_at, dt.datetime):
-            raise TypeError("finished_at")
-        return cls(**texts, finished_at=finished_at)
 
 
 def _where(source: dict[str, Any]) -> str:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import FrameType
 from typing import Annotated
 
 import typer
@@ -17,6 +14,7 @@ from rich.table import Table
 from hub.settings import KhoSettings
 from hub.sharing.mask_lag import DatasetLag, read_masking_lag
 from hub.sharing.masked_worker import MaskingRun, MaskingWorker
+from hub.stopping import run_until_signalled
 from hub.wiring import Hub, build_hub
 
 mask_app = typer.Typer(
@@ -71,18 +69,11 @@ def mask_run(
                 raise typer.Exit(1)
             return
         logging.getLogger("hub.sharing").setLevel(logging.INFO)
-        stop = threading.Event()
-
-        def on_stop(signum: int, frame: FrameType | None) -> None:
-            stop.set()  # the worker finishes its batch, commits it and returns
-
-        signal.signal(signal.SIGINT, on_stop)
-        signal.signal(signal.SIGTERM, on_stop)
         console.print(
             f"Đang che {len(worker.entries)} bộ dữ liệu ({worker.transactional_id});"
             " Ctrl-C để dừng."
         )
-        run = worker.run(stop, report_every_s=report_every)
+        run = run_until_signalled(lambda stop: worker.run(stop, report_every_s=report_every))
         console.print("Đã dừng sau khi cam kết lô cuối.")
         print_masking_run(run, hub)
 
