@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -60,3 +62,14 @@ def create_tables(engine: sa.Engine) -> None:
         raise UnreachableError(
             "cơ sở dữ liệu", engine.url.render_as_string(hide_password=True), type(exc).__name__
         ) from exc
+
+
+@contextmanager
+def using(engine: sa.Engine, conn: sa.Connection | None) -> Iterator[sa.Connection]:
+    """``conn`` when the caller already holds one (several reads on one connection), else a
+    connection of its own from ``engine``, closed afterwards."""
+    if conn is not None:
+        yield conn
+        return
+    with engine.connect() as own:
+        yield own

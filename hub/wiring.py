@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from hub.async_postgres import AsyncPostgres
 from hub.audit.log import AuditLog
 from hub.auth.tokens import TokenStore
 from hub.avro.decoder import RegistryDecoder
@@ -45,12 +46,19 @@ class Hub:
     _projectors: dict[str, Projector] = field(default_factory=dict)
 
     @cached_property
+    def async_postgres(self) -> AsyncPostgres | None:
+        """The async pool for what the HTTP API does on every request, on PostgreSQL."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        return AsyncPostgres(self.settings.database_url)
+
+    @cached_property
     def tokens(self) -> TokenStore:
-        return TokenStore(self.engine)
+        return TokenStore(self.engine, self.async_postgres)
 
     @cached_property
     def audit(self) -> AuditLog:
-        return AuditLog(self.engine)
+        return AuditLog(self.engine, self.async_postgres)
 
     @cached_property
     def idempotency(self) -> IdempotencyStore:
@@ -85,7 +93,9 @@ class Hub:
 
     @cached_property
     def provide_once(self) -> ProvideOnce:
-        return ProvideOnce(self.engine, self.audit, self.procedures, self.catalogue.catalogue)
+        return ProvideOnce(
+            self.engine, self.audit, self.procedures, self.catalogue.catalogue, self.async_postgres
+        )
 
     @cached_property
     def access_log_view(self) -> AccessLogView:

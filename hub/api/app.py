@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -46,8 +49,18 @@ def build_app(hub: Hub) -> Starlette:
         Route("/api/v1/me/access-log", me.my_access_log),
         *registry_api.routes(hub),  # the Confluent Schema Registry API at /registry
     ]
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if hub.async_postgres is not None:
+                await hub.async_postgres.close()
+
     app = Starlette(
         routes=routes,
+        lifespan=lifespan,
         exception_handlers={
             HTTPException: http_error,
             UnreachableError: unreachable_error,

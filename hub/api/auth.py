@@ -25,7 +25,7 @@ async def authenticate(request: Request, hub: Hub, *, allow_basic: bool = False)
     else:
         token = _bearer(request)
     try:
-        return await run_in_threadpool(hub.tokens.authenticate, token.strip())
+        return await hub.tokens.authenticate_async(token.strip())
     except AuthError as exc:
         raise ApiError(
             401, exc.reason, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}

@@ -62,7 +62,7 @@ async def prefill(request: Request) -> Response:
     subject_id = request.path_params["subject_id"]
     procedure = request.query_params.get("procedure", "")
     actor = token_actor(credential.token_id, credential.agency)
-    answer = await run_in_threadpool(hub.provide_once.prefill, subject_id, procedure, actor=actor)
+    answer = await hub.provide_once.prefill_async(subject_id, procedure, actor=actor)
     return JSONResponse(answer.as_dict())
 
 

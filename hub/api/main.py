@@ -20,10 +20,13 @@ def create_app() -> Starlette:
     hub = build_hub(KhoSettings())
     app = build_app(hub)
 
+    serving = app.router.lifespan_context
+
     @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+    async def lifespan(started: Starlette) -> AsyncIterator[None]:
         try:
-            yield
+            async with serving(started):
+                yield
         finally:
             hub.close()
 

@@ -13,17 +13,19 @@ entry at that ``seq`` has another hash.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
+import anyio.to_thread
 import sqlalchemy as sa
 
-from hub.audit.actions import is_action_name
-from hub.audit.chain import GENESIS_HASH, Content, canonical_details
+from hub.async_postgres import AsyncPostgres
+from hub.audit.append import AsyncChainWriter, PendingEntry, pending_entry, write_chained
+from hub.audit.chain import Content
 from hub.audit.entry import Actor, AuditEntry, AuditFilter
+from hub.audit.group_commit import AsyncGroupCommit, GroupCommit
 from hub.audit.lock import appending
 from hub.audit.table import audit_subjects_table, audit_table
 from hub.audit.verify import ChainHead, StoredEntry, VerifyReport, walk
@@ -33,8 +35,15 @@ MAX_QUERY_LIMIT = 1000
 
 
 class AuditLog:
-    def __init__(self, engine: sa.Engine) -> None:
+    """The log in the hub's database. ``fast``, on PostgreSQL, lets ``append_async`` write on the
+    event loop; appends arriving together commit together either way (``group_commit``)."""
+
+    def __init__(self, engine: sa.Engine, fast: AsyncPostgres | None = None) -> None:
         self._engine = engine
+        self._group: GroupCommit[PendingEntry, int] = GroupCommit(self._write_group)
+        self._async_group: AsyncGroupCommit[PendingEntry, int] | None = (
+            None if fast is None else AsyncGroupCommit(AsyncChainWriter(fast).write)
+        )
 
     def append(
         self,
@@ -45,12 +54,25 @@ class AuditLog:
         details: Mapping[str, Any] | None = None,
         subjects: Collection[str] = (),
     ) -> int:
-        """Append one entry after the current head and return its ``seq``. ``subjects`` are the
-        citizens or organisations whose data it concerns: each finds it in their access log."""
-        with appending(self._engine) as conn:
-            return self.append_in(
-                conn, action, actor=actor, dataset=dataset, details=details, subjects=subjects
-            )
+        """Append one entry after the current head and return its ``seq`` once it committed.
+        ``subjects`` are the citizens or organisations whose data it concerns: each finds it in
+        their access log. Appends from concurrent threads commit together (``group_commit``)."""
+        return self._group.submit(pending_entry(action, actor, dataset, details, subjects))
+
+    async def append_async(
+        self,
+        action: str,
+        *,
+        actor: Actor,
+        dataset: str | None = None,
+        details: Mapping[str, Any] | None = None,
+        subjects: Collection[str] = (),
+    ) -> int:
+        """``append`` for the HTTP API: on the event loop with ``fast``, else in a thread."""
+        entry = pending_entry(action, actor, dataset, details, subjects)
+        if self._async_group is None:
+            return await anyio.to_thread.run_sync(self._group.submit, entry)
+        return await self._async_group.submit(entry)
 
     def transaction(self) -> AbstractContextManager[sa.Connection]:
         """A transaction holding the log's write lock, for a change that must commit together
@@ -68,42 +90,11 @@ class AuditLog:
         subjects: Collection[str] = (),
     ) -> int:
         """``append`` inside a ``transaction()``; the entry commits or rolls back with it."""
-        if not is_action_name(action):
-            raise ValueError(f"audit action {action!r} is not a dotted name like records.write")
-        if not actor.principal:
-            raise ValueError("an audit entry needs an actor principal")
-        details_text = canonical_details(details)
-        c = audit_table.c
-        head = conn.execute(sa.select(c.seq, c.hash).order_by(c.seq.desc()).limit(1)).first()
-        seq, prev_hash = (int(head.seq) + 1, str(head.hash)) if head else (1, GENESIS_HASH)
-        content = Content(
-            seq=seq,
-            at=dt.datetime.now(dt.UTC),
-            actor=actor.principal,
-            actor_agency=actor.agency,
-            action=action,
-            dataset=dataset,
-            details=details_text,
-        )
-        conn.execute(
-            sa.insert(audit_table).values(
-                seq=seq,
-                at=content.at,
-                actor_agency=actor.agency,
-                actor=actor.principal,
-                action=action,
-                dataset=dataset,
-                details=details_text,
-                prev_hash=prev_hash,
-                hash=content.digest(prev_hash),
-            )
-        )
-        if subjects:
-            conn.execute(
-                sa.insert(audit_subjects_table),
-                [{"subject_id": subject, "seq": seq} for subject in sorted(set(subjects))],
-            )
-        return seq
+        return write_chained(conn, [pending_entry(action, actor, dataset, details, subjects)])[0]
+
+    def _write_group(self, group: Sequence[PendingEntry]) -> list[int]:
+        with appending(self._engine) as conn:
+            return write_chained(conn, group)
 
     def verify(self, expected: ChainHead | None = None) -> VerifyReport:
         """Recompute the chain from the first entry; with ``expected``, also check the log

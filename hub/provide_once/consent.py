@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -15,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from hub.audit.actions import CONSENT_GRANT, CONSENT_REVOKE
 from hub.audit.entry import Actor
 from hub.audit.log import AuditLog
+from hub.db import using
 from hub.provide_once.errors import InvalidEvidence, NotFound
 from hub.provide_once.procedures import ProcedureCatalogue
 from hub.provide_once.subjects import Subject
@@ -130,7 +132,7 @@ class ConsentStore:
             ).first()
             if row is None:
                 raise NotFound("unknown_consent", f"Không có đồng ý mã {consent_id} của bạn")
-            consent = _consent(row)
+            consent = consent_of(row._mapping)
             if consent.revoked_at is not None:
                 return consent
             conn.execute(
@@ -145,15 +147,17 @@ class ConsentStore:
             )
         return _with_revoked(consent, now)
 
-    def of_subject(self, subject_id: str, agency: str | None = None) -> list[Consent]:
+    def of_subject(
+        self, subject_id: str, agency: str | None = None, *, conn: sa.Connection | None = None
+    ) -> list[Consent]:
         """The subject's consents, newest first, optionally only those given to one agency."""
         c = consents_table.c
         query = sa.select(consents_table).where(c.subject_id == subject_id)
         if agency is not None:
             query = query.where(c.agency == agency)
-        with self._engine.connect() as conn:
-            rows = conn.execute(query.order_by(c.granted_at.desc())).all()
-        return [_consent(row) for row in rows]
+        with using(self._engine, conn) as connection:
+            rows = connection.execute(query.order_by(c.granted_at.desc())).all()
+        return [consent_of(row._mapping) for row in rows]
 
     def _check(self, subject: Subject, given: ConsentInput, now: dt.datetime) -> None:
         if given.agency not in self._agencies:
@@ -211,16 +215,17 @@ def _summary(consent: Consent) -> dict[str, Any]:
     }
 
 
-def _consent(row: sa.Row[Any]) -> Consent:
+def consent_of(row: Mapping[Any, Any]) -> Consent:
+    """A consent from its row in ``consents``."""
     return Consent(
-        consent_id=row.consent_id,
-        subject_id=row.subject_id,
-        agency=row.agency,
-        purpose=row.purpose,
-        evidence_types=frozenset(row.evidence_types.split(",")),
-        granted_at=row.granted_at,
-        expires_at=row.expires_at,
-        revoked_at=row.revoked_at,
+        consent_id=row["consent_id"],
+        subject_id=row["subject_id"],
+        agency=row["agency"],
+        purpose=row["purpose"],
+        evidence_types=frozenset(row["evidence_types"].split(",")),
+        granted_at=row["granted_at"],
+        expires_at=row["expires_at"],
+        revoked_at=row["revoked_at"],
     )
 
 

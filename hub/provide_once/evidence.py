@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub.audit.actions import EVIDENCE_RECORD
 from hub.audit.entry import Actor
 from hub.audit.log import AuditLog
+from hub.db import using
 from hub.provide_once.errors import Forbidden, InvalidEvidence, NotFound
 from hub.provide_once.procedures import ProcedureCatalogue
 from hub.provide_once.subjects import parse_subject
@@ -248,26 +249,21 @@ class EvidenceStore:
             rows = conn.execute(query).all()
         if not rows:
             raise NotFound("unknown_evidence", f"Không có giấy tờ mã {evidence_id}")
-        return [_from_row(row) for row in rows]
+        return [version_of(row) for row in rows]
 
     def current(
-        self, subject_id: str, types: Collection[str] | None = None
+        self,
+        subject_id: str,
+        types: Collection[str] | None = None,
+        *,
+        conn: sa.Connection | None = None,
     ) -> list[EvidenceVersion]:
         """The version in force of each of the subject's evidence, optionally of some types."""
-        e, v = evidence_table.c, evidence_versions_table.c
-        query = (
-            sa.select(*VERSION_COLUMNS)
-            .join(
-                evidence_versions_table,
-                sa.and_(v.evidence_id == e.evidence_id, v.version == e.current_version),
-            )
-            .where(e.subject_id == subject_id)
-            .order_by(e.evidence_type, v.issued_on.desc(), e.evidence_id)
-        )
+        query = current_versions(subject_id)
         if types is not None:
-            query = query.where(e.evidence_type.in_(sorted(types)))
-        with self._engine.connect() as conn:
-            return [_from_row(row) for row in conn.execute(query)]
+            query = query.where(evidence_table.c.evidence_type.in_(sorted(types)))
+        with using(self._engine, conn) as connection:
+            return [version_of(row) for row in connection.execute(query)]
 
     def holders_of(self, evidence_type: str, *, limit: int) -> list[str]:
         """Some subjects holding evidence of a type, in id order."""
@@ -282,12 +278,12 @@ class EvidenceStore:
         with self._engine.connect() as conn:
             return list(conn.execute(query).scalars())
 
-    def subject_exists(self, subject_id: str) -> bool:
+    def subject_exists(self, subject_id: str, *, conn: sa.Connection | None = None) -> bool:
         query = sa.select(subjects_table.c.subject_id).where(
             subjects_table.c.subject_id == subject_id
         )
-        with self._engine.connect() as conn:
-            return conn.execute(query).first() is not None
+        with using(self._engine, conn) as connection:
+            return connection.execute(query).first() is not None
 
 
 VERSION_COLUMNS = (
@@ -297,6 +293,20 @@ VERSION_COLUMNS = (
     evidence_table.c.issuer,
     *(c for c in evidence_versions_table.c if c.name != "evidence_id"),
 )
+
+
+def current_versions(subject: str | sa.BindParameter[str]) -> sa.Select[Any]:
+    """The version in force of each of the subject's evidence, by type, newest issue first."""
+    e, v = evidence_table.c, evidence_versions_table.c
+    return (
+        sa.select(*VERSION_COLUMNS)
+        .join(
+            evidence_versions_table,
+            sa.and_(v.evidence_id == e.evidence_id, v.version == e.current_version),
+        )
+        .where(e.subject_id == subject)
+        .order_by(e.evidence_type, v.issued_on.desc(), e.evidence_id)
+    )
 
 
 def _check_dates(issued_on: dt.date, valid_until: dt.date | None) -> None:
@@ -341,10 +351,11 @@ def _version(conn: sa.Connection, evidence_id: str, version: int) -> sa.Row[Any]
 
 
 def _evidence(head: sa.Row[Any], version: sa.Row[Any]) -> EvidenceVersion:
-    return _from_row({**head._mapping, **version._mapping})
+    return version_of({**head._mapping, **version._mapping})
 
 
-def _from_row(row: Any) -> EvidenceVersion:
+def version_of(row: Any) -> EvidenceVersion:
+    """An evidence version from a row of ``VERSION_COLUMNS`` (a SQLAlchemy row or a dict)."""
     data = row if isinstance(row, dict) else row._mapping
     return EvidenceVersion(
         evidence_id=data["evidence_id"],

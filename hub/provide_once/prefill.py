@@ -21,12 +21,60 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.provide_once.consent import Consent, ConsentState
+from hub.provide_once.errors import Forbidden, UnknownSubject
 from hub.provide_once.evidence import EvidenceVersion
-from hub.provide_once.procedures import Procedure, ProcedureCatalogue
+from hub.provide_once.procedures import EvidenceType, Procedure, ProcedureCatalogue
 from hub.provide_once.subjects import Subject
 
 LEGAL_BASIS = "legal_basis"
 CONSENT = "consent"
+
+
+@dataclass(frozen=True, slots=True)
+class PrefillFacts:
+    """What the store holds for one prefill, read together before anything is decided."""
+
+    subject_known: bool
+    consents: list[Consent]
+    """The subject's consents to the asking agency, newest first."""
+    evidence: list[EvidenceVersion]
+    """The current version of each of the subject's evidence of the candidate types, in the
+    order the answer shows them (type, newest issue first, id). Never shown unfiltered."""
+
+
+def candidate_types(
+    procedures: ProcedureCatalogue, procedure: Procedure, subject: Subject
+) -> list[EvidenceType]:
+    """The types the procedure requires that the subject's kind can hold."""
+    kinds = (procedures.evidence_type(code) for code in procedure.requires)
+    return [kind for kind in kinds if kind is not None and subject.kind in kind.subjects]
+
+
+def decide(
+    procedures: ProcedureCatalogue,
+    procedure: Procedure,
+    subject: Subject,
+    agency: str,
+    facts: PrefillFacts,
+    now: dt.datetime,
+    today: dt.date,
+) -> PrefillAnswer:
+    """The answer for the agency, or the refusal: an unknown subject (404), or nothing the
+    procedure needs covered for this agency (403 naming what is missing)."""
+    if not facts.subject_known:
+        raise UnknownSubject("unknown_subject", "Kho chưa có giấy tờ nào của chủ thể này")
+    covered = coverage(procedures, procedure, subject, agency, facts.consents, now)
+    allowed = {c.evidence_type for c in covered if c.basis}
+    if covered and not allowed:
+        reasons = {c.reason or "no_consent" for c in covered}
+        raise Forbidden(
+            reasons.pop() if len(reasons) == 1 else "not_covered",
+            f"{agency} chưa được dùng giấy tờ nào của chủ thể cho thủ tục"
+            f" {procedure.code}: cần căn cứ pháp lý hoặc đồng ý của chủ thể",
+            missing=[c.as_dict() for c in covered],
+        )
+    found = [item for item in facts.evidence if item.evidence_type in allowed]
+    return PrefillAnswer(subject, procedure, agency, covered, found, today)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +106,11 @@ def coverage(
 ) -> list[Coverage]:
     """The coverage of each type the procedure requires that the subject's kind can hold."""
     covered = []
-    for code in procedure.requires:
-        kind = procedures.evidence_type(code)
-        if kind is None or subject.kind not in kind.subjects:
-            continue
-        if agency in procedure.handled_by and code in procedure.reuse_without_consent:
-            covered.append(Coverage(code, LEGAL_BASIS))
+    for kind in candidate_types(procedures, procedure, subject):
+        if agency in procedure.handled_by and kind.code in procedure.reuse_without_consent:
+            covered.append(Coverage(kind.code, LEGAL_BASIS))
         else:
-            covered.append(_by_consent(code, kind.name, procedure, agency, consents, now))
+            covered.append(_by_consent(kind.code, kind.name, procedure, agency, consents, now))
     return covered
 
 
@@ -131,4 +176,14 @@ class PrefillAnswer:
             "not_on_file": self.not_on_file,
             "withheld": [c.as_dict() for c in self.coverage if c.basis is None],
             "legal_basis": self.procedure.legal_basis,
+        }
+
+    def audit_details(self) -> dict[str, Any]:
+        """What the ``evidence.read`` entry records: which versions left, on which basis."""
+        return {
+            "subject": self.subject.id,
+            "procedure": self.procedure.code,
+            "evidence": [[e.evidence_id, e.version] for e in self.evidence],
+            "covered": {c.evidence_type: c.basis for c in self.coverage if c.basis},
+            "withheld": {c.evidence_type: c.reason for c in self.coverage if not c.basis},
         }

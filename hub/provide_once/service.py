@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hub.async_postgres import AsyncPostgres
 from hub.audit.actions import EVIDENCE_READ, EVIDENCE_REFUSED
 from hub.audit.entry import Actor, AuditEntry
 from hub.audit.log import AuditLog
@@ -22,7 +23,6 @@ from hub.provide_once.errors import (
     InvalidIdentifier,
     NotFound,
     ProvideOnceError,
-    UnknownSubject,
 )
 from hub.provide_once.evidence import (
     EVIDENCE_DATASET,
@@ -31,8 +31,9 @@ from hub.provide_once.evidence import (
     EvidenceVersion,
     RecordOutcome,
 )
-from hub.provide_once.prefill import PrefillAnswer, coverage
-from hub.provide_once.procedures import ProcedureCatalogue
+from hub.provide_once.prefill import PrefillAnswer, PrefillFacts, candidate_types, decide
+from hub.provide_once.prefill_reads import PostgresPrefillReads, PrefillReads, StorePrefillReads
+from hub.provide_once.procedures import Procedure, ProcedureCatalogue
 from hub.provide_once.subjects import Subject, parse_subject
 from hub.vietnam_time import vietnam_today
 
@@ -44,12 +45,18 @@ class ProvideOnce:
         audit: AuditLog,
         procedures: ProcedureCatalogue,
         catalogue: Catalogue,
+        fast: AsyncPostgres | None = None,
     ) -> None:
+        """``fast``: the async pool the HTTP API reads prefills through on PostgreSQL."""
         self.procedures = procedures
         self.evidence = EvidenceStore(engine, audit, procedures)
         agencies = frozenset(agency.id for agency in catalogue.agencies)
         self.consents = ConsentStore(engine, audit, procedures, agencies)
         self._audit = audit
+        self._store_reads = StorePrefillReads(engine, self.evidence, self.consents)
+        self._reads: PrefillReads = (
+            self._store_reads if fast is None else PostgresPrefillReads(fast)
+        )
 
     def record(self, item: EvidenceInput, *, actor: Actor) -> RecordOutcome:
         details = {"evidence_id": item.evidence_id, "evidence_type": item.evidence_type}
@@ -58,46 +65,59 @@ class ProvideOnce:
 
     def prefill(self, subject_id: str, procedure_code: str, *, actor: Actor) -> PrefillAnswer:
         """What the agency behind ``actor`` may reuse for this procedure; audited either way."""
-        agency = actor.agency or ""
         with self._refusals_audited("prefill", actor, subject_id, {"procedure": procedure_code}):
-            subject = parse_subject(subject_id)
-            procedure = self.procedures.procedure(procedure_code)
-            if procedure is None:
-                raise InvalidEvidence(
-                    "unknown_procedure",
-                    f"Không có thủ tục mã {procedure_code!r} trong danh mục",
-                    field="procedure",
-                )
-            if not self.evidence.subject_exists(subject.id):
-                raise UnknownSubject("unknown_subject", "Kho chưa có giấy tờ nào của chủ thể này")
-            now = dt.datetime.now(dt.UTC)
-            consents = self.consents.of_subject(subject.id, agency)
-            covered = coverage(self.procedures, procedure, subject, agency, consents, now)
-            allowed = {c.evidence_type for c in covered if c.basis}
-            if covered and not allowed:
-                reasons = {c.reason or "no_consent" for c in covered}
-                raise Forbidden(
-                    reasons.pop() if len(reasons) == 1 else "not_covered",
-                    f"{agency} chưa được dùng giấy tờ nào của chủ thể cho thủ tục"
-                    f" {procedure.code}: cần căn cứ pháp lý hoặc đồng ý của chủ thể",
-                    missing=[c.as_dict() for c in covered],
-                )
-            found = self.evidence.current(subject.id, allowed) if allowed else []
-            answer = PrefillAnswer(subject, procedure, agency, covered, found, vietnam_today())
-            self._audit.append(
-                EVIDENCE_READ,
-                actor=actor,
-                dataset=EVIDENCE_DATASET,
-                details={
-                    "subject": subject.id,
-                    "procedure": procedure.code,
-                    "evidence": [[e.evidence_id, e.version] for e in found],
-                    "covered": {c.evidence_type: c.basis for c in covered if c.basis},
-                    "withheld": {c.evidence_type: c.reason for c in covered if not c.basis},
-                },
-                subjects=[subject.id],
-            )
+            subject, procedure, types = self._prefill_asked(subject_id, procedure_code)
+            facts = self._store_reads.facts_now(subject.id, actor.agency or "", types)
+            answer = self._decided(subject, procedure, actor, facts)
+            self._audit.append(EVIDENCE_READ, **self._read_entry(answer, actor))
             return answer
+
+    async def prefill_async(
+        self, subject_id: str, procedure_code: str, *, actor: Actor
+    ) -> PrefillAnswer:
+        """``prefill`` for the HTTP API: on PostgreSQL, the reads and the audit entry run on the
+        event loop (``PrefillReads``, ``AuditLog.append_async``); the entry commits, with those
+        of concurrent requests (group commit), before the answer leaves."""
+        why = ("prefill", actor, subject_id, {"procedure": procedure_code})
+        try:
+            subject, procedure, types = self._prefill_asked(subject_id, procedure_code)
+            facts = await self._reads.facts(subject.id, actor.agency or "", types)
+            answer = self._decided(subject, procedure, actor, facts)
+        except ProvideOnceError as refusal:
+            await self._audit.append_async(EVIDENCE_REFUSED, **self._refusal_entry(*why, refusal))
+            raise
+        await self._audit.append_async(EVIDENCE_READ, **self._read_entry(answer, actor))
+        return answer
+
+    def _prefill_asked(
+        self, subject_id: str, procedure_code: str
+    ) -> tuple[Subject, Procedure, list[str]]:
+        subject = parse_subject(subject_id)
+        procedure = self.procedures.procedure(procedure_code)
+        if procedure is None:
+            raise InvalidEvidence(
+                "unknown_procedure",
+                f"Không có thủ tục mã {procedure_code!r} trong danh mục",
+                field="procedure",
+            )
+        types = [kind.code for kind in candidate_types(self.procedures, procedure, subject)]
+        return subject, procedure, types
+
+    def _decided(
+        self, subject: Subject, procedure: Procedure, actor: Actor, facts: PrefillFacts
+    ) -> PrefillAnswer:
+        now = dt.datetime.now(dt.UTC)
+        agency = actor.agency or ""
+        return decide(self.procedures, procedure, subject, agency, facts, now, vietnam_today())
+
+    @staticmethod
+    def _read_entry(answer: PrefillAnswer, actor: Actor) -> dict[str, Any]:
+        return {
+            "actor": actor,
+            "dataset": EVIDENCE_DATASET,
+            "details": answer.audit_details(),
+            "subjects": [answer.subject.id],
+        }
 
     def history(
         self, evidence_id: str, *, actor: Actor, subject: Subject | None
@@ -148,21 +168,41 @@ class ProvideOnce:
         try:
             yield
         except ProvideOnceError as refusal:
-            known = _valid_subject(subject_id)
-            self._audit.append(
-                EVIDENCE_REFUSED,
-                actor=actor,
-                dataset=EVIDENCE_DATASET,
-                details={
-                    "operation": operation,
-                    "code": refusal.code,
-                    "message": str(refusal),
-                    "subject": known or subject_id[:40],
-                    **details,
-                },
-                subjects=[known] if known else [],
-            )
+            self._audit_refusal(operation, actor, subject_id, details, refusal)
             raise
+
+    def _audit_refusal(
+        self,
+        operation: str,
+        actor: Actor,
+        subject_id: str,
+        details: dict[str, Any],
+        refusal: ProvideOnceError,
+    ) -> None:
+        entry = self._refusal_entry(operation, actor, subject_id, details, refusal)
+        self._audit.append(EVIDENCE_REFUSED, **entry)
+
+    @staticmethod
+    def _refusal_entry(
+        operation: str,
+        actor: Actor,
+        subject_id: str,
+        details: dict[str, Any],
+        refusal: ProvideOnceError,
+    ) -> dict[str, Any]:
+        known = _valid_subject(subject_id)
+        return {
+            "actor": actor,
+            "dataset": EVIDENCE_DATASET,
+            "details": {
+                "operation": operation,
+                "code": refusal.code,
+                "message": str(refusal),
+                "subject": known or subject_id[:40],
+                **details,
+            },
+            "subjects": [known] if known else [],
+        }
 
 
 def _valid_subject(subject_id: str) -> str | None:

@@ -1,0 +1,94 @@
+"""psycopg's async connection pool, for the few reads the HTTP API makes on every request.
+
+Everything else in the hub goes through the SQLAlchemy engine (``hub.db``). The exception is
+measured: under 200 concurrent requests, a query through the synchronous engine costs a worker
+thread hand-off, a pool checkout with a ping, BEGIN and ROLLBACK, and SQLAlchemy's execution
+path, and a uvicorn process managed about 650 such requests/s; the same query on an async
+psycopg connection ran at about 4,000/s (bench/prefill.py, see the README). So token checks
+and prefill reads, on PostgreSQL, run here: plain SQL on autocommit connections, on the event
+loop, without threads.
+
+The pool opens on first use in the running event loop; a server has one loop per process. A
+test that serves the app on a new loop gets a new pool. ``close`` belongs in the app's
+shutdown. A connection broken by a database restart fails its query (answered as 503) and is
+discarded, so the next request gets a fresh one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import psycopg
+import sqlalchemy as sa
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+from sqlalchemy.engine import make_url
+
+from hub.errors import UnreachableError
+
+_DIALECT = PGDialect_psycopg()  # type: ignore[no-untyped-call]  # untyped in SQLAlchemy
+POOL_SIZE = 15  # as the SQLAlchemy engine's default pool: 5 + 10 overflow
+
+
+def postgres_sql(statement: sa.ClauseElement) -> str:
+    """A SQLAlchemy statement as psycopg SQL text with ``%(name)s`` parameters, compiled once
+    at import: the queries here are written against the same table objects as the rest. Every
+    parameter is named (``sa.bindparam``) and given at execution; a constant must be written
+    as a literal (``sa.literal_column``), since nothing would send a bound value along."""
+    compiled = statement.compile(dialect=_DIALECT)
+    valued = sorted(name for name, value in compiled.params.items() if value is not None)
+    if valued:
+        raise ValueError(f"bound constants {valued} in {compiled}: write them as literals")
+    return str(compiled)
+
+
+class AsyncPostgres:
+    def __init__(self, database_url: str, *, size: int = POOL_SIZE) -> None:
+        url = make_url(database_url).set(drivername="postgresql")
+        self._conninfo = url.render_as_string(hide_password=False)
+        self._where = url.render_as_string(hide_password=True)
+        self._size = size
+        self._pool: AsyncConnectionPool[psycopg.AsyncConnection[DictRow]] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._opening = asyncio.Lock()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[DictRow]]:
+        """A pooled autocommit connection whose rows are dicts; a database that cannot be
+        reached, or fails mid-query, is an ``UnreachableError``."""
+        pool = await self._open_pool()
+        try:
+            async with pool.connection() as conn:
+                yield conn
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise UnreachableError("cơ sở dữ liệu", self._where, type(exc).__name__) from exc
+
+    async def close(self) -> None:
+        """Close the pool, if it was opened on the running loop."""
+        if self._pool is not None and self._loop is asyncio.get_running_loop():
+            await self._pool.close()
+        self._pool = self._loop = None
+
+    async def _open_pool(self) -> AsyncConnectionPool[psycopg.AsyncConnection[DictRow]]:
+        loop = asyncio.get_running_loop()
+        if self._pool is not None and self._loop is loop:
+            return self._pool
+        if self._loop is not loop:  # first use, or a new loop: the old pool died with its loop
+            self._pool, self._loop, self._opening = None, loop, asyncio.Lock()
+        async with self._opening:
+            if self._pool is None:
+                pool = AsyncConnectionPool(
+                    self._conninfo,
+                    connection_class=psycopg.AsyncConnection[DictRow],
+                    kwargs={"autocommit": True, "row_factory": dict_row},
+                    min_size=1,
+                    max_size=self._size,
+                    timeout=10,
+                    open=False,
+                )
+                await pool.open()
+                self._pool = pool
+        return self._pool

@@ -1,0 +1,181 @@
+"""Prefill over HTTP on PostgreSQL, where the API takes its fast path: the token check, the
+reads and the audit entry on psycopg's async pool, entries of concurrent requests committed
+together. The same answers and refusals as the embedded hub, each audited once; a revocation
+holds from the next request; the chain verifies after concurrent traffic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hub.api.app import build_app
+from hub.audit.actions import EVIDENCE_READ, EVIDENCE_REFUSED
+from hub.audit.entry import Actor, AuditEntry
+from hub.auth.tokens import Role
+from hub.provide_once.consent import ConsentInput
+from hub.provide_once.evidence import EvidenceInput
+from hub.provide_once.subjects import parse_subject
+from hub.settings import KhoSettings
+from hub.wiring import Hub, build_hub
+from tests.integration.conftest import POSTGRES_URL
+from tests.serving import serve_app
+
+PROCEDURE = "1.000656"  # needs a birth certificate; so-yt may use it only with consent
+
+
+@dataclass
+class Served:
+    hub: Hub
+    base_url: str
+    token: str
+
+    def prefill(
+        self, client: httpx.Client, subject_id: str, token: str | None = None
+    ) -> httpx.Response:
+        return client.get(
+            f"{self.base_url}/api/v1/subjects/{subject_id}/prefill",
+            params={"procedure": PROCEDURE},
+            headers={"Authorization": f"Bearer {token or self.token}"},
+        )
+
+    def entries(self, subject_id: str) -> list[AuditEntry]:
+        return self.hub.audit.for_subject(subject_id, limit=1000)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    hub = build_hub(
+        KhoSettings(
+            data_dir=tmp_path / "kho",
+            bus_url=f"embedded:{tmp_path / 'bus.sqlite3'}",
+            database_url=POSTGRES_URL,
+        )
+    )
+    assert hub.async_postgres is not None, "PostgreSQL must take the async path"
+    token = hub.tokens.create("so-yt", frozenset({Role.CONSUMER})).plaintext
+    with serve_app(build_app(hub)) as base_url:
+        yield Served(hub, base_url, token)
+    hub.evidence_outbox.drain()
+    hub.close()
+
+
+def _citizen_with_consent(hub: Hub) -> tuple[str, str]:
+    """A new citizen holding a birth certificate, who let so-yt use it for PROCEDURE."""
+    subject_id = f"0820950{random.randrange(10**5):05d}"  # noqa: S311 - test data
+    hub.provide_once.record(
+        EvidenceInput.model_validate(
+            {
+                "evidence_id": f"KS-{subject_id}",
+                "subject_id": subject_id,
+                "evidence_type": "giay-khai-sinh",
+                "issuing_agency": "vp-ubnd",
+                "issued_on": "1995-03-02",
+                "attributes": {"so": "12/1995"},
+            }
+        ),
+        actor=Actor("token:test-issuer", "vp-ubnd"),
+    )
+    consent = hub.provide_once.grant_consent(
+        parse_subject(subject_id),
+        ConsentInput(
+            agency="so-yt",
+            purpose=PROCEDURE,
+            evidence_types=("giay-khai-sinh",),
+            expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
+        ),
+        actor=Actor(f"subject:{subject_id}"),
+    )
+    return subject_id, consent.consent_id
+
+
+def test_answers_refusals_and_their_audit_entries_on_the_fast_path(served: Served) -> None:
+    subject_id, consent_id = _citizen_with_consent(served.hub)
+    with httpx.Client(timeout=10) as client:
+        answer = served.prefill(client, subject_id)
+        assert answer.status_code == 200, answer.text
+        [item] = answer.json()["evidence"]
+        assert (item["evidence_id"], item["basis"], item["consent_id"]) == (
+            f"KS-{subject_id}",
+            "consent",
+            consent_id,
+        )
+        unknown = f"0820951{random.randrange(10**5):05d}"  # noqa: S311 - never recorded
+        assert served.prefill(client, unknown).status_code == 404
+
+        revoked = served.hub.tokens.create("so-yt", frozenset({Role.CONSUMER}))
+        served.hub.tokens.revoke(revoked.token_id)
+        refused = served.prefill(client, subject_id, token=revoked.plaintext)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (401, "revoked_token")
+
+    reads = [e for e in served.entries(subject_id) if e.action == EVIDENCE_READ]
+    assert len(reads) == 1
+    assert reads[0].details["evidence"] == [[f"KS-{subject_id}", 1]]
+    assert reads[0].details["covered"] == {"giay-khai-sinh": "consent"}
+    [refusal] = [e for e in served.entries(unknown) if e.action == EVIDENCE_REFUSED]
+    assert refusal.details["code"] == "unknown_subject"
+    assert refusal.actor.agency == "so-yt"
+
+
+def test_concurrent_prefills_commit_together_and_the_chain_verifies(served: Served) -> None:
+    subject_id, _ = _citizen_with_consent(served.hub)
+    before = len(served.entries(subject_id))
+
+    def twenty_prefills() -> list[int]:
+        with httpx.Client(timeout=30) as client:
+            return [served.prefill(client, subject_id).status_code for _ in range(20)]
+
+    with ThreadPoolExecutor(10) as pool:
+        statuses = [
+            status for run in pool.map(lambda _: twenty_prefills(), range(10)) for status in run
+        ]
+
+    assert Counter(statuses) == {200: 200}
+    reads = [e for e in served.entries(subject_id)[before:] if e.action == EVIDENCE_READ]
+    assert len(reads) == 200, "each answered prefill has exactly one audit entry"
+    stamps = Counter(entry.at for entry in reads)
+    assert max(stamps.values()) > 1, "no two entries shared a group commit"
+    report = served.hub.audit.verify()
+    assert report.ok, report
+
+
+def test_a_revocation_holds_from_the_next_http_request(served: Served) -> None:
+    subject_id, consent_id = _citizen_with_consent(served.hub)
+    subject = parse_subject(subject_id)
+    results: list[tuple[dt.datetime, dt.datetime, int]] = []
+    stop = threading.Event()
+
+    def prefill_until_stopped() -> None:
+        with httpx.Client(timeout=30) as client:
+            while not stop.is_set():
+                started = dt.datetime.now(dt.UTC)
+                status = served.prefill(client, subject_id).status_code
+                results.append((started, dt.datetime.now(dt.UTC), status))
+
+    with ThreadPoolExecutor(4) as pool:
+        runners = [pool.submit(prefill_until_stopped) for _ in range(4)]
+        while len(results) < 40:
+            stop.wait(0.01)
+        revoke_started = dt.datetime.now(dt.UTC)
+        served.hub.provide_once.revoke_consent(
+            subject, consent_id, actor=Actor(f"subject:{subject_id}")
+        )
+        revoked_at = dt.datetime.now(dt.UTC)
+        while sum(1 for started, _, _ in results if started > revoked_at) < 40:
+            stop.wait(0.01)
+        stop.set()
+        for runner in runners:
+            runner.result()
+
+    after = {status for started, _, status in results if started > revoked_at}
+    before = {status for _, ended, status in results if ended < revoke_started}
+    assert after == {403}, "a prefill started after the revocation was answered"
+    assert before == {200}
