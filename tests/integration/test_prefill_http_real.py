@@ -27,6 +27,7 @@ from hub.provide_once.subjects import parse_subject
 from hub.settings import KhoSettings
 from hub.wiring import Hub, build_hub
 from tests.integration.conftest import POSTGRES_URL
+from tests.revocation_race import race_revocation
 from tests.serving import serve_app
 
 PROCEDURE = "1.000656"  # needs a birth certificate; so-yt may use it only with consent
@@ -150,32 +151,24 @@ def test_concurrent_prefills_commit_together_and_the_chain_verifies(served: Serv
 def test_a_revocation_holds_from_the_next_http_request(served: Served) -> None:
     subject_id, consent_id = _citizen_with_consent(served.hub)
     subject = parse_subject(subject_id)
-    results: list[tuple[dt.datetime, dt.datetime, int]] = []
-    stop = threading.Event()
+    per_thread = threading.local()
+    opened: list[httpx.Client] = []
 
-    def prefill_until_stopped() -> None:
-        with httpx.Client(timeout=30) as client:
-            while not stop.is_set():
-                started = dt.datetime.now(dt.UTC)
-                status = served.prefill(client, subject_id).status_code
-                results.append((started, dt.datetime.now(dt.UTC), status))
+    def prefill() -> int:
+        if not hasattr(per_thread, "client"):
+            per_thread.client = httpx.Client(timeout=30)
+            opened.append(per_thread.client)
+        return served.prefill(per_thread.client, subject_id).status_code
 
-    with ThreadPoolExecutor(4) as pool:
-        runners = [pool.submit(prefill_until_stopped) for _ in range(4)]
-        while len(results) < 40:
-            stop.wait(0.01)
-        revoke_started = dt.datetime.now(dt.UTC)
-        served.hub.provide_once.revoke_consent(
-            subject, consent_id, actor=Actor(f"subject:{subject_id}")
+    try:
+        outcomes = race_revocation(
+            prefill,
+            lambda: served.hub.provide_once.revoke_consent(
+                subject, consent_id, actor=Actor(f"subject:{subject_id}")
+            ),
         )
-        revoked_at = dt.datetime.now(dt.UTC)
-        while sum(1 for started, _, _ in results if started > revoked_at) < 40:
-            stop.wait(0.01)
-        stop.set()
-        for runner in runners:
-            runner.result()
-
-    after = {status for started, _, status in results if started > revoked_at}
-    before = {status for _, ended, status in results if ended < revoke_started}
-    assert after == {403}, "a prefill started after the revocation was answered"
-    assert before == {200}
+    finally:
+        for client in opened:
+            client.close()
+    assert set(outcomes.after) == {403}, "a prefill started after the revocation was answered"
+    assert set(outcomes.before) == {200}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +25,7 @@ from hub.provide_once.tables import evidence_outbox_table, evidence_versions_tab
 from hub.settings import PROJECT_ROOT, KhoSettings
 from hub.wiring import Hub, build_hub
 from tests.integration.conftest import KAFKA_URL, POSTGRES_URL
+from tests.revocation_race import race_revocation
 
 ISSUER = Actor("token:test-issuer", "vp-ubnd")
 READER = Actor("token:test-reader", "so-yt")
@@ -128,39 +128,22 @@ def test_a_revocation_holds_from_the_next_request_while_prefills_run(
         ),
         actor=Actor(f"subject:{subject_id}"),
     )
-    revoked_at: list[dt.datetime] = []
-    results: list[tuple[dt.datetime, dt.datetime, bool]] = []
-    stop = threading.Event()
 
-    def prefill_until_stopped() -> None:
-        while not stop.is_set():
-            started = dt.datetime.now(dt.UTC)
-            try:
-                store_hub.provide_once.prefill(subject_id, "1.000656", actor=READER)
-                allowed = True
-            except Forbidden:
-                allowed = False
-            results.append((started, dt.datetime.now(dt.UTC), allowed))
+    def prefill() -> bool:
+        try:
+            store_hub.provide_once.prefill(subject_id, "1.000656", actor=READER)
+        except Forbidden:
+            return False
+        return True
 
-    with ThreadPoolExecutor(4) as pool:
-        runners = [pool.submit(prefill_until_stopped) for _ in range(4)]
-        while len(results) < 40:
-            stop.wait(0.01)
-        revoke_started = dt.datetime.now(dt.UTC)
-        store_hub.provide_once.revoke_consent(
+    outcomes = race_revocation(
+        prefill,
+        lambda: store_hub.provide_once.revoke_consent(
             subject, consent.consent_id, actor=Actor(f"subject:{subject_id}")
-        )
-        revoked_at.append(dt.datetime.now(dt.UTC))
-        while sum(1 for started, _, _ in results if started > revoked_at[0]) < 40:
-            stop.wait(0.01)
-        stop.set()
-        for runner in runners:
-            runner.result()
-
-    after = [allowed for started, _, allowed in results if started > revoked_at[0]]
-    before = [allowed for _, ended, allowed in results if ended < revoke_started]
-    assert after and not any(after), "a prefill started after the revocation was allowed"
-    assert before and all(before)
+        ),
+    )
+    assert outcomes.after and not any(outcomes.after), "a prefill after revocation was allowed"
+    assert outcomes.before and all(outcomes.before)
 
 
 def test_the_audit_chain_holds_on_postgresql_after_store_traffic(store_hub: Hub) -> None:
