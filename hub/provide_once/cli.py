@@ -28,7 +28,7 @@ from hub.provide_once.evidence import EVIDENCE_DATASET, EvidenceVersion
 from hub.provide_once.prefill import LEGAL_BASIS, PrefillAnswer
 from hub.provide_once.subjects import parse_subject
 from hub.settings import KhoSettings
-from hub.stopping import run_until_signalled
+from hub.stopping import drain_once, run_until_signalled
 from hub.vietnam_time import VIETNAM_TZ
 from hub.wiring import Hub, build_hub
 
@@ -69,14 +69,7 @@ def evidence_feed(
     with _hub() as hub:
         feed = DossierFeed(hub, group=group, batch_size=batch)
         if once:
-            run = feed.drain()
-            print_feed_run(run, feed)
-            if not run.drained:
-                console.print(
-                    "[yellow]Chưa đọc hết: không nhận thêm hồ sơ nào trong 30 giây"
-                    " (phân vùng đang do tiến trình khác xử lý?).[/yellow]"
-                )
-                raise typer.Exit(1)
+            drain_once(feed.drain, lambda run: print_feed_run(run, feed), "Chưa đọc hết", console)
             return
         logging.getLogger("hub.provide_once").setLevel(logging.INFO)
         console.print(f"Đang nạp giấy tờ từ {feed.topic} (nhóm {feed.group}); Ctrl-C để dừng.")

@@ -14,7 +14,7 @@ from rich.table import Table
 from hub.settings import KhoSettings
 from hub.sharing.mask_lag import DatasetLag, read_masking_lag
 from hub.sharing.masked_worker import MaskingRun, MaskingWorker
-from hub.stopping import run_until_signalled
+from hub.stopping import drain_once, run_until_signalled
 from hub.wiring import Hub, build_hub
 
 mask_app = typer.Typer(
@@ -59,14 +59,9 @@ def mask_run(
     with _hub() as hub:
         worker = MaskingWorker(hub, dataset, batch_size=batch, instance=instance)
         if once:
-            run = worker.drain()
-            print_masking_run(run, hub)
-            if not run.drained:
-                console.print(
-                    "[yellow]Chưa che hết: không nhận thêm bản ghi nào trong 30 giây"
-                    " (phân vùng đang do tiến trình khác xử lý?).[/yellow]"
-                )
-                raise typer.Exit(1)
+            drain_once(
+                worker.drain, lambda run: print_masking_run(run, hub), "Chưa che hết", console
+            )
             return
         logging.getLogger("hub.sharing").setLevel(logging.INFO)
         console.print(
