@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,8 +35,21 @@ class KhoSettings(BaseSettings):
     portal_url: str = "folder:.kho/opendata"
     registry_url: str = "embedded"
     ckan_api_token: SecretStr | None = None
+    # The portal's upload limit (CKAN's ckan.max_resource_size, MB): a larger file stops its
+    # publication before any upload.
+    portal_max_resource_mb: int = Field(default=10, ge=1)
+    # What a revoked approval does to a published dataset: make it private, or delete it.
+    publish_withdraw: Literal["private", "delete"] = "private"
+    # CKAN down or answering 5xx: retry a publication this many times, backing off
+    # exponentially from `publish_backoff_s` up to 60 s, re-reading the portal each time.
+    publish_retries: int = Field(default=5, ge=0)
+    publish_backoff_s: float = Field(default=1.0, ge=0)
+    # `kho publish --watch`: the shortest interval between republications of a `continuous`
+    # dataset (daily, weekly, monthly and annual datasets wait that long).
+    publish_continuous_interval_s: float = Field(default=300.0, gt=0)
     catalogue_path: Path = PROJECT_ROOT / "catalogue" / "datasets.yaml"
     procedures_path: Path = PROJECT_ROOT / "catalogue" / "procedures.yaml"
+    publications_path: Path = PROJECT_ROOT / "catalogue" / "publications.yaml"
     schemas_dir: Path = PROJECT_ROOT / "schemas"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)

@@ -33,6 +33,7 @@ from hub.sharing import Projector, Pseudonymiser, load_pseudonym_key
 
 if TYPE_CHECKING:
     from opendata.publisher import Publisher
+    from opendata.specs import PublicationCatalogue
 
 
 @dataclass
@@ -129,6 +130,13 @@ class Hub:
             schema = self.catalogue.schema(dataset_id)
             self._projectors[dataset_id] = Projector(entry, schema, self.pseudonymiser)
         return self._projectors[dataset_id]
+
+    @cached_property
+    def publications(self) -> PublicationCatalogue:
+        """The open-data catalogue: what may be published from each dataset, and how."""
+        from opendata.specs import load_publications
+
+        return load_publications(self.settings.publications_path)
 
     def publisher(self) -> Publisher:
         from opendata.portal.factory import open_portal
