@@ -13,7 +13,7 @@ from rich.table import Table
 from hub.acl.cli import acl_app
 from hub.audit.cli import audit_app
 from hub.audit.entry import CLI
-from hub.audit.trail import record_ingest, record_publications
+from hub.audit.trail import record_ingest
 from hub.auth.cli import agency_app, token_app
 from hub.catalogue.cli import catalogue_app
 from hub.dlq.cli import dlq_app
@@ -23,7 +23,7 @@ from hub.provide_once.cli import evidence_app, print_feed_run, print_prefill, su
 from hub.settings import KhoSettings
 from hub.sharing.mask_cli import mask_app, print_masking_run
 from hub.wiring import Hub, build_hub
-from opendata.publisher import PublishResult
+from opendata.approval_cli import approval_app
 
 app = typer.Typer(
     help="Kho — trục chia sẻ dữ liệu và cổng dữ liệu mở của tỉnh.",
@@ -45,6 +45,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(acl_app, name="acl")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(subject_app, name="subject")
+app.add_typer(approval_app, name="approval")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -58,13 +59,14 @@ def demo(
 ) -> None:
     """Chạy toàn bộ luồng trên cấu hình nhúng: CSV → Avro → bus → cổng dữ liệu mở."""
     from hub.demo import run_demo
+    from opendata.publish_cli import print_results
 
     settings = KhoSettings()
     hub = build_hub(settings)
     try:
         summary = run_demo(hub, rows=rows)
         _print_ingest(summary.ingest, summary.source)
-        _print_published(summary.published)
+        print_results(summary.published, console, plan=False)
         print_masking_run(summary.masked, hub)
         print_feed_run(summary.evidence, summary.feed)
         print_prefill(summary.prefill)
@@ -105,19 +107,62 @@ def connector_run(
 
 @app.command()
 def publish(
-    dataset: Annotated[str | None, typer.Option(help="Chỉ xuất bản bộ dữ liệu này.")] = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Chỉ ấn phẩm này (lặp lại được).")
+    ] = None,
+    plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan", help="In việc sẽ làm (tạo, cập nhật, giữ nguyên, rút); không đổi gì."
+        ),
+    ] = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="Chạy liên tục: công bố lại khi chủ đề có bản ghi mới, không dày hơn tần suất"
+            " cập nhật của bộ dữ liệu; rút ngay khi phê duyệt bị thu hồi.",
+        ),
+    ] = False,
+    poll: Annotated[float, typer.Option(help="--watch: số giây giữa hai lần kiểm tra.")] = 30.0,
 ) -> None:
-    """Xuất bản các bộ dữ liệu được phép lên cổng dữ liệu mở (bỏ trường cá nhân)."""
+    """Công bố các ấn phẩm của danh mục dữ liệu mở lên cổng (đã bỏ trường cá nhân)."""
+    from opendata.publish_cli import print_results
+
     hub = build_hub(KhoSettings())
     try:
         publisher = hub.publisher()
-        results = [publisher.publish(dataset)] if dataset else publisher.publish_all()
-        record_publications(hub.audit, CLI, results)
-        _print_published(results)
-        if any(r.error for r in results):
+        if watch:
+            _watch(hub, poll)
+            return
+        results = publisher.run(CLI, plan=plan, only=only)
+        print_results(results, console, plan=plan)
+        if any(r.failed for r in results):
             raise typer.Exit(1)
     finally:
         hub.close()
+
+
+def _watch(hub: Hub, poll_s: float) -> None:
+    from hub.stopping import run_until_signalled
+    from opendata.publish_cli import print_results
+    from opendata.state import PublicationStates
+    from opendata.watch import PublishWatch
+
+    watcher = PublishWatch(
+        hub.publisher(),
+        PublicationStates(hub.engine),
+        hub.catalogue.catalogue,
+        hub.publications,
+        hub.bus,
+        continuous_interval_s=hub.settings.publish_continuous_interval_s,
+    )
+    console.print(f"Theo dõi chủ đề để công bố lại, kiểm tra mỗi {poll_s:g} giây (Ctrl-C để dừng)")
+    run_until_signalled(
+        lambda stop: watcher.run(
+            CLI, stop, lambda results: print_results(results, console, plan=False), poll_s=poll_s
+        )
+    )
 
 
 @sample_app.command("dossiers")
@@ -167,28 +212,6 @@ def _print_ingest(report: IngestReport, source: Path) -> None:
                 rule, str(count), f"dòng {example.source['position']}: {example.reason}"
             )
         console.print(reasons)
-
-
-def _print_published(results: list[PublishResult]) -> None:
-    table = Table(title="Xuất bản dữ liệu mở")
-    table.add_column("Bộ dữ liệu")
-    table.add_column("Kết quả")
-    table.add_column("Số dòng", justify="right")
-    table.add_column("Ở đâu")
-    for result in results:
-        if result.skipped is not None:
-            table.add_row(result.dataset_id, f"bỏ qua: {result.skipped}", "0", "")
-        elif result.outcome is None:
-            table.add_row(result.dataset_id, f"[red]lỗi: {result.error}[/red]", "", "")
-        else:
-            action = {"created": "tạo mới", "updated": "cập nhật", "unchanged": "không đổi"}
-            table.add_row(
-                result.dataset_id,
-                action[result.outcome.action],
-                str(result.rows),
-                result.outcome.location,
-            )
-    console.print(table)
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ from hub.settings import KhoSettings
 from hub.sharing import Projector, Pseudonymiser, load_pseudonym_key
 
 if TYPE_CHECKING:
+    from opendata.approvals import ApprovalStore
     from opendata.publisher import Publisher
     from opendata.specs import PublicationCatalogue
 
@@ -138,12 +139,37 @@ class Hub:
 
         return load_publications(self.settings.publications_path)
 
+    @cached_property
+    def approvals(self) -> ApprovalStore:
+        """Stewards' approvals of the publications: what besides open data may be published."""
+        from opendata.approvals import ApprovalStore
+
+        # opendata is imported lazily (it pulls in pyarrow), so its table joined the metadata
+        # only now: create it if build_hub's create_tables could not.
+        create_tables(self.engine)
+        return ApprovalStore(self.engine, self.audit, self.catalogue.catalogue, self.publications)
+
     def publisher(self) -> Publisher:
         from opendata.portal.factory import open_portal
-        from opendata.publisher import Publisher
+        from opendata.publisher import Publisher, PublishPolicy
+        from opendata.state import PublicationStates
 
-        portal = open_portal(self.settings.portal_url, self.settings.ckan_api_token)
-        return Publisher(self.bus, self.registry, self.catalogue, portal)
+        s = self.settings
+        portal = open_portal(
+            s.portal_url, s.ckan_api_token, max_resource_bytes=s.portal_max_resource_mb * 2**20
+        )
+        create_tables(self.engine)  # the publication state table, declared by opendata.state
+        return Publisher(
+            bus=self.bus,
+            decoder=self.decoder,
+            catalogue=self.catalogue,
+            publications=self.publications,
+            approvals=self.approvals,
+            portal=portal,
+            states=PublicationStates(self.engine),
+            audit=self.audit,
+            policy=PublishPolicy(s.publish_withdraw, s.publish_retries, s.publish_backoff_s),
+        )
 
     def close(self) -> None:
         self.bus.close()

@@ -1,123 +1,286 @@
-"""Publishing: materialise each publishable dataset's topic, drop personal fields, write files,
-describe them in DCAT-AP, and make the portal match. One dataset's failure does not stop the
-others; the result says which failed and why."""
+"""Publishing the open-data catalogue: for each declared publication, decide whether it may be
+public, materialise it from its topic, check it, write its files, describe it in DCAT-AP, and
+make the portal match — or withdraw it when its approval ended.
+
+One publication's failure stops that publication only; the result says which and why. The
+portal being down is retried with exponential backoff (re-reading the portal each time, so a
+later attempt converges); when it stays down, the publications not yet tried are reported as
+not attempted rather than each waiting out its own retries.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, TypeVar
 
+import tenacity
+
+from hub.audit.actions import DATASET_PUBLISH, DATASET_WITHDRAW
+from hub.audit.entry import Actor
+from hub.audit.log import AuditLog
+from hub.avro.decoder import RegistryDecoder
 from hub.bus.port import EventBus
 from hub.catalogue.loader import LoadedCatalogue
 from hub.catalogue.models import DatasetEntry
-from hub.errors import KhoError, UnreachableError
-from hub.registry.port import SchemaRegistry
-from opendata.dcat import dataset_jsonld
-from opendata.files import csv_bytes, sha256_hex
-from opendata.materialise import latest_by_key
-from opendata.portal.port import (
-    OpenDataPortal,
-    PortalDataset,
-    PortalOrganisation,
-    PortalResource,
-    PublishOutcome,
-)
+from hub.errors import KhoError
+from opendata.anonymity import SmallGroup, require_k_anonymity
+from opendata.approvals import ApprovalStore, PublicationStatus
+from opendata.coverage import Coverage
+from opendata.errors import PortalUnavailable, PublishBlocked
+from opendata.files import sha256_hex
+from opendata.materialise import materialise, topic_records
+from opendata.portal.port import Action, OpenDataPortal, PortalPlan, PublishOutcome, WithdrawMode
+from opendata.portal_dataset import build_portal_dataset, content_digest, publication_files
+from opendata.specs import PublicationCatalogue, PublicationSpec
+from opendata.state import PublicationStates
+from opendata.table import Table
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+Status = Literal["published", "planned", "withdrawn", "waiting", "blocked", "failed"]
+_NOT_PUBLIC = {
+    PublicationStatus.PENDING: "chưa được phê duyệt công bố",
+    PublicationStatus.REVOKED: "phê duyệt công bố đã bị thu hồi",
+    PublicationStatus.STALE: "đặc tả ấn phẩm đã đổi sau khi phê duyệt; cần phê duyệt lại",
+}
 
 
 @dataclass(frozen=True)
 class PublishResult:
+    """What became of one publication. ``action`` is the portal's (created, updated,
+    unchanged, withdrawn, absent), or what it would be under ``--plan``."""
+
+    publication_id: str
     dataset_id: str
-    outcome: PublishOutcome | None
+    status: Status
+    action: Action | None = None
     rows: int = 0
-    error: str | None = None
-    skipped: str | None = None
+    location: str = ""
+    uploads: tuple[str, ...] = ()
+    reason: str | None = None
+    groups: list[SmallGroup] = field(default_factory=list, repr=False)
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("blocked", "failed")
 
 
-def portal_name(dataset_id: str) -> str:
-    """A CKAN-safe name from a catalogue id: 'tthc.dossiers' -> 'tthc-dossiers'."""
-    ascii_only = unicodedata.normalize("NFKD", dataset_id).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9_-]+", "-", ascii_only.lower()).strip("-")[:100]
+@dataclass(frozen=True)
+class PublishPolicy:
+    withdraw_mode: WithdrawMode = "private"
+    retries: int = 5
+    backoff_s: float = 1.0
+
+
+def portal_name(publication_id: str) -> str:
+    """A CKAN-safe name from a publication id: 'tthc.dossiers' -> 'tthc-dossiers'."""
+    ascii_only = unicodedata.normalize("NFKD", publication_id).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9-]+", "-", ascii_only.lower()).strip("-")[:100]
 
 
 class Publisher:
     def __init__(
         self,
+        *,
         bus: EventBus,
-        registry: SchemaRegistry,
+        decoder: RegistryDecoder,
         catalogue: LoadedCatalogue,
+        publications: PublicationCatalogue,
+        approvals: ApprovalStore,
         portal: OpenDataPortal,
+        states: PublicationStates,
+        audit: AuditLog,
+        policy: PublishPolicy,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self._bus = bus
-        self._registry = registry
+        self._decoder = decoder
         self._catalogue = catalogue
+        self._publications = publications
+        self._approvals = approvals
         self._portal = portal
+        self._states = states
+        self._audit = audit
+        self._policy = policy
+        self._clock = clock
 
-    def publish_all(self) -> list[PublishResult]:
-        results = []
-        for entry in self._catalogue.catalogue.datasets:
-            if not entry.publishable:
+    @property
+    def portal(self) -> OpenDataPortal:
+        return self._portal
+
+    def run(
+        self, actor: Actor, *, plan: bool = False, only: Sequence[str] | None = None
+    ) -> list[PublishResult]:
+        """Publish (or, with ``plan``, say what publishing would do to) every publication, or
+        those named in ``only``. Nothing is appended to the audit log under ``plan``."""
+        specs = [self._spec(p) for p in only] if only else list(self._publications.publications)
+        results: list[PublishResult] = []
+        down: str | None = None
+        for spec in specs:
+            if down is not None:
+                results.append(self._result(spec, "failed", reason=f"không thử: {down}"))
                 continue
-            if not any(self._bus.end_offsets(entry.topic).values()):
-                results.append(PublishResult(entry.id, None, skipped="chưa có bản ghi nào"))
-                continue
-            try:
-                results.append(self.publish(entry.id))
-            except UnreachableError:
-                raise  # the portal or bus is down: no other dataset can publish either
-            except KhoError as exc:
-                results.append(PublishResult(entry.id, None, error=str(exc)))
+            result = self._one(spec, actor, plan=plan)
+            results.append(result)
+            if result.status == "failed" and isinstance(result.reason, _PortalDown):
+                down = str(result.reason)
         return results
 
-    def publish(self, dataset_id: str) -> PublishResult:
-        entry = self._catalogue.entry(dataset_id)
-        schema = self._catalogue.schema(dataset_id)
-        columns = [f for f in schema.field_names if f not in schema.personal_fields]
-        latest = latest_by_key(self._bus, self._registry, entry.topic)
-        rows = [latest[k] for k in sorted(latest)]
-        content = csv_bytes(columns, rows)
-        dataset = self._portal_dataset(entry, content)
-        outcome = self._portal.publish(dataset)
-        return PublishResult(dataset_id, outcome, rows=len(rows))
+    def permitted(self, spec: PublicationSpec) -> PublicationStatus:
+        return self._approvals.status(spec)
 
-    def _portal_dataset(self, entry: DatasetEntry, content: bytes) -> PortalDataset:
-        agency = self._catalogue.catalogue.agency(entry.owner)
-        name = portal_name(entry.id)
-        filename = f"{name}.csv"
-        resource = PortalResource(
-            name=filename,
-            filename=filename,
-            content=content,
-            format="CSV",
-            media_type="text/csv",
-            description=f"{entry.title.vi} (không có trường dữ liệu cá nhân) — CSV UTF-8",
+    def _spec(self, publication_id: str) -> PublicationSpec:
+        try:
+            return self._publications.spec(publication_id)
+        except KeyError:
+            raise PublishBlocked(
+                f"Không có ấn phẩm {publication_id!r} trong danh mục dữ liệu mở"
+            ) from None
+
+    def _one(self, spec: PublicationSpec, actor: Actor, *, plan: bool) -> PublishResult:
+        try:
+            entry = self._catalogue.entry(spec.dataset)
+            defect = self._catalogue.defects.get(entry.id)
+            if defect is not None:
+                raise PublishBlocked(defect)
+            status = self.permitted(spec)
+            if status not in (PublicationStatus.OPEN, PublicationStatus.APPROVED):
+                return self._withdraw(spec, _NOT_PUBLIC[status], actor, plan=plan)
+            offsets = self._bus.end_offsets(entry.topic)
+            if not any(offsets.values()):
+                return self._result(spec, "waiting", reason="chủ đề chưa có bản ghi nào")
+            return self._publish(spec, entry, offsets, actor, plan=plan)
+        except PublishBlocked as exc:
+            return self._result(spec, "blocked", reason=str(exc), groups=exc.groups)
+        except PortalUnavailable as exc:
+            return self._result(spec, "failed", reason=_PortalDown(str(exc)))
+        except KhoError as exc:
+            return self._result(spec, "failed", reason=str(exc))
+
+    def _publish(
+        self,
+        spec: PublicationSpec,
+        entry: DatasetEntry,
+        offsets: dict[int, int],
+        actor: Actor,
+        *,
+        plan: bool,
+    ) -> PublishResult:
+        schema = self._catalogue.schema(entry.id)
+        coverage = Coverage(spec.time_field, spec.commune_field)
+        records = coverage.watch(topic_records(self._bus, self._decoder, entry.topic))
+        table = materialise(spec, schema, records)
+        if spec.quasi_identifiers:
+            require_k_anonymity(table, spec.quasi_identifiers, spec.k)
+        name = portal_name(spec.id)
+        files = publication_files(name, table)
+        digest = content_digest(files)
+        previous = self._states.get(spec.id)
+        now = self._clock()
+        unchanged = previous is not None and previous.content_digest == digest
+        modified = previous.modified_at if unchanged and previous else now
+        dataset, description = build_portal_dataset(
+            spec, self._catalogue.catalogue, self._portal, name, files, coverage, modified
         )
-        dcat = dataset_jsonld(
-            entry,
-            publisher_name=agency.name,
-            dataset_uri=f"urn:kho:dataset:{entry.id}",
-            distributions=[
-                {
-                    "uri": f"urn:kho:dataset:{entry.id}:{filename}",
-                    "title": filename,
-                    "download_url": filename,
-                    "media_type": "text/csv",
-                    "sha256": sha256_hex(content),
-                }
-            ],
-        )
-        return PortalDataset(
-            name=name,
-            title=f"{entry.title.vi} | {entry.title.en}",
-            notes=f"{entry.description.vi}\n\n{entry.description.en}",
-            organisation=PortalOrganisation(agency.id, agency.name, agency.name_en),
-            licence_id="cc-by" if entry.licence == "CC-BY-4.0" else entry.licence,
-            tags=entry.keywords,
-            extras={
-                "kho_dataset_id": entry.id,
-                "kho_classification": entry.classification.value,
-                "update_frequency": entry.update_frequency,
+        if plan:
+            planned = self._retrying(lambda: self._portal.plan(dataset))
+            return self._planned(spec, planned, table)
+        outcome = self._retrying(lambda: self._portal.publish(dataset))
+        self._states.record_published(description, digest, offsets, now)
+        self._audit.append(
+            DATASET_PUBLISH,
+            actor=actor,
+            dataset=entry.id,
+            details={
+                "publication": spec.id,
+                "spec_digest": spec.digest,
+                "outcome": outcome.action,
+                "rows": len(table.rows),
+                "suppressed_groups": table.suppressed_groups,
+                "content_digest": digest,
+                "files": {f.filename: sha256_hex(f.content) for f in files},
+                "uploaded": list(outcome.uploaded),
+                "location": outcome.location,
             },
-            resources=(resource,),
-            dcat=dcat,
         )
+        return self._done(spec, outcome, len(table.rows))
+
+    def _withdraw(
+        self, spec: PublicationSpec, why: str, actor: Actor, *, plan: bool
+    ) -> PublishResult:
+        name = portal_name(spec.id)
+        if plan:
+            planned = self._retrying(lambda: self._portal.plan_withdrawal(name))
+            status: Status = "planned" if planned.action == "withdrawn" else "waiting"
+            return self._result(spec, status, action=planned.action, reason=why)
+        outcome = self._retrying(lambda: self._portal.withdraw(name, self._policy.withdraw_mode))
+        if outcome.action == "absent":
+            return self._result(spec, "waiting", action="absent", reason=why)
+        self._states.record_withdrawn(spec.id)
+        self._audit.append(
+            DATASET_WITHDRAW,
+            actor=actor,
+            dataset=spec.dataset,
+            details={
+                "publication": spec.id,
+                "mode": self._policy.withdraw_mode,
+                "reason": why,
+                "location": outcome.location,
+            },
+        )
+        return self._result(
+            spec, "withdrawn", action="withdrawn", location=outcome.location, reason=why
+        )
+
+    def _retrying(self, call: Callable[[], _T]) -> _T:
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(PortalUnavailable),
+            stop=tenacity.stop_after_attempt(self._policy.retries + 1),
+            wait=tenacity.wait_exponential(multiplier=self._policy.backoff_s, max=60),
+            before_sleep=lambda state: log.warning(
+                "portal unavailable (attempt %d): %s", state.attempt_number, state.outcome
+            ),
+            reraise=True,
+        )
+        return retrying(call)
+
+    def _planned(self, spec: PublicationSpec, planned: PortalPlan, table: Table) -> PublishResult:
+        return self._result(
+            spec, "planned", action=planned.action, rows=len(table.rows), uploads=planned.uploads
+        )
+
+    def _done(self, spec: PublicationSpec, outcome: PublishOutcome, rows: int) -> PublishResult:
+        return self._result(
+            spec,
+            "published",
+            action=outcome.action,
+            rows=rows,
+            location=outcome.location,
+            uploads=outcome.uploaded,
+        )
+
+    @staticmethod
+    def _result(
+        spec: PublicationSpec,
+        status: Status,
+        *,
+        action: Action | None = None,
+        rows: int = 0,
+        location: str = "",
+        uploads: tuple[str, ...] = (),
+        reason: str | None = None,
+        groups: list[SmallGroup] | None = None,
+    ) -> PublishResult:
+        return PublishResult(
+            spec.id, spec.dataset, status, action, rows, location, uploads, reason, groups or []
+        )
+
+
+class _PortalDown(str):
+    """A failure reason meaning the portal stayed unreachable through every retry."""

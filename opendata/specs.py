@@ -6,7 +6,8 @@ Three kinds:
 
 - ``snapshot``: the latest record of each key (products, facilities, schools);
 - ``history``: every record of an event topic (dossiers, readings), in topic order;
-- ``aggregation``: counts and rates per group (dossiers per commune per month, with the online
+- ``aggregation``: counts, rates and means per group, over every record or over each key's
+  latest one (dossiers per commune per month, with the online
   rate and the on-time rate). Groups smaller than ``min_count`` have their figures suppressed.
 
 Field names are checked against the dataset's schema when the publication is materialised, so
@@ -98,6 +99,10 @@ class Measure(_Strict):
 
 
 class Aggregation(_Strict):
+    """``over: latest`` aggregates each key's latest record (a dossier re-sent as it moves from
+    received to finished is counted once, in its current state); ``all`` every record."""
+
+    over: Literal["latest", "all"] = "all"
     group_by: tuple[Dimension, ...] = Field(min_length=1)
     measures: tuple[Measure, ...] = Field(min_length=1)
     count_column: str = Field(default="records", pattern=_COLUMN)

@@ -16,6 +16,8 @@ TOKEN_ROTATE: Final = "token.rotate"  # noqa: S105
 TOKEN_REVOKE: Final = "token.revoke"  # noqa: S105
 ACL_SYNC: Final = "acl.sync"
 DATASET_APPROVE: Final = "dataset.approve"
+DATASET_REVOKE_APPROVAL: Final = "dataset.revoke_approval"
+DATASET_WITHDRAW: Final = "dataset.withdraw"
 DATASET_PUBLISH: Final = "dataset.publish"
 DLQ_REPLAY: Final = "dlq.replay"
 KAFKA_USER_SET: Final = "kafka_user.set"
@@ -35,6 +37,8 @@ KNOWN_ACTIONS: Final = frozenset(
         TOKEN_REVOKE,
         ACL_SYNC,
         DATASET_APPROVE,
+        DATASET_REVOKE_APPROVAL,
+        DATASET_WITHDRAW,
         DATASET_PUBLISH,
         DLQ_REPLAY,
         KAFKA_USER_SET,

@@ -3,7 +3,6 @@
 - an ingest API batch and a connector run: ``records.write`` (or ``records.dead_letter`` when
   every record was refused), with counts, the topic and the first and last positions;
 - a dead letter replayed: ``dlq.replay``, with what became of it;
-- a dataset published: ``dataset.publish``, with the portal's answer.
 
 Nothing is appended for work that wrote nothing (an all-or-nothing batch refused, an empty
 file, a dataset whose publication failed).
@@ -11,10 +10,10 @@ file, a dataset whose publication failed).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from hub.audit.actions import DATASET_PUBLISH, DLQ_REPLAY, RECORDS_DEAD_LETTER, RECORDS_WRITE
+from hub.audit.actions import DLQ_REPLAY, RECORDS_DEAD_LETTER, RECORDS_WRITE
 from hub.audit.entry import Actor
 from hub.audit.log import AuditLog
 
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
     from hub.dlq.status import ReplayOutcome
     from hub.ingest.batch import BatchResult
     from hub.ingest.writer import IngestReport
-    from opendata.publisher import PublishResult
 
 
 def record_batch(log: AuditLog, actor: Actor, result: BatchResult) -> int | None:
@@ -61,25 +59,6 @@ def record_replay(
         "result": outcome.detail(),  # where it was published, or the new letter and its rules
     }
     return log.append(DLQ_REPLAY, actor=actor, dataset=dataset, details=details)
-
-
-def record_publications(log: AuditLog, actor: Actor, results: Iterable[PublishResult]) -> list[int]:
-    """One entry per dataset the portal now holds (created, updated or found unchanged)."""
-    appended = []
-    for result in results:
-        if result.outcome is None:
-            continue
-        details = {
-            "outcome": result.outcome.action,
-            "rows": result.rows,
-            "portal_dataset": result.outcome.dataset,
-            "location": result.outcome.location,
-            "uploaded": list(result.outcome.uploaded),
-        }
-        appended.append(
-            log.append(DATASET_PUBLISH, actor=actor, dataset=result.dataset_id, details=details)
-        )
-    return appended
 
 
 def _append_write(log: AuditLog, actor: Actor, dataset: str, details: dict[str, Any]) -> int | None:

@@ -20,6 +20,9 @@ class LoadedCatalogue:
     catalogue: Catalogue
     schemas: dict[str, DatasetSchema]
     contracts: dict[str, Contract] = field(default_factory=dict)
+    # Datasets whose entry and schema disagree about personal data, with the reason. Such a
+    # dataset loads without its open projection: nothing of it is public until it is mended.
+    defects: dict[str, str] = field(default_factory=dict)
 
     def entry(self, dataset_id: str) -> DatasetEntry:
         try:
@@ -41,23 +44,39 @@ def load_catalogue(path: Path, schemas_dir: Path) -> LoadedCatalogue:
     catalogue = load_yaml_model(path, Catalogue, what="tệp danh mục")
     schemas: dict[str, DatasetSchema] = {}
     contracts: dict[str, Contract] = {}
+    defects: dict[str, str] = {}
+    entries: list[DatasetEntry] = []
     for entry in catalogue.datasets:
         try:
             schema = load_schema(schemas_dir / entry.schema_path)
             contracts[entry.id] = compile_contract(entry.id, entry.contract, schema)
-            _check_personal_fields(entry, schema)
+            _check_pseudonymised_fields(entry, schema)
         except ConfigurationError as exc:
             raise ConfigurationError(f"Danh mục {path}, bộ dữ liệu {entry.id}: {exc}") from None
         schemas[entry.id] = schema
-    return LoadedCatalogue(catalogue=catalogue, schemas=schemas, contracts=contracts)
+        defect = personal_marks_defect(entry, schema)
+        if defect is not None:
+            defects[entry.id] = defect
+            entry = entry.model_copy(update={"open_projection": None})
+        entries.append(entry)
+    catalogue = catalogue.model_copy(update={"datasets": tuple(entries)})
+    return LoadedCatalogue(catalogue, schemas, contracts, defects)
 
 
-def _check_personal_fields(entry: DatasetEntry, schema: DatasetSchema) -> None:
+def personal_marks_defect(entry: DatasetEntry, schema: DatasetSchema) -> str | None:
+    """Why the entry and its schema disagree about personal data: a non-open dataset with an
+    open projection says it holds personal fields to drop, so its schema must mark them."""
     non_open = entry.classification is not Classification.OPEN
     if entry.open_projection is not None and non_open and not schema.personal_fields:
-        raise ConfigurationError(
-            'có open_projection nhưng lược đồ không đánh dấu trường cá nhân nào ("personal": true)'
+        return (
+            f"danh mục nói bộ dữ liệu {entry.id} có dữ liệu cá nhân (open_projection bỏ trường cá"
+            f" nhân) nhưng lược đồ {schema.path.name} không đánh dấu trường nào"
+            ' ("personal": true); sửa lược đồ trước khi công bố'
         )
+    return None
+
+
+def _check_pseudonymised_fields(entry: DatasetEntry, schema: DatasetSchema) -> None:
     for name in entry.pseudonymise:
         if name not in schema.personal_fields:
             raise ConfigurationError(

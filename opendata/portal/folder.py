@@ -1,17 +1,19 @@
-"""The embedded portal: each dataset in a folder with its files and DCAT JSON-LD.
+"""The embedded portal: each dataset in a folder with its files and DCAT-AP JSON-LD.
 
-Layout: ``<root>/<organisation>/<dataset>/`` holding the resource files and ``dataset.jsonld``.
-A file is rewritten only when its bytes differ, so an unchanged run touches nothing.
+Layout: ``<root>/<dataset>/`` holding the resource files and ``dataset.jsonld`` (which names the
+publishing agency).
+A file is rewritten only when its bytes differ, so an unchanged run touches nothing. A withdrawn
+dataset's folder moves to ``<root>/.withdrawn/`` (private) or is removed (delete).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
-from opendata.dcat import CONTEXT
-from opendata.portal.port import Action, PortalDataset, PublishOutcome
+from opendata.portal.port import Action, PortalDataset, PortalPlan, PublishOutcome, WithdrawMode
 
 
 class FolderPortal:
@@ -22,8 +24,25 @@ class FolderPortal:
     def description(self) -> str:
         return f"thư mục {self._root}"
 
+    def dataset_url(self, name: str) -> str:
+        return (self._root / name).resolve().as_uri()
+
+    def resource_url(self, name: str, filename: str) -> str:
+        return f"{self.dataset_url(name)}/{filename}"
+
     def dataset_dir(self, dataset: PortalDataset) -> Path:
-        return self._root / dataset.organisation.name / dataset.name
+        return self._root / dataset.name
+
+    def plan(self, dataset: PortalDataset) -> PortalPlan:
+        folder = self.dataset_dir(dataset)
+        if not folder.exists():
+            return PortalPlan(dataset.name, "created", tuple(r.name for r in dataset.resources))
+        uploads = tuple(
+            r.name for r in dataset.resources if not _holds(folder / r.filename, r.content)
+        )
+        changed = not _holds(folder / "dataset.jsonld", _metadata(dataset))
+        action: Action = "updated" if uploads or changed else "unchanged"
+        return PortalPlan(dataset.name, action, uploads, changed)
 
     def publish(self, dataset: PortalDataset) -> PublishOutcome:
         folder = self.dataset_dir(dataset)
@@ -32,17 +51,40 @@ class FolderPortal:
         uploaded = tuple(
             r.name for r in dataset.resources if _write_if_changed(folder / r.filename, r.content)
         )
-        metadata = dataset.dcat or {"@context": CONTEXT, "dct:title": dataset.title}
-        document = json.dumps(metadata, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-        metadata_changed = _write_if_changed(folder / "dataset.jsonld", document.encode("utf-8"))
+        metadata_changed = _write_if_changed(folder / "dataset.jsonld", _metadata(dataset))
         action: Action = (
             "created" if created else ("updated" if uploaded or metadata_changed else "unchanged")
         )
         return PublishOutcome(dataset.name, action, str(folder), uploaded)
 
+    def plan_withdrawal(self, name: str) -> PortalPlan:
+        return PortalPlan(name, "withdrawn" if (self._root / name).is_dir() else "absent")
+
+    def withdraw(self, name: str, mode: WithdrawMode) -> PublishOutcome:
+        folder = self._root / name
+        if not folder.is_dir():
+            return PublishOutcome(name, "absent", "")
+        if mode == "delete":
+            shutil.rmtree(folder)
+        else:
+            hidden = self._root / ".withdrawn" / name
+            hidden.parent.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(hidden, ignore_errors=True)
+            folder.rename(hidden)
+        return PublishOutcome(name, "withdrawn", str(folder))
+
+
+def _metadata(dataset: PortalDataset) -> bytes:
+    document = json.dumps(dataset.dcat, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return document.encode("utf-8")
+
+
+def _holds(path: Path, content: bytes) -> bool:
+    return path.exists() and path.read_bytes() == content
+
 
 def _write_if_changed(path: Path, content: bytes) -> bool:
-    if path.exists() and path.read_bytes() == content:
+    if _holds(path, content):
         return False
     partial = path.with_suffix(path.suffix + ".partial")
     partial.write_bytes(content)

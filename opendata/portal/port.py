@@ -1,4 +1,5 @@
-"""What the publisher asks of an open-data portal: make this dataset exist exactly like this."""
+"""What the publisher asks of an open-data portal: say what it would change to make a dataset
+exactly like this, make it so, or withdraw a dataset whose approval ended."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from typing import Any, Literal, Protocol
 
 from opendata.files import sha256_hex
 
-Action = Literal["created", "updated", "unchanged"]
+Action = Literal["created", "updated", "unchanged", "withdrawn", "absent"]
+WithdrawMode = Literal["private", "delete"]
 
 
 @dataclass(frozen=True)
 class PortalOrganisation:
-    name: str  # portal slug
+    name: str  # portal slug: the catalogue's agency id
     title: str
     description: str = ""
 
@@ -25,6 +27,7 @@ class PortalResource:
     format: str
     media_type: str
     description: str = ""
+    extras: dict[str, str] = field(default_factory=dict)
 
     @property
     def sha256(self) -> str:
@@ -33,7 +36,7 @@ class PortalResource:
 
 @dataclass(frozen=True)
 class PortalDataset:
-    name: str  # portal slug, derived from the catalogue id
+    name: str  # portal slug, derived from the publication id
     title: str
     notes: str
     organisation: PortalOrganisation
@@ -42,6 +45,16 @@ class PortalDataset:
     extras: dict[str, str]
     resources: tuple[PortalResource, ...]
     dcat: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class PortalPlan:
+    """What the portal would do: ``uploads`` names the files whose bytes it does not hold yet."""
+
+    dataset: str
+    action: Action
+    uploads: tuple[str, ...] = ()
+    metadata_changed: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,26 @@ class OpenDataPortal(Protocol):
     @property
     def description(self) -> str: ...
 
+    def dataset_url(self, name: str) -> str:
+        """Where the public finds the dataset (its DCAT landing page)."""
+        ...
+
+    def resource_url(self, name: str, filename: str) -> str:
+        """Where the public downloads one file, known before it is uploaded."""
+        ...
+
+    def plan(self, dataset: PortalDataset) -> PortalPlan:
+        """What ``publish`` would change; changes nothing."""
+        ...
+
     def publish(self, dataset: PortalDataset) -> PublishOutcome:
         """Create or update the dataset so it matches; change nothing if it already does."""
+        ...
+
+    def plan_withdrawal(self, name: str) -> PortalPlan:
+        """``withdrawn`` if the dataset is public now, else ``absent``; changes nothing."""
+        ...
+
+    def withdraw(self, name: str, mode: WithdrawMode) -> PublishOutcome:
+        """Make the dataset private, or delete it; ``absent`` if it is not public."""
         ...

@@ -1,56 +1,159 @@
-"""Publishing to the embedded folder portal: no personal column, one row per key, idempotent."""
+"""The publisher end to end on the embedded bus and the folder portal: approval decides what
+goes out, files carry no personal column, runs are idempotent, revocation withdraws, and one
+bad publication does not stop the others."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
 
 from connectors.config import load_connector_config
 from connectors.runner import run_connector
 from connectors.samples.dossiers import write_dossier_export
+from hub.audit.actions import DATASET_PUBLISH, DATASET_WITHDRAW
+from hub.audit.entry import CLI, Actor, AuditFilter
 from hub.demo import DOSSIER_CONNECTOR
-from hub.wiring import Hub
+from hub.settings import PROJECT_ROOT, KhoSettings
+from hub.wiring import Hub, build_hub
+from opendata.publisher import PublishResult
+
+FIGURES = "tthc.dossiers.monthly_by_commune"
+RECORDS = "tthc.dossiers"
+STEWARD = Actor("token:steward-vp", agency="vp-ubnd")
 
 
-def test_publish_writes_open_csv_and_dcat_then_changes_nothing(
+def _ingest(hub: Hub, tmp_path: Path, rows: int) -> int:
+    export = write_dossier_export(tmp_path / "hs.csv", rows=rows, seed=5)
+    config = load_connector_config(DOSSIER_CONNECTOR)
+    run_connector(config, export.path, hub.writer(config.dataset))
+    return export.valid_rows
+
+
+def _by_id(results: list[PublishResult]) -> dict[str, PublishResult]:
+    return {r.publication_id: r for r in results}
+
+
+def test_nothing_of_a_shared_dataset_is_published_before_approval(
     embedded_hub: Hub, tmp_path: Path
 ) -> None:
-    """The CSV lacks personal columns and has a row per valid dossier; DCAT names both
-    languages and the file's checksum; a second run is 'unchanged' and rewrites nothing."""
-    export = write_dossier_export(tmp_path / "hs.csv", rows=200, seed=5)
-    config = load_connector_config(DOSSIER_CONNECTOR)
-    run_connector(config, export.path, embedded_hub.writer(config.dataset))
+    _ingest(embedded_hub, tmp_path, 60)
+    results = _by_id(embedded_hub.publisher().run(CLI))
+    assert results[FIGURES].status == "waiting"
+    assert results[FIGURES].reason == "chưa được phê duyệt công bố"
+    assert results[RECORDS].status == "waiting"
+    assert not list(Path(embedded_hub.settings.data_dir / "opendata").rglob("*.csv"))
 
-    (first,) = [r for r in embedded_hub.publisher().publish_all() if r.dataset_id == config.dataset]
-    assert first.outcome is not None and first.outcome.action == "created"
-    folder = Path(first.outcome.location)
-    data = (folder / "tthc-dossiers.csv").read_bytes()
-    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert len(rows) == export.valid_rows
-    assert "applicant_id_number" not in rows[0] and "applicant_name" not in rows[0]
-    assert any("ồ" in r["procedure_name"] or "ă" in r["procedure_name"] for r in rows)
 
+def test_approved_figures_are_published_once_then_unchanged_then_withdrawn(
+    embedded_hub: Hub, tmp_path: Path
+) -> None:
+    valid = _ingest(embedded_hub, tmp_path, 600)
+    embedded_hub.approvals.grant(FIGURES, actor=STEWARD, note="số liệu tổng hợp")
+
+    planned = _by_id(embedded_hub.publisher().run(CLI, plan=True))[FIGURES]
+    assert (planned.status, planned.action) == ("planned", "created")
+    assert len(planned.uploads) == 4
+    portal_root = embedded_hub.settings.data_dir / "opendata"
+    assert not portal_root.exists() or not any(portal_root.rglob("*.csv"))
+
+    first = _by_id(embedded_hub.publisher().run(CLI))[FIGURES]
+    assert (first.status, first.action) == ("published", "created"), first.reason
+    folder = Path(first.location)
+    raw = (folder / "tthc-dossiers-monthly-by-commune.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert set(rows[0]) == {
+        "commune_code",
+        "received_at_month",
+        "dossiers",
+        "online_rate_pct",
+        "on_time_rate_pct",
+        "mean_fee_vnd",
+    }
+    shown = sum(int(r["dossiers"]) for r in rows if r["dossiers"])
+    hidden = [r for r in rows if not r["dossiers"]]
+    assert hidden and all(r["online_rate_pct"] == "" for r in hidden)  # small groups suppressed
+    assert 0 < shown < valid  # the suppressed groups' dossiers are not counted anywhere
+    parquet = pq.read_table(folder / "tthc-dossiers-monthly-by-commune.parquet")
+    assert parquet.num_rows == len(rows)
+    assert (
+        json.loads((folder / "tthc-dossiers-monthly-by-commune.json").read_bytes())[0].keys()
+        == rows[0].keys()
+    )
     dcat = json.loads((folder / "dataset.jsonld").read_text(encoding="utf-8"))
-    assert {t["@language"] for t in dcat["dct:title"]} == {"vi", "en"}
-    checksum = dcat["dcat:distribution"][0]["spdx:checksum"]["spdx:checksumValue"]
-    import hashlib
+    text = json.dumps(dcat, ensure_ascii=False)
+    assert "Hồ sơ thủ tục hành chính theo xã/phường và tháng" in text
+    assert "Administrative procedure dossiers per commune per month" in text
 
-    assert checksum == hashlib.sha256(data).hexdigest()
+    mtime = (folder / "tthc-dossiers-monthly-by-commune.csv").stat().st_mtime_ns
+    second = _by_id(embedded_hub.publisher().run(CLI))[FIGURES]
+    assert (second.status, second.action, second.uploads) == ("published", "unchanged", ())
+    assert (folder / "tthc-dossiers-monthly-by-commune.csv").stat().st_mtime_ns == mtime
+    assert (folder / "dataset.jsonld").read_text(encoding="utf-8") == json.dumps(
+        dcat, ensure_ascii=False, indent=2, sort_keys=True
+    ) + "\n"
 
-    mtime = (folder / "tthc-dossiers.csv").stat().st_mtime_ns
-    (second,) = [
-        r for r in embedded_hub.publisher().publish_all() if r.dataset_id == config.dataset
-    ]
-    assert second.outcome is not None and second.outcome.action == "unchanged"
-    assert (folder / "tthc-dossiers.csv").stat().st_mtime_ns == mtime
+    embedded_hub.approvals.revoke(FIGURES, actor=STEWARD, reason="rà soát lại")
+    third = _by_id(embedded_hub.publisher().run(CLI))[FIGURES]
+    assert (third.status, third.action) == ("withdrawn", "withdrawn")
+    assert not folder.exists()
+    fourth = _by_id(embedded_hub.publisher().run(CLI))[FIGURES]
+    assert (fourth.status, fourth.action) == ("waiting", "absent")
+
+    audit = embedded_hub.audit
+    published = audit.query(AuditFilter(action=DATASET_PUBLISH))
+    assert [e.details["outcome"] for e in published] == ["created", "unchanged"]
+    assert published[0].details["publication"] == FIGURES
+    withdrawn = audit.query(AuditFilter(action=DATASET_WITHDRAW))
+    assert [e.details["reason"] for e in withdrawn] == ["phê duyệt công bố đã bị thu hồi"]
+    assert audit.verify().ok
 
 
-def test_datasets_without_records_are_skipped(embedded_hub: Hub) -> None:
-    """A publishable dataset whose topic is still empty is reported as skipped, not published."""
-    results = embedded_hub.publisher().publish_all()
-    assert results, "the catalogue has publishable datasets"
-    assert all(r.skipped and r.outcome is None for r in results)
-    assert not any((Path(embedded_hub.settings.portal_url.removeprefix("folder:"))).rglob("*.csv"))
+def test_records_failing_k_anonymity_are_blocked_and_the_others_still_publish(
+    embedded_hub: Hub, tmp_path: Path
+) -> None:
+    _ingest(embedded_hub, tmp_path, 200)
+    embedded_hub.approvals.grant(RECORDS, actor=STEWARD, note="hồ sơ không có người nộp")
+    embedded_hub.approvals.grant(FIGURES, actor=STEWARD, note="số liệu tổng hợp")
+    results = _by_id(embedded_hub.publisher().run(CLI))
+    blocked = results[RECORDS]
+    assert blocked.status == "blocked" and blocked.failed
+    assert "k-ẩn danh (k=5) trên commune_code, procedure_code" in (blocked.reason or "")
+    assert blocked.groups and all(g.rows < 5 for g in blocked.groups)
+    assert results[FIGURES].status == "published"
+
+
+@pytest.fixture
+def unmarked_settings(tmp_path: Path, embedded_settings: KhoSettings) -> KhoSettings:
+    """The real catalogue, but the OCOP product schema has lost its personal marks while the
+    catalogue still says the dataset holds personal fields to drop (open_projection)."""
+    schemas = tmp_path / "schemas"
+    shutil.copytree(PROJECT_ROOT / "schemas", schemas)
+    products = schemas / "ocop" / "product.avsc"
+    definition = json.loads(products.read_text(encoding="utf-8"))
+    for field in definition["fields"]:
+        field.pop("personal", None)
+    products.write_text(json.dumps(definition, ensure_ascii=False), encoding="utf-8")
+    return embedded_settings.model_copy(update={"schemas_dir": schemas})
+
+
+def test_a_schema_without_personal_marks_stops_its_publications_only(
+    unmarked_settings: KhoSettings, tmp_path: Path
+) -> None:
+    hub = build_hub(unmarked_settings)
+    try:
+        _ingest(hub, tmp_path, 600)
+        hub.approvals.grant(FIGURES, actor=STEWARD, note="số liệu")
+        results = _by_id(hub.publisher().run(CLI))
+        assert results["ocop.products"].status == "blocked"
+        assert "product.avsc không đánh dấu trường nào" in (results["ocop.products"].reason or "")
+        assert results[FIGURES].status == "published"  # the others went on
+        assert not hub.catalogue.entry("ocop.products").open_projection  # nothing of it public
+    finally:
+        hub.close()
