@@ -45,12 +45,14 @@ CKAN_PLUGINS="activity image_view text_view"
 #   CKAN_EXTRA_PLUGINS:  plugin names appended to ckan.plugins
 #   CKAN_EXTRA_OPTIONS:  extra "key=value" options set in ckan.ini on every start
 # Changing CKAN_EXTRA_PIP re-runs the pip step of `install` (the stamp records it).
-# Example for later (NOT enabled): CKAN_EXTRA_PIP=("ckanext-dcat==2.4.x")
-#   CKAN_EXTRA_PLUGINS="dcat dcat_json_interface structured_data"
-#   CKAN_EXTRA_OPTIONS=("ckanext.dcat.rdf.profiles=euro_dcat_ap_3")
-CKAN_EXTRA_PIP=()
-CKAN_EXTRA_PLUGINS=""
-CKAN_EXTRA_OPTIONS=()
+# ckanext-dcat: CKAN serves DCAT-AP 3 for every dataset (/dataset/<name>.ttl|.jsonld|.rdf,
+# /catalog.ttl) from the core fields and the extras of opendata/portal/ckan_dcat.py.
+#   dcat             the RDF endpoints and the profiles (the only plugin DCAT-AP needs)
+#   structured_data  schema.org JSON-LD in each dataset page (search engines)
+#   (dcat_json_interface, the legacy non-DCAT-AP /dcat.json, is left out)
+CKAN_EXTRA_PIP=("ckanext-dcat==2.4.4")
+CKAN_EXTRA_PLUGINS="dcat structured_data"
+CKAN_EXTRA_OPTIONS=("ckanext.dcat.rdf.profiles=euro_dcat_ap_3")
 # ---------------------------------------------------------------------------------------
 
 ckan_cli() { "$CKAN_VENV/bin/ckan" -c "$CKAN_INI" "$@"; }
