@@ -165,6 +165,35 @@ def _watch(hub: Hub, poll_s: float) -> None:
     )
 
 
+@app.command("dcat")
+def dcat_export(
+    form: Annotated[
+        str, typer.Option("--format", help="jsonld hoặc turtle.", case_sensitive=False)
+    ] = "turtle",
+    out: Annotated[Path | None, typer.Option(help="Tệp sẽ ghi (mặc định: in ra).")] = None,
+) -> None:
+    """Xuất danh mục dữ liệu mở dạng DCAT-AP 3.0.1 để cổng dữ liệu quốc gia thu thập."""
+    from opendata.catalogue_export import catalogue_description, export_catalogue
+    from opendata.state import PublicationStates
+
+    if form not in ("jsonld", "turtle"):
+        raise typer.BadParameter("chỉ nhận jsonld hoặc turtle", param_hint="--format")
+    hub = build_hub(KhoSettings())
+    try:
+        home = hub.publisher().portal.home_url
+        description = catalogue_description(
+            PublicationStates(hub.engine), hub.catalogue.catalogue, home
+        )
+        text = export_catalogue(description, "jsonld" if form == "jsonld" else "turtle")
+    finally:
+        hub.close()
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"Đã ghi {len(description.datasets)} bộ dữ liệu vào {out}")
+
+
 @sample_app.command("dossiers")
 def sample_dossiers(
     out: Annotated[Path, typer.Argument(help="Tệp CSV sẽ ghi.")],

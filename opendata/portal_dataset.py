@@ -118,7 +118,7 @@ def build_portal_dataset(
             format=f.format,
             media_type=f.media_type,
             description=f.description,
-            extras=ckan_resource_dcat_fields(d),
+            extras=ckan_resource_dcat_fields(d, licence_uri=licence_uri),
         )
         for f, d in zip(files, description.distributions, strict=True)
     )

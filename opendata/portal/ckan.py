@@ -80,6 +80,10 @@ class CkanPortal:
     def description(self) -> str:
         return f"CKAN {self._url}"
 
+    @property
+    def home_url(self) -> str:
+        return self._url
+
     def dataset_url(self, name: str) -> str:
         return f"{self._url}/dataset/{name}"
 

@@ -24,6 +24,10 @@ class FolderPortal:
     def description(self) -> str:
         return f"thư mục {self._root}"
 
+    @property
+    def home_url(self) -> str:
+        return self._root.resolve().as_uri()
+
     def dataset_url(self, name: str) -> str:
         return (self._root / name).resolve().as_uri()
 

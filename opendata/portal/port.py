@@ -69,6 +69,11 @@ class OpenDataPortal(Protocol):
     @property
     def description(self) -> str: ...
 
+    @property
+    def home_url(self) -> str:
+        """The portal's home page (the DCAT catalogue's homepage)."""
+        ...
+
     def dataset_url(self, name: str) -> str:
         """Where the public finds the dataset (its DCAT landing page)."""
         ...

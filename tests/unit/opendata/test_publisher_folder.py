@@ -157,3 +157,48 @@ def test_a_schema_without_personal_marks_stops_its_publications_only(
         assert not hub.catalogue.entry("ocop.products").open_projection  # nothing of it public
     finally:
         hub.close()
+
+
+def test_the_exported_catalogue_lists_what_is_public_and_conforms_to_dcat_ap(
+    embedded_hub: Hub,
+    embedded_settings: KhoSettings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`kho dcat` after a real publication: one dataset (the approved figures), its four
+    distributions with the files' checksums, valid against the DCAT-AP 3.0.1 shapes."""
+    from pyshacl import validate
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import DCAT
+    from typer.testing import CliRunner
+
+    from hub.cli import app
+
+    _ingest(embedded_hub, tmp_path, 600)
+    embedded_hub.approvals.grant(FIGURES, actor=STEWARD, note="số liệu tổng hợp")
+    (published,) = [r for r in embedded_hub.publisher().run(CLI) if r.status == "published"]
+    for name, value in {
+        "KHO_DATA_DIR": embedded_settings.data_dir,
+        "KHO_BUS_URL": embedded_settings.bus_url,
+        "KHO_DATABASE_URL": embedded_settings.database_url,
+        "KHO_PORTAL_URL": embedded_settings.portal_url,
+    }.items():
+        monkeypatch.setenv(name, str(value))
+    out = tmp_path / "catalog.ttl"
+    answer = CliRunner().invoke(app, ["dcat", "--format", "turtle", "--out", str(out)])
+    assert answer.exit_code == 0, answer.output
+    graph = Graph().parse(out, format="turtle")
+    datasets = set(graph.subjects(predicate=None, object=DCAT.Dataset))
+    assert datasets == {URIRef((Path(published.location)).resolve().as_uri())}
+    checksums = {
+        str(v) for v in graph.objects(None, URIRef("http://spdx.org/rdf/terms#checksumValue"))
+    }
+    files = [p for p in Path(published.location).iterdir() if p.name != "dataset.jsonld"]
+    import hashlib
+
+    assert checksums == {hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    shapes = Graph().parse(
+        PROJECT_ROOT / "tests" / "fixtures" / "dcat-ap-3.0.1" / "dcat-ap-SHACL.ttl", format="turtle"
+    )
+    conforms, _, text = validate(graph, shacl_graph=shapes, allow_warnings=True)
+    assert conforms, text
