@@ -67,3 +67,4 @@ class CatalogueDescription:
     publisher: PublisherAgency
     homepage: str
     datasets: tuple[DatasetDescription, ...]
+    licence_uri: str | None = None  # the catalogue's own (its metadata's): DCAT-AP recommends it
