@@ -34,7 +34,7 @@ def print_results(results: list[PublishResult], console: Console, *, plan: bool)
     table.add_column("Ấn phẩm")
     table.add_column("Kết quả")
     table.add_column("Số dòng", justify="right")
-    table.add_column("Tệp tải lên")
+    table.add_column("Tệp tải lên", justify="right")
     table.add_column("Lý do / ở đâu")
     for r in results:
         words = _PLANNED if plan else _ACTIONS
@@ -44,7 +44,9 @@ def print_results(results: list[PublishResult], console: Console, *, plan: bool)
             else _STATUS.get(r.status, r.status)
         )
         rows = str(r.rows) if r.rows else ""
-        table.add_row(r.publication_id, outcome, rows, ", ".join(r.uploads), r.reason or r.location)
+        table.add_row(
+            r.publication_id, outcome, rows, str(len(r.uploads) or ""), r.reason or r.location
+        )
     console.print(table)
     failed = [r for r in results if r.failed]
     if failed:

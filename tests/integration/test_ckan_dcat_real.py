@@ -9,7 +9,6 @@ import hashlib
 import io
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import ckanapi
 import httpx
@@ -37,8 +36,6 @@ ADMS_UNKNOWN_IPR = URIRef("http://purl.org/adms/licencetype/UnknownIPR")
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 
 SHAPES_DIR = PROJECT_ROOT / "tests" / "fixtures" / "dcat-ap-3.0.1"
-# Until the fixture copy lands in the repository, the shared copy of the same release.
-SHARED_SHAPES_DIR = Path("/work/shared/dcat-ap-3.0.1")
 
 # The entries of the published vocabularies that the served graph names, as the shapes expect
 # them loaded (DCAT-AP 3.0.1 checks sh:class skos:Concept, and each concept's skos:prefLabel):
@@ -218,7 +215,7 @@ def test_ckan_answers_the_other_dcat_endpoints(
 
 
 def shapes() -> Graph:
-    folder = SHAPES_DIR if SHAPES_DIR.is_dir() else SHARED_SHAPES_DIR
+    folder = SHAPES_DIR
     return Graph().parse(folder / "dcat-ap-SHACL.ttl", format="turtle")
 
 
