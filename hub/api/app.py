@@ -11,7 +11,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.api import audit, datasets, evidence, ingest, me, openapi, registry_api, stream
+from hub.api import (
+    audit,
+    datasets,
+    evidence,
+    ingest,
+    me,
+    openapi,
+    publications,
+    registry_api,
+    stream,
+)
 from hub.api.errors import (
     http_error,
     provide_once_error,
@@ -47,6 +57,17 @@ def build_app(hub: Hub) -> Starlette:
         Route("/api/v1/me/consents", me.grant_consent, methods=["POST"]),
         Route("/api/v1/me/consents/{consent_id}", me.revoke_consent, methods=["DELETE"]),
         Route("/api/v1/me/access-log", me.my_access_log),
+        Route("/api/v1/publications", publications.list_publications),
+        Route(
+            "/api/v1/publications/{publication_id}/approval",
+            publications.grant_approval,
+            methods=["POST"],
+        ),
+        Route(
+            "/api/v1/publications/{publication_id}/approval",
+            publications.revoke_approval,
+            methods=["DELETE"],
+        ),
         *registry_api.routes(hub),  # the Confluent Schema Registry API at /registry
     ]
 

@@ -15,6 +15,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub.api.openapi_provide_once import SUBJECT_SCHEME, provide_once_paths
+from hub.api.openapi_publications import (
+    PUBLICATION_ANSWERS,
+    PUBLICATION_REQUESTS,
+    publications_paths,
+)
 from hub.api.provide_once_answers import (
     ANSWER_MODELS,
     REQUEST_MODELS,
@@ -293,8 +298,8 @@ def _paths() -> dict[str, Any]:
 
 def openapi_document() -> dict[str, Any]:
     _, definitions = models_json_schema(
-        [(model, "serialization") for model in [*_MODELS, *ANSWER_MODELS]]
-        + [(model, "validation") for model in REQUEST_MODELS],
+        [(model, "serialization") for model in [*_MODELS, *ANSWER_MODELS, *PUBLICATION_ANSWERS]]
+        + [(model, "validation") for model in [*REQUEST_MODELS, *PUBLICATION_REQUESTS]],
         ref_template=REF,
     )
     return {
@@ -305,10 +310,11 @@ def openapi_document() -> dict[str, Any]:
             "description": (
                 "Ingest, read and stream the datasets of the shared-database catalogue; and the "
                 "provide-once store: evidence recorded once by its issuer, prefilled into "
-                "dossiers by law or the subject's consent, and the subject's own pages (/me)."
+                "dossiers by law or the subject's consent, and the subject's own pages (/me); "
+                "and the open-data catalogue, whose publications stewards approve or revoke."
             ),
         },
-        "paths": {**_paths(), **provide_once_paths()},
+        "paths": {**_paths(), **provide_once_paths(), **publications_paths()},
         "components": {
             "schemas": definitions.get("$defs", {}),
             "securitySchemes": {
