@@ -48,6 +48,8 @@ _NOT_PUBLIC = {
     PublicationStatus.PENDING: "chưa được phê duyệt công bố",
     PublicationStatus.REVOKED: "phê duyệt công bố đã bị thu hồi",
     PublicationStatus.STALE: "đặc tả ấn phẩm đã đổi sau khi phê duyệt; cần phê duyệt lại",
+    PublicationStatus.BLOCKED: "danh mục không cho công bố (bộ dữ liệu hạn chế, hoặc không có"
+    " open_projection cho dữ liệu từng bản ghi)",
 }
 
 
@@ -150,7 +152,7 @@ class Publisher:
             if defect is not None:
                 raise PublishBlocked(defect)
             status = self.permitted(spec)
-            if status not in (PublicationStatus.OPEN, PublicationStatus.APPROVED):
+            if not status.publishable:
                 return self._withdraw(spec, _NOT_PUBLIC[status], actor, plan=plan)
             offsets = self._bus.end_offsets(entry.topic)
             if not any(offsets.values()):
@@ -244,7 +246,9 @@ class Publisher:
             stop=tenacity.stop_after_attempt(self._policy.retries + 1),
             wait=tenacity.wait_exponential(multiplier=self._policy.backoff_s, max=60),
             before_sleep=lambda state: log.warning(
-                "portal unavailable (attempt %d): %s", state.attempt_number, state.outcome
+                "portal unavailable (attempt %d), retrying: %s",
+                state.attempt_number,
+                state.outcome.exception() if state.outcome else "",
             ),
             reraise=True,
         )

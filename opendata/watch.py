@@ -14,14 +14,12 @@ from collections.abc import Callable
 from hub.audit.entry import Actor
 from hub.bus.port import EventBus
 from hub.catalogue.models import Catalogue
-from opendata.approvals import PublicationStatus
 from opendata.publisher import Publisher, PublishResult
 from opendata.specs import PublicationCatalogue, PublicationSpec
 from opendata.state import PublicationStates
 
 _DAY = 86_400.0
 _FREQUENCY_S = {"daily": _DAY, "weekly": 7 * _DAY, "monthly": 30 * _DAY, "annual": 365 * _DAY}
-_PUBLIC = (PublicationStatus.OPEN, PublicationStatus.APPROVED)
 
 
 class PublishWatch:
@@ -56,7 +54,7 @@ class PublishWatch:
         for spec in self._publications.publications:
             state = self._states.get(spec.id)
             published = state is not None and state.status == "published"
-            if self._publisher.permitted(spec) not in _PUBLIC:
+            if not self._publisher.permitted(spec).publishable:
                 if published:
                     due.append(spec.id)
                 continue

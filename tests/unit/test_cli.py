@@ -32,12 +32,14 @@ def test_demo_once_publishes_and_summarises(tmp_path: Path) -> None:
     assert "tthc.dossiers" in first.stdout and "tạo mới" in first.stdout
     for rule in ("cccd", "required", "commune_2025"):
         assert rule in first.stdout
-    published = tmp_path / ".kho" / "opendata" / "vp-ubnd" / "tthc-dossiers"
-    assert (published / "tthc-dossiers.csv").exists()
+    published = tmp_path / ".kho" / "opendata" / "tthc-dossiers-monthly-by-commune"
+    for suffix in (".csv", ".json", ".parquet", "-tu-dien-du-lieu.csv"):
+        assert (published / f"tthc-dossiers-monthly-by-commune{suffix}").exists()
     assert (published / "dataset.jsonld").exists()
+    assert not (tmp_path / ".kho" / "opendata" / "tthc-dossiers").exists()  # not approved
     second = kho(["demo", "--once"], tmp_path)
     assert second.returncode == 0, second.stderr
-    assert "không đổi" in second.stdout
+    assert "giữ nguyên" in second.stdout
 
 
 def test_missing_column_stops_with_its_name(tmp_path: Path) -> None:
@@ -64,7 +66,8 @@ def test_kafka_down_names_what_is_unreachable(tmp_path: Path) -> None:
 
 
 def test_ckan_down_names_what_is_unreachable(tmp_path: Path) -> None:
-    """With no CKAN at the configured address, publishing names the portal and the address."""
+    """With no CKAN at the configured address, publishing retries, then names the portal and
+    the address in the run's summary, and reports the publications after it as not tried."""
     assert kho(["sample", "dossiers", "hs.csv", "--rows", "20"], tmp_path).returncode == 0
     loaded = kho(["connector", "run", str(DOSSIER_CONNECTOR), "--input", "hs.csv"], tmp_path)
     assert loaded.returncode in (0, 1), loaded.stderr
@@ -73,7 +76,12 @@ def test_ckan_down_names_what_is_unreachable(tmp_path: Path) -> None:
         tmp_path,
         KHO_PORTAL_URL="ckan+http://127.0.0.1:1",
         KHO_CKAN_API_TOKEN="not-a-real-token",
+        KHO_PUBLISH_RETRIES="1",
+        KHO_PUBLISH_BACKOFF_S="0.01",
+        COLUMNS="300",
     )
     assert result.returncode == 1
-    assert "CKAN" in result.stderr and "127.0.0.1:1" in result.stderr
+    assert "CKAN" in result.stdout and "127.0.0.1:1" in result.stdout
+    assert "không thử" in result.stdout
+    assert "attempt 1" in result.stderr  # the retry is logged
     assert "Traceback" not in result.stderr + result.stdout
