@@ -216,7 +216,7 @@ class CkanPortal:
                 existing is None
                 or existing.get("hash") != resource.sha256
                 or existing.get("url_type") != "upload"
-                or any(existing.get(k) != v for k, v in resource.extras.items())
+                or any(str(existing.get(k)) != v for k, v in resource.extras.items())
             ):
                 stale.append(resource)
         return stale

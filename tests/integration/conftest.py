@@ -54,6 +54,19 @@ def isolated_catalogue(tmp_path: Path, run_id: str) -> tuple[Path, str]:
     return path, dataset["id"]
 
 
+def isolated_publications(tmp_path: Path, dataset_id: str) -> Path:
+    """The repo's monthly per-commune dossier figures, as a publication of this run's dataset
+    (``<dataset id>.monthly_by_commune``)."""
+    raw = yaml.safe_load(
+        (PROJECT_ROOT / "catalogue" / "publications.yaml").read_text(encoding="utf-8")
+    )
+    spec = next(p for p in raw["publications"] if p["id"] == "tthc.dossiers.monthly_by_commune")
+    spec.update(id=f"{dataset_id}.monthly_by_commune", dataset=dataset_id)
+    path = tmp_path / "publications.yaml"
+    path.write_text(yaml.safe_dump({"publications": [spec]}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def kafka_hub(tmp_path: Path, isolated_catalogue: tuple[Path, str]) -> Iterator[Hub]:
     """A hub on Kafka and PostgreSQL, with this run's own dossier topic, publishing to a folder."""
@@ -80,6 +93,7 @@ def real_hub(
         portal_url=f"ckan+{CKAN_URL}",
         ckan_api_token=SecretStr(ckan_token),
         catalogue_path=isolated_catalogue[0],
+        publications_path=isolated_publications(tmp_path, isolated_catalogue[1]),
     )
     hub = build_hub(settings)
     yield hub

@@ -4,6 +4,7 @@ PostgreSQL) → open projection → CKAN, downloaded back over HTTP."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import struct
 from pathlib import Path
@@ -16,6 +17,7 @@ from kafka import KafkaConsumer, TopicPartition
 from connectors.config import load_connector_config
 from connectors.runner import run_connector
 from connectors.samples.dossiers import write_dossier_export
+from hub.audit.entry import CLI, Actor
 from hub.bus.kafka_url import parse_kafka_url
 from hub.demo import DOSSIER_CONNECTOR
 from hub.ingest import DeadLetter
@@ -42,9 +44,9 @@ def raw_kafka_values(topic: str) -> list[bytes]:
 
 
 def test_export_to_kafka_to_ckan(real_hub: Hub, tmp_path: Path, ckan_token: str) -> None:
-    """Valid rows reach Kafka in the Confluent wire format, flawed rows its DLQ, and CKAN
-    serves a CSV with no personal column and one row per dossier; a second publication
-    changes nothing on CKAN."""
+    """Valid rows reach Kafka in the Confluent wire format, flawed rows its DLQ, and once the
+    steward approves the monthly figures CKAN serves their files, with no personal column and
+    each file's SHA-256 in its hash; a second publication changes nothing on CKAN."""
     dataset_id = real_hub.catalogue.catalogue.datasets[0].id
     topic = real_hub.catalogue.catalogue.datasets[0].topic
     config = load_connector_config(DOSSIER_CONNECTOR).model_copy(update={"dataset": dataset_id})
@@ -64,24 +66,28 @@ def test_export_to_kafka_to_ckan(real_hub: Hub, tmp_path: Path, ckan_token: str)
     dead = [DeadLetter.from_bytes(v) for v in raw_kafka_values(f"{topic}.dlq")]
     assert {d.source["position"] for d in dead} == set(export.invalid_rows)
 
-    first = real_hub.publisher().publish(dataset_id)
-    assert first.outcome is not None and first.outcome.action == "created"
+    figures = f"{dataset_id}.monthly_by_commune"
+    real_hub.approvals.grant(figures, actor=Actor("token:it", agency="vp-ubnd"), note="it")
+    (first,) = real_hub.publisher().run(CLI)
+    assert (first.status, first.action) == ("published", "created"), first.reason
 
     ckan = ckanapi.RemoteCKAN(CKAN_URL, apikey=ckan_token)
-    package = ckan.action.package_show(id=portal_name(dataset_id))
+    package = ckan.action.package_show(id=portal_name(figures))
     assert package["organization"]["name"] == "vp-ubnd"
-    (resource,) = package["resources"]
+    assert len(package["resources"]) == 4
+    resource = next(r for r in package["resources"] if r["name"].endswith("by-commune.csv"))
     download = httpx2.get(resource["url"], headers={"Authorization": ckan_token}, timeout=30)
     assert download.status_code == 200
     assert download.content.startswith(b"\xef\xbb\xbf")
+    assert resource["hash"] == hashlib.sha256(download.content).hexdigest()
     rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
     personal = real_hub.catalogue.schema(dataset_id).personal_fields
     assert rows and not personal & set(rows[0])
-    assert len(rows) == export.valid_rows == len({r["dossier_id"] for r in rows})
+    counted = sum(int(r["dossiers"]) for r in rows if r["dossiers"])
+    assert counted <= export.valid_rows  # groups under 5 dossiers are left empty
 
-    second = real_hub.publisher().publish(dataset_id)
-    assert second.outcome is not None and second.outcome.action == "unchanged"
-    again = ckan.action.package_show(id=portal_name(dataset_id))
+    (second,) = real_hub.publisher().run(CLI)
+    assert (second.action, second.uploads) == ("unchanged", ())
+    again = ckan.action.package_show(id=portal_name(figures))
     assert again["metadata_modified"] == package["metadata_modified"]
-    assert again["resources"][0]["last_modified"] == resource["last_modified"]
     ckan.action.dataset_purge(id=package["id"])

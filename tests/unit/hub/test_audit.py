@@ -478,17 +478,19 @@ def test_ingest_batch_is_logged_with_its_caller(embedded_hub: Hub) -> None:
 
 
 def test_demo_logs_the_connector_run_and_publication(embedded_hub: Hub) -> None:
-    """The connector run appends one records.write entry by the CLI, and each dataset
-    published one dataset.publish entry; the chain verifies."""
+    """The connector run appends one records.write entry by the CLI, the steward's approval one
+    dataset.approve, and each publication published one dataset.publish; the chain verifies."""
     summary = run_demo(embedded_hub, rows=40, seed=9)
     (write,) = _entries(embedded_hub, actions.RECORDS_WRITE)
     assert write["actor"] == "cli" and write["dataset"] == "tthc.dossiers"
     assert write["details"]["count"] == summary.ingest.accepted
     assert write["details"]["dead_letters"] == summary.ingest.rejected > 0
     assert write["details"]["file"] == summary.source.name
+    (approval,) = _entries(embedded_hub, actions.DATASET_APPROVE)
+    assert approval["agency"] == "vp-ubnd"
     published = _entries(embedded_hub, actions.DATASET_PUBLISH)
-    expected = [r.dataset_id for r in summary.published if r.outcome is not None]
-    assert [e["dataset"] for e in published] == expected and expected
+    expected = [r.publication_id for r in summary.published if r.status == "published"]
+    assert [e["details"]["publication"] for e in published] == expected and expected
     assert published[0]["details"]["outcome"] == "created"
     assert embedded_hub.audit.verify().ok
 
@@ -506,10 +508,17 @@ def test_cli_connector_publish_and_replay_are_logged(
         env=cli_env,
     )
     assert run.exit_code == 0, run.output
+    figures = "tthc.dossiers.monthly_by_commune"
+    approve = ["approval", "grant", figures, "--note", "số liệu tổng hợp"]
+    assert runner.invoke(kho_app, approve, env=cli_env).exit_code == 0
     assert runner.invoke(kho_app, ["publish"], env=cli_env).exit_code == 0
     hub = build_hub(embedded_settings)
     try:
-        assert [e["action"] for e in _entries(hub)] == ["records.write", "dataset.publish"]
+        assert [e["action"] for e in _entries(hub)] == [
+            "records.write",
+            "dataset.approve",
+            "dataset.publish",
+        ]
         outcomes = StewardDesk(hub, "tthc.dossiers").replay((), all_pending=True).outcomes
         replays = _entries(hub, actions.DLQ_REPLAY)
         assert len(replays) == len(outcomes) > 0
