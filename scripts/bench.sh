@@ -24,3 +24,5 @@ bash scripts/services.sh start postgres kafka
 "$bin/python" bench/ingest.py "$@"
 # shellcheck disable=SC2086 # word splitting of the extra arguments is intended
 "$bin/python" bench/prefill.py ${BENCH_PREFILL_ARGS:-}
+# shellcheck disable=SC2086 # BENCH_PUBLISH_ARGS go to bench/publish.py, e.g. "--rows 100000"
+"$bin/python" bench/publish.py ${BENCH_PUBLISH_ARGS:-}
