@@ -2,8 +2,8 @@
 
 This is a fake on purpose, and only for what a real CKAN cannot be made to do on cue: answer
 503 to the third request, or stall one request until the test has killed the client. Every
-request the rule lets through reaches the real server unchanged and its real answer goes
-back; only the fault is made up.
+request the rule lets through reaches the real server and its real answer goes back; only the
+fault is made up.
 
 A rule sees each request (its number, method, path, body) and returns a ``Fault``:
 
@@ -16,8 +16,11 @@ A rule sees each request (its number, method, path, body) and returns a ``Fault`
 - ``HOLD_AFTER``: forward it, then set ``held`` and wait for ``release()``, then drop the
   connection without answering (the server has done the work, the client never hears).
 
-A rule may block (e.g. on a ``threading.Barrier``) to make two clients' requests meet at the
-server. Each request is served on its own thread, one request per connection (HTTP/1.0).
+A rule may block: on a ``threading.Barrier`` to make two clients' requests reach the server
+together, or on ``wait_answered`` to let one through only after the server has answered
+another. ``answered`` lists each forwarded request with the server's status. Each request is
+served on its own thread, one request per connection (HTTP/1.0); only the Host header is
+rewritten on the way.
 """
 
 from __future__ import annotations
@@ -143,10 +146,12 @@ class FaultProxy:
         self.rule = rule
         self.seen: list[Seen] = []
         self.faults: list[tuple[Seen, Fault]] = []
+        self.answered: list[tuple[Seen, int]] = []  # forwarded requests and CKAN's status
         self.errors: list[BaseException] = []
         self.held = threading.Event()
         self._released = threading.Event()
         self._lock = threading.Lock()
+        self._answers = threading.Condition(self._lock)
         self._server = _Server(("127.0.0.1", 0), _Handler, self)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -154,6 +159,13 @@ class FaultProxy:
     def url(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
+
+    def wait_answered(self, matches: Callable[[Seen], bool], *, timeout: float = 15.0) -> bool:
+        """Wait until the server has answered a forwarded request that ``matches``."""
+        with self._answers:
+            return self._answers.wait_for(
+                lambda: any(matches(seen) for seen, _ in self.answered), timeout
+            )
 
     def release(self) -> None:
         """Let a held request go on (it is then dropped without an answer)."""
@@ -198,6 +210,9 @@ class FaultProxy:
             self._hold()
             return
         status, headers, answer = self._forward(handler, body)
+        with self._answers:
+            self.answered.append((seen, status))
+            self._answers.notify_all()
         if fault is Fault.HOLD_AFTER:
             self._hold()
             return

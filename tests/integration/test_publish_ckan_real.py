@@ -63,12 +63,10 @@ NOT_APPROVED = "chưa được phê duyệt công bố"
 # Dossiers whose history CSV passes 1 MiB (≈ 180 bytes a row; about 6% of the sample's rows
 # are invalid on purpose and rejected by the connector).
 ROWS_OVER_1_MIB = 6500
-# CkanPortal._stale_resources compares each resource field Kho sends with what CKAN holds;
-# ckan_resource_dcat_fields sends "size" as a string and CKAN keeps it as an integer.
-SIZE_BUG = (
-    "opendata/portal/ckan.py _stale_resources (line 219) finds every resource stale:"
-    " resource.extras['size'] is a str (ckan_resource_dcat_fields), CKAN returns an int"
-)
+# An unchanged file uploaded again: CkanPortal._stale_resources found a field of what CKAN holds
+# unlike what Kho sends (before 1b33fb1: ``size``, a number in CKAN, a string from Kho).
+REUPLOADED = "a file CKAN already held with the same hash was uploaded again"
+
 
 _PUBLICATIONS = yaml.safe_load(
     (PROJECT_ROOT / "catalogue" / "publications.yaml").read_text(encoding="utf-8")
@@ -296,7 +294,7 @@ def test_a_second_run_changes_nothing_on_ckan(bench: Bench) -> None:
     }
     held_sizes = {r["name"]: r["size"] for r in before["resources"]}
     assert (second.status, second.action, second.uploads) == ("published", "unchanged", ()), (
-        f"{SIZE_BUG}; uploaded again: {second.uploads}; sizes CKAN holds: {held_sizes}"
+        f"{REUPLOADED}: {second.uploads}; sizes CKAN holds: {held_sizes}"
     )
     assert after["metadata_modified"] == before["metadata_modified"]
 
@@ -327,8 +325,8 @@ def test_plan_after_new_records_names_the_changed_files_and_changes_nothing(benc
     assert hashes == audited_files(hub, publication_id)
     changed = sorted(n for n in hashes if hashes[n] != before_hashes[n])
     assert changed == sorted([f"{name}.csv", f"{name}.json", f"{name}.parquet"])
-    assert sorted(planned.uploads) == changed, f"{SIZE_BUG}; planned: {planned.uploads}"
-    assert sorted(run.uploads) == changed, f"{SIZE_BUG}; uploaded: {run.uploads}"
+    assert sorted(planned.uploads) == changed, f"{REUPLOADED}; planned: {planned.uploads}"
+    assert sorted(run.uploads) == changed, f"{REUPLOADED}; uploaded: {run.uploads}"
 
 
 def test_revocation_hides_or_deletes_and_a_new_approval_restores_the_same_package(
@@ -351,10 +349,8 @@ def test_revocation_hides_or_deletes_and_a_new_approval_restores_the_same_packag
     shown = bench.ckan.action.package_show(id=name)
     assert (shown["private"], shown["state"], len(shown["resources"])) == (True, "active", 4)
     assert public_view(name) is None
-    assert (publish(hub)[publication_id].status, publish(hub)[publication_id].action) == (
-        "waiting",
-        "absent",
-    )
+    still = publish(hub)[publication_id]  # already private: nothing more to do
+    assert (still.status, still.action) == ("waiting", "absent")
 
     hub.approvals.grant(publication_id, actor=STEWARD, note="đã rà soát")
     back = publish(hub)[publication_id]
@@ -480,17 +476,34 @@ def meet_once(*actions: str) -> tuple[Rule, list[str]]:
     return rule, met
 
 
-def test_two_publishers_at_once_make_one_package_of_four_resources(bench: Bench) -> None:
+@pytest.mark.parametrize("creates", ["together", "one-after-the-other"])
+def test_two_publishers_at_once_make_one_package_of_four_resources(
+    bench: Bench, creates: str
+) -> None:
     """Two ``kho publish`` processes of one hub publish the same approved publication to a
-    fresh organisation; the proxy makes their first organization_show, organization_create and
-    package_create reach CKAN together, so they race. Both runs succeed, at most one says it
-    created, and CKAN ends with one package of four distinct resources whose hashes are the
-    served files."""
+    fresh organisation. The proxy makes their first organization_show and organization_create
+    reach CKAN together, and their package_create either together too (CKAN mostly refuses
+    one with a 500 from its unique index) or one after the other (CKAN refuses the second as
+    a name already taken, 409). Either way both runs succeed, at most one says it created,
+    and CKAN ends with one package of four distinct resources whose hashes are the served
+    files."""
     agency = f"vp-ubnd-c{bench.run_id}"
     steward = Actor("token:steward", agency=agency)
     publication_id, name = bench.publication("c")
-    rule, met = meet_once("organization_show", "organization_create", "package_create")
-    with FaultProxy(CKAN_URL, rule) as proxy:
+    together = creates == "together"
+    meet_actions = ["organization_show", "organization_create"]
+    meet_actions += ["package_create"] if together else []
+    meet, met = meet_once(*meet_actions)
+    proxy = FaultProxy(CKAN_URL)
+
+    def rule(seen: Seen) -> Fault:
+        creations = [s for s in proxy.seen if s.action == "package_create"]
+        if not together and seen.action == "package_create" and creations[0] is not seen:
+            proxy.wait_answered(lambda s: s.action == "package_create")
+        return meet(seen)
+
+    proxy.rule = rule
+    with proxy:
         hub = bench.hub([figures(publication_id)], agency=agency, portal=proxy.url)
         ingest(hub, 600)
         hub.approvals.grant(publication_id, actor=steward, note="số liệu tổng hợp")
@@ -504,11 +517,14 @@ def test_two_publishers_at_once_make_one_package_of_four_resources(bench: Bench)
                 process.wait(timeout=30)
 
     outputs = "\n".join(log.read_text(encoding="utf-8") for log in logs)
-    assert sorted(met) == ["organization_create", "organization_show", "package_create"], (
-        met,
-        [s.action for s in proxy.seen],
-    )
-    assert codes == [0, 0], outputs  # kho publish exits 1 when a publication failed
+    assert sorted(met) == sorted(meet_actions), met
+    creations = [status for seen, status in proxy.answered if seen.action == "package_create"]
+    # Together: CKAN's name check passes for both and its unique index refuses one (a 500), or
+    # the check already sees the other's (409). One after the other: always the check (409).
+    assert sorted(creations) in ([[200, 409], [200, 500]] if together else [[200, 409]])
+    # CKAN's refusals of a write based on a stale read (409: name taken, metadata_modified moved)
+    refused = [seen.action for seen, status in proxy.answered if status == 409]
+    assert codes == [0, 0], f"CKAN refused {refused}\n{outputs}"  # 1: a publication failed
     outcomes = [
         e.details["outcome"]
         for e in hub.audit.query(AuditFilter(action=DATASET_PUBLISH))
@@ -593,6 +609,7 @@ def _kho_publish(settings: KhoSettings, publication_id: str, log: Path) -> subpr
     assert token is not None
     env = {k: v for k, v in os.environ.items() if not k.startswith("KHO_")}
     env.update(
+        COLUMNS="400",  # the run summary unabridged, for failure messages
         KHO_DATA_DIR=str(settings.data_dir),
         KHO_BUS_URL=settings.bus_url,
         KHO_DATABASE_URL=settings.database_url,
@@ -653,4 +670,4 @@ def test_a_publisher_killed_at_its_first_upload_is_finished_by_the_next_run(
     assert {n: hashes[n] for n in stored} == stored  # the file stored before the kill was right
     assert packages_of(bench.ckan, publication_id) == [name]
     missing = sorted(set(files_of(name)) - set(stored))
-    assert sorted(result.uploads) == missing, f"{SIZE_BUG}; uploaded: {result.uploads}"
+    assert sorted(result.uploads) == missing, f"{REUPLOADED}; uploaded: {result.uploads}"
