@@ -120,7 +120,7 @@ configure() {
     "ckan.redis.url=redis://127.0.0.1:$KHO_SVC_REDIS_PORT/1"
     "solr_url=$SOLR_CORE_URL"
     "ckan.storage_path=$CKAN_STORAGE"
-    "ckan.max_resource_size=100"
+    "ckan.max_resource_size=512"
     "ckan.plugins=$(config_plugins)"
     "ckan.views.default_views=image_view text_view"
     "ckan.auth.create_user_via_web=false"
