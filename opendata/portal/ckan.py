@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import io
 import json
+import random
+import time
 import uuid
 from typing import Any, NoReturn
 
@@ -104,11 +106,13 @@ class CkanPortal:
 
     def publish(self, dataset: PortalDataset) -> PublishOutcome:
         self._check_sizes(dataset)
-        for _ in range(_CONFLICT_ATTEMPTS):
+        # Each of the other publisher's writes (its create, metadata, every upload) can win one
+        # race against ours: allow that many, and back off a little so one of us gets through.
+        for attempt in range(_CONFLICT_ATTEMPTS + 2 * len(dataset.resources)):
             try:
                 return self._apply(dataset)
             except _Conflict:
-                continue  # read again: the other publisher's change is now the base
+                time.sleep(random.uniform(0.05, 0.2) * (1 + attempt))  # noqa: S311 (jitter)
         raise PublishError(
             f"CKAN {self._url}: bộ dữ liệu {dataset.name} bị tiến trình khác sửa liên tục;"
             " chạy lại sau"
