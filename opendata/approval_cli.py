@@ -18,7 +18,8 @@ from hub.audit.entry import CLI
 from hub.settings import KhoSettings
 from hub.vietnam_time import VIETNAM_TZ
 from hub.wiring import build_hub
-from opendata.approvals import Approval, ApprovalStore, PublicationStatus
+from opendata.approval_records import Approval
+from opendata.approvals import ApprovalStore, PublicationStatus
 
 approval_app = typer.Typer(
     help="Phê duyệt công bố dữ liệu mở: xem, duyệt, thu hồi.", no_args_is_help=True

@@ -20,54 +20,28 @@ the same transaction as the row, so neither exists without the other.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal
 
 import sqlalchemy as sa
 
 from hub.audit import actions
-from hub.audit.chain import canonical_json, utc_iso
+from hub.audit.chain import canonical_json
 from hub.audit.entry import CLI, Actor
 from hub.audit.log import AuditLog
 from hub.catalogue.models import Catalogue, Classification, DatasetEntry
-from hub.db import UtcDateTime, metadata
+from opendata.approval_records import (
+    Approval,
+    active_approval,
+    approval_by_id,
+    approval_from_row,
+    approvals_table,
+    latest_approval,
+)
 from opendata.errors import ApprovalRefused
 from opendata.specs import PublicationCatalogue, PublicationSpec
 
-_ACTIVE = "revoked_at IS NULL AND superseded_at IS NULL"
-
-approvals_table = sa.Table(
-    "publication_approvals",
-    metadata,
-    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
-    sa.Column("publication_id", sa.String(200), nullable=False, index=True),
-    sa.Column("dataset_id", sa.String(200), nullable=False),
-    sa.Column("spec_digest", sa.String(64), nullable=False),
-    sa.Column("spec_json", sa.Text, nullable=False),
-    sa.Column("approved_by", sa.String(200), nullable=False),
-    sa.Column("approved_by_agency", sa.String(64), nullable=True),
-    sa.Column("approved_at", UtcDateTime, nullable=False),
-    sa.Column("note", sa.Text, nullable=False),
-    sa.Column("superseded_at", UtcDateTime, nullable=True),
-    sa.Column("revoked_at", UtcDateTime, nullable=True),
-    sa.Column("revoked_by", sa.String(200), nullable=True),
-    sa.Column("revoked_by_agency", sa.String(64), nullable=True),
-    sa.Column("revoke_reason", sa.Text, nullable=True),
-    sa.Index(
-        "ux_publication_approvals_active",
-        "publication_id",
-        unique=True,
-        sqlite_where=sa.text(_ACTIVE),
-        postgresql_where=sa.text(_ACTIVE),
-    ),
-)
-"""One row per grant; never deleted. The partial unique index keeps one active per publication
-even if a writer forgot the audit lock that serialises grants."""
-
 _RECORD_LEVEL = frozenset({"snapshot", "history"})
-ApprovalState = Literal["active", "superseded", "revoked"]
 
 
 class PublicationStatus(StrEnum):
@@ -84,61 +58,6 @@ class PublicationStatus(StrEnum):
     @property
     def publishable(self) -> bool:
         return self in (PublicationStatus.OPEN, PublicationStatus.APPROVED)
-
-
-@dataclass(frozen=True, slots=True)
-class Approval:
-    """One grant, and what became of it. ``spec_json`` is the canonical JSON of the spec that
-    was approved; its SHA-256 is ``spec_digest``."""
-
-    id: int
-    publication_id: str
-    dataset_id: str
-    spec_digest: str
-    spec_json: str
-    approved_by: str
-    approved_by_agency: str | None
-    approved_at: dt.datetime
-    note: str
-    superseded_at: dt.datetime | None
-    revoked_at: dt.datetime | None
-    revoked_by: str | None
-    revoked_by_agency: str | None
-    revoke_reason: str | None
-
-    @property
-    def state(self) -> ApprovalState:
-        """``active``, ``superseded`` (a later grant replaced it) or ``revoked``."""
-        if self.revoked_at is not None:
-            return "revoked"
-        return "superseded" if self.superseded_at is not None else "active"
-
-    @property
-    def spec(self) -> dict[str, Any]:
-        spec: dict[str, Any] = json.loads(self.spec_json)
-        return spec
-
-    def as_dict(self, *, with_spec: bool = True) -> dict[str, Any]:
-        """The approval as JSON for the API, times in UTC ISO 8601."""
-        answer: dict[str, Any] = {
-            "id": self.id,
-            "publication_id": self.publication_id,
-            "dataset_id": self.dataset_id,
-            "spec_digest": self.spec_digest,
-            "state": self.state,
-            "approved_by": self.approved_by,
-            "approved_by_agency": self.approved_by_agency,
-            "approved_at": utc_iso(self.approved_at),
-            "note": self.note,
-            "superseded_at": _iso(self.superseded_at),
-            "revoked_at": _iso(self.revoked_at),
-            "revoked_by": self.revoked_by,
-            "revoked_by_agency": self.revoked_by_agency,
-            "revoke_reason": self.revoke_reason,
-        }
-        if with_spec:
-            answer["spec"] = self.spec
-        return answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +108,7 @@ class ApprovalStore:
         now = dt.datetime.now(dt.UTC)
         c = approvals_table.c
         with self._audit.transaction() as conn:
-            current = _active(conn, publication_id)
+            current = active_approval(conn, publication_id)
             if current is not None and current.spec_digest == digest:
                 return Grant(current, created=False)
             if current is not None:
@@ -223,7 +142,7 @@ class ApprovalStore:
                     "supersedes": current.id if current is not None else None,
                 },
             )
-            approval = _one(conn, approval_id)
+            approval = approval_by_id(conn, approval_id)
         return Grant(approval, created=True)
 
     def revoke(self, publication_id: str, *, actor: Actor, reason: str) -> Approval:
@@ -234,8 +153,8 @@ class ApprovalStore:
         known = self._known(publication_id)
         now = dt.datetime.now(dt.UTC)
         with self._audit.transaction() as conn:
-            current = _active(conn, publication_id)
-            latest = current or _latest(conn, publication_id)
+            current = active_approval(conn, publication_id)
+            latest = current or latest_approval(conn, publication_id)
             if known is not None:
                 dataset_id = known.dataset
             elif latest is not None:  # no longer declared: its approval can still be revoked
@@ -270,12 +189,12 @@ class ApprovalStore:
                     "reason": reason,
                 },
             )
-            return _one(conn, current.id)
+            return approval_by_id(conn, current.id)
 
     def active(self, publication_id: str) -> Approval | None:
         """The approval in force: the latest one not revoked (possibly of an older digest)."""
         with self._engine.connect() as conn:
-            return _active(conn, publication_id)
+            return active_approval(conn, publication_id)
 
     def history(self, publication_id: str) -> list[Approval]:
         """Every approval of the publication, oldest first."""
@@ -283,12 +202,12 @@ class ApprovalStore:
         query = sa.select(approvals_table).where(c.publication_id == publication_id)
         with self._engine.connect() as conn:
             rows = conn.execute(query.order_by(c.id)).all()
-        return [_approval(row._mapping) for row in rows]
+        return [approval_from_row(row._mapping) for row in rows]
 
     def status(self, spec: PublicationSpec) -> PublicationStatus:
         """Whether the spec, as it is now, may be published, and if not, why."""
         with self._engine.connect() as conn:
-            return self._status(spec, _latest(conn, spec.id))
+            return self._status(spec, latest_approval(conn, spec.id))
 
     def overview(self) -> list[PublicationReview]:
         """Every declared publication with its status and active approval, in declared order."""
@@ -296,7 +215,7 @@ class ApprovalStore:
         newest = sa.select(sa.func.max(c.id)).group_by(c.publication_id)
         with self._engine.connect() as conn:
             rows = conn.execute(sa.select(approvals_table).where(c.id.in_(newest))).all()
-        latest = {row.publication_id: _approval(row._mapping) for row in rows}
+        latest = {row.publication_id: approval_from_row(row._mapping) for row in rows}
         reviews = []
         for spec in self._publications.publications:
             last = latest.get(spec.id)
@@ -393,52 +312,3 @@ def _unknown_publication(publication_id: str) -> ApprovalRefused:
         "unknown_publication",
         f"Không có ấn phẩm {publication_id!r} trong danh mục dữ liệu mở",
     )
-
-
-def _active(conn: sa.Connection, publication_id: str) -> Approval | None:
-    c = approvals_table.c
-    row = conn.execute(
-        sa.select(approvals_table).where(
-            c.publication_id == publication_id, c.revoked_at.is_(None), c.superseded_at.is_(None)
-        )
-    ).first()
-    return None if row is None else _approval(row._mapping)
-
-
-def _latest(conn: sa.Connection, publication_id: str) -> Approval | None:
-    c = approvals_table.c
-    row = conn.execute(
-        sa.select(approvals_table)
-        .where(c.publication_id == publication_id)
-        .order_by(c.id.desc())
-        .limit(1)
-    ).first()
-    return None if row is None else _approval(row._mapping)
-
-
-def _one(conn: sa.Connection, approval_id: int) -> Approval:
-    row = conn.execute(sa.select(approvals_table).where(approvals_table.c.id == approval_id)).one()
-    return _approval(row._mapping)
-
-
-def _approval(row: sa.RowMapping) -> Approval:
-    return Approval(
-        id=int(row["id"]),
-        publication_id=row["publication_id"],
-        dataset_id=row["dataset_id"],
-        spec_digest=row["spec_digest"],
-        spec_json=row["spec_json"],
-        approved_by=row["approved_by"],
-        approved_by_agency=row["approved_by_agency"],
-        approved_at=row["approved_at"],
-        note=row["note"],
-        superseded_at=row["superseded_at"],
-        revoked_at=row["revoked_at"],
-        revoked_by=row["revoked_by"],
-        revoked_by_agency=row["revoked_by_agency"],
-        revoke_reason=row["revoke_reason"],
-    )
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
-    return None if moment is None else utc_iso(moment)

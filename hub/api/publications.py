@@ -26,7 +26,8 @@ from hub.audit.entry import Actor, token_actor
 from hub.auth.policy import is_visible
 from hub.auth.tokens import Credential, Role
 from hub.wiring import Hub
-from opendata.approvals import Approval, Grant, PublicationReview, PublicationStatus
+from opendata.approval_records import Approval
+from opendata.approvals import Grant, PublicationReview, PublicationStatus
 from opendata.errors import ApprovalRefused
 
 MAX_BODY_BYTES = 16 * 1024

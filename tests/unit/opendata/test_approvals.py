@@ -12,7 +12,8 @@ from hub.audit import Actor, AuditFilter, actions
 from hub.audit.entry import CLI
 from hub.errors import KhoError
 from hub.wiring import Hub
-from opendata.approvals import ApprovalStore, PublicationStatus, approvals_table
+from opendata.approval_records import approvals_table
+from opendata.approvals import ApprovalStore, PublicationStatus
 from opendata.errors import ApprovalRefused
 from opendata.specs import PublicationCatalogue, PublicationSpec
 
