@@ -14,55 +14,38 @@ from __future__ import annotations
 
 import json
 
+from opendata import dcat_vocab as vocab
 from opendata.description import DatasetDescription, DistributionDescription
 
-EU = "http://publications.europa.eu/resource/authority/"
-_FREQUENCIES = {
-    "continuous": "UPDATE_CONT",
-    "daily": "DAILY",
-    "weekly": "WEEKLY",
-    "monthly": "MONTHLY",
-    "annual": "ANNUAL",
-}
-# ADMS publisher types: a provincial department (sở, ban, ngành) is a regional authority.
-REGIONAL_AUTHORITY = "http://purl.org/adms/publishertype/RegionalAuthority"
-SHA256 = "http://spdx.org/rdf/terms#checksumAlgorithm_sha256"
-IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
+_EU = "http://publications.europa.eu/resource/authority/"
 
 
 def ckan_dcat_fields(description: DatasetDescription) -> dict[str, str]:
     """The package extras (key → value) for a dataset. Lists are JSON arrays, which the
     profile splits into one triple each."""
-    try:
-        frequency = _FREQUENCIES[description.frequency]
-    except KeyError:
-        raise ValueError(
-            f"dataset {description.identifier}: unknown frequency {description.frequency!r}"
-        ) from None
     publisher = description.publisher
     fields = {
         "uri": description.uri,  # the dataset's subject IRI, as in Kho's own catalogue
         "identifier": description.identifier,
         "modified": description.modified.isoformat(),
-        "language": _json([f"{EU}language/VIE"]),
-        "frequency": f"{EU}frequency/{frequency}",
-        "access_rights": f"{EU}access-right/PUBLIC",
+        "language": _json([f"{_EU}language/VIE"]),
+        "frequency": str(vocab.frequency(description.frequency)),
+        "access_rights": f"{_EU}access-right/PUBLIC",
         "publisher_uri": publisher.uri,
         "publisher_name": publisher.name.vi,
         "publisher_identifier": publisher.id,
-        "publisher_type": REGIONAL_AUTHORITY,
+        "publisher_type": str(vocab.REGIONAL_AUTHORITY),
         "contact_name": publisher.name.vi,
     }
     if description.themes:
-        fields["theme"] = _json([f"{EU}data-theme/{code}" for code in description.themes])
+        fields["theme"] = _json([str(vocab.theme(code)) for code in description.themes])
     if description.spatial:
         # The extras hold one dct:Location (a label, an IRI, no geometry): several units
         # become one location labelled with all their names, and only a single unit its IRI.
         fields["spatial_text"] = "; ".join(unit.name for unit in description.spatial)
         if len(description.spatial) == 1:
             unit = description.spatial[0]
-            # the unit's IRI in Kho's own graph (opendata.dcat_vocab.admin_unit)
-            fields["spatial_uri"] = f"urn:vn:dvhc:2025:{unit.level}:{unit.code}"
+            fields["spatial_uri"] = str(vocab.admin_unit(unit.level, unit.code))
     if description.temporal_start is not None:
         fields["temporal_start"] = description.temporal_start.isoformat()
     if description.temporal_end is not None:
@@ -78,11 +61,11 @@ def ckan_resource_dcat_fields(
     profile also types every ``license`` as ADMS "Unknown IPR", which no field changes."""
     fields = {
         "uri": distribution.uri,
-        "format": f"{EU}file-type/{distribution.file_type}",
-        "mimetype": IANA_MEDIA_TYPES + distribution.media_type,
+        "format": str(vocab.file_type(distribution.file_type)),
+        "mimetype": str(vocab.media_type(distribution.media_type)),
         "size": str(distribution.byte_size),
         "hash": distribution.sha256,
-        "hash_algorithm": SHA256,
+        "hash_algorithm": str(vocab.SHA256),
         "download_url": distribution.download_url,
     }
     if licence_uri:
