@@ -34,3 +34,19 @@ def embedded_hub(embedded_settings: KhoSettings) -> Iterator[Hub]:
     hub = build_hub(embedded_settings)
     yield hub
     hub.close()
+
+
+@pytest.fixture
+def cli_hub(tmp_path: Path) -> Iterator[Hub]:
+    """The hub a ``kho`` command run in ``tmp_path`` opens: the embedded defaults under
+    ``tmp_path/.kho``, to set up or inspect what the command sees."""
+    data = tmp_path / ".kho"
+    opened = build_hub(
+        KhoSettings(
+            data_dir=data,
+            bus_url=f"embedded:{data / 'bus.sqlite3'}",
+            database_url=f"sqlite:///{data / 'kho.sqlite3'}",
+        )
+    )
+    yield opened
+    opened.close()

@@ -3,7 +3,7 @@ with errors as one line naming what is wrong, and every grant change in the audi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,26 +12,11 @@ import yaml
 
 from hub.audit import AuditFilter
 from hub.auth.tokens import AuthError
-from hub.settings import PROJECT_ROOT, KhoSettings
-from hub.wiring import Hub, build_hub
+from hub.settings import PROJECT_ROOT
+from hub.wiring import Hub
 from tests.unit.test_cli import kho
 
 CATALOGUE = PROJECT_ROOT / "catalogue" / "datasets.yaml"
-
-
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[Hub]:
-    """The hub the commands use: the embedded defaults under the test's folder."""
-    data = tmp_path / ".kho"
-    opened = build_hub(
-        KhoSettings(
-            data_dir=data,
-            bus_url=f"embedded:{data / 'bus.sqlite3'}",
-            database_url=f"sqlite:///{data / 'kho.sqlite3'}",
-        )
-    )
-    yield opened
-    opened.close()
 
 
 def _issued(stdout: str) -> str:
@@ -90,7 +75,7 @@ def test_catalogue_list_and_show(tmp_path: Path) -> None:
     assert unknown.returncode == 1 and "khong.co" in unknown.stderr
 
 
-def test_token_rotate_retires_the_old_token_and_is_audited(tmp_path: Path, hub: Hub) -> None:
+def test_token_rotate_retires_the_old_token_and_is_audited(tmp_path: Path, cli_hub: Hub) -> None:
     created = kho(["token", "create", "--agency", "so-ct", "--role", "consumer"], tmp_path)
     assert created.returncode == 0, created.stderr
     old = _issued(created.stdout)
@@ -99,28 +84,30 @@ def test_token_rotate_retires_the_old_token_and_is_audited(tmp_path: Path, hub: 
     assert rotated.returncode == 0, rotated.stderr
     new = _issued(rotated.stdout)
     with pytest.raises(AuthError, match="thu hồi"):
-        hub.tokens.authenticate(old)
-    credential = hub.tokens.authenticate(new)
+        cli_hub.tokens.authenticate(old)
+    credential = cli_hub.tokens.authenticate(new)
     assert credential.agency == "so-ct" and {r.value for r in credential.roles} == {"consumer"}
     again = kho(["token", "rotate", old_id], tmp_path)
     assert again.returncode == 1 and old_id in again.stderr
     revoked = kho(["token", "revoke", credential.token_id], tmp_path)
     assert revoked.returncode == 0
-    logged = [e.action for e in hub.audit.query(AuditFilter())]
+    logged = [e.action for e in cli_hub.audit.query(AuditFilter())]
     assert logged == ["token.create", "token.rotate", "token.revoke"]
-    assert hub.audit.verify().ok
+    assert cli_hub.audit.verify().ok
 
 
-def test_token_rotate_with_grace_keeps_the_old_token_for_a_while(hub: Hub) -> None:
+def test_token_rotate_with_grace_keeps_the_old_token_for_a_while(cli_hub: Hub) -> None:
     import datetime as dt
 
     from hub.auth.tokens import Role
 
-    old = hub.tokens.create("so-ct", frozenset({Role.CONSUMER}), valid_for=dt.timedelta(days=30))
-    new = hub.tokens.rotate(old.token_id, grace=dt.timedelta(hours=1))
+    old = cli_hub.tokens.create(
+        "so-ct", frozenset({Role.CONSUMER}), valid_for=dt.timedelta(days=30)
+    )
+    new = cli_hub.tokens.rotate(old.token_id, grace=dt.timedelta(hours=1))
     assert new is not None and new.expires_at is not None
-    assert hub.tokens.authenticate(old.plaintext).agency == "so-ct"
-    (info,) = [t for t in hub.tokens.describe("so-ct") if t.token_id == old.token_id]
+    assert cli_hub.tokens.authenticate(old.plaintext).agency == "so-ct"
+    (info,) = [t for t in cli_hub.tokens.describe("so-ct") if t.token_id == old.token_id]
     assert info.expires_at is not None
     assert info.expires_at <= dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     assert new.expires_at - dt.datetime.now(dt.UTC) > dt.timedelta(days=29)

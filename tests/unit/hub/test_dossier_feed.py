@@ -6,7 +6,6 @@ evidence; spoiled records dead-lettered with their bytes while the feed goes on.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +29,8 @@ from hub.provide_once.dossier_feed import (
 )
 from hub.provide_once.evidence import EVIDENCE_DATASET, EvidenceInput, RecordOutcome
 from hub.provide_once.procedures import ProcedureCatalogue
-from hub.settings import KhoSettings
 from hub.vietnam_time import VIETNAM_TZ
-from hub.wiring import Hub, build_hub
+from hub.wiring import Hub
 from tests.unit.test_cli import kho
 
 DOSSIERS = "tthc.dossiers"
@@ -261,21 +259,6 @@ def test_evidence_stored_concurrently_by_another_feed_counts_as_unchanged(
 
 
 # --- the command line ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli_hub(tmp_path: Path) -> Iterator[Hub]:
-    """The hub the commands use: the embedded defaults under the test's folder."""
-    data = tmp_path / ".kho"
-    opened = build_hub(
-        KhoSettings(
-            data_dir=data,
-            bus_url=f"embedded:{data / 'bus.sqlite3'}",
-            database_url=f"sqlite:///{data / 'kho.sqlite3'}",
-        )
-    )
-    yield opened
-    opened.close()
 
 
 def test_kho_evidence_feed_show_history_and_outbox(tmp_path: Path, cli_hub: Hub) -> None:

@@ -4,7 +4,6 @@ traceback."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,32 +11,17 @@ import yaml
 
 from hub.audit import AuditFilter, actions
 from hub.settings import KhoSettings
-from hub.wiring import Hub, build_hub
+from hub.wiring import Hub
 from tests.unit.test_cli import kho
 
 DOSSIERS = "tthc.dossiers"
-
-
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[Hub]:
-    """The hub the commands use: the embedded defaults under the test's folder."""
-    data = tmp_path / ".kho"
-    opened = build_hub(
-        KhoSettings(
-            data_dir=data,
-            bus_url=f"embedded:{data / 'bus.sqlite3'}",
-            database_url=f"sqlite:///{data / 'kho.sqlite3'}",
-        )
-    )
-    yield opened
-    opened.close()
 
 
 def _row(stdout: str, publication_id: str) -> str:
     return next(line for line in stdout.splitlines() if line.startswith(f"│ {publication_id} "))
 
 
-def test_grant_list_revoke_and_history(tmp_path: Path, hub: Hub) -> None:
+def test_grant_list_revoke_and_history(tmp_path: Path, cli_hub: Hub) -> None:
     """Pending, approved (a second grant writes nothing), revoked; each change audited as cli."""
     listed = kho(["approval", "list"], tmp_path)
     assert listed.returncode == 0, listed.stderr
@@ -59,12 +43,12 @@ def test_grant_list_revoke_and_history(tmp_path: Path, hub: Hub) -> None:
     assert "Đã rà soát" in history.stdout and "Lộ mã xã hiếm" in history.stdout
     assert "đã thu hồi" in _row(kho(["approval", "list"], tmp_path).stdout, DOSSIERS)
 
-    entries = hub.audit.query(AuditFilter(dataset=DOSSIERS))
+    entries = cli_hub.audit.query(AuditFilter(dataset=DOSSIERS))
     assert [(e.action, e.actor.principal) for e in entries] == [
         (actions.DATASET_APPROVE, "cli"),
         (actions.DATASET_REVOKE_APPROVAL, "cli"),
     ]
-    assert hub.audit.verify().ok
+    assert cli_hub.audit.verify().ok
 
 
 def test_an_edited_spec_lists_as_needing_approval_again(tmp_path: Path) -> None:
