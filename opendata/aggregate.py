@@ -8,7 +8,7 @@ fewer than ``min_count`` records. Rates are percentages with two decimals.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from hub.avro.schema import DatasetSchema
@@ -35,32 +35,49 @@ class _Figures:
         self.parts = [[0.0, 0] for _ in range(measures)]
 
 
-def aggregate(spec: Aggregation, schema: DatasetSchema, records: Iterator[dict[str, Any]]) -> Table:
-    keys = [_dimension_value(d) for d in spec.group_by]
-    parts = [_measure_part(m) for m in spec.measures]
-    groups: dict[tuple[Any, ...], _Figures] = {}
-    for record in records:
-        group = tuple(key(record) for key in keys)
-        figures = groups.get(group)
+class Aggregator:
+    """Accumulates a declared aggregation one record at a time; ``table`` gives the groups in
+    order, small ones suppressed."""
+
+    def __init__(self, spec: Aggregation, schema: DatasetSchema) -> None:
+        self._spec = spec
+        self._schema = schema
+        self._keys = [_dimension_value(d) for d in spec.group_by]
+        self._parts = [_measure_part(m) for m in spec.measures]
+        self._groups: dict[tuple[Any, ...], _Figures] = {}
+
+    def add(self, record: dict[str, Any]) -> None:
+        group = tuple(key(record) for key in self._keys)
+        figures = self._groups.get(group)
         if figures is None:
-            figures = groups[group] = _Figures(len(parts))
+            figures = self._groups[group] = _Figures(len(self._parts))
         figures.count += 1
-        for part, accumulated in zip(parts, figures.parts, strict=True):
+        for part, accumulated in zip(self._parts, figures.parts, strict=True):
             numerator, counted = part(record)
             accumulated[0] += numerator
             accumulated[1] += counted
-    rows = []
-    suppressed = 0
-    for group in sorted(groups, key=lambda g: tuple("" if v is None else str(v) for v in g)):
-        figures = groups[group]
-        small = figures.count < spec.min_count
-        suppressed += small
-        values = [
-            None if small else _figure(measure, numerator, int(counted), spec.min_count)
-            for measure, (numerator, counted) in zip(spec.measures, figures.parts, strict=True)
-        ]
-        rows.append((*group, None if small else figures.count, *values))
-    return Table(_columns(spec, schema), rows, suppressed_groups=suppressed)
+
+    def table(self) -> Table:
+        spec, groups = self._spec, self._groups
+        rows = []
+        suppressed = 0
+        for group in sorted(groups, key=lambda g: tuple("" if v is None else str(v) for v in g)):
+            figures = groups[group]
+            small = figures.count < spec.min_count
+            suppressed += small
+            values = [
+                None if small else _figure(measure, numerator, int(counted), spec.min_count)
+                for measure, (numerator, counted) in zip(spec.measures, figures.parts, strict=True)
+            ]
+            rows.append((*group, None if small else figures.count, *values))
+        return Table(_columns(spec, self._schema), rows, suppressed_groups=suppressed)
+
+
+def aggregate(spec: Aggregation, schema: DatasetSchema, records: Iterable[dict[str, Any]]) -> Table:
+    aggregator = Aggregator(spec, schema)
+    for record in records:
+        aggregator.add(record)
+    return aggregator.table()
 
 
 def _dimension_value(dimension: Dimension) -> Callable[[dict[str, Any]], Any]:

@@ -1,11 +1,10 @@
-"""Temporal and spatial coverage of a publication, gathered while its records stream past:
+"""Temporal and spatial coverage of a publication, noted record by record as they stream past:
 the range of the spec's time field (Vietnam dates) and the communes of its commune field,
 with the provinces they belong to (34-province list, from 1 July 2025)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 from hub.identifiers.admin_units import province_of_commune, ward_name
@@ -17,22 +16,29 @@ class Coverage:
     def __init__(self, time_field: str | None, commune_field: str | None) -> None:
         self._time_field = time_field
         self._commune_field = commune_field
-        self.start: dt.date | None = None
-        self.end: dt.date | None = None
+        self._first: Any = None
+        self._last: Any = None
         self._communes: set[str] = set()
 
-    def watch(self, records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        """The same records, noting each one's time and commune on the way."""
-        times: list[Any] = []
-        for record in records:
-            if self._time_field is not None:
-                times.append(record.get(self._time_field))
-            if self._commune_field is not None:
-                self._communes.add(record.get(self._commune_field) or "")
-            yield record
-        moments = [t for t in times if t is not None]
-        if moments:
-            self.start, self.end = _as_date(min(moments)), _as_date(max(moments))
+    def add(self, record: dict[str, Any]) -> None:
+        """Note one record's time and commune."""
+        if self._time_field is not None:
+            moment = record.get(self._time_field)
+            if moment is not None:
+                if self._first is None or moment < self._first:
+                    self._first = moment
+                if self._last is None or moment > self._last:
+                    self._last = moment
+        if self._commune_field is not None:
+            self._communes.add(record.get(self._commune_field) or "")
+
+    @property
+    def start(self) -> dt.date | None:
+        return None if self._first is None else _as_date(self._first)
+
+    @property
+    def end(self) -> dt.date | None:
+        return None if self._last is None else _as_date(self._last)
 
     def spatial(self) -> tuple[AdminUnit, ...]:
         communes = []

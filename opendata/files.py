@@ -13,17 +13,16 @@ field metadata. The data dictionary is a CSV of the same flavour, in Vietnamese 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from json.encoder import encode_basestring as encode_json_string  # the C encoder
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from hub.vietnam_time import VIETNAM_TZ
 from opendata.table import Column, ColumnKind, Table
 
 _ARROW_TYPES: dict[ColumnKind, pa.DataType] = {
@@ -55,25 +54,29 @@ def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows([_cell(v) for v in row] for row in rows)
+    writer.writerows(rows)  # the csv module writes None as an empty field
     return buffer.getvalue().encode("utf-8-sig")
 
 
 def table_csv(table: Table) -> bytes:
-    return csv_bytes(table.names, table.rows)
+    """Column by column: only times and booleans need saying otherwise than ``str`` does."""
+    columns = [
+        table.times_text[i] if c.kind == "timestamp" else _words(v) if c.kind == "boolean" else v
+        for i, (c, v) in enumerate(zip(table.columns, table.column_values, strict=True))
+    ]
+    return csv_bytes(table.names, zip(*columns, strict=True))
 
 
 def table_json(table: Table) -> bytes:
-    names = table.names
-    lines = [
-        json.dumps(
-            dict(zip(names, row, strict=True)),
-            ensure_ascii=False,
-            separators=(",", ":"),
-            default=_json_value,
-        )
-        for row in table.rows
+    """One object per line, built column by column: each value is encoded once as JSON text
+    and the rows are filled into a template of the keys."""
+    keys = [encode_json_string(name).replace("%", "%%") for name in table.names]
+    template = "{" + ",".join(f"{key}:%s" for key in keys) + "}"
+    columns = [
+        _json_strings(table.times_text[i]) if c.kind == "timestamp" else _JSON_TEXT[c.kind](v)
+        for i, (c, v) in enumerate(zip(table.columns, table.column_values, strict=True))
     ]
+    lines = [template % row for row in zip(*columns, strict=True)]
     return ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8")
 
 
@@ -88,8 +91,8 @@ def table_parquet(table: Table) -> bytes:
         for c in table.columns
     ]
     columns = [
-        pa.array([row[i] for row in table.rows], type=_ARROW_TYPES[c.kind])
-        for i, c in enumerate(table.columns)
+        pa.array(values, type=_ARROW_TYPES[c.kind])
+        for c, values in zip(table.columns, table.column_values, strict=True)
     ]
     arrow = pa.Table.from_arrays(columns, schema=pa.schema(fields))
     sink = io.BytesIO()
@@ -115,19 +118,32 @@ def sha256_hex(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if value is True or value is False:
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return value.astimezone(VIETNAM_TZ).isoformat(timespec="seconds")
-    return value
+def _words(values: Sequence[Any]) -> list[str | None]:
+    return [None if v is None else ("true" if v else "false") for v in values]
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(VIETNAM_TZ).isoformat(timespec="seconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+def _json_strings(values: Sequence[Any]) -> list[str]:
+    return [
+        encode_json_string(v) if isinstance(v, str) else json.dumps(v, default=str) for v in values
+    ]
+
+
+def _json_numbers(values: Sequence[Any]) -> list[str]:
+    return ["null" if v is None else repr(v) for v in values]
+
+
+def _json_booleans(values: Sequence[Any]) -> list[str]:
+    return ["null" if v is None else ("true" if v else "false") for v in values]
+
+
+def _json_dates(values: Sequence[Any]) -> list[str]:
+    return ["null" if v is None else f'"{v.isoformat()}"' for v in values]
+
+
+_JSON_TEXT: dict[ColumnKind, Callable[[Sequence[Any]], list[str]]] = {  # times: times_text
+    "string": _json_strings,
+    "integer": _json_numbers,
+    "number": _json_numbers,
+    "boolean": _json_booleans,
+    "date": _json_dates,
+}

@@ -16,6 +16,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import groupby
 from typing import Literal, TypeVar
 
 import tenacity
@@ -30,10 +32,9 @@ from hub.catalogue.models import DatasetEntry
 from hub.errors import KhoError
 from opendata.anonymity import SmallGroup, require_k_anonymity
 from opendata.approvals import ApprovalStore, PublicationStatus
-from opendata.coverage import Coverage
 from opendata.errors import PortalUnavailable, PublishBlocked
 from opendata.files import sha256_hex
-from opendata.materialise import materialise, topic_records
+from opendata.materialise import Materialised, check_spec, materialise_together, topic_records
 from opendata.portal.port import Action, OpenDataPortal, PortalPlan, PublishOutcome, WithdrawMode
 from opendata.portal_dataset import build_portal_dataset, content_digest, publication_files
 from opendata.specs import PublicationCatalogue, PublicationSpec
@@ -120,19 +121,23 @@ class Publisher:
         self, actor: Actor, *, plan: bool = False, only: Sequence[str] | None = None
     ) -> list[PublishResult]:
         """Publish (or, with ``plan``, say what publishing would do to) every publication, or
-        those named in ``only``. Nothing is appended to the audit log under ``plan``."""
+        those named in ``only``. Nothing is appended to the audit log under ``plan``. The
+        publications of one dataset share one read of its topic."""
         specs = [self._spec(p) for p in only] if only else list(self._publications.publications)
-        results: list[PublishResult] = []
-        down: str | None = None
-        for spec in specs:
-            if down is not None:
-                results.append(self._result(spec, "failed", reason=f"không thử: {down}"))
-                continue
-            result = self._one(spec, actor, plan=plan)
-            results.append(result)
-            if result.status == "failed" and isinstance(result.reason, _PortalDown):
-                down = str(result.reason)
-        return results
+        results: dict[str, PublishResult] = {}
+        for group in _by_dataset(specs):
+            ready = []
+            for spec in group:
+                result = self._not_tried(spec, results) or self._guarded(
+                    spec, partial(self._gate, spec, actor, plan=plan)
+                )
+                if result is None:
+                    ready.append(spec)
+                else:
+                    results[spec.id] = result
+            if ready:
+                self._publish_dataset(ready, actor, results, plan=plan)
+        return [results[spec.id] for spec in specs]
 
     def permitted(self, spec: PublicationSpec) -> PublicationStatus:
         return self._approvals.status(spec)
@@ -145,19 +150,58 @@ class Publisher:
                 f"Không có ấn phẩm {publication_id!r} trong danh mục dữ liệu mở"
             ) from None
 
-    def _one(self, spec: PublicationSpec, actor: Actor, *, plan: bool) -> PublishResult:
+    def _gate(self, spec: PublicationSpec, actor: Actor, *, plan: bool) -> PublishResult | None:
+        """None when the publication may go public; otherwise what became of it (withdrawn,
+        or blocked by a catalogue defect or a spec the schema refutes)."""
+        entry = self._catalogue.entry(spec.dataset)
+        defect = self._catalogue.defects.get(entry.id)
+        if defect is not None:
+            raise PublishBlocked(defect)
+        status = self.permitted(spec)
+        if not status.publishable:
+            return self._withdraw(spec, _NOT_PUBLIC[status], actor, plan=plan)
+        check_spec(spec, self._catalogue.schema(entry.id))
+        return None
+
+    def _publish_dataset(
+        self,
+        specs: list[PublicationSpec],
+        actor: Actor,
+        results: dict[str, PublishResult],
+        *,
+        plan: bool,
+    ) -> None:
+        """Read the dataset's topic once, materialising every publication of it on the way,
+        then publish each; their results go into ``results``."""
+        entry = self._catalogue.entry(specs[0].dataset)
         try:
-            entry = self._catalogue.entry(spec.dataset)
-            defect = self._catalogue.defects.get(entry.id)
-            if defect is not None:
-                raise PublishBlocked(defect)
-            status = self.permitted(spec)
-            if not status.publishable:
-                return self._withdraw(spec, _NOT_PUBLIC[status], actor, plan=plan)
             offsets = self._bus.end_offsets(entry.topic)
             if not any(offsets.values()):
-                return self._result(spec, "waiting", reason="chủ đề chưa có bản ghi nào")
-            return self._publish(spec, entry, offsets, actor, plan=plan)
+                for spec in specs:
+                    results[spec.id] = self._result(
+                        spec, "waiting", reason="chủ đề chưa có bản ghi nào"
+                    )
+                return
+            records = topic_records(self._bus, self._decoder, entry.topic, offsets)
+            made = materialise_together(specs, self._catalogue.schema(entry.id), records)
+        except KhoError as exc:
+            for spec in specs:
+                results[spec.id] = self._result(spec, "failed", reason=str(exc))
+            return
+        for spec, materialised in zip(specs, made, strict=True):
+            result = self._not_tried(spec, results) or self._guarded(
+                spec, partial(self._publish, spec, entry, materialised, offsets, actor, plan=plan)
+            )
+            assert result is not None  # noqa: S101 (_publish always answers)
+            results[spec.id] = result
+
+    def _guarded(
+        self, spec: PublicationSpec, step: Callable[[], PublishResult | None]
+    ) -> PublishResult | None:
+        """The step's answer, or the publication's failure: one publication's trouble stops
+        that publication only."""
+        try:
+            return step()
         except PublishBlocked as exc:
             return self._result(spec, "blocked", reason=str(exc), groups=exc.groups)
         except PortalUnavailable as exc:
@@ -165,19 +209,26 @@ class Publisher:
         except KhoError as exc:
             return self._result(spec, "failed", reason=str(exc))
 
+    def _not_tried(
+        self, spec: PublicationSpec, results: dict[str, PublishResult]
+    ) -> PublishResult | None:
+        """Once the portal stayed down through every retry, the rest are not tried."""
+        down = next((r.reason for r in results.values() if isinstance(r.reason, _PortalDown)), None)
+        if down is None:
+            return None
+        return self._result(spec, "failed", reason=f"không thử: {down}")
+
     def _publish(
         self,
         spec: PublicationSpec,
         entry: DatasetEntry,
+        materialised: Materialised,
         offsets: dict[int, int],
         actor: Actor,
         *,
         plan: bool,
     ) -> PublishResult:
-        schema = self._catalogue.schema(entry.id)
-        coverage = Coverage(spec.time_field, spec.commune_field)
-        records = coverage.watch(topic_records(self._bus, self._decoder, entry.topic))
-        table = materialise(spec, schema, records)
+        table = materialised.table
         if spec.quasi_identifiers:
             require_k_anonymity(table, spec.quasi_identifiers, spec.k)
         name = portal_name(spec.id)
@@ -188,7 +239,13 @@ class Publisher:
         unchanged = previous is not None and previous.content_digest == digest
         modified = previous.modified_at if unchanged and previous else now
         dataset, description = build_portal_dataset(
-            spec, self._catalogue.catalogue, self._portal, name, files, coverage, modified
+            spec,
+            self._catalogue.catalogue,
+            self._portal,
+            name,
+            files,
+            materialised.coverage,
+            modified,
         )
         if plan:
             planned = self._retrying(lambda: self._portal.plan(dataset))
@@ -284,6 +341,13 @@ class Publisher:
         return PublishResult(
             spec.id, spec.dataset, status, action, rows, location, uploads, reason, groups or []
         )
+
+
+def _by_dataset(specs: list[PublicationSpec]) -> list[list[PublicationSpec]]:
+    """The specs grouped by dataset, datasets in order of first mention."""
+    order = {spec.dataset: i for i, spec in reversed(list(enumerate(specs)))}
+    ordered = sorted(specs, key=lambda spec: order[spec.dataset])
+    return [list(group) for _, group in groupby(ordered, key=lambda spec: spec.dataset)]
 
 
 class _PortalDown(str):

@@ -7,9 +7,11 @@ same order. Column kinds are the few that CSV, JSON and Parquet all say the same
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from hub.avro.schema import DatasetSchema
+from hub.vietnam_time import VIETNAM_TZ
 from opendata.description import Bilingual
 
 ColumnKind = Literal["string", "integer", "number", "boolean", "timestamp", "date"]
@@ -47,6 +49,26 @@ class Table:
     @property
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @cached_property
+    def column_values(self) -> list[tuple[Any, ...]]:
+        """The rows turned into columns, once: the file writers work column by column."""
+        if not self.rows:
+            return [() for _ in self.columns]
+        return list(zip(*self.rows, strict=True))
+
+    @cached_property
+    def times_text(self) -> dict[int, list[str | None]]:
+        """Each timestamp column as ISO 8601 text in Vietnam's zone (+07:00), to the second:
+        formatted once, for every file that writes times as text."""
+        return {
+            i: [
+                None if v is None else v.astimezone(VIETNAM_TZ).isoformat(timespec="seconds")
+                for v in values
+            ]
+            for i, (column, values) in enumerate(zip(self.columns, self.column_values, strict=True))
+            if column.kind == "timestamp"
+        }
 
 
 def schema_column(schema: DatasetSchema, name: str) -> Column:

@@ -140,8 +140,11 @@ class KafkaBus:
             end = reader.end_offsets([tp])[tp]
             if offset >= end:
                 return []
-            reader.assign([tp])
-            reader.seek(tp, offset)
+            if reader.assignment() != {tp}:
+                reader.assign([tp])
+                reader.seek(tp, offset)
+            elif reader.position(tp) != offset:
+                reader.seek(tp, offset)  # else keep what the consumer has fetched ahead
             records: list[BusRecord] = []
             wanted = min(max_records, end - offset)
             while len(records) < wanted:

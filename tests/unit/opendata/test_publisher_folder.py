@@ -9,6 +9,7 @@ import io
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -127,6 +128,35 @@ def test_records_failing_k_anonymity_are_blocked_and_the_others_still_publish(
     assert "k-ẩn danh (k=5) trên commune_code, procedure_code" in (blocked.reason or "")
     assert blocked.groups and all(g.rows < 5 for g in blocked.groups)
     assert results[FIGURES].status == "published"
+
+
+def test_publications_of_one_dataset_share_one_read_of_its_topic(
+    embedded_hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fetches are counted by wrapping the real embedded bus (it still answers them)."""
+    _ingest(embedded_hub, tmp_path, 300)
+    embedded_hub.approvals.grant(RECORDS, actor=STEWARD, note="hồ sơ không có người nộp")
+    embedded_hub.approvals.grant(FIGURES, actor=STEWARD, note="số liệu tổng hợp")
+    bus = embedded_hub.bus
+    fetched: list[str] = []
+    real_fetch = bus.fetch
+
+    def counting_fetch(topic: str, *args: Any, **kwargs: Any) -> Any:
+        fetched.append(topic)
+        return real_fetch(topic, *args, **kwargs)
+
+    monkeypatch.setattr(bus, "fetch", counting_fetch)
+    alone = _by_id(embedded_hub.publisher().run(CLI, only=[FIGURES]))[FIGURES]
+    assert (alone.status, alone.action) == ("published", "created"), alone.reason
+    reads_for_one = fetched.count(RECORDS)
+    assert reads_for_one > 0
+    fetched.clear()
+
+    together = _by_id(embedded_hub.publisher().run(CLI, only=[RECORDS, FIGURES]))
+    assert fetched.count(RECORDS) == reads_for_one  # two publications, one pass
+    assert together[RECORDS].status == "blocked"  # k-anonymity, as on its own
+    figures = together[FIGURES]
+    assert (figures.status, figures.action, figures.rows) == ("published", "unchanged", alone.rows)
 
 
 @pytest.fixture
