@@ -13,7 +13,9 @@ Personal fields (marked ``"personal": true`` in the schema) never reach a table.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -68,9 +70,10 @@ def materialise_together(
     sinks = [_sink(spec, schema) for spec in specs]
     coverages = [Coverage(spec.time_field, spec.commune_field) for spec in specs]
     adders = [sink.add for sink in sinks] + [coverage.add for coverage in coverages]
-    for record in records:
-        for add in adders:
-            add(record)
+    with _without_cycle_collection():
+        for record in records:
+            for add in adders:
+                add(record)
     return [
         Materialised(sink.table(), coverage)
         for sink, coverage in zip(sinks, coverages, strict=True)
@@ -84,6 +87,21 @@ def materialise(
 ) -> Table:
     """One publication's table from the topic's decoded records (in topic order)."""
     return materialise_together([spec], schema, records)[0].table
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while a million records pile up. Decoded records are
+    dicts of plain values and hold no cycles, but every collection of the oldest generation
+    walks all of them: measured at 100,000 dossiers, the pass took 30 % longer with it on.
+    Reference counting still frees everything as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _Sink(Protocol):

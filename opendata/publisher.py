@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import groupby
-from typing import Literal, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 import tenacity
 
@@ -137,7 +137,33 @@ class Publisher:
                     results[spec.id] = result
             if ready:
                 self._publish_dataset(ready, actor, results, plan=plan)
-        return [results[spec.id] for spec in specs]
+        answered = [results[spec.id] for spec in specs]
+        if only:
+            return answered
+        return answered + self._withdraw_removed({s.id for s in specs}, actor, results, plan=plan)
+
+    def _withdraw_removed(
+        self,
+        declared: set[str],
+        actor: Actor,
+        results: dict[str, PublishResult],
+        *,
+        plan: bool,
+    ) -> list[PublishResult]:
+        """Publications still public whose spec left the catalogue are withdrawn: a removed
+        spec must not leave its data on the portal."""
+        removed: list[PublishResult] = []
+        for state in self._states.published():
+            if state.publication_id in declared:
+                continue
+            gone = _Removed(state.publication_id)
+            result = self._not_tried(gone, results) or self._guarded(
+                gone, partial(self._withdraw, gone, _REMOVED_REASON, actor, plan=plan)
+            )
+            assert result is not None  # noqa: S101 (_withdraw always answers)
+            results[gone.id] = result
+            removed.append(result)
+        return removed
 
     def permitted(self, spec: PublicationSpec) -> PublicationStatus:
         return self._approvals.status(spec)
@@ -196,7 +222,7 @@ class Publisher:
             results[spec.id] = result
 
     def _guarded(
-        self, spec: PublicationSpec, step: Callable[[], PublishResult | None]
+        self, spec: _Publication, step: Callable[[], PublishResult | None]
     ) -> PublishResult | None:
         """The step's answer, or the publication's failure: one publication's trouble stops
         that publication only."""
@@ -210,7 +236,7 @@ class Publisher:
             return self._result(spec, "failed", reason=str(exc))
 
     def _not_tried(
-        self, spec: PublicationSpec, results: dict[str, PublishResult]
+        self, spec: _Publication, results: dict[str, PublishResult]
     ) -> PublishResult | None:
         """Once the portal stayed down through every retry, the rest are not tried."""
         down = next((r.reason for r in results.values() if isinstance(r.reason, _PortalDown)), None)
@@ -270,9 +296,7 @@ class Publisher:
         )
         return self._done(spec, outcome, len(table.rows))
 
-    def _withdraw(
-        self, spec: PublicationSpec, why: str, actor: Actor, *, plan: bool
-    ) -> PublishResult:
+    def _withdraw(self, spec: _Publication, why: str, actor: Actor, *, plan: bool) -> PublishResult:
         name = portal_name(spec.id)
         if plan:
             planned = self._retrying(lambda: self._portal.plan_withdrawal(name))
@@ -285,7 +309,7 @@ class Publisher:
         self._audit.append(
             DATASET_WITHDRAW,
             actor=actor,
-            dataset=spec.dataset,
+            dataset=spec.dataset or None,
             details={
                 "publication": spec.id,
                 "mode": self._policy.withdraw_mode,
@@ -328,7 +352,7 @@ class Publisher:
 
     @staticmethod
     def _result(
-        spec: PublicationSpec,
+        spec: _Publication,
         status: Status,
         *,
         action: Action | None = None,
@@ -341,6 +365,27 @@ class Publisher:
         return PublishResult(
             spec.id, spec.dataset, status, action, rows, location, uploads, reason, groups or []
         )
+
+
+class _Publication(Protocol):
+    """What a result or a withdrawal needs of a publication."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def dataset(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class _Removed:
+    """A publication the portal still shows whose spec is no longer in the catalogue."""
+
+    id: str
+    dataset: str = ""
+
+
+_REMOVED_REASON = "ấn phẩm không còn trong danh mục dữ liệu mở"
 
 
 def _by_dataset(specs: list[PublicationSpec]) -> list[list[PublicationSpec]]:

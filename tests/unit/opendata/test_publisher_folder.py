@@ -13,6 +13,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from connectors.config import load_connector_config
 from connectors.runner import run_connector
@@ -157,6 +158,40 @@ def test_publications_of_one_dataset_share_one_read_of_its_topic(
     assert together[RECORDS].status == "blocked"  # k-anonymity, as on its own
     figures = together[FIGURES]
     assert (figures.status, figures.action, figures.rows) == ("published", "unchanged", alone.rows)
+
+
+def test_a_publication_removed_from_the_catalogue_is_withdrawn(
+    embedded_settings: KhoSettings, tmp_path: Path
+) -> None:
+    hub = build_hub(embedded_settings)
+    try:
+        _ingest(hub, tmp_path, 600)
+        hub.approvals.grant(FIGURES, actor=STEWARD, note="số liệu tổng hợp")
+        published = _by_id(hub.publisher().run(CLI))[FIGURES]
+        assert published.status == "published", published.reason
+    finally:
+        hub.close()
+    declared = yaml.safe_load((PROJECT_ROOT / "catalogue" / "publications.yaml").read_text("utf-8"))
+    declared["publications"] = [p for p in declared["publications"] if p["id"] != FIGURES]
+    without = tmp_path / "publications.yaml"
+    without.write_text(yaml.safe_dump(declared, allow_unicode=True), "utf-8")
+
+    hub = build_hub(embedded_settings.model_copy(update={"publications_path": without}))
+    try:
+        planned = _by_id(hub.publisher().run(CLI, plan=True))[FIGURES]
+        assert (planned.status, planned.action) == ("planned", "withdrawn")
+        assert Path(published.location).exists()  # a plan changes nothing
+        gone = _by_id(hub.publisher().run(CLI))[FIGURES]
+        assert (gone.status, gone.reason) == (
+            "withdrawn",
+            "ấn phẩm không còn trong danh mục dữ liệu mở",
+        )
+        assert not Path(published.location).exists()
+        assert FIGURES not in _by_id(hub.publisher().run(CLI))  # withdrawn once, then forgotten
+        (entry,) = hub.audit.query(AuditFilter(action=DATASET_WITHDRAW))
+        assert entry.details["publication"] == FIGURES
+    finally:
+        hub.close()
 
 
 @pytest.fixture
