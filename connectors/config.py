@@ -25,14 +25,24 @@ class FieldMapping(_Strict):
 
 
 class CsvSource(_Strict):
+    """A CSV file: UTF-8 (with or without BOM) or UTF-16; ``auto`` finds the delimiter."""
+
     kind: Literal["csv"] = "csv"
-    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    delimiter: Literal[",", ";", "\t", "auto"] = ","
+
+
+class XlsxSource(_Strict):
+    """A sheet of an Excel workbook; the first sheet when ``sheet`` is not given."""
+
+    kind: Literal["xlsx"]
+    sheet: str | None = None
+    header_search_rows: int = Field(default=30, ge=1, le=1000)
 
 
 class ConnectorConfig(_Strict):
     name: str
     dataset: str
-    source: CsvSource
+    source: CsvSource | XlsxSource = Field(discriminator="kind")
     fields: dict[str, FieldMapping]
 
     @property

@@ -1,20 +1,30 @@
-"""Reading a CSV export: UTF-8 with or without BOM, one dict per row keyed by the header,
-with the spreadsheet row number and the row's original text."""
+"""Reading a CSV export, one dict per row keyed by the header, with the spreadsheet row number
+and the row's original text.
+
+Encodings: UTF-8 with or without a byte-order mark, and UTF-16 with its byte-order mark (what
+Excel writes as "Unicode Text"). Anything else (TCVN3, VNI, Windows-1258 exports) is refused
+with a message saying how to re-save the file. Delimiters: comma, semicolon or tab, given in the
+configuration or, with ``auto``, found in the header line.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from connectors.errors import ConnectorError
 
 
 @dataclass(frozen=True, slots=True)
-class CsvRow:
-    row_number: int  # as a spreadsheet shows it: the header is row 1
+class FileRow:
+    """A row of a file source: CSV, or a sheet of a workbook."""
+
+    row_number: int  # as a spreadsheet shows it: the header is row 1 of a CSV
     cells: dict[str, str]
     original: str
 
@@ -35,13 +45,19 @@ class _LineRecorder:
         return line
 
 
-def read_csv(path: Path, *, delimiter: str, required_columns: list[str]) -> Iterator[CsvRow]:
-    """Rows of the file. A missing required column stops before the first row, naming it."""
+DELIMITERS = (",", ";", "\t")
+
+
+def read_csv(path: Path, *, delimiter: str, required_columns: list[str]) -> Iterator[FileRow]:
+    """Rows of the file. A missing required column stops before the first row, naming it.
+    ``delimiter`` is one of ``DELIMITERS`` or ``"auto"``."""
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
+        handle = path.open(encoding=_encoding(path), newline="")
     except FileNotFoundError as exc:
         raise ConnectorError(f"Không tìm thấy tệp {path}") from exc
     with handle:
+        if delimiter == "auto":
+            delimiter = _delimiter_of(path, handle)
         recorder = _LineRecorder(iter(handle))
         reader = csv.reader(recorder, delimiter=delimiter, strict=True)
         try:
@@ -69,11 +85,40 @@ def read_csv(path: Path, *, delimiter: str, required_columns: list[str]) -> Iter
             if not any(v.strip() for v in values):
                 continue
             cells = dict(zip(header, (v.strip() for v in values), strict=False))
-            yield CsvRow(row_number, cells, "".join(recorder.consumed))
+            yield FileRow(row_number, cells, "".join(recorder.consumed))
+
+
+def _encoding(path: Path) -> str:
+    """UTF-16 and UTF-8 by their byte-order marks; UTF-8 when there is none."""
+    try:
+        with path.open("rb") as raw:
+            start = raw.read(4)
+    except FileNotFoundError as exc:
+        raise ConnectorError(f"Không tìm thấy tệp {path}") from exc
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return "utf-8-sig"
+
+
+def _delimiter_of(path: Path, handle: TextIO) -> str:
+    """The delimiter the header line uses most, among comma, semicolon and tab."""
+    try:
+        header = handle.readline()
+    except UnicodeDecodeError as exc:
+        raise ConnectorError(_not_utf8(path, exc)) from exc
+    handle.seek(0)
+    counts = {d: header.count(d) for d in DELIMITERS}
+    found = max(counts, key=lambda d: counts[d])
+    if counts[found] == 0:
+        raise ConnectorError(
+            f"Tệp {path}: dòng tiêu đề không có dấu phân cách nào (phẩy, chấm phẩy hay tab);"
+            " hãy khai báo source.delimiter"
+        )
+    return found
 
 
 def _not_utf8(path: Path, exc: UnicodeDecodeError) -> str:
     return (
-        f"Tệp {path} không phải UTF-8 (byte {exc.start}): hãy lưu lại dưới dạng"
-        " 'CSV UTF-8' trong Excel"
+        f"Tệp {path} không phải UTF-8 hay UTF-16 (byte {exc.start}); có thể là bảng mã cũ"
+        " (TCVN3, VNI, Windows-1258): hãy mở bằng Excel và lưu lại dưới dạng 'CSV UTF-8'"
     )
