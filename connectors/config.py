@@ -5,17 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from connectors.errors import ConnectorError
-from hub.config_files import load_yaml_model
+from hub.config_files import StrictModel, load_yaml_model
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FieldMapping(_Strict):
+class FieldMapping(StrictModel):
     """Where a schema field comes from and how the cell is converted."""
 
     column: str
@@ -24,14 +20,14 @@ class FieldMapping(_Strict):
     required: bool = True
 
 
-class CsvSource(_Strict):
+class CsvSource(StrictModel):
     """A CSV file: UTF-8 (with or without BOM) or UTF-16; ``auto`` finds the delimiter."""
 
     kind: Literal["csv"] = "csv"
     delimiter: Literal[",", ";", "\t", "auto"] = ","
 
 
-class XlsxSource(_Strict):
+class XlsxSource(StrictModel):
     """A sheet of an Excel workbook; the first sheet when ``sheet`` is not given."""
 
     kind: Literal["xlsx"]
@@ -39,7 +35,7 @@ class XlsxSource(_Strict):
     header_search_rows: int = Field(default=30, ge=1, le=1000)
 
 
-class ConnectorConfig(_Strict):
+class ConnectorConfig(StrictModel):
     name: str
     dataset: str
     source: CsvSource | XlsxSource = Field(discriminator="kind")

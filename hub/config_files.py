@@ -13,6 +13,13 @@ from hub.errors import ConfigurationError, KhoError
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
 
+class StrictModel(pydantic.BaseModel):
+    """The base of every model read from a configuration file: an unknown key is an error
+    (a typo must not pass silently), and the loaded value cannot be changed."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+
 def load_yaml_model(
     path: Path,
     model: type[ModelT],

@@ -18,22 +18,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from hub.catalogue.models import LocalizedText
-from hub.config_files import load_yaml_model
+from hub.catalogue.models import DOTTED_ID, LocalizedText
+from hub.config_files import StrictModel, load_yaml_model
 
-_PUBLICATION_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _COLUMN = r"^[a-z][a-z0-9_]{0,62}$"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Bucket(StrEnum):
@@ -44,7 +38,7 @@ class Bucket(StrEnum):
     YEAR = "year"
 
 
-class Dimension(_Strict):
+class Dimension(StrictModel):
     field: str = Field(min_length=1)
     bucket: Bucket | None = None
 
@@ -53,7 +47,7 @@ class Dimension(_Strict):
         return f"{self.field}_{self.bucket.value}" if self.bucket else self.field
 
 
-class Condition(_Strict):
+class Condition(StrictModel):
     """True for a record when ``field`` equals ``equals``, or is at most ``at_most_field``.
     A record whose ``field`` is null is outside the rate's denominator."""
 
@@ -68,7 +62,7 @@ class Condition(_Strict):
         return self
 
 
-class Measure(_Strict):
+class Measure(StrictModel):
     """``count``: records in the group; ``rate``: percentage of the group's records (whose
     condition field is not null) that meet the condition; ``mean``: mean of a numeric field."""
 
@@ -98,7 +92,7 @@ class Measure(_Strict):
         return tuple(named)
 
 
-class Aggregation(_Strict):
+class Aggregation(StrictModel):
     """``over: latest`` aggregates each key's latest record (a dossier re-sent as it moves from
     received to finished is counted once, in its current state); ``all`` every record."""
 
@@ -116,7 +110,7 @@ class Aggregation(_Strict):
         return tuple(dict.fromkeys(named))
 
 
-class PublicationSpec(_Strict):
+class PublicationSpec(StrictModel):
     id: str
     dataset: str
     kind: Literal["snapshot", "history", "aggregation"]
@@ -136,7 +130,7 @@ class PublicationSpec(_Strict):
 
     @model_validator(mode="after")
     def _shape(self) -> PublicationSpec:
-        if not _PUBLICATION_ID.match(self.id):
+        if not DOTTED_ID.match(self.id):
             raise ValueError(f"publication id {self.id!r} must look like 'sector.name[.view]'")
         if not (self.id == self.dataset or self.id.startswith(self.dataset + ".")):
             raise ValueError(
@@ -170,7 +164,7 @@ class PublicationSpec(_Strict):
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-class PublicationCatalogue(_Strict):
+class PublicationCatalogue(StrictModel):
     publications: tuple[PublicationSpec, ...]
 
     @model_validator(mode="after")

@@ -6,13 +6,12 @@ import re
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-_DATASET_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+from hub.config_files import StrictModel
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+# A dataset or publication id: dotted lower-case words, e.g. "tthc.dossiers.monthly_by_commune".
+DOTTED_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
 
 class Classification(StrEnum):
@@ -21,18 +20,18 @@ class Classification(StrEnum):
     RESTRICTED = "restricted"
 
 
-class LocalizedText(_Strict):
+class LocalizedText(StrictModel):
     vi: str = Field(min_length=1)
     en: str = Field(min_length=1)
 
 
-class Agency(_Strict):
+class Agency(StrictModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,60}$")
     name: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
 
 
-class ContractRule(_Strict):
+class ContractRule(StrictModel):
     """A data-contract rule: a CEL expression that must be true for every record written.
 
     ``expr`` and ``when`` see the record's fields as variables, ``now`` and the hub's functions
@@ -47,7 +46,7 @@ class ContractRule(_Strict):
     message: str = Field(min_length=1)
 
 
-class ConsumerGrant(_Strict):
+class ConsumerGrant(StrictModel):
     """An agency the owner shares the dataset with, and whether it sees personal fields.
 
     Without ``personal_data`` the agency reads the masked projection: personal fields dropped,
@@ -61,13 +60,13 @@ class ConsumerGrant(_Strict):
 _ISO_DURATION = r"^P(\d+[YMWD])+$"
 
 
-class OpenProjection(_Strict):
+class OpenProjection(StrictModel):
     """The open-data view allowed for a non-open dataset: personal fields removed."""
 
     drop_personal_fields: Literal[True] = True
 
 
-class DatasetEntry(_Strict):
+class DatasetEntry(StrictModel):
     id: str
     title: LocalizedText
     description: LocalizedText
@@ -88,7 +87,7 @@ class DatasetEntry(_Strict):
 
     @model_validator(mode="after")
     def _id_shape(self) -> DatasetEntry:
-        if not _DATASET_ID.match(self.id):
+        if not DOTTED_ID.match(self.id):
             raise ValueError(f"dataset id {self.id!r} must look like 'sector.name' in lower case")
         _refuse_duplicates(f"consumer of {self.id}", [c.agency for c in self.consumers])
         if self.consumers and self.classification is Classification.RESTRICTED:
@@ -121,7 +120,7 @@ class DatasetEntry(_Strict):
         return self.classification is Classification.OPEN or self.open_projection is not None
 
 
-class Catalogue(_Strict):
+class Catalogue(StrictModel):
     agencies: tuple[Agency, ...]
     datasets: tuple[DatasetEntry, ...]
 

@@ -8,10 +8,10 @@ import re
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from hub.catalogue.models import Catalogue
-from hub.config_files import load_yaml_model
+from hub.config_files import StrictModel, load_yaml_model
 from hub.errors import ConfigurationError
 
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$")
@@ -22,11 +22,7 @@ class SubjectKind(StrEnum):
     ORGANISATION = "organisation"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class EvidenceType(_Strict):
+class EvidenceType(StrictModel):
     code: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)
     name: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
@@ -53,7 +49,7 @@ def _days_in_month(year: int, month: int) -> int:
     return (following - dt.timedelta(days=1)).day
 
 
-class Procedure(_Strict):
+class Procedure(StrictModel):
     code: str = Field(pattern=r"^[0-9]+\.[0-9]{6}$")
     name: str = Field(min_length=1)
     handled_by: tuple[str, ...] = Field(min_length=1)
@@ -72,7 +68,7 @@ class Procedure(_Strict):
         return self
 
 
-class ProcedureCatalogue(_Strict):
+class ProcedureCatalogue(StrictModel):
     evidence_types: tuple[EvidenceType, ...]
     procedures: tuple[Procedure, ...]
 
