@@ -23,10 +23,7 @@ import argparse
 import io
 import json
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -42,6 +39,7 @@ import kafka
 import yaml
 from rich.console import Console
 from rich.table import Table
+from uvicorn_server import UvicornServer
 
 from connectors.samples.dossiers import dossier_documents
 from hub.auth.policy import write_refusal
@@ -87,7 +85,7 @@ def main() -> None:
         console.print(f"{args.records} dossiers, batches of {args.batch}, broker {broker}")
         raw = _raw_producer(hub, broker, documents, f"bench.{run}.raw")
         in_process = _in_process(hub, token, documents, args.batch)
-        with _http_server(settings) as base_url:
+        with UvicornServer(settings) as base_url:
             http = _http(base_url, token, documents, args.batch)
             latencies = _latency(hub, base_url, token, args)
     finally:
@@ -161,43 +159,6 @@ def _in_process(hub: Hub, token: str, documents: list[dict[str, Any]], batch: in
                 raise SystemExit(f"bench records refused: {result.rejected[0]}")
 
     return _timed("(b) hub in-process", len(documents), ingest_all)
-
-
-class _Server:
-    def __init__(self, settings: KhoSettings) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        env = {
-            **os.environ,
-            "KHO_BUS_URL": settings.bus_url,
-            "KHO_DATABASE_URL": settings.database_url,
-            "KHO_CATALOGUE_PATH": str(settings.catalogue_path),
-            "KHO_DATA_DIR": str(settings.data_dir),
-        }
-        command = [sys.executable, "-m", "uvicorn", "--factory", "hub.api.main:create_app"]
-        command += ["--port", str(self.port), "--log-level", "warning", "--no-access-log"]
-        self.process = subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter
-
-    def __enter__(self) -> str:
-        base_url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(base_url + "/healthz").status_code == 200:
-                    return base_url
-            except httpx.TransportError:
-                time.sleep(0.2)
-        self.process.kill()
-        raise SystemExit("uvicorn did not start")
-
-    def __exit__(self, *exc: object) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=15)
-
-
-def _http_server(settings: KhoSettings) -> _Server:
-    return _Server(settings)
 
 
 def _post(client: httpx.Client, url: str, token: str, body: bytes) -> dict[str, Any]:

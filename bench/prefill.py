@@ -58,9 +58,6 @@ import math
 import os
 import random
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections import deque
@@ -74,6 +71,7 @@ import psycopg
 import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
+from uvicorn_server import UvicornServer
 
 from hub.audit.entry import token_actor
 from hub.auth.tokens import Role
@@ -147,7 +145,7 @@ def main() -> None:
             " connections, as the hub engine's default pool (5 + 10 overflow)"
         )
         runs = [asyncio.run(_sql_path(dsn, reference, warm_up, measured, args.concurrency))]
-        with _Server(settings, args.app, args.workers) as base_url:
+        with UvicornServer(settings, args.app, args.workers) as base_url:
             runs.append(asyncio.run(_http_path(base_url, token, warm_up, measured, args)))
         if not args.skip_in_process:
             runs.append(asyncio.run(_in_process(hub, token, warm_up, measured, args.concurrency)))
@@ -612,43 +610,6 @@ async def _in_process(
     finally:
         if hub.async_postgres is not None:
             await hub.async_postgres.close()
-
-
-class _Server:
-    """The real app under uvicorn in its own process, as ``kho serve`` would run it."""
-
-    def __init__(self, settings: KhoSettings, app: str, workers: int) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        env = {
-            **os.environ,
-            "KHO_DATABASE_URL": settings.database_url,
-            "KHO_BUS_URL": settings.bus_url,
-            "KHO_DATA_DIR": str(settings.data_dir),
-        }
-        command = [sys.executable, "-m", "uvicorn", "--factory", app]
-        command += ["--port", str(self.port), "--log-level", "warning", "--no-access-log"]
-        # uvicorn closes a connection idle for 5 s; the client's pool keeps 200 open, and a
-        # slow tail at the end of the warm-up leaves most of them idle that long.
-        command += ["--timeout-keep-alive", "300", "--workers", str(workers)]
-        self.process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT)  # noqa: S603
-
-    def __enter__(self) -> str:
-        base_url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(base_url + "/healthz").status_code == 200:
-                    return base_url
-            except httpx.TransportError:
-                time.sleep(0.2)
-        self.process.kill()
-        raise SystemExit("uvicorn did not start")
-
-    def __exit__(self, *exc: object) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=15)
 
 
 # --- the report ---------------------------------------------------------------------------
