@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import yaml
 from pydantic import SecretStr
 
+from hub.db import create_engine
 from hub.settings import PROJECT_ROOT, KhoSettings
 from hub.wiring import Hub, build_hub
 from tests.conftest import SERVICES_DIR, service_port
@@ -33,6 +35,25 @@ def ckan_token() -> str:
     if not token_file.exists():
         pytest.fail(f"no CKAN token at {token_file}: run scripts/services.sh start first")
     return token_file.read_text().strip()
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A PostgreSQL schema of the test's own, dropped afterwards: tables made through
+    ``schema_engine`` live there, so concurrent tests never share rows."""
+    name = f"it_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{name}"'))
+    yield name
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{name}" CASCADE'))
+    admin.dispose()
+
+
+def schema_engine(schema: str) -> sa.Engine:
+    """An engine of its own whose tables live in ``schema``."""
+    return create_engine(POSTGRES_URL).execution_options(schema_translate_map={None: schema})
 
 
 @pytest.fixture

@@ -7,39 +7,19 @@ Each test works in a schema of its own, so runs never share a chain."""
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Iterator
 
-import pytest
 import sqlalchemy as sa
 
 from hub.audit import Actor, AuditFilter, AuditLog, actions
 from hub.catalogue.loader import load_catalogue
-from hub.db import create_engine, create_tables
+from hub.db import create_tables
 from hub.settings import KhoSettings
 from opendata.approvals import ApprovalStore, PublicationStatus
 from opendata.specs import load_publications
-from tests.integration.conftest import POSTGRES_URL
+from tests.integration.conftest import schema_engine
 
 DOSSIERS = "tthc.dossiers"
 STEWARDS = 6
-
-
-@pytest.fixture
-def schema() -> Iterator[str]:
-    name = f"approvals_it_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{name}"'))
-    yield name
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{name}" CASCADE'))
-    admin.dispose()
-
-
-def _engine(schema: str) -> sa.Engine:
-    """An engine of its own whose tables live in the test's schema."""
-    return create_engine(POSTGRES_URL).execution_options(schema_translate_map={None: schema})
 
 
 def _store(engine: sa.Engine) -> ApprovalStore:
@@ -49,10 +29,10 @@ def _store(engine: sa.Engine) -> ApprovalStore:
     return ApprovalStore(engine, AuditLog(engine), catalogue, publications)
 
 
-def test_concurrent_grants_write_one_approval_and_one_entry(schema: str) -> None:
+def test_concurrent_grants_write_one_approval_and_one_entry(pg_schema: str) -> None:
     """Six stewards' requests arrive together: one approval is written, the others get it
     back; a revocation then ends it and the chain verifies."""
-    engines = [_engine(schema) for _ in range(STEWARDS)]
+    engines = [schema_engine(pg_schema) for _ in range(STEWARDS)]
     create_tables(engines[0])
     stores = [_store(engine) for engine in engines]
     start = threading.Barrier(STEWARDS)

@@ -6,44 +6,23 @@ Each test works in a schema of its own, so runs never share a chain."""
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Iterator
 
-import pytest
 import sqlalchemy as sa
 
 from hub.audit import Actor, AuditLog, Problem, actions
 from hub.audit.table import audit_table
-from hub.db import create_engine
-from tests.integration.conftest import POSTGRES_URL
+from tests.integration.conftest import schema_engine
 
 ENGINES = 4
 THREADS_PER_ENGINE = 3
 APPENDS_PER_THREAD = 20
 
 
-@pytest.fixture
-def schema() -> Iterator[str]:
-    name = f"audit_it_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{name}"'))
-    yield name
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{name}" CASCADE'))
-    admin.dispose()
-
-
-def _engine(schema: str) -> sa.Engine:
-    """An engine whose tables live in the test's schema."""
-    return create_engine(POSTGRES_URL).execution_options(schema_translate_map={None: schema})
-
-
-def test_concurrent_appends_form_one_chain(schema: str) -> None:
+def test_concurrent_appends_form_one_chain(pg_schema: str) -> None:
     """Twelve writers on four engines append at once: every seq from 1 to 240 is handed out
     exactly once and the chain verifies. Without the advisory lock taken before the head is
     read, two writers would read the same head and one would fail on the duplicate seq."""
-    engines = [_engine(schema) for _ in range(ENGINES)]
+    engines = [schema_engine(pg_schema) for _ in range(ENGINES)]
     with engines[0].begin() as conn:
         audit_table.create(conn)
     results: list[int] = []
@@ -83,9 +62,9 @@ def test_concurrent_appends_form_one_chain(schema: str) -> None:
         engine.dispose()
 
 
-def test_tampering_is_named_on_postgresql(schema: str) -> None:
+def test_tampering_is_named_on_postgresql(pg_schema: str) -> None:
     """A row changed in place on PostgreSQL is named, with the entries before it intact."""
-    engine = _engine(schema)
+    engine = schema_engine(pg_schema)
     with engine.begin() as conn:
         audit_table.create(conn)
     log = AuditLog(engine)
