@@ -14,6 +14,7 @@ from pydantic.json_schema import models_json_schema
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from hub.api.openapi_parts import REF, error_answer, json_content, query_parameter
 from hub.api.openapi_provide_once import SUBJECT_SCHEME, provide_once_paths
 from hub.api.openapi_publications import (
     PUBLICATION_ANSWERS,
@@ -26,8 +27,6 @@ from hub.api.provide_once_answers import (
     FieldProblem,
     WithheldEvidence,
 )
-
-REF = "#/components/schemas/{model}"
 
 
 class ErrorDetail(BaseModel):
@@ -127,14 +126,6 @@ class AuditPage(BaseModel):
 _MODELS: list[type[BaseModel]] = [ErrorAnswer, IngestAnswer, RecordsPage, RecordItem, AuditPage]
 
 
-def _json(ref: str) -> dict[str, Any]:
-    return {"application/json": {"schema": {"$ref": REF.format(model=ref)}}}
-
-
-def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": _json("ErrorAnswer")}
-
-
 _DATASET = {"name": "dataset_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _AFTER = {
     "name": "after",
@@ -145,22 +136,18 @@ _AFTER = {
 }
 
 
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "schema": schema, "description": description}
-
-
 _AUDIT_PARAMETERS = [
-    _query("dataset", {"type": "string"}, "Bộ dữ liệu | Dataset id"),
-    _query("agency", {"type": "string"}, "Cơ quan thực hiện | Agency that acted"),
-    _query("action", {"type": "string"}, "Hành động, ví dụ records.write | Action name"),
-    _query(
+    query_parameter("dataset", {"type": "string"}, "Bộ dữ liệu | Dataset id"),
+    query_parameter("agency", {"type": "string"}, "Cơ quan thực hiện | Agency that acted"),
+    query_parameter("action", {"type": "string"}, "Hành động, ví dụ records.write | Action name"),
+    query_parameter(
         "since",
         {"type": "string"},
         "Từ thời điểm (ISO 8601, gồm) | From (inclusive); no offset: Vietnam time",
     ),
-    _query("until", {"type": "string"}, "Trước thời điểm (ISO 8601) | Before (exclusive)"),
-    _query("after", {"type": "integer", "minimum": 0}, "Sau số thứ tự | After this seq"),
-    _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "Mặc định 100"),
+    query_parameter("until", {"type": "string"}, "Trước thời điểm (ISO 8601) | Before (exclusive)"),
+    query_parameter("after", {"type": "integer", "minimum": 0}, "Sau số thứ tự | After this seq"),
+    query_parameter("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "Mặc định 100"),
 ]
 
 
@@ -173,7 +160,9 @@ def _paths() -> dict[str, Any]:
                 "security": [{}, {"bearer": []}],
                 "responses": {
                     "200": {"description": "Datasets visible to the caller"},
-                    "401": _error("A token was sent but is malformed, unknown, revoked or expired"),
+                    "401": error_answer(
+                        "A token was sent but is malformed, unknown, revoked or expired"
+                    ),
                 },
             }
         },
@@ -184,8 +173,10 @@ def _paths() -> dict[str, Any]:
                 "parameters": [_DATASET],
                 "responses": {
                     "200": {"description": "The dataset"},
-                    "401": _error("A token was sent but is malformed, unknown, revoked or expired"),
-                    "404": _error("Unknown dataset, or restricted to another agency"),
+                    "401": error_answer(
+                        "A token was sent but is malformed, unknown, revoked or expired"
+                    ),
+                    "404": error_answer("Unknown dataset, or restricted to another agency"),
                 },
             }
         },
@@ -203,11 +194,16 @@ def _paths() -> dict[str, Any]:
                 ],
                 "security": [{}, {"bearer": []}],
                 "responses": {
-                    "200": {"description": "A page of records", "content": _json("RecordsPage")},
-                    "400": _error("Bad cursor or limit"),
-                    "401": _error("A token was sent but is malformed, unknown, revoked or expired"),
-                    "403": _error("Not granted to the caller's agency, or not a reader role"),
-                    "404": _error("Unknown dataset, or restricted to another agency"),
+                    "200": {
+                        "description": "A page of records",
+                        "content": json_content("RecordsPage"),
+                    },
+                    "400": error_answer("Bad cursor or limit"),
+                    "401": error_answer(
+                        "A token was sent but is malformed, unknown, revoked or expired"
+                    ),
+                    "403": error_answer("Not granted to the caller's agency, or not a reader role"),
+                    "404": error_answer("Unknown dataset, or restricted to another agency"),
                 },
             },
             "post": {
@@ -240,19 +236,19 @@ def _paths() -> dict[str, Any]:
                     },
                 },
                 "responses": {
-                    "200": {"description": "Published", "content": _json("IngestAnswer")},
-                    "400": _error("Malformed JSON, bad mode or key"),
-                    "401": _error("Missing, malformed, unknown, revoked or expired token"),
-                    "403": _error("Not a producer of the owning agency"),
-                    "404": _error("Unknown dataset"),
-                    "409": _error("Idempotency-Key in use or reused"),
-                    "413": _error("Body or record count over the limit"),
-                    "415": _error("Not application/json"),
+                    "200": {"description": "Published", "content": json_content("IngestAnswer")},
+                    "400": error_answer("Malformed JSON, bad mode or key"),
+                    "401": error_answer("Missing, malformed, unknown, revoked or expired token"),
+                    "403": error_answer("Not a producer of the owning agency"),
+                    "404": error_answer("Unknown dataset"),
+                    "409": error_answer("Idempotency-Key in use or reused"),
+                    "413": error_answer("Body or record count over the limit"),
+                    "415": error_answer("Not application/json"),
                     "422": {
                         "description": "Invalid records (atomic mode: nothing published)",
-                        "content": _json("IngestAnswer"),
+                        "content": json_content("IngestAnswer"),
                     },
-                    "503": _error("The bus or database is unreachable; retry"),
+                    "503": error_answer("The bus or database is unreachable; retry"),
                 },
             },
         },
@@ -270,9 +266,11 @@ def _paths() -> dict[str, Any]:
                         "description": "event: record; data: a RecordItem; id: the cursor",
                         "content": {"text/event-stream": {"schema": {"type": "string"}}},
                     },
-                    "401": _error("A token was sent but is malformed, unknown, revoked or expired"),
-                    "403": _error("Not granted to the caller's agency, or not a reader role"),
-                    "404": _error("Unknown dataset, or restricted to another agency"),
+                    "401": error_answer(
+                        "A token was sent but is malformed, unknown, revoked or expired"
+                    ),
+                    "403": error_answer("Not granted to the caller's agency, or not a reader role"),
+                    "404": error_answer("Unknown dataset, or restricted to another agency"),
                 },
             }
         },
@@ -286,10 +284,13 @@ def _paths() -> dict[str, Any]:
                 "security": [{"bearer": []}],
                 "parameters": _AUDIT_PARAMETERS,
                 "responses": {
-                    "200": {"description": "A page of entries", "content": _json("AuditPage")},
-                    "400": _error("A filter that cannot be read; `parameter` names it"),
-                    "401": _error("Missing, malformed, unknown, revoked or expired token"),
-                    "403": _error("Not an admin token"),
+                    "200": {
+                        "description": "A page of entries",
+                        "content": json_content("AuditPage"),
+                    },
+                    "400": error_answer("A filter that cannot be read; `parameter` names it"),
+                    "401": error_answer("Missing, malformed, unknown, revoked or expired token"),
+                    "403": error_answer("Not an admin token"),
                 },
             }
         },

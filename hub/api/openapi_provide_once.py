@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-_REF = "#/components/schemas/{model}"
-
+from hub.api.openapi_parts import answer, error_answer, path_parameter, request_body
 
 SUBJECT_SCHEME = {
     "type": "http",
@@ -24,38 +23,12 @@ SUBJECT_SCHEME = {
 """The security scheme of the subject's own pages (``/api/v1/me``…)."""
 
 
-def _json(model: str) -> dict[str, Any]:
-    return {"application/json": {"schema": {"$ref": _REF.format(model=model)}}}
-
-
-def _answer(description: str, model: str) -> dict[str, Any]:
-    return {"description": description, "content": _json(model)}
-
-
-def _error(description: str) -> dict[str, Any]:
-    return _answer(description, "ErrorAnswer")
-
-
-def _body(model: str, description: str) -> dict[str, Any]:
-    return {"required": True, "description": description, "content": _json(model)}
-
-
-def _path(name: str, description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "schema": {"type": "string"},
-        "description": description,
-    }
-
-
 _Security = list[dict[str, list[str]]]
 _AGENCY: _Security = [{"bearer": []}]
 _SUBJECT: _Security = [{"subject": []}]
 _EITHER: _Security = [{"bearer": []}, {"subject": []}]
 
-_SUBJECT_ID = _path("subject_id", "Số CCCD (12 chữ số) hoặc mã số thuế | CCCD or tax code")
+_SUBJECT_ID = path_parameter("subject_id", "Số CCCD (12 chữ số) hoặc mã số thuế | CCCD or tax code")
 _PAGING = [
     {
         "name": "after",
@@ -71,29 +44,34 @@ _PAGING = [
     },
 ]
 
-_AGENCY_401 = _error(
+_AGENCY_401 = error_answer(
     "Thiếu hoặc sai mã truy cập | missing_token, malformed_token, unknown_token, "
     "revoked_token, expired_token"
 )
-_SUBJECT_401 = _error(
+_SUBJECT_401 = error_answer(
     "Thiếu hoặc sai phiên đăng nhập | missing_token, malformed_token, invalid_token, "
     "expired_token, invalid_subject"
 )
-_EITHER_401 = _error(
+_EITHER_401 = error_answer(
     "Thiếu hoặc sai mã truy cập hay phiên đăng nhập | The agency token's or the JWT's codes"
 )
 _NOT_A_SUBJECT = "not_a_subject: mã của cơ quan trên trang của công dân | An agency token"
-_BAD_PAGING = _error("after hoặc limit sai | bad_query; `parameter` names it")
-_503 = _error(
+_BAD_PAGING = error_answer("after hoặc limit sai | bad_query; `parameter` names it")
+_503 = error_answer(
     "Cơ sở dữ liệu hoặc hệ thống định danh không truy cập được; thử lại | service_unavailable"
 )
 
 
 def _subject_page(
-    summary: str, answer: dict[str, Any], more: dict[str, Any] | None = None
+    summary: str, ok: dict[str, Any], more: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """A GET of the subject's own pages: a subject token, a 200, and the refusals they share."""
-    responses = {"200": answer, "401": _SUBJECT_401, "403": _error(_NOT_A_SUBJECT), "503": _503}
+    responses = {
+        "200": ok,
+        "401": _SUBJECT_401,
+        "403": error_answer(_NOT_A_SUBJECT),
+        "503": _503,
+    }
     return {"summary": summary, "security": _SUBJECT, "responses": {**responses, **(more or {})}}
 
 
@@ -111,21 +89,23 @@ def _evidence_paths() -> dict[str, Any]:
                     "together. Each version is published as an update event."
                 ),
                 "security": _AGENCY,
-                "requestBody": _body("EvidenceInput", "Giấy tờ | The evidence (64 KiB at most)"),
+                "requestBody": request_body(
+                    "EvidenceInput", "Giấy tờ | The evidence (64 KiB at most)"
+                ),
                 "responses": {
-                    "201": _answer("Giấy tờ mới | Created", "RecordAnswer"),
-                    "200": _answer(
+                    "201": answer("Giấy tờ mới | Created", "RecordAnswer"),
+                    "200": answer(
                         "Đính chính hoặc không đổi | Corrected or unchanged", "RecordAnswer"
                     ),
-                    "400": _error("JSON không hợp lệ | malformed_json"),
+                    "400": error_answer("JSON không hợp lệ | malformed_json"),
                     "401": _AGENCY_401,
-                    "403": _error(
+                    "403": error_answer(
                         "not_a_producer; not_issuer (field: issuing_agency): không phải cơ quan "
                         "cấp loại giấy tờ này | Not the type's issuer"
                     ),
-                    "413": _error("Quá 64 KiB | payload_too_large (limit)"),
-                    "415": _error("Không phải application/json | unsupported_media_type"),
-                    "422": _error(
+                    "413": error_answer("Quá 64 KiB | payload_too_large (limit)"),
+                    "415": error_answer("Không phải application/json | unsupported_media_type"),
+                    "422": error_answer(
                         "Trường sai, `field` nêu trường | invalid_field (with problems), cccd, "
                         "mst, identifier_shape, unknown_evidence_type, subject_kind, "
                         "issued_in_future, valid_until_after_issue, file_reference, "
@@ -144,11 +124,11 @@ def _evidence_paths() -> dict[str, Any]:
                     "the issuing agency. The id may contain '/', percent-encoded or not."
                 ),
                 "security": _EITHER,
-                "parameters": [_path("evidence_id", "Mã giấy tờ | Evidence id")],
+                "parameters": [path_parameter("evidence_id", "Mã giấy tờ | Evidence id")],
                 "responses": {
-                    "200": _answer("Các phiên bản | The versions", "HistoryAnswer"),
+                    "200": answer("Các phiên bản | The versions", "HistoryAnswer"),
                     "401": _EITHER_401,
-                    "404": _error(
+                    "404": error_answer(
                         "unknown_evidence: không có giấy tờ này, hoặc bên gọi không phải chủ thể"
                         " hay cơ quan cấp | No such evidence, or not the caller's to see"
                     ),
@@ -178,14 +158,14 @@ def _evidence_paths() -> dict[str, Any]:
                     },
                 ],
                 "responses": {
-                    "200": _answer("Giấy tờ được phép | What may be reused", "PrefillAnswer"),
+                    "200": answer("Giấy tờ được phép | What may be reused", "PrefillAnswer"),
                     "401": _AGENCY_401,
-                    "403": _error(
+                    "403": error_answer(
                         "not_a_consumer; no_consent, consent_expired, consent_revoked, "
                         "consent_other_purpose hoặc not_covered, với `missing` | Nothing covered"
                     ),
-                    "404": _error("unknown_subject: kho chưa có giấy tờ của chủ thể"),
-                    "422": _error(
+                    "404": error_answer("unknown_subject: kho chưa có giấy tờ của chủ thể"),
+                    "422": error_answer(
                         "cccd, mst, identifier_shape (field: subject_id); unknown_procedure "
                         "(field: procedure, also when it is missing)"
                     ),
@@ -204,11 +184,15 @@ def _evidence_paths() -> dict[str, Any]:
                 "security": _EITHER,
                 "parameters": [_SUBJECT_ID, *_PAGING],
                 "responses": {
-                    "200": _answer("Một trang nhật ký | A page of entries", "AccessLogPage"),
+                    "200": answer("Một trang nhật ký | A page of entries", "AccessLogPage"),
                     "400": _BAD_PAGING,
                     "401": _EITHER_401,
-                    "403": _error("not_your_data (another subject); not_admin (agency token)"),
-                    "422": _error("Mã chủ thể sai (quản trị viên) | cccd, mst, identifier_shape"),
+                    "403": error_answer(
+                        "not_your_data (another subject); not_admin (agency token)"
+                    ),
+                    "422": error_answer(
+                        "Mã chủ thể sai (quản trị viên) | cccd, mst, identifier_shape"
+                    ),
                     "503": _503,
                 },
             }
@@ -217,29 +201,29 @@ def _evidence_paths() -> dict[str, Any]:
 
 
 def _me_paths() -> dict[str, Any]:
-    consent_answer = _answer("Đồng ý | The consent", "ConsentItem")
+    consent_answer = answer("Đồng ý | The consent", "ConsentItem")
     return {
         "/api/v1/me": {
             "get": {
                 "summary": "Ai đang đăng nhập | Who is signed in",
                 "security": _SUBJECT,
                 "responses": {
-                    "200": _answer("Chủ thể | The subject", "Me"),
+                    "200": answer("Chủ thể | The subject", "Me"),
                     "401": _SUBJECT_401,
-                    "403": _error(_NOT_A_SUBJECT),
+                    "403": error_answer(_NOT_A_SUBJECT),
                 },
             }
         },
         "/api/v1/me/evidence": {
             "get": _subject_page(
                 "Giấy tờ của tôi | The evidence the state holds about me",
-                _answer("Phiên bản hiện hành | The versions in force", "MyEvidence"),
+                answer("Phiên bản hiện hành | The versions in force", "MyEvidence"),
             )
         },
         "/api/v1/me/consents": {
             "get": _subject_page(
                 "Các đồng ý của tôi | My consents",
-                _answer("Mới nhất trước | Newest first", "ConsentList"),
+                answer("Mới nhất trước | Newest first", "ConsentList"),
             ),
             "post": {
                 "summary": "Đồng ý cho cơ quan dùng giấy tờ | Let an agency reuse evidence",
@@ -249,15 +233,17 @@ def _me_paths() -> dict[str, Any]:
                     "expires_at (with a UTC offset) within 5 years."
                 ),
                 "security": _SUBJECT,
-                "requestBody": _body("ConsentInput", "Đồng ý | The consent (16 KiB at most)"),
+                "requestBody": request_body(
+                    "ConsentInput", "Đồng ý | The consent (16 KiB at most)"
+                ),
                 "responses": {
                     "201": consent_answer,
-                    "400": _error("JSON không hợp lệ | malformed_json"),
+                    "400": error_answer("JSON không hợp lệ | malformed_json"),
                     "401": _SUBJECT_401,
-                    "403": _error(_NOT_A_SUBJECT),
-                    "413": _error("Quá 16 KiB | payload_too_large (limit)"),
-                    "415": _error("Không phải application/json | unsupported_media_type"),
-                    "422": _error(
+                    "403": error_answer(_NOT_A_SUBJECT),
+                    "413": error_answer("Quá 16 KiB | payload_too_large (limit)"),
+                    "415": error_answer("Không phải application/json | unsupported_media_type"),
+                    "422": error_answer(
                         "Trường sai, `field` nêu trường | invalid_field (with problems), "
                         "unknown_agency, unknown_procedure, unknown_evidence_type, subject_kind, "
                         "not_required, expires_in_past, expires_too_late"
@@ -274,12 +260,14 @@ def _me_paths() -> dict[str, Any]:
                     "revoking again answers the consent unchanged."
                 ),
                 "security": _SUBJECT,
-                "parameters": [_path("consent_id", "Mã đồng ý, cs_… | Consent id")],
+                "parameters": [path_parameter("consent_id", "Mã đồng ý, cs_… | Consent id")],
                 "responses": {
                     "200": consent_answer,
                     "401": _SUBJECT_401,
-                    "403": _error(_NOT_A_SUBJECT),
-                    "404": _error("unknown_consent: không có, hoặc của người khác | Not yours"),
+                    "403": error_answer(_NOT_A_SUBJECT),
+                    "404": error_answer(
+                        "unknown_consent: không có, hoặc của người khác | Not yours"
+                    ),
                     "503": _503,
                 },
             }
@@ -288,7 +276,7 @@ def _me_paths() -> dict[str, Any]:
             "get": {
                 **_subject_page(
                     "Ai đã dùng dữ liệu của tôi | Who used my data, when, for what",
-                    _answer("Một trang nhật ký | A page of entries", "AccessLogPage"),
+                    answer("Một trang nhật ký | A page of entries", "AccessLogPage"),
                     {"400": _BAD_PAGING},
                 ),
                 "parameters": _PAGING,

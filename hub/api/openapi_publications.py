@@ -12,10 +12,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.api.openapi_parts import answer, error_answer, json_content, path_parameter
 from hub.api.publications import ApprovalInput, RevocationInput
 from opendata.approvals import PublicationStatus
 
-_REF = "#/components/schemas/{model}"
 _DIGEST = "^[0-9a-f]{64}$"
 
 
@@ -96,45 +96,29 @@ PUBLICATION_REQUESTS: list[type[BaseModel]] = [ApprovalInput, RevocationInput]
 """Request bodies, described in "validation" mode."""
 
 
-def _json(model: str) -> dict[str, Any]:
-    return {"application/json": {"schema": {"$ref": _REF.format(model=model)}}}
-
-
-def _answer(description: str, model: str) -> dict[str, Any]:
-    return {"description": description, "content": _json(model)}
-
-
-def _error(description: str) -> dict[str, Any]:
-    return _answer(description, "ErrorAnswer")
-
-
-_PUBLICATION_ID = {
-    "name": "publication_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string"},
-    "description": "Mã ấn phẩm, ví dụ tthc.dossiers | Publication id",
-}
-_401 = _error(
+_PUBLICATION_ID = path_parameter(
+    "publication_id", "Mã ấn phẩm, ví dụ tthc.dossiers | Publication id"
+)
+_401 = error_answer(
     "Thiếu hoặc sai mã truy cập | missing_token, malformed_token, unknown_token, revoked_token,"
     " expired_token"
 )
-_403 = _error(
+_403 = error_answer(
     "not_a_steward: mã không có vai trò steward; not_owner: không phải cơ quan chủ quản"
     " | Not a steward token of the owning agency"
 )
-_404 = _error("unknown_publication: không có trong danh mục dữ liệu mở")
-_503 = _error("Cơ sở dữ liệu không truy cập được; thử lại | service_unavailable")
+_404 = error_answer("unknown_publication: không có trong danh mục dữ liệu mở")
+_503 = error_answer("Cơ sở dữ liệu không truy cập được; thử lại | service_unavailable")
 _BODY_ERRORS = {
-    "400": _error("JSON không hợp lệ | malformed_json"),
-    "413": _error("Quá 16 KiB | payload_too_large (limit)"),
-    "415": _error("Không phải application/json | unsupported_media_type"),
+    "400": error_answer("JSON không hợp lệ | malformed_json"),
+    "413": error_answer("Quá 16 KiB | payload_too_large (limit)"),
+    "415": error_answer("Không phải application/json | unsupported_media_type"),
 }
 
 
 def publications_paths() -> dict[str, Any]:
     """The path items of the open-data catalogue's endpoints."""
-    approved = _answer("Phê duyệt | The approval", "ApprovalAnswer")
+    approved = answer("Phê duyệt | The approval", "ApprovalAnswer")
     return {
         "/api/v1/publications": {
             "get": {
@@ -145,8 +129,10 @@ def publications_paths() -> dict[str, Any]:
                 ),
                 "security": [{}, {"bearer": []}],
                 "responses": {
-                    "200": _answer("Các ấn phẩm | The publications", "PublicationList"),
-                    "401": _error("Có gửi mã nhưng mã sai | A token was sent but is not valid"),
+                    "200": answer("Các ấn phẩm | The publications", "PublicationList"),
+                    "401": error_answer(
+                        "Có gửi mã nhưng mã sai | A token was sent but is not valid"
+                    ),
                     "503": _503,
                 },
             }
@@ -165,16 +151,16 @@ def publications_paths() -> dict[str, Any]:
                 "requestBody": {
                     "required": False,
                     "description": "Ghi chú | The note (16 KiB at most)",
-                    "content": _json("ApprovalInput"),
+                    "content": json_content("ApprovalInput"),
                 },
                 "responses": {
                     "201": approved,
-                    "200": _answer("Đã duyệt từ trước | Already approved", "ApprovalAnswer"),
+                    "200": answer("Đã duyệt từ trước | Already approved", "ApprovalAnswer"),
                     **_BODY_ERRORS,
                     "401": _401,
                     "403": _403,
                     "404": _404,
-                    "422": _error(
+                    "422": error_answer(
                         "restricted_dataset, no_open_projection, unknown_dataset; invalid_field"
                         " (field names it) | The catalogue forbids it, or a bad body"
                     ),
@@ -192,16 +178,18 @@ def publications_paths() -> dict[str, Any]:
                 "requestBody": {
                     "required": True,
                     "description": "Lý do | The reason",
-                    "content": _json("RevocationInput"),
+                    "content": json_content("RevocationInput"),
                 },
                 "responses": {
-                    "200": _answer("Phê duyệt đã thu hồi | The revoked approval", "ApprovalAnswer"),
+                    "200": answer("Phê duyệt đã thu hồi | The revoked approval", "ApprovalAnswer"),
                     **_BODY_ERRORS,
                     "401": _401,
                     "403": _403,
                     "404": _404,
-                    "409": _error("not_approved: không có phê duyệt đang hiệu lực | None active"),
-                    "422": _error("invalid_field (field: reason) | The reason is missing"),
+                    "409": error_answer(
+                        "not_approved: không có phê duyệt đang hiệu lực | None active"
+                    ),
+                    "422": error_answer("invalid_field (field: reason) | The reason is missing"),
                     "503": _503,
                 },
             },
