@@ -176,6 +176,12 @@ class Hub:
         self.registry.close()
         self.engine.dispose()
 
+    def __enter__(self) -> Hub:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def build_hub(settings: KhoSettings) -> Hub:
     """Load the catalogue, open the database and the bus. No network call is made to Kafka

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -44,15 +42,6 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-@contextmanager
-def _hub() -> Iterator[Hub]:
-    hub = build_hub(KhoSettings())
-    try:
-        yield hub
-    finally:
-        hub.close()
-
-
 @evidence_app.command("feed")
 def evidence_feed(
     once: Annotated[
@@ -66,7 +55,7 @@ def evidence_feed(
     ] = 30.0,
 ) -> None:
     """Hồ sơ đã trả kết quả → giấy tờ của người nộp (nạp lại nhiều lần vẫn chỉ lưu một)."""
-    with _hub() as hub:
+    with build_hub(KhoSettings()) as hub:
         feed = DossierFeed(hub, group=group, batch_size=batch)
         if once:
             drain_once(feed.drain, lambda run: print_feed_run(run, feed), "Chưa đọc hết", console)
@@ -81,7 +70,7 @@ def evidence_feed(
 @evidence_app.command("outbox")
 def evidence_outbox() -> None:
     """Gửi các sự kiện cập nhật giấy tờ còn chờ lên topic của bộ dữ liệu giấy tờ."""
-    with _hub() as hub:
+    with build_hub(KhoSettings()) as hub:
         outbox = hub.evidence_outbox
         sent = outbox.drain()
         pending = outbox.pending()
@@ -95,7 +84,7 @@ def evidence_show(
 ) -> None:
     """Giấy tờ hiện hành của một chủ thể (việc xem được ghi vào nhật ký kiểm toán)."""
     subject = parse_subject(subject_id)
-    with _hub() as hub:
+    with build_hub(KhoSettings()) as hub:
         found = hub.provide_once.evidence.current(subject.id)
         hub.audit.append(
             EVIDENCE_READ,
@@ -135,7 +124,7 @@ def evidence_history(
     evidence_id: Annotated[str, typer.Argument(help="Mã giấy tờ, ví dụ hs:DT-250701-00001.")],
 ) -> None:
     """Mọi phiên bản của một giấy tờ, cũ nhất trước (việc xem được ghi vào nhật ký kiểm toán)."""
-    with _hub() as hub:
+    with build_hub(KhoSettings()) as hub:
         versions = hub.provide_once.evidence.history(evidence_id)
         owner = versions[-1].subject_id
         hub.audit.append(
@@ -179,7 +168,7 @@ def subject_token(
 ) -> None:
     """Cấp phiên đăng nhập cho chủ thể, chỉ ở cấu hình nhúng (demo, kiểm thử)."""
     subject = parse_subject(subject_id)
-    with _hub() as hub:
+    with build_hub(KhoSettings()) as hub:
         token = hub.subject_tokens.issue(subject, valid_for=dt.timedelta(hours=hours))
     err_console.print(
         f"Phiên đăng nhập của {subject.id} ({subject.kind}), hiệu lực {hours:g} giờ;"

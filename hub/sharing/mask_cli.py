@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -31,15 +29,6 @@ DatasetOption = Annotated[
 ]
 
 
-@contextmanager
-def _hub() -> Iterator[Hub]:
-    hub = build_hub(KhoSettings())
-    try:
-        yield hub
-    finally:
-        hub.close()
-
-
 @mask_app.command("run")
 def mask_run(
     dataset: DatasetOption = None,
@@ -56,7 +45,7 @@ def mask_run(
     ] = None,
 ) -> None:
     """Che trường cá nhân: <topic> → <topic>.masked, đúng một lần (giao dịch)."""
-    with _hub() as hub:
+    with build_hub(KhoSettings()) as hub:
         worker = MaskingWorker(hub, dataset, batch_size=batch, instance=instance)
         if once:
             drain_once(
@@ -76,7 +65,7 @@ def mask_run(
 @mask_app.command("status")
 def mask_status(dataset: DatasetOption = None) -> None:
     """Độ trễ của kho.masker theo bộ dữ liệu và phân vùng."""
-    with _hub() as hub:
+    with build_hub(KhoSettings()) as hub:
         console.print(lag_table(read_masking_lag(hub, dataset)))
 
 
