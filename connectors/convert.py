@@ -1,7 +1,8 @@
 """Cell converters for Vietnamese departmental exports.
 
 Dates are dd/mm/yyyy with an optional time, in Vietnam's time zone (UTC+7, no daylight saving);
-booleans are Có/Không; amounts use '.' as the thousands separator ("1.250.000").
+booleans are Có/Không; amounts use '.' as the thousands separator ("1.250.000") and ',' as the
+decimal mark ("2,5"); commune codes of the 63-province era become their 2025 codes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from connectors.config import FieldMapping
 from connectors.errors import ConversionError
+from hub.identifiers.admin_units import commune_code_2025
 from hub.vietnam_time import VIETNAM_TZ
 
 _DATE = re.compile(
@@ -63,6 +65,23 @@ def vn_integer(value: str, _mapping: FieldMapping) -> int:
     return int(digits)
 
 
+def vn_decimal(value: str, _mapping: FieldMapping) -> float:
+    """A decimal comma, with '.' or spaces between thousands: "1.234,5" is 1234.5."""
+    compact = value.strip().replace(" ", "").replace("\u00a0", "")
+    if not re.fullmatch(r"-?\d{1,3}(\.\d{3})*(,\d+)?|-?\d+(,\d+)?", compact):
+        raise ConversionError(f"'{value}' không phải số thập phân (dấu phẩy thập phân, ví dụ 2,5)")
+    return float(compact.replace(".", "").replace(",", "."))
+
+
+def commune_2025(value: str, _mapping: FieldMapping) -> str:
+    """A commune code of either list, as its 2025 code: old codes become the merged commune's."""
+    code = value.strip().zfill(5)
+    new_code = commune_code_2025(code)
+    if new_code is None:
+        raise ConversionError(f"'{value}' không phải mã xã/phường (cũ hay mới) nào")
+    return new_code
+
+
 def choice(value: str, mapping: FieldMapping) -> str:
     normalised = unicodedata.normalize("NFC", value)
     if normalised in mapping.choices:
@@ -76,5 +95,7 @@ CONVERTERS: dict[str, Callable[[str, FieldMapping], Any]] = {
     "vn_datetime": vn_datetime,
     "vn_bool": vn_bool,
     "vn_integer": vn_integer,
+    "vn_decimal": vn_decimal,
     "choice": choice,
+    "commune_2025": commune_2025,
 }

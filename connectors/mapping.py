@@ -17,6 +17,9 @@ def map_row(
     record: dict[str, Any] = {}
     problems: list[Violation] = []
     for field_name, mapping in config.fields.items():
+        if mapping.column is None:
+            record[field_name] = mapping.constant
+            continue
         raw = cells.get(mapping.column, "")
         if raw == "":
             if mapping.required:

@@ -66,6 +66,32 @@ def _province_codes_2025() -> dict[str, str]:
     return mapping
 
 
+@cache
+def _legacy_communes() -> dict[str, str]:
+    """Five-digit commune code of the 63-province list to 'ward, district, province'."""
+    rows = get_data(fields=["wardCode", "ward", "district", "province"], table="admin_units_legacy")
+    return {
+        str(row["wardCode"]).zfill(5): f"{row['ward']}, {row['district']}, {row['province']}"
+        for row in rows
+    }
+
+
+def commune_code_2025(code: str) -> str | None:
+    """The 2025 commune code for a commune code of either list; None if unknown.
+
+    A 2025 code maps to itself. An old code maps to the commune that absorbed it, by
+    vietnamadminunits' converter (28252, old Phường 4 of Mỹ Tho, → 28249 Phường Đạo Thạnh)."""
+    if is_commune_code_2025(code):
+        return code
+    address = _legacy_communes().get(code)
+    if address is None:
+        return None
+    from vietnamadminunits import convert_address
+
+    new_code = convert_address(address).ward_code
+    return str(new_code).zfill(5) if new_code and is_commune_code_2025(str(new_code)) else None
+
+
 def province_code_2025(code: str) -> str | None:
     """The 34-province code for a two-digit province code of either list (old codes map to the
     province that absorbed them: 87 Đồng Tháp and 82 Tiền Giang → 82); None if unknown."""
@@ -73,6 +99,7 @@ def province_code_2025(code: str) -> str | None:
 
 
 __all__ = [
+    "commune_code_2025",
     "is_commune_code_2025",
     "legacy_province_codes",
     "province_code_2025",
