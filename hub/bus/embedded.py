@@ -11,6 +11,7 @@ writes messages and a group's offsets in one transaction, for the exactly-once r
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
 import threading
 import time
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from hub.bus.errors import BusError
 from hub.bus.partitioning import partition_for_key
-from hub.bus.port import DEFAULT_PARTITIONS, BusRecord, OutgoingMessage, Position
+from hub.bus.port import DEFAULT_PARTITIONS, BusRecord, Headers, OutgoingMessage, Position
 from hub.bus.relay import AfterWrite, RoutedMessage
 
 _SCHEMA = """
@@ -34,6 +35,7 @@ CREATE TABLE IF NOT EXISTS messages (
     key BLOB,
     value BLOB NOT NULL,
     timestamp_ms INTEGER NOT NULL,
+    headers TEXT,
     PRIMARY KEY (topic, partition, "offset")
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS group_offsets (
@@ -47,9 +49,25 @@ CREATE TABLE IF NOT EXISTS group_offsets (
 
 
 _INSERT_MESSAGES = (
-    'INSERT INTO messages (topic, partition, "offset", key, value, timestamp_ms)'
-    " VALUES (?, ?, ?, ?, ?, ?)"
+    'INSERT INTO messages (topic, partition, "offset", key, value, timestamp_ms, headers)'
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
+
+
+def _headers_column(headers: Headers) -> str | None:
+    """Headers as JSON text (values in hex), NULL when there are none."""
+    return json.dumps([[name, value.hex()] for name, value in headers]) if headers else None
+
+
+def _headers_of(column: str | None) -> Headers:
+    return tuple((name, bytes.fromhex(value)) for name, value in json.loads(column or "[]"))
+
+
+def _add_headers_column(db: sqlite3.Connection) -> None:
+    """Logs written before message headers existed get the column (empty for old rows)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(messages)")}
+    if "headers" not in columns:
+        db.execute("ALTER TABLE messages ADD COLUMN headers TEXT")
 
 
 def poll_until(
@@ -78,6 +96,7 @@ class EmbeddedBus:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA busy_timeout=10000")
             self._db.executescript(_SCHEMA)
+            _add_headers_column(self._db)
         except sqlite3.Error as exc:
             raise BusError(f"Không mở được kho sự kiện nhúng {path}: {exc}") from exc
         self._round_robin = itertools.count()
@@ -115,7 +134,17 @@ class EmbeddedBus:
                     partition = self._choose_partition(message.key, partitions)
                     offset = next_offsets[partition]
                     next_offsets[partition] = offset + 1
-                    rows.append((topic, partition, offset, message.key, message.value, now))
+                    rows.append(
+                        (
+                            topic,
+                            partition,
+                            offset,
+                            message.key,
+                            message.value,
+                            now,
+                            _headers_column(message.headers),
+                        )
+                    )
                     positions.append(Position(topic, partition, offset))
                 self._db.executemany(_INSERT_MESSAGES, rows)
                 self._db.execute("COMMIT")
@@ -131,11 +160,14 @@ class EmbeddedBus:
     def fetch(self, topic: str, partition: int, offset: int, max_records: int) -> list[BusRecord]:
         with self._lock:
             rows = self._db.execute(
-                'SELECT "offset", key, value, timestamp_ms FROM messages'
+                'SELECT "offset", key, value, timestamp_ms, headers FROM messages'
                 ' WHERE topic = ? AND partition = ? AND "offset" >= ? ORDER BY "offset" LIMIT ?',
                 (topic, partition, offset, max_records),
             ).fetchall()
-        return [BusRecord(topic, partition, int(o), k, v, int(ts)) for o, k, v, ts in rows]
+        return [
+            BusRecord(topic, partition, int(o), k, v, int(ts), _headers_of(h))
+            for o, k, v, ts, h in rows
+        ]
 
     def consumer(self, group: str, topics: Sequence[str]) -> EmbeddedConsumer:
         return EmbeddedConsumer(self, group, list(topics))
@@ -192,7 +224,7 @@ class EmbeddedBus:
                         raise BusError(f"Topic {topic} không có phân vùng {partition}")
                     offset = ends[partition]
                     ends[partition] = offset + 1
-                    rows.append((topic, partition, offset, message.key, message.value, now))
+                    rows.append((topic, partition, offset, message.key, message.value, now, None))
                     positions.append(Position(topic, partition, offset))
                 self._db.executemany(_INSERT_MESSAGES, rows)
                 if after_write is not None:

@@ -106,7 +106,10 @@ class KafkaBus:
 
         def send_all() -> list[Position]:
             producer = self._producer_client()
-            futures = [producer.send(topic, key=m.key, value=m.value) for m in messages]
+            futures = [
+                producer.send(topic, key=m.key, value=m.value, headers=list(m.headers) or None)
+                for m in messages
+            ]
             producer.flush()
             positions = []
             for future in futures:
@@ -265,4 +268,5 @@ def to_bus_record(record: Any) -> BusRecord:
         key=record.key,
         value=record.value,
         timestamp_ms=record.timestamp,
+        headers=tuple(record.headers or ()),
     )

@@ -14,12 +14,17 @@ TopicName = NewType("TopicName", str)
 DEFAULT_PARTITIONS = 3
 
 
+Headers = tuple[tuple[str, bytes], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class OutgoingMessage:
-    """A message to append: the key picks the partition (same key, same partition)."""
+    """A message to append: the key picks the partition (same key, same partition). Headers
+    carry where the message came from (a connector's source position), never its content."""
 
     key: bytes | None
     value: bytes
+    headers: Headers = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +46,11 @@ class BusRecord:
     key: bytes | None
     value: bytes
     timestamp_ms: int
+    headers: Headers = ()
+
+    def header(self, name: str) -> bytes | None:
+        """The value of the first header of that name, or None."""
+        return next((value for key, value in self.headers if key == name), None)
 
 
 class Consumer(Protocol):

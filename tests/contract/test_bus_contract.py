@@ -97,6 +97,24 @@ def test_fetch_returns_records_from_an_offset_in_order(bus: EventBus, topic: str
     assert bus.fetch(topic, partition, 10, 5) == []
 
 
+def test_headers_travel_with_the_message(bus: EventBus, topic: str) -> None:
+    """Headers come back in order with their bytes, through fetch and through a group; a
+    message sent without headers has none."""
+    headers = (("kho-connector", b"tthc-csv"), ("kho-position", b'{"row": 7}'))
+    partition = bus.publish(
+        topic, [OutgoingMessage(b"k", b"with", headers), OutgoingMessage(b"k", b"without")]
+    )[0].partition
+    fetched = bus.fetch(topic, partition, 0, 2)
+    assert fetched[0].headers == headers
+    assert fetched[0].header("kho-position") == b'{"row": 7}'
+    assert fetched[1].headers == () and fetched[1].header("kho-position") is None
+    consumer = bus.consumer(f"{topic}-headers", [topic])
+    try:
+        assert poll_until(consumer, 2)[0].headers == headers
+    finally:
+        consumer.close()
+
+
 def test_read_all_sees_every_record_once(bus: EventBus, topic: str) -> None:
     """Reading the whole topic returns each published value exactly once."""
     bus.publish(topic, messages(50))
