@@ -11,7 +11,7 @@ bin=.venv/bin
 "$bin/mypy"
 
 started=()
-for name in postgres redis kafka solr ckan; do
+for name in postgres redis mariadb mosquitto kafka solr ckan; do
   if ! bash scripts/services/$name.sh status >/dev/null 2>&1; then
     started+=("$name")
   fi

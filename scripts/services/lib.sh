@@ -12,6 +12,8 @@ KHO_SVC_PG_PORT="${KHO_SVC_PG_PORT:-15432}"
 KHO_SVC_REDIS_PORT="${KHO_SVC_REDIS_PORT:-16379}"
 KHO_SVC_SOLR_PORT="${KHO_SVC_SOLR_PORT:-18983}"
 KHO_SVC_CKAN_PORT="${KHO_SVC_CKAN_PORT:-15000}"
+KHO_SVC_MARIADB_PORT="${KHO_SVC_MARIADB_PORT:-13306}"
+KHO_SVC_MQTT_PORT="${KHO_SVC_MQTT_PORT:-11883}"
 
 svc_log() { printf '[%s] %s\n' "${SVC_NAME:-services}" "$*" >&2; }
 svc_die() { svc_log "ERROR: $*"; exit 1; }
@@ -23,6 +25,33 @@ svc_dir() { mkdir -p "$KHO_SERVICES_DIR/$1" && printf '%s' "$KHO_SERVICES_DIR/$1
 svc_pid_alive() {
   local pidfile=$1
   [[ -s $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+}
+
+# svc_port_taken PORT -> 0 if something already accepts TCP connections on 127.0.0.1:PORT
+svc_port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# svc_make_traversable USER PATH -> chmod o+x every directory above PATH that USER cannot
+# search, so that a service dropping root for USER reaches its files under $KHO_SERVICES_DIR
+svc_make_traversable() {
+  local user=$1 d
+  d=$(dirname "$2")
+  while [[ $d != / ]]; do
+    if ! runuser -u "$user" -- test -x "$d"; then
+      svc_log "chmod o+x $d ($user must reach ${2})"
+      chmod o+x "$d"
+    fi
+    d=$(dirname "$d")
+  done
+}
+
+# svc_disable_system_unit UNIT -> when systemd runs this host, stops and disables the unit that
+# a Debian package has just started on its default port (our copy runs on its own port/data)
+svc_disable_system_unit() {
+  [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null || return 0
+  if systemctl is-enabled --quiet "$1" 2>/dev/null || systemctl is-active --quiet "$1" 2>/dev/null; then
+    svc_log "stopping and disabling the package's own $1 service (ours runs separately)"
+    systemctl disable --now "$1" >/dev/null 2>&1 || true
+  fi
 }
 
 # svc_wait_port PORT SECONDS -> waits until 127.0.0.1:PORT accepts TCP connections
