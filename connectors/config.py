@@ -11,7 +11,14 @@ from connectors.errors import ConnectorError
 from hub.config_files import StrictModel, load_yaml_model
 
 Conversion = Literal[
-    "text", "vn_datetime", "vn_bool", "vn_integer", "vn_decimal", "choice", "commune_2025"
+    "text",
+    "vn_datetime",
+    "iso_datetime",
+    "vn_bool",
+    "vn_integer",
+    "vn_decimal",
+    "choice",
+    "commune_2025",
 ]
 
 

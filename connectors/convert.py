@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from connectors.config import FieldMapping
@@ -90,6 +91,42 @@ def choice(value: str, mapping: FieldMapping) -> str:
     raise ConversionError(f"'{value}' không thuộc các giá trị cho phép: {allowed}")
 
 
+def iso_datetime(value: str, _mapping: FieldMapping) -> dt.datetime:
+    """ISO 8601, as APIs write it; without an offset the time is Vietnam's."""
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ConversionError(
+            f"'{value}' không đúng dạng ISO 8601 (2025-07-05T08:30:00+07:00)"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=VIETNAM_TZ)
+
+
+def convert_cell(value: Any, mapping: FieldMapping) -> Any:
+    """A cell as the schema field wants it. Text goes through the mapping's converter; a typed
+    value from a database driver or a JSON API is checked and kept."""
+    if isinstance(value, str):
+        return CONVERTERS[mapping.convert](value, mapping)
+    kind = mapping.convert
+    if kind in ("vn_datetime", "iso_datetime") and isinstance(value, dt.datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=VIETNAM_TZ)
+    if kind in ("vn_datetime", "iso_datetime") and isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=VIETNAM_TZ)
+    if kind == "vn_bool" and isinstance(value, bool | int) and value in (0, 1):
+        return bool(value)
+    if kind == "vn_integer" and isinstance(value, int | Decimal) and value == int(value):
+        return int(value)
+    if (
+        kind == "vn_decimal"
+        and isinstance(value, int | float | Decimal)
+        and not isinstance(value, bool)
+    ):
+        return float(value)
+    if kind in ("text", "choice", "commune_2025") and isinstance(value, int | Decimal):
+        return CONVERTERS[kind](str(value), mapping)
+    raise ConversionError(f"giá trị {value!r} ({type(value).__name__}) không dùng được cho {kind}")
+
+
 CONVERTERS: dict[str, Callable[[str, FieldMapping], Any]] = {
     "text": text,
     "vn_datetime": vn_datetime,
@@ -98,4 +135,5 @@ CONVERTERS: dict[str, Callable[[str, FieldMapping], Any]] = {
     "vn_decimal": vn_decimal,
     "choice": choice,
     "commune_2025": commune_2025,
+    "iso_datetime": iso_datetime,
 }

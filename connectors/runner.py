@@ -1,45 +1,162 @@
-"""Running a connector: read the source, map each row, hand everything to the dataset writer."""
+"""Running a batch connector: read the source past its checkpoint, map each record, publish, and
+move the checkpoint on only after the bus acknowledged each batch."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, Protocol
 
-from connectors.config import ConnectorConfig, XlsxSource
-from connectors.csv_source import FileRow, read_csv
+from connectors.checkpoints import Checkpoint, CheckpointStore
+from connectors.config import ConnectorConfig
+from connectors.delivery import (
+    bus_ends,
+    ends_after,
+    position_key,
+    provenance,
+    published_after,
+)
 from connectors.mapping import map_row
-from connectors.xlsx_source import read_xlsx
-from hub.ingest.writer import DatasetWriter, IncomingRecord, IngestReport, SourceRef
+from connectors.sources.files import FileSource
+from connectors.sources.port import BatchSource
+from hub.bus.port import EventBus
+from hub.ingest.writer import DatasetWriter, Flushed, IncomingRecord, IngestReport, SourceRef
+
+
+class RunObserver(Protocol):
+    """Hears how a run goes: a progress bar, a log."""
+
+    def started(self, total: int | None) -> None: ...
+
+    def advanced(self, records: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    connector: str
+    source: str
+    stream: str
+    report: IngestReport
+    resumed_after: Any  # the checkpoint's position when the run began; None: from the start
+    already_published: int  # records of an interrupted run found on the bus, not sent again
+    checkpoint: Checkpoint | None
 
 
 def run_connector(config: ConnectorConfig, input_path: Path, writer: DatasetWriter) -> IngestReport:
-    """Publish every row of the input; rows that fail go to the DLQ with their row number."""
-    return writer.write(_incoming(config, input_path))
+    """Publish every row of a file, without a checkpoint (a one-off load, the demo's sample)."""
+    return writer.write(_incoming(config, FileSource(config, input_path), after=None, skip=set()))
 
 
-def read_rows(config: ConnectorConfig, input_path: Path) -> Iterator[FileRow]:
-    """The source's rows, read as its configuration says."""
-    source = config.source
-    if isinstance(source, XlsxSource):
-        return read_xlsx(
-            input_path,
-            sheet=source.sheet,
-            required_columns=config.required_columns,
-            header_search_rows=source.header_search_rows,
+def run_batch(
+    config: ConnectorConfig,
+    source: BatchSource,
+    writer: DatasetWriter,
+    bus: EventBus,
+    checkpoints: CheckpointStore,
+    *,
+    observer: RunObserver | None = None,
+    finite: bool = True,
+) -> RunSummary:
+    """One pass over the source from its checkpoint; ``finite``: the source is read to its end
+    (a file), so the checkpoint is marked finished."""
+    topics = [writer.entry.topic, writer.entry.dlq_topic]
+    for topic in topics:
+        bus.ensure_topic(topic)
+    saved = checkpoints.load(config.name, source.stream)
+    if saved is None:
+        # Saved before anything is published: a crash in the first batch is found on restart.
+        saved = checkpoints.save(
+            Checkpoint(
+                connector=config.name,
+                stream=source.stream,
+                dataset=config.dataset,
+                source_kind=source.kind,
+                bus_ends=bus_ends(bus, topics),
+            )
         )
-    return read_csv(
-        input_path, delimiter=source.delimiter, required_columns=config.required_columns
+        skip: set[str] = set()
+    else:
+        skip = published_after(bus, saved, topics)
+    progress = _Progress(saved, checkpoints, observer)
+    if observer is not None:
+        observer.started(source.estimated_total(saved.position))
+    report = writer.write(
+        _incoming(config, source, after=saved.position, skip=skip, progress=progress),
+        on_flushed=progress.flushed,
+    )
+    final = progress.finish(finished=finite)
+    return RunSummary(
+        connector=config.name,
+        source=source.name,
+        stream=source.stream,
+        report=report,
+        resumed_after=saved.position,
+        already_published=progress.skipped,
+        checkpoint=final,
     )
 
 
-def _incoming(config: ConnectorConfig, input_path: Path) -> Iterator[IncomingRecord]:
-    for row in read_rows(config, input_path):
-        record, problems = map_row(config, row.cells)
+class _Progress:
+    """The checkpoint as the run moves it, saved after each acknowledged batch."""
+
+    def __init__(
+        self, checkpoint: Checkpoint, store: CheckpointStore, observer: RunObserver | None
+    ) -> None:
+        self.checkpoint = checkpoint
+        self._store = store
+        self._observer = observer
+        self.skipped = 0
+        self._skipped_to: Any = None  # the last position skipped since the last flush
+
+    def skip(self, position: Any) -> None:
+        self.skipped += 1
+        self._skipped_to = position
+        if self._observer is not None:
+            self._observer.advanced(1)
+
+    def flushed(self, batch: Flushed) -> None:
+        self.checkpoint = self._store.save(
+            self.checkpoint.advanced(
+                batch.last.source.position,
+                ends_after(batch.accepted + batch.rejected),
+                accepted=len(batch.accepted),
+                rejected=len(batch.rejected),
+            )
+        )
+        self._skipped_to = None
+        if self._observer is not None:
+            self._observer.advanced(len(batch.accepted) + len(batch.rejected))
+
+    def finish(self, *, finished: bool) -> Checkpoint:
+        """Records skipped after the last batch were already on the bus: move past them too."""
+        position = self._skipped_to if self._skipped_to is not None else self.checkpoint.position
+        self.checkpoint = self._store.save(
+            replace(self.checkpoint, position=position, finished=finished, last_error=None)
+        )
+        return self.checkpoint
+
+
+def _incoming(
+    config: ConnectorConfig,
+    source: BatchSource,
+    *,
+    after: Any,
+    skip: set[str],
+    progress: _Progress | None = None,
+) -> Iterator[IncomingRecord]:
+    for item in source.records(after):
+        if skip and position_key(item.position) in skip:
+            if progress is not None:
+                progress.skip(item.position)
+            continue
+        record, problems = map_row(config, item.cells)
         yield IncomingRecord(
-            source=SourceRef(
-                kind=config.source.kind, name=input_path.name, position=row.row_number
-            ),
-            original=row.original.encode("utf-8"),
+            source=SourceRef(kind=source.kind, name=source.name, position=item.position),
+            original=item.original,
             record=None if problems else record,
             problems=tuple(problems),
+            headers=provenance(config.name, source.stream, item.position)
+            if progress is not None
+            else (),
         )

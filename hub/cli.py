@@ -8,17 +8,15 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from connectors.cli import connector_app, print_ingest
 from hub.acl.cli import acl_app
 from hub.audit.cli import audit_app
 from hub.audit.entry import CLI
-from hub.audit.trail import record_ingest
 from hub.auth.cli import agency_app, token_app
 from hub.catalogue.cli import catalogue_app
 from hub.dlq.cli import dlq_app
 from hub.errors import KhoError
-from hub.ingest.writer import IngestReport
 from hub.provide_once.cli import evidence_app, print_feed_run, print_prefill, subject_app
 from hub.settings import KhoSettings
 from hub.sharing.mask_cli import mask_app, print_masking_run
@@ -30,7 +28,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-connector_app = typer.Typer(help="Connector đọc dữ liệu của sở, ngành.", no_args_is_help=True)
 sample_app = typer.Typer(
     help="Dữ liệu mẫu tổng hợp, có hạt giống, tái lập được.", no_args_is_help=True
 )
@@ -65,7 +62,7 @@ def demo(
     hub = build_hub(settings)
     try:
         summary = run_demo(hub, rows=rows)
-        _print_ingest(summary.ingest, summary.source)
+        print_ingest(summary.ingest, summary.source.name)
         print_results(summary.published, console, plan=False)
         print_masking_run(summary.masked, hub)
         print_feed_run(summary.evidence, summary.feed)
@@ -82,25 +79,6 @@ def serve() -> None:
     hub = build_hub(KhoSettings())
     try:
         _serve(hub)
-    finally:
-        hub.close()
-
-
-@connector_app.command("run")
-def connector_run(
-    config: Annotated[Path, typer.Argument(help="Tệp cấu hình connector (YAML).")],
-    input_file: Annotated[Path, typer.Option("--input", help="Tệp nguồn (CSV).")],
-) -> None:
-    """Đọc tệp nguồn và đẩy lên bus; dòng lỗi vào hàng thư chết <topic>.dlq."""
-    from connectors.config import load_connector_config
-    from connectors.runner import run_connector
-
-    connector = load_connector_config(config)
-    hub = build_hub(KhoSettings())
-    try:
-        report = run_connector(connector, input_file, hub.writer(connector.dataset))
-        record_ingest(hub.audit, CLI, report, input_file.name)
-        _print_ingest(report, input_file)
     finally:
         hub.close()
 
@@ -219,28 +197,6 @@ def _serve(hub: Hub) -> None:
         f"API của Kho: http://{settings.http_host}:{settings.http_port}  (Ctrl-C để dừng)"
     )
     uvicorn.run(build_app(hub), host=settings.http_host, port=settings.http_port, log_level="info")
-
-
-def _print_ingest(report: IngestReport, source: Path) -> None:
-    table = Table(title=f"Tiếp nhận từ {source.name}")
-    table.add_column("Topic")
-    table.add_column("Hợp lệ", justify="right")
-    table.add_column("Bị từ chối (→ .dlq)", justify="right")
-    table.add_row(report.topic, str(report.accepted), str(report.rejected))
-    console.print(table)
-    if report.rejections:
-        reasons = Table(title=f"Dòng bị từ chối, theo quy tắc ({report.topic}.dlq)")
-        reasons.add_column("Quy tắc")
-        reasons.add_column("Số dòng", justify="right")
-        reasons.add_column("Ví dụ")
-        for rule, count in report.rejected_by_rule.most_common():
-            example = next(
-                r for r in report.rejections if any(v.rule == rule for v in r.violations)
-            )
-            reasons.add_row(
-                rule, str(count), f"dòng {example.source['position']}: {example.reason}"
-            )
-        console.print(reasons)
 
 
 def main() -> None:

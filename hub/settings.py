@@ -51,6 +51,7 @@ class KhoSettings(BaseSettings):
     procedures_path: Path = PROJECT_ROOT / "catalogue" / "procedures.yaml"
     publications_path: Path = PROJECT_ROOT / "catalogue" / "publications.yaml"
     schemas_dir: Path = PROJECT_ROOT / "schemas"
+    connectors_dir: Path = PROJECT_ROOT / "connectors" / "configs"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     publish_batch_size: int = Field(default=1000, ge=1)

@@ -4,7 +4,7 @@ by the record key; records that break a rule go to ``<topic>.dlq`` with their re
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -12,7 +12,7 @@ from typing import Any
 from hub.avro.json_codec import JsonRecordReader, record_to_json
 from hub.avro.schema import DatasetSchema
 from hub.avro.wire import encode
-from hub.bus.port import EventBus, OutgoingMessage, Position
+from hub.bus.port import EventBus, Headers, OutgoingMessage, Position
 from hub.catalogue.loader import LoadedCatalogue
 from hub.catalogue.models import DatasetEntry
 from hub.ingest.dead_letter import DeadLetter
@@ -22,11 +22,12 @@ from hub.registry.port import SchemaRegistry, subject_for_topic
 
 @dataclass(frozen=True, slots=True)
 class SourceRef:
-    """Where a record came from, e.g. kind='csv', name='export.csv', position=17 (row)."""
+    """Where a record came from, e.g. kind='csv', name='export.csv', position=17 (row); a SQL
+    or REST source's position is its cursor, a JSON value."""
 
     kind: str
     name: str
-    position: int
+    position: Any
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "name": self.name, "position": self.position}
@@ -40,6 +41,20 @@ class IncomingRecord:
     original: bytes
     record: dict[str, Any] | None
     problems: tuple[Violation, ...] = ()
+    headers: Headers = ()
+    """Carried onto the topic or the DLQ with the message (a connector's source position)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Flushed:
+    """A batch the bus acknowledged: its last incoming record and where its messages landed."""
+
+    last: IncomingRecord
+    accepted: list[Position]
+    rejected: list[Position]
+
+
+OnFlushed = Callable[[Flushed], None]
 
 
 @dataclass
@@ -93,11 +108,12 @@ class DatasetWriter:
         """Every rule the record breaks: Avro types, then the dataset's contract."""
         return self._validator.violations(record)
 
-    def message(self, record: dict[str, Any]) -> OutgoingMessage:
+    def message(self, record: dict[str, Any], headers: Headers = ()) -> OutgoingMessage:
         """The record encoded for the topic, keyed by its key field; the record must be valid."""
         key_field = self._schema.key_field
         key = str(record[key_field]).encode("utf-8") if key_field else None
-        return OutgoingMessage(key=key, value=encode(self._schema_id, self._schema.parsed, record))
+        value = encode(self._schema_id, self._schema.parsed, record)
+        return OutgoingMessage(key=key, value=value, headers=headers)
 
     def publish(self, messages: list[OutgoingMessage]) -> list[Position]:
         return self._bus.publish(self._entry.topic, messages)
@@ -111,41 +127,59 @@ class DatasetWriter:
             record=record_to_json(item.record) if item.record is not None else None,
         )
 
-    def send_to_dlq(self, letters: list[DeadLetter]) -> list[Position]:
+    def send_to_dlq(
+        self, letters: list[DeadLetter], headers: Sequence[Headers] | None = None
+    ) -> list[Position]:
+        each = headers if headers is not None else [()] * len(letters)
         return self._bus.publish(
             self._entry.dlq_topic,
-            [OutgoingMessage(key=None, value=letter.to_bytes()) for letter in letters],
+            [
+                OutgoingMessage(key=None, value=letter.to_bytes(), headers=h)
+                for letter, h in zip(letters, each, strict=True)
+            ],
         )
 
-    def write(self, incoming: Iterable[IncomingRecord]) -> IngestReport:
-        """Publish the valid records and dead-letter the others, in batches."""
+    def write(
+        self, incoming: Iterable[IncomingRecord], *, on_flushed: OnFlushed | None = None
+    ) -> IngestReport:
+        """Publish the valid records and dead-letter the others, in batches; ``on_flushed``
+        hears of each batch once the bus acknowledged all of it."""
         report = IngestReport(dataset=self._entry.id, topic=self._entry.topic)
-        good: list[OutgoingMessage] = []
-        bad: list[DeadLetter] = []
+        batch = _Batch()
         for item in incoming:
             problems = list(item.problems)
             if item.record is not None and not problems:
                 problems = self._validator.violations(item.record)
             if problems or item.record is None:
-                bad.append(self.dead_letter(item, problems))
+                batch.bad.append(self.dead_letter(item, problems))
+                batch.bad_headers.append(item.headers)
             else:
-                good.append(self.message(item.record))
-            if len(good) + len(bad) >= self._batch_size:
-                self._flush(good, bad, report)
-        self._flush(good, bad, report)
+                batch.good.append(self.message(item.record, item.headers))
+            batch.last = item
+            if len(batch.good) + len(batch.bad) >= self._batch_size:
+                self._flush(batch, report, on_flushed)
+                batch = _Batch()
+        self._flush(batch, report, on_flushed)
         return report
 
-    def _flush(
-        self, good: list[OutgoingMessage], bad: list[DeadLetter], report: IngestReport
-    ) -> None:
-        if good:
-            report.positions.extend(self.publish(good))
-            report.accepted += len(good)
-        if bad:
-            self.send_to_dlq(bad)
-            report.rejected += len(bad)
-            report.rejections.extend(bad)
-            for letter in bad:
-                report.rejected_by_rule.update({v.rule for v in letter.violations})
-        good.clear()
-        bad.clear()
+    def _flush(self, batch: _Batch, report: IngestReport, on_flushed: OnFlushed | None) -> None:
+        if batch.last is None:
+            return
+        accepted = self.publish(batch.good) if batch.good else []
+        report.positions.extend(accepted)
+        report.accepted += len(batch.good)
+        rejected = self.send_to_dlq(batch.bad, batch.bad_headers) if batch.bad else []
+        report.rejected += len(batch.bad)
+        report.rejections.extend(batch.bad)
+        for letter in batch.bad:
+            report.rejected_by_rule.update({v.rule for v in letter.violations})
+        if on_flushed is not None:
+            on_flushed(Flushed(batch.last, accepted, rejected))
+
+
+@dataclass
+class _Batch:
+    good: list[OutgoingMessage] = field(default_factory=list)
+    bad: list[DeadLetter] = field(default_factory=list)
+    bad_headers: list[Headers] = field(default_factory=list)
+    last: IncomingRecord | None = None

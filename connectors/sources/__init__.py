@@ -1,0 +1,1 @@
+"""Where connectors read departmental data: files, SQL databases, REST APIs, MQTT brokers."""

@@ -1,0 +1,130 @@
+"""A file connector resumes from its checkpoint and never publishes a row twice, even when it
+dies after the bus acknowledged a batch but before the checkpoint was saved."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from connectors.checkpoints import Checkpoint, CheckpointStore
+from connectors.cli import checkpoint_store
+from connectors.config import load_connector_config
+from connectors.delivery import POSITION_HEADER, STREAM_HEADER
+from connectors.runner import run_batch
+from connectors.samples.dossiers import write_dossier_export
+from connectors.sources.files import FileSource
+from hub.bus import read_all
+from hub.demo import DOSSIER_CONNECTOR
+from hub.ingest.writer import DatasetWriter
+from hub.wiring import Hub
+
+CONFIG = load_connector_config(DOSSIER_CONNECTOR)
+BATCH = 50
+
+
+class _Crash(Exception):
+    """Stands for kill -9 between the bus's acknowledgement and the checkpoint's save."""
+
+
+class CrashingStore(CheckpointStore):
+    """Fault injection: the real store, except that its n-th save never happens."""
+
+    def __init__(self, store: CheckpointStore, crash_on_save: int) -> None:
+        self._store = store
+        self._saves_left = crash_on_save
+
+    def load(self, connector: str, stream: str) -> Checkpoint | None:
+        return self._store.load(connector, stream)
+
+    def save(self, checkpoint: Checkpoint) -> Checkpoint:
+        self._saves_left -= 1
+        if self._saves_left == 0:
+            raise _Crash
+        return self._store.save(checkpoint)
+
+
+def _writer(hub: Hub) -> DatasetWriter:
+    return DatasetWriter(hub.bus, hub.registry, hub.catalogue, CONFIG.dataset, batch_size=BATCH)
+
+
+def _rows_on_bus(hub: Hub) -> Counter[int]:
+    """How many times each source row is on the topic or its DLQ, by the message headers."""
+    seen: Counter[int] = Counter()
+    for topic in ("tthc.dossiers", "tthc.dossiers.dlq"):
+        for record in read_all(hub.bus, topic):
+            seen[int(record.header(POSITION_HEADER) or b"0")] += 1
+    return seen
+
+
+def test_a_run_publishes_each_row_once_and_a_rerun_publishes_nothing(
+    embedded_hub: Hub, tmp_path: Path
+) -> None:
+    export = write_dossier_export(tmp_path / "hs.csv", rows=230, seed=3)
+    store = checkpoint_store(embedded_hub)
+    source = FileSource(CONFIG, export.path)
+    first = run_batch(CONFIG, source, _writer(embedded_hub), embedded_hub.bus, store)
+    assert first.report.accepted == export.valid_rows
+    assert first.report.rejected == len(export.invalid_rows)
+    assert first.checkpoint is not None and first.checkpoint.finished
+    assert first.checkpoint.position == 231  # the header is row 1
+    assert _rows_on_bus(embedded_hub) == Counter(range(2, 232))
+
+    again = run_batch(CONFIG, source, _writer(embedded_hub), embedded_hub.bus, store)
+    assert (again.report.accepted, again.report.rejected) == (0, 0)
+    assert again.resumed_after == 231
+    assert _rows_on_bus(embedded_hub) == Counter(range(2, 232))
+
+
+@pytest.mark.parametrize("crash_on_save", [1, 2, 4])
+def test_a_crash_after_the_ack_does_not_publish_the_batch_again(
+    embedded_hub: Hub, tmp_path: Path, crash_on_save: int
+) -> None:
+    """Save 1 is the checkpoint before anything is published; save n > 1 follows batch n - 1.
+    Whatever the bus acknowledged before the crash is found by its headers and skipped."""
+    export = write_dossier_export(tmp_path / "hs.csv", rows=230, seed=4)
+    store = checkpoint_store(embedded_hub)
+    source = FileSource(CONFIG, export.path)
+    with pytest.raises(_Crash):
+        run_batch(
+            CONFIG,
+            source,
+            _writer(embedded_hub),
+            embedded_hub.bus,
+            CrashingStore(store, crash_on_save),
+        )
+    acknowledged = max(0, crash_on_save - 1) * BATCH
+    assert sum(_rows_on_bus(embedded_hub).values()) == acknowledged
+
+    resumed = run_batch(CONFIG, source, _writer(embedded_hub), embedded_hub.bus, store)
+    assert resumed.already_published == (BATCH if crash_on_save > 1 else 0)
+    assert _rows_on_bus(embedded_hub) == Counter(range(2, 232))
+    assert resumed.checkpoint is not None and resumed.checkpoint.finished
+    saved = store.load(CONFIG.name, source.stream)
+    assert saved is not None
+    assert saved.accepted + saved.rejected == 230 - resumed.already_published
+
+
+def test_a_new_export_under_the_same_name_is_a_new_stream(
+    embedded_hub: Hub, tmp_path: Path
+) -> None:
+    """The stream is the name and the digest: a re-export with other rows is read in full."""
+    path = tmp_path / "hs.csv"
+    store = checkpoint_store(embedded_hub)
+    write_dossier_export(path, rows=60, seed=5)
+    first = run_batch(
+        CONFIG, FileSource(CONFIG, path), _writer(embedded_hub), embedded_hub.bus, store
+    )
+    write_dossier_export(path, rows=60, seed=6)
+    second = run_batch(
+        CONFIG, FileSource(CONFIG, path), _writer(embedded_hub), embedded_hub.bus, store
+    )
+    assert first.stream != second.stream and second.resumed_after is None
+    assert second.report.accepted + second.report.rejected == 60
+    streams = {
+        (r.header(STREAM_HEADER) or b"").decode()
+        for r in read_all(embedded_hub.bus, "tthc.dossiers")
+    }
+    assert streams == {first.stream, second.stream}
+    assert {cp.stream for cp in store.of_connector(CONFIG.name)} == streams
