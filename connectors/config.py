@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -58,15 +60,97 @@ class XlsxSource(StrictModel):
     header_search_rows: int = Field(default=30, ge=1, le=1000)
 
 
+FileFormat = Annotated[CsvSource | XlsxSource, Field(discriminator="kind")]
+
+
+class FolderSource(StrictModel):
+    """A watched folder: each file dropped in ``path`` is read once, then moved to ``done/``
+    (or ``failed/`` with the reason beside it)."""
+
+    kind: Literal["folder"]
+    path: Path
+    pattern: str = "*.csv"
+    format: FileFormat = Field(default_factory=CsvSource)
+    poll_interval_s: float = Field(default=5.0, gt=0)
+
+
+class SqlSource(StrictModel):
+    """A departmental table polled by a monotonic column (``updated_at`` or ``id``); the key
+    column breaks ties between rows with the same cursor value. ``${VAR}`` in the URL is read
+    from the environment (a password is never written in the file)."""
+
+    kind: Literal["sql"]
+    url: str
+    table: str
+    cursor_column: str
+    key_column: str
+    batch_size: int = Field(default=1000, ge=1)
+    poll_interval_s: float = Field(default=30.0, gt=0)
+
+
+class RestSource(StrictModel):
+    """A JSON API polled with an incremental cursor, page by page.
+
+    Each answer holds the items at ``items_path`` and the next page's URL at ``next_path``;
+    the first request sends the last cursor as ``cursor_param``. Header values may use
+    ``${VAR}`` (an API key from the environment)."""
+
+    kind: Literal["rest"]
+    url: str
+    items_path: str = "data"
+    next_path: str | None = "next"
+    cursor_param: str = "since"
+    cursor_field: str
+    key_field: str
+    headers: dict[str, str] = Field(default_factory=dict)
+    retries: int = Field(default=5, ge=0)
+    backoff_s: float = Field(default=1.0, ge=0)
+    timeout_s: float = Field(default=10.0, gt=0)
+    poll_interval_s: float = Field(default=60.0, gt=0)
+
+
+class MqttSource(StrictModel):
+    """Sensor readings subscribed to on an MQTT broker with QoS 1 and a persistent session.
+
+    The station is the topic level at ``station_level`` (``salinity/<station>/reading``: 1);
+    a station silent for ``silent_after_s`` is flagged."""
+
+    kind: Literal["mqtt"]
+    url: str = "mqtt://127.0.0.1:1883"
+    topics: list[str]
+    client_id: str
+    station_level: int = Field(default=1, ge=0)
+    stations: list[str] = Field(default_factory=list)
+    silent_after_s: float = Field(default=900.0, gt=0)
+
+
+Source = Annotated[
+    CsvSource | XlsxSource | FolderSource | SqlSource | RestSource | MqttSource,
+    Field(discriminator="kind"),
+]
+
+
 class ConnectorConfig(StrictModel):
     name: str
     dataset: str
-    source: CsvSource | XlsxSource = Field(discriminator="kind")
+    source: Source
     fields: dict[str, FieldMapping]
 
     @property
     def required_columns(self) -> list[str]:
         return [m.column for m in self.fields.values() if m.column is not None]
+
+
+def expand_env(text: str, environ: Mapping[str, str]) -> str:
+    """``${VAR}`` replaced by the variable's value; a variable that is not set is an error."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in environ:
+            raise ConnectorError(f"Biến môi trường {name} chưa được đặt (dùng trong cấu hình)")
+        return environ[name]
+
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", value, text)
 
 
 def load_connector_config(path: Path) -> ConnectorConfig:

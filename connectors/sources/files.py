@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from connectors.config import ConnectorConfig, XlsxSource
+from connectors.config import ConnectorConfig, CsvSource, FolderSource, XlsxSource
 from connectors.csv_source import FileRow, read_csv
 from connectors.errors import ConnectorError
 from connectors.sources.port import SourceRecord
@@ -20,15 +20,26 @@ from connectors.xlsx_source import read_xlsx
 _CHUNK = 1 << 20
 
 
+def file_format(config: ConnectorConfig) -> CsvSource | XlsxSource:
+    """How the connector's files are read: its source, or its watched folder's format."""
+    source = config.source
+    if isinstance(source, CsvSource | XlsxSource):
+        return source
+    if isinstance(source, FolderSource):
+        return source.format
+    raise ConnectorError(f"Connector {config.name} không đọc tệp (nguồn: {source.kind})")
+
+
 class FileSource:
     def __init__(self, config: ConnectorConfig, path: Path) -> None:
         self._config = config
+        self._format = file_format(config)
         self._path = path
         self._digest = _sha256(path)
 
     @property
     def kind(self) -> str:
-        return self._config.source.kind
+        return self._format.kind
 
     @property
     def path(self) -> Path:
@@ -43,7 +54,7 @@ class FileSource:
         return f"{self._path.name}@sha256:{self._digest[:16]}"
 
     def estimated_total(self, after: Any) -> int | None:
-        if isinstance(self._config.source, XlsxSource):
+        if isinstance(self._format, XlsxSource):
             return None
         with self._path.open("rb") as handle:
             lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(_CHUNK), b""))
@@ -56,7 +67,7 @@ class FileSource:
                 yield SourceRecord(row.row_number, row.cells, row.original.encode("utf-8"))
 
     def rows(self) -> Iterator[FileRow]:
-        source = self._config.source
+        source = self._format
         if isinstance(source, XlsxSource):
             return read_xlsx(
                 self._path,
