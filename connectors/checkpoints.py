@@ -90,6 +90,18 @@ class CheckpointStore:
         with self._engine.connect() as conn:
             return [_from_row(row) for row in conn.execute(query)]
 
+    def record_error(self, connector: str, stream: str, message: str) -> None:
+        """Why the source could not be read, shown by ``kho connector status``; the position
+        stays where the bus last acknowledged."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                sa.update(checkpoint_table)
+                .where(
+                    checkpoint_table.c.connector == connector, checkpoint_table.c.stream == stream
+                )
+                .values(last_error=message[:2000], updated_at=dt.datetime.now(dt.UTC))
+            )
+
     def save(self, checkpoint: Checkpoint) -> Checkpoint:
         saved = replace(checkpoint, updated_at=dt.datetime.now(dt.UTC))
         values = {

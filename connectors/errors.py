@@ -11,3 +11,8 @@ class ConnectorError(KhoError):
 
 class ConversionError(ValueError):
     """One cell could not be converted; the message says why, in Vietnamese."""
+
+
+class SourceUnavailable(ConnectorError):
+    """The source cannot be read right now (database gone, API answering 5xx or garbage after
+    its retries). The checkpoint is where the bus last acknowledged; a later run resumes there."""

@@ -21,6 +21,7 @@ from connectors.mapping import map_row
 from connectors.sources.files import FileSource
 from connectors.sources.port import BatchSource
 from hub.bus.port import EventBus
+from hub.ingest.validation import Violation
 from hub.ingest.writer import DatasetWriter, Flushed, IncomingRecord, IngestReport, SourceRef
 
 
@@ -150,7 +151,10 @@ def _incoming(
             if progress is not None:
                 progress.skip(item.position)
             continue
-        record, problems = map_row(config, item.cells)
+        if item.problem is not None:
+            record, problems = None, [Violation("$", "source", item.problem)]
+        else:
+            record, problems = map_row(config, item.cells)
         yield IncomingRecord(
             source=SourceRef(kind=source.kind, name=source.name, position=item.position),
             original=item.original,

@@ -17,6 +17,9 @@ class SourceRecord:
     position: Any
     cells: Mapping[str, Any]
     original: bytes
+    problem: str | None = None
+    """Set when the source itself could not make sense of the record (an API item that is not
+    an object): the record goes to the DLQ with this reason and its original bytes."""
 
 
 class BatchSource(Protocol):
