@@ -4,6 +4,8 @@ got to."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -12,23 +14,34 @@ from rich.console import Console
 from rich.table import Table
 
 from connectors.checkpoints import Checkpoint, CheckpointStore
-from connectors.config import ConnectorConfig, load_connector_config
-from connectors.errors import ConnectorError
+from connectors.config import (
+    ConnectorConfig,
+    CsvSource,
+    FolderSource,
+    RestSource,
+    SqlSource,
+    XlsxSource,
+    load_connector_config,
+)
+from connectors.errors import ConnectorError, SourceUnavailable
+from connectors.folder import FAILED, take_folder, watch_folder
+from connectors.polling import poll
 from connectors.progress import RichProgress
 from connectors.runner import RunSummary, run_batch
 from connectors.sources.files import FileSource
+from connectors.sources.port import BatchSource
+from connectors.sources.sql import SqlTableSource
 from hub.audit.entry import CLI
 from hub.audit.trail import record_ingest
 from hub.db import create_tables
 from hub.ingest.writer import IngestReport
 from hub.settings import KhoSettings
+from hub.stopping import run_until_signalled
 from hub.vietnam_time import VIETNAM_TZ
 from hub.wiring import Hub, build_hub
 
 connector_app = typer.Typer(help="Connector đọc dữ liệu của sở, ngành.", no_args_is_help=True)
 console = Console()
-
-FILE_KINDS = ("csv", "xlsx")
 
 
 def checkpoint_store(hub: Hub) -> CheckpointStore:
@@ -42,27 +55,101 @@ def connector_run(
     input_file: Annotated[
         Path | None, typer.Option("--input", help="Tệp nguồn (CSV, XLSX) của connector tệp.")
     ] = None,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow",
+            help="SQL, REST, thư mục: chạy liên tục, đọc thêm theo chu kỳ (Ctrl-C dừng).",
+        ),
+    ] = False,
 ) -> None:
-    """Chạy connector từ điểm đã lưu; dòng lỗi vào hàng thư chết <topic>.dlq."""
+    """Chạy connector từ điểm đã lưu; bản ghi lỗi vào hàng thư chết <topic>.dlq."""
     connector = load_connector_config(config)
+    source = connector.source
     with build_hub(KhoSettings()) as hub:
         store = checkpoint_store(hub)
-        if connector.source.kind in FILE_KINDS:
+        if isinstance(source, CsvSource | XlsxSource):
             if input_file is None:
                 raise ConnectorError(f"Connector {connector.name} đọc tệp: hãy chỉ ra --input")
-            summary = run_file(hub, store, connector, input_file)
-            print_summary(summary)
+            print_summary(run_file(hub, store, connector, FileSource(connector, input_file)))
+        elif isinstance(source, FolderSource):
+            _run_folder(hub, store, connector, source, follow=follow)
+        elif isinstance(source, SqlSource | RestSource):
+            _run_polled(hub, store, connector, polled_source(connector, source), follow=follow)
+        else:
+            raise ConnectorError(f"Nguồn {source.kind} chưa chạy được bằng lệnh này")
 
 
-def run_file(hub: Hub, store: CheckpointStore, config: ConnectorConfig, path: Path) -> RunSummary:
+def polled_source(connector: ConnectorConfig, source: SqlSource | RestSource) -> BatchSource:
+    if isinstance(source, SqlSource):
+        return SqlTableSource(connector, source, os.environ)
+    from connectors.sources.rest import RestApiSource
+
+    return RestApiSource(connector, source, os.environ)
+
+
+def run_file(
+    hub: Hub, store: CheckpointStore, config: ConnectorConfig, source: FileSource
+) -> RunSummary:
     """One file, from its checkpoint, with a progress bar; audited."""
-    source = FileSource(config, path)
-    with RichProgress(console, f"{config.name}: {path.name}") as progress:
+    with RichProgress(console, f"{config.name}: {source.name}") as progress:
         summary = run_batch(
             config, source, hub.writer(config.dataset), hub.bus, store, observer=progress
         )
-    record_ingest(hub.audit, CLI, summary.report, path.name)
+    record_ingest(hub.audit, CLI, summary.report, source.name)
     return summary
+
+
+def _run_folder(
+    hub: Hub, store: CheckpointStore, config: ConnectorConfig, source: FolderSource, *, follow: bool
+) -> None:
+    def run(file: FileSource) -> RunSummary:
+        summary = run_file(hub, store, config, file)
+        print_summary(summary)
+        return summary
+
+    if follow:
+        _log_structured()
+        run_until_signalled(lambda stop: watch_folder(config, source, run, stop=stop))
+        return
+    outcomes = take_folder(config, source, run)
+    for outcome in outcomes:
+        if outcome.reason is not None:
+            console.print(f"[red]{outcome.path.name}[/red] → {FAILED}/: {outcome.reason}")
+    console.print(f"{len(outcomes)} tệp đã xử lý trong {source.path}")
+    if any(o.reason is not None for o in outcomes):
+        raise typer.Exit(1)
+
+
+def _run_polled(
+    hub: Hub, store: CheckpointStore, config: ConnectorConfig, source: BatchSource, *, follow: bool
+) -> None:
+    writer = hub.writer(config.dataset)
+    interval = (
+        config.source.poll_interval_s if isinstance(config.source, SqlSource | RestSource) else 30.0
+    )
+    if follow:
+        _log_structured()
+        run_until_signalled(
+            lambda stop: poll(
+                config, source, writer, hub.bus, store, stop=stop, interval_s=interval
+            )
+        )
+        return
+    try:
+        with RichProgress(console, f"{config.name}: {source.name}") as progress:
+            summary = run_batch(
+                config, source, writer, hub.bus, store, observer=progress, finite=False
+            )
+    except SourceUnavailable as exc:
+        store.record_error(config.name, source.stream, str(exc))
+        raise
+    record_ingest(hub.audit, CLI, summary.report, source.name)
+    print_summary(summary)
+
+
+def _log_structured() -> None:
+    logging.getLogger("kho.connector").setLevel(logging.INFO)
 
 
 @connector_app.command("list")
