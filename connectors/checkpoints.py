@@ -56,13 +56,10 @@ class Checkpoint:
 
     def advanced(self, position: Any, ends: BusEnds, *, accepted: int, rejected: int) -> Checkpoint:
         """This checkpoint moved on past newly acknowledged records."""
-        merged = {topic: dict(offsets) for topic, offsets in self.bus_ends.items()}
-        for topic, offsets in ends.items():
-            merged.setdefault(topic, {}).update(offsets)
         return replace(
             self,
             position=position,
-            bus_ends=merged,
+            bus_ends=merge_ends(self.bus_ends, ends),
             accepted=self.accepted + accepted,
             rejected=self.rejected + rejected,
             last_error=None,
@@ -146,3 +143,14 @@ def _from_row(row: sa.Row[Any]) -> Checkpoint:
         last_error=row.last_error,
         updated_at=row.updated_at,
     )
+
+
+def merge_ends(*all_ends: BusEnds) -> BusEnds:
+    """The furthest offset of each partition among the given ends."""
+    merged: BusEnds = {}
+    for ends in all_ends:
+        for topic, offsets in ends.items():
+            partitions = merged.setdefault(topic, {})
+            for partition, offset in offsets.items():
+                partitions[partition] = max(partitions.get(partition, 0), offset)
+    return merged

@@ -47,14 +47,20 @@ def ends_after(positions: list[Position]) -> BusEnds:
     return ends
 
 
-def published_after(bus: EventBus, checkpoint: Checkpoint, topics: list[str]) -> set[str]:
-    """Positions of the checkpoint's stream already on the topics past its saved offsets."""
+def published_after(
+    bus: EventBus, checkpoint: Checkpoint, topics: list[str]
+) -> tuple[set[str], BusEnds]:
+    """Positions of the checkpoint's stream already on the topics past its saved offsets, and
+    the end offsets the search went to (once the run has passed those positions, nothing of
+    the stream before these offsets needs to be searched again)."""
     connector = checkpoint.connector.encode("utf-8")
     stream = checkpoint.stream.encode("utf-8")
     found: set[str] = set()
+    searched: BusEnds = {}
     for topic in topics:
         saved = checkpoint.bus_ends.get(topic, {})
-        for partition, end in bus.end_offsets(topic).items():
+        searched[topic] = bus.end_offsets(topic)
+        for partition, end in searched[topic].items():
             offset = saved.get(partition, 0)
             while offset < end:
                 records = bus.fetch(topic, partition, offset, min(_FETCH, end - offset))
@@ -67,4 +73,4 @@ def published_after(bus: EventBus, checkpoint: Checkpoint, topics: list[str]) ->
                     ):
                         found.add((record.header(POSITION_HEADER) or b"").decode("utf-8"))
                 offset = records[-1].offset + 1
-    return found
+    return found, searched

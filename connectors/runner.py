@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from connectors.checkpoints import Checkpoint, CheckpointStore
+from connectors.checkpoints import BusEnds, Checkpoint, CheckpointStore, merge_ends
 from connectors.config import ConnectorConfig
 from connectors.delivery import (
     bus_ends,
@@ -77,8 +77,9 @@ def run_batch(
             )
         )
         skip: set[str] = set()
+        searched = saved.bus_ends
     else:
-        skip = published_after(bus, saved, topics)
+        skip, searched = published_after(bus, saved, topics)
     progress = _Progress(saved, checkpoints, observer)
     if observer is not None:
         observer.started(source.estimated_total(saved.position))
@@ -86,7 +87,7 @@ def run_batch(
         _incoming(config, source, after=saved.position, skip=skip, progress=progress),
         on_flushed=progress.flushed,
     )
-    final = progress.finish(finished=finite)
+    final = progress.finish(finished=finite, searched=searched)
     return RunSummary(
         connector=config.name,
         source=source.name,
@@ -116,10 +117,17 @@ class _Progress:
         if self._observer is not None:
             self._observer.advanced(1)
 
+    def read(self) -> None:
+        """A record to publish was read: the skipped ones before it are behind it."""
+        self._skipped_to = None
+
     def flushed(self, batch: Flushed) -> None:
+        # Records skipped after the batch's last one (at the end of the source) are on the
+        # bus already: the checkpoint moves past them too.
+        last = self._skipped_to if self._skipped_to is not None else batch.last.source.position
         self.checkpoint = self._store.save(
             self.checkpoint.advanced(
-                batch.last.source.position,
+                last,
                 ends_after(batch.accepted + batch.rejected),
                 accepted=len(batch.accepted),
                 rejected=len(batch.rejected),
@@ -129,11 +137,18 @@ class _Progress:
         if self._observer is not None:
             self._observer.advanced(len(batch.accepted) + len(batch.rejected))
 
-    def finish(self, *, finished: bool) -> Checkpoint:
-        """Records skipped after the last batch were already on the bus: move past them too."""
+    def finish(self, *, finished: bool, searched: BusEnds) -> Checkpoint:
+        """The source was read to its end: records skipped after the last batch were on the bus
+        already, and nothing of this stream before ``searched`` needs searching again."""
         position = self._skipped_to if self._skipped_to is not None else self.checkpoint.position
         self.checkpoint = self._store.save(
-            replace(self.checkpoint, position=position, finished=finished, last_error=None)
+            replace(
+                self.checkpoint,
+                position=position,
+                bus_ends=merge_ends(self.checkpoint.bus_ends, searched),
+                finished=finished,
+                last_error=None,
+            )
         )
         return self.checkpoint
 
@@ -151,6 +166,8 @@ def _incoming(
             if progress is not None:
                 progress.skip(item.position)
             continue
+        if progress is not None:
+            progress.read()
         if item.problem is not None:
             record, problems = None, [Violation("$", "source", item.problem)]
         else:

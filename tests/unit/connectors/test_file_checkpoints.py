@@ -4,6 +4,7 @@ dies after the bus acknowledged a batch but before the checkpoint was saved."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from connectors.delivery import POSITION_HEADER, STREAM_HEADER
 from connectors.runner import run_batch
 from connectors.samples.dossiers import write_dossier_export
 from connectors.sources.files import FileSource
+from connectors.sources.port import SourceRecord
 from hub.bus import read_all
 from hub.demo import DOSSIER_CONNECTOR
 from hub.ingest.writer import DatasetWriter
@@ -128,3 +130,51 @@ def test_a_new_export_under_the_same_name_is_a_new_stream(
     }
     assert streams == {first.stream, second.stream}
     assert {cp.stream for cp in store.of_connector(CONFIG.name)} == streams
+
+
+class ListSource:
+    """A source of given (position, cells) pairs, for orders a file cannot produce."""
+
+    kind = "test"
+    name = "list"
+    stream = "list"
+
+    def __init__(self, rows: list[tuple[float, dict[str, str]]]) -> None:
+        self.rows = rows
+
+    def estimated_total(self, after: object) -> int | None:
+        return None
+
+    def records(self, after: object) -> Iterator[SourceRecord]:
+        for position, cells in self.rows:
+            if after is None or position > after:  # type: ignore[operator]
+                yield SourceRecord(position, cells, b"")
+
+
+def test_a_late_record_before_skipped_ones_does_not_pull_the_checkpoint_back(
+    embedded_hub: Hub, tmp_path: Path
+) -> None:
+    """After a crash, a record that sorts before the ones already on the bus (an API's late
+    item) is published; the checkpoint still ends past the skipped ones, so a third run sends
+    nothing again."""
+    export = write_dossier_export(tmp_path / "hs.csv", rows=120, seed=7)
+    valid = [
+        row.cells
+        for row in FileSource(CONFIG, export.path).rows()
+        if row.row_number not in export.invalid_rows
+    ]
+    source = ListSource([(float(i), valid[i]) for i in range(1, 101)])
+    store = checkpoint_store(embedded_hub)
+    with pytest.raises(_Crash):
+        run_batch(CONFIG, source, _writer(embedded_hub), embedded_hub.bus, CrashingStore(store, 3))
+    source.rows.insert(50, (50.5, valid[101]))  # late, between batch 1 (saved) and batch 2
+    resumed = run_batch(CONFIG, source, _writer(embedded_hub), embedded_hub.bus, store)
+    assert resumed.already_published == BATCH and resumed.report.accepted == 1 + 50 - BATCH
+    assert resumed.checkpoint is not None and resumed.checkpoint.position == 100.0
+    third = run_batch(CONFIG, source, _writer(embedded_hub), embedded_hub.bus, store)
+    assert third.report.accepted == 0
+    positions = Counter(
+        (r.header(POSITION_HEADER) or b"").decode()
+        for r in read_all(embedded_hub.bus, "tthc.dossiers")
+    )
+    assert set(positions.values()) == {1} and len(positions) == 101
