@@ -62,6 +62,10 @@ def connector_run(
             help="SQL, REST, thư mục: chạy liên tục, đọc thêm theo chu kỳ (Ctrl-C dừng).",
         ),
     ] = False,
+    duration: Annotated[
+        float | None,
+        typer.Option("--duration", help="MQTT: dừng sau số giây này (mặc định: đến khi Ctrl-C)."),
+    ] = None,
 ) -> None:
     """Chạy connector từ điểm đã lưu; bản ghi lỗi vào hàng thư chết <topic>.dlq."""
     connector = load_connector_config(config)
@@ -77,7 +81,7 @@ def connector_run(
         elif isinstance(source, SqlSource | RestSource):
             _run_polled(hub, store, connector, polled_source(connector, source), follow=follow)
         else:
-            raise ConnectorError(f"Nguồn {source.kind} chưa chạy được bằng lệnh này")
+            _run_mqtt(hub, store, connector, duration)
 
 
 def polled_source(connector: ConnectorConfig, source: SqlSource | RestSource) -> BatchSource:
@@ -148,6 +152,22 @@ def _run_polled(
     print_summary(summary)
 
 
+def _run_mqtt(
+    hub: Hub, store: CheckpointStore, config: ConnectorConfig, duration: float | None
+) -> None:
+    from connectors.streaming import run_mqtt_connector
+
+    _log_structured()
+    writer = hub.writer(config.dataset)
+    summary = run_until_signalled(
+        lambda stop: run_mqtt_connector(config, writer, store, stop=stop, duration_s=duration)
+    )
+    console.print(
+        f"{summary.messages} tin nhắn: {summary.accepted} hợp lệ, {summary.rejected} vào .dlq"
+        + (f"; trạm im lặng: {', '.join(summary.silent)}" if summary.silent else "")
+    )
+
+
 def _log_structured() -> None:
     logging.getLogger("kho.connector").setLevel(logging.INFO)
 
@@ -206,6 +226,9 @@ def connector_status(
 def condition(checkpoint: Checkpoint) -> str:
     if checkpoint.last_error:
         return f"lỗi: {checkpoint.last_error}"
+    silent = checkpoint.state.get("silent")
+    if silent:
+        return "trạm im lặng: " + ", ".join(map(str, silent))
     return "đã xong" if checkpoint.finished else "đang đọc / sẽ đọc tiếp"
 
 

@@ -122,7 +122,7 @@ def convert_cell(value: Any, mapping: FieldMapping) -> Any:
         and not isinstance(value, bool)
     ):
         return float(value)
-    if kind in ("text", "choice", "commune_2025") and isinstance(value, int | Decimal):
+    if kind in ("text", "choice", "commune_2025") and isinstance(value, int | float | Decimal):
         return CONVERTERS[kind](str(value), mapping)
     raise ConversionError(f"giá trị {value!r} ({type(value).__name__}) không dùng được cho {kind}")
 

@@ -67,6 +67,10 @@ allow_anonymous true
 persistence true
 persistence_location $MQ_DATA/
 autosave_interval 10
+# a connector stopped for maintenance must not lose readings: Mosquitto drops messages queued
+# for an offline persistent client beyond 1000 by default; abandoned sessions expire after 7 days
+max_queued_messages 100000
+persistent_client_expiration 7d
 log_dest file $MQ_LOG
 log_type error
 log_type warning
