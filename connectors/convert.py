@@ -60,8 +60,9 @@ def vn_bool(value: str, _mapping: FieldMapping) -> bool:
 
 
 def vn_integer(value: str, _mapping: FieldMapping) -> int:
-    digits = value.replace(".", "").replace(" ", "").replace("\u00a0", "")
-    if not re.fullmatch(r"-?\d+", digits):
+    compact = value.strip().replace(" ", "").replace("\u00a0", "")
+    digits = compact.replace(".", "")
+    if not re.fullmatch(r"-?\d{1,3}(\.\d{3})+|-?\d+", compact):
         raise ConversionError(f"'{value}' không phải số nguyên (dấu chấm ngăn cách hàng nghìn)")
     return int(digits)
 

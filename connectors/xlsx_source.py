@@ -91,6 +91,8 @@ def cell_text(value: Any) -> str:
         return value.strftime("%d/%m/%Y %H:%M:%S")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, float):  # a decimal comma, as vn_decimal reads it: 2.35 → "2,35"
+        return repr(value).replace(".", ",")
     return str(value).strip()
 
 

@@ -26,7 +26,7 @@ def _issued(stdout: str) -> str:
 def test_catalogue_validate_accepts_the_repository_file(tmp_path: Path) -> None:
     result = kho(["catalogue", "validate"], tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "10 bộ dữ liệu" in result.stdout and "13 quyền khai thác" in result.stdout
+    assert "14 bộ dữ liệu" in result.stdout and "13 quyền khai thác" in result.stdout
     assert "12 thủ tục" in result.stdout
 
 

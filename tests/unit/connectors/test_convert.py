@@ -96,3 +96,10 @@ def test_a_constant_needs_no_column() -> None:
         FieldMapping(column="a", constant=1)
     with pytest.raises(ValidationError, match="constant"):
         FieldMapping()
+
+
+@pytest.mark.parametrize("bad", ["2.5", "12.34", "1.2345"])
+def test_integers_with_misplaced_dots_are_refused(bad: str) -> None:
+    """A dot separates thousands, in groups of three: '2.5' is not 25."""
+    with pytest.raises(ConversionError, match="số nguyên"):
+        vn_integer(bad, PLAIN)

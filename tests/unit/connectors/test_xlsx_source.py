@@ -92,3 +92,13 @@ def test_a_dossier_workbook_publishes_like_its_csv(embedded_hub: Hub, tmp_path: 
     report = run_connector(config, path, embedded_hub.writer(config.dataset))
     assert report.accepted == export.valid_rows
     assert report.rejected == 200 - export.valid_rows
+
+
+def test_decimal_cells_are_read_with_a_decimal_comma() -> None:
+    """A typed 2.35 in a workbook reads as '2,35', so vn_decimal gives 2.35, not 235."""
+    from connectors.config import FieldMapping
+    from connectors.convert import vn_decimal
+    from connectors.xlsx_source import cell_text
+
+    assert cell_text(2.35) == "2,35"
+    assert vn_decimal(cell_text(1.234), FieldMapping(column="x")) == 1.234
