@@ -1,0 +1,472 @@
+"""A 1,000,000-row CSV export to Kafka through the connector, with a plain-loop reference.
+
+The file is the sample iGate dossier export (connectors/samples/dossiers.py, seeded; about 6 % of
+its rows are flawed on purpose), written once and reused by later runs that ask for the same
+number of rows (``--csv``, ``--keep-file``). In one run, over the same file, each path on a
+Kafka topic of its own made for the run:
+
+  (a) reference  a plain loop: csv.DictReader over the file; each row made into the schema's
+                 record by the shortest direct code (strings as they are, the two choice
+                 columns looked up in the connector's maps, dd/mm/yyyy HH:MM cut into a
+                 datetime, "Có" → True, "20.000" → 20000); fastavro.schemaless_writer into a
+                 BytesIO after the 5-byte Confluent header; KafkaProducer.send keyed by the
+                 dossier id; one flush at the end. Its producer has the hub's settings, read
+                 from the bus adapter (hub/bus/kafka.py: acks=all, idempotence, linger 20 ms,
+                 256 KiB batches, no compression). It does NOT: normalise or strip cells, check
+                 the Avro types or the data contract, send a flawed row to the DLQ (a row whose
+                 date does not exist is counted and dropped; the other flawed rows are sent as
+                 they are), attach headers, keep the original row, checkpoint, or wait for an
+                 acknowledgement before the end.
+  (b) connector  connectors.runner.run_batch over a FileSource, as ``kho connector run`` does
+                 (without its progress bar and audit entry): the file's digest (the stream's
+                 identity), CSV rows with their original text, the connector's mapping and
+                 converters, the Avro type check and the contract, Avro encoding, publishing
+                 in batches of ``--batch-size`` with the three provenance headers, the flawed
+                 rows to <topic>.dlq with their reasons, and the checkpoint saved in the hub's
+                 database (PostgreSQL) after the bus acknowledged each batch.
+
+Both rates count every row of the file. It prints rows, seconds and rows/s of each, the ratio
+b/a and the issue's aim (≥ 0.6), where (b)'s time goes (sending and waiting for the topic's and
+the DLQ's acknowledgements, checkpoint saves, the rest), and with ``--profile`` the 15
+functions each path spends most time in (the profiler slows both: quote the ratio of a run
+without it). Afterwards it checks the topics hold what each path says it sent, then deletes
+the run's topics (``--keep-topics`` keeps them) and the run's checkpoint.
+
+    python bench/connectors.py [--rows 1000000] [--batch-size N] [--csv PATH] [--keep-file]
+        [--kafka kafka://kho:kho@127.0.0.1:19092]
+        [--database-url postgresql://kho:kho@127.0.0.1:15432/kho] [--profile] [--keep-topics]
+
+Kafka and PostgreSQL must be running: ``bash scripts/services.sh start kafka postgres`` (or run
+scripts/bench.sh, which starts and stops them).
+
+Machines are noisy: compare the ratios, not the absolute figures.
+"""
+
+# ruff: noqa: E402 - sys.path is put right before the imports (see below)
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script, this file's folder is on sys.path, where this file's name hides the
+# connectors package; nothing is imported from there.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+import argparse
+import cProfile
+import csv
+import datetime as dt
+import io
+import os
+import pstats
+import shutil
+import struct
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import fastavro
+import kafka
+import sqlalchemy as sa
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from connectors.checkpoints import CheckpointStore, checkpoint_table
+from connectors.cli import checkpoint_store
+from connectors.config import ConnectorConfig, load_connector_config
+from connectors.runner import RunSummary, run_batch
+from connectors.samples.dossiers import write_dossier_export
+from connectors.sources.files import FileSource
+from hub.avro.wire import MAGIC_BYTE
+from hub.bus.kafka import KafkaBus
+from hub.bus.port import OutgoingMessage
+from hub.demo import DOSSIER_CONNECTOR
+from hub.ingest.writer import DatasetWriter
+from hub.settings import PROJECT_ROOT, KhoSettings
+from hub.vietnam_time import VIETNAM_TZ
+from hub.wiring import Hub, build_hub
+
+SEED = 766
+AIM = 0.6
+WORKDIR = PROJECT_ROOT / ".kho" / "bench-connectors"
+console = Console(width=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="data rows in the CSV")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="records per published batch (default: the settings' publish_batch_size)",
+    )
+    parser.add_argument(
+        "--csv",
+        type=Path,
+        default=None,
+        help="the export: reused when it holds --rows rows, else written there"
+        " (default .kho/bench-connectors/dossiers-<rows>.csv)",
+    )
+    parser.add_argument(
+        "--keep-file", action="store_true", help="keep a CSV this run wrote, for the next run"
+    )
+    parser.add_argument(
+        "--kafka",
+        default=f"kafka://kho:kho@127.0.0.1:{os.environ.get('KHO_SVC_KAFKA_PORT', 19092)}",
+        help="the bus URL (KHO_BUS_URL form)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=f"postgresql://kho:kho@127.0.0.1:{os.environ.get('KHO_SVC_PG_PORT', 15432)}/kho",
+        help="the hub's database: the checkpoints and the schema registry",
+    )
+    parser.add_argument("--profile", action="store_true", help="cProfile top-15 of each path")
+    parser.add_argument("--keep-topics", action="store_true", help="leave the run's topics")
+    args = parser.parse_args()
+    if args.rows < 1:
+        parser.error("--rows must be at least 1")
+
+    config = load_connector_config(DOSSIER_CONNECTOR)
+    run = uuid.uuid4().hex[:8]
+    config = config.model_copy(update={"name": f"bench-connectors-{run}"})
+    csv_path = args.csv or WORKDIR / f"dossiers-{args.rows}.csv"
+    wrote_file = _export(csv_path, args.rows)
+    workdir = Path(tempfile.mkdtemp(prefix="kho-bench-connectors-"))
+    topic = f"bench.connectors.{run}.dossiers"
+    settings = KhoSettings(
+        data_dir=workdir,
+        bus_url=args.kafka,
+        database_url=args.database_url,
+        catalogue_path=_dossier_catalogue(workdir, config.dataset, topic),
+        **({"publish_batch_size": args.batch_size} if args.batch_size else {}),
+    )
+    hub = build_hub(settings)
+    try:
+        if not isinstance(hub.bus, KafkaBus):
+            raise SystemExit(f"--kafka must be a kafka:// URL, not {args.kafka!r}")
+        writer = hub.writer(config.dataset)
+        store = checkpoint_store(hub)
+        topics = Topics(writer.entry.topic, writer.entry.dlq_topic, f"bench.connectors.{run}.raw")
+        console.print(
+            f"{args.rows:,} rows of {csv_path} ({csv_path.stat().st_size / 1e6:,.0f} MB),"
+            f" {hub.bus.description}, batches of {settings.publish_batch_size:,}\n"
+            f"checkpoints in {hub.engine.url.render_as_string(hide_password=True)}"
+        )
+        try:
+            reference = _reference(hub.bus, writer, config, csv_path, topics, args.profile)
+            ours = _connector(hub, writer, store, config, csv_path, topics, args.profile)
+            _check(hub.bus, topics, reference, ours)
+        finally:
+            _clean_up(hub, config, topics, keep_topics=args.keep_topics)
+    finally:
+        hub.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+        if wrote_file and not args.keep_file:
+            csv_path.unlink(missing_ok=True)
+    _report(args.rows, settings.publish_batch_size, reference, ours, profiled=args.profile)
+
+
+# --- the file and the hub -----------------------------------------------------------------
+
+
+def _export(path: Path, rows: int) -> bool:
+    """The sample export at ``path`` with ``rows`` data rows: reused if there, else written.
+    True when this run wrote it."""
+    if path.exists():
+        with path.open("rb") as handle:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        if lines - 1 == rows:
+            console.print(f"reusing {path}")
+            return False
+        console.print(f"{path} holds {lines - 1:,} rows, not {rows:,}: writing it again")
+    started = time.perf_counter()
+    export = write_dossier_export(path, rows=rows, seed=SEED)
+    console.print(
+        f"wrote {path}: {rows:,} rows, {len(export.invalid_rows):,} flawed on purpose"
+        f" ({time.perf_counter() - started:.1f} s, not measured)"
+    )
+    return True
+
+
+def _dossier_catalogue(workdir: Path, dataset: str, topic: str) -> Path:
+    """The repo's catalogue reduced to the connector's dataset, on this run's topic (its DLQ
+    is <topic>.dlq): runs never share a topic, a schema subject or a checkpoint."""
+    raw = yaml.safe_load((PROJECT_ROOT / "catalogue" / "datasets.yaml").read_text("utf-8"))
+    entry = next(d for d in raw["datasets"] if d["id"] == dataset)
+    reduced = {**raw, "datasets": [{**entry, "topic": topic}]}
+    path = workdir / "datasets.yaml"
+    path.write_text(yaml.safe_dump(reduced, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@dataclass(frozen=True)
+class Topics:
+    ours: str
+    dlq: str
+    reference: str
+
+
+@dataclass
+class Result:
+    label: str
+    seconds: float
+    sent: int  # onto the topic
+    other: int  # (a) rows dropped, (b) rows dead-lettered
+    stages: dict[str, float] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
+    profile: str = ""
+
+
+def _timed_run(label: str, action: Callable[[], Any], profile: bool) -> tuple[Any, float, str]:
+    """What ``action`` returned, its seconds and, when asked, its profile's top 15."""
+    profiler = cProfile.Profile() if profile else None
+    started = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
+    try:
+        value = action()
+    finally:
+        if profiler is not None:
+            profiler.disable()
+    seconds = time.perf_counter() - started
+    top = ""
+    if profiler is not None:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
+        top = out.getvalue()
+    console.print(f"  {label}: {seconds:.2f} s")
+    return value, seconds, top
+
+
+# --- (a) the reference --------------------------------------------------------------------
+
+
+def _reference(
+    bus: KafkaBus,
+    writer: DatasetWriter,
+    config: ConnectorConfig,
+    path: Path,
+    topics: Topics,
+    profile: bool,
+) -> Result:
+    """(a) csv.DictReader, direct conversion, fastavro, kafka-python; see the docstring."""
+    bus.ensure_topic(topics.reference)
+    # The adapter's own connection and producer options, so the two producers cannot differ.
+    producer = kafka.KafkaProducer(**bus._connection, **bus._producer_options)
+    parsed = writer.schema.parsed
+    header = struct.pack(">bI", MAGIC_BYTE, writer.schema_id)
+    channels = config.fields["channel"].choices
+    statuses = config.fields["status"].choices
+
+    def vn_time(text: str) -> dt.datetime:
+        return dt.datetime(
+            int(text[6:10]),
+            int(text[3:5]),
+            int(text[0:2]),
+            int(text[11:13]),
+            int(text[14:16]),
+            tzinfo=VIETNAM_TZ,
+        )
+
+    def send_all() -> tuple[int, int]:
+        sent = dropped = 0
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                dossier_id, finished = row["Mã hồ sơ"], row["Ngày trả kết quả"]
+                try:
+                    record = {
+                        "dossier_id": dossier_id,
+                        "procedure_code": row["Mã thủ tục"],
+                        "procedure_name": row["Tên thủ tục"],
+                        "receiving_agency_code": row["Mã cơ quan tiếp nhận"],
+                        "applicant_id_number": row["Số CCCD người nộp"],
+                        "applicant_name": row["Họ và tên người nộp"],
+                        "commune_code": row["Mã xã/phường"],
+                        "channel": channels[row["Kênh nộp"]],
+                        "received_at": vn_time(row["Ngày tiếp nhận"]),
+                        "due_at": vn_time(row["Hạn xử lý"]),
+                        "finished_at": vn_time(finished) if finished else None,
+                        "status": statuses[row["Trạng thái"]],
+                        "paid_online": row["Thanh toán trực tuyến"] == "Có",
+                        "fee_vnd": int(row["Lệ phí (đồng)"].replace(".", "")),
+                    }
+                except (ValueError, KeyError):
+                    dropped += 1  # a date that does not exist
+                    continue
+                buffer = io.BytesIO()
+                buffer.write(header)
+                fastavro.schemaless_writer(buffer, parsed, record)
+                producer.send(
+                    topics.reference,
+                    key=dossier_id.encode("utf-8"),
+                    value=buffer.getvalue(),
+                )
+                sent += 1
+        producer.flush()
+        return sent, dropped
+
+    try:
+        producer.send(topics.reference, key=b"warm-up", value=b"warm-up").get(timeout=30)
+        (sent, dropped), seconds, top = _timed_run("(a) plain loop", send_all, profile)
+    finally:
+        producer.close()
+    return Result("(a) plain loop", seconds, sent, dropped, profile=top)
+
+
+# --- (b) the connector --------------------------------------------------------------------
+
+
+class _StageClock:
+    """Seconds spent in a few per-batch calls of the connector path, by wrapping them."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+
+    def wrap(self, owner: object, method: str, stage: str) -> None:
+        inner = getattr(owner, method)
+        self.seconds[stage], self.calls[stage] = 0.0, 0
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                self.seconds[stage] += time.perf_counter() - started
+                self.calls[stage] += 1
+
+        setattr(owner, method, timed)
+
+
+def _connector(
+    hub: Hub,
+    writer: DatasetWriter,
+    store: CheckpointStore,
+    config: ConnectorConfig,
+    path: Path,
+    topics: Topics,
+    profile: bool,
+) -> Result:
+    """(b) run_batch over the file, as ``kho connector run`` does."""
+    for topic in (topics.ours, topics.dlq):
+        hub.bus.ensure_topic(topic)  # made beforehand, as (a)'s topic is
+    # The producer connects before the clock starts, as (a)'s does: one record on (a)'s topic.
+    hub.bus.publish(topics.reference, [OutgoingMessage(key=b"warm-up", value=b"warm-up")])
+    clock = _StageClock()
+    clock.wrap(writer, "publish", "send + ack, topic")
+    clock.wrap(writer, "send_to_dlq", "send + ack, DLQ")
+    clock.wrap(store, "save", "checkpoint saves")
+
+    def run() -> RunSummary:
+        source = FileSource(config, path)
+        return run_batch(config, source, writer, hub.bus, store)
+
+    try:
+        summary, seconds, top = _timed_run("(b) connector", run, profile)
+    finally:
+        for method in ("publish", "send_to_dlq"):
+            delattr(writer, method)  # the hub's writer is shared: back to the class's methods
+    report = summary.report
+    if report.rejected_by_rule:
+        rules = ", ".join(f"{rule} {n:,}" for rule, n in report.rejected_by_rule.most_common())
+        console.print(f"    dead-lettered by rule: {rules}")
+    return Result(
+        "(b) connector",
+        seconds,
+        report.accepted,
+        report.rejected,
+        stages=clock.seconds,
+        calls=clock.calls,
+        profile=top,
+    )
+
+
+# --- checking and cleaning up -------------------------------------------------------------
+
+
+def _check(bus: KafkaBus, topics: Topics, reference: Result, ours: Result) -> None:
+    """The topics hold what each path says it sent ((a)'s holds the two warm-up records)."""
+    held = {
+        t: sum(bus.end_offsets(t).values()) for t in (topics.reference, topics.ours, topics.dlq)
+    }
+    expected = {
+        topics.reference: reference.sent + 2,
+        topics.ours: ours.sent,
+        topics.dlq: ours.other,
+    }
+    if held != expected:
+        raise SystemExit(f"the topics hold {held}, not {expected}")
+    console.print(f"  checked: the topics hold {held}")
+
+
+def _clean_up(hub: Hub, config: ConnectorConfig, topics: Topics, *, keep_topics: bool) -> None:
+    with hub.engine.begin() as conn:
+        conn.execute(sa.delete(checkpoint_table).where(checkpoint_table.c.connector == config.name))
+    if keep_topics:
+        console.print(f"  kept topics {topics.ours}, {topics.dlq}, {topics.reference}")
+        return
+    bus = hub.bus
+    assert isinstance(bus, KafkaBus)  # noqa: S101 (checked in main)
+    admin = kafka.KafkaAdminClient(**bus._connection)
+    try:
+        admin.delete_topics([topics.ours, topics.dlq, topics.reference])
+    finally:
+        admin.close()
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def _report(rows: int, batch_size: int, reference: Result, ours: Result, *, profiled: bool) -> None:
+    table = Table(title=f"CSV → Kafka, {rows:,} rows, one broker, batches of {batch_size:,}")
+    for column in ("path", "rows", "onto the topic", "seconds", "rows/s", "ratio to (a)"):
+        table.add_column(column, justify="right")
+    for result in (reference, ours):
+        table.add_row(
+            result.label,
+            f"{rows:,}",
+            f"{result.sent:,}",
+            f"{result.seconds:.2f}",
+            f"{rows / result.seconds:,.0f}",
+            f"{reference.seconds / result.seconds:.2f}",
+        )
+    console.print(table)
+    console.print(
+        f"(a) dropped {reference.other:,} rows it could not convert; (b) dead-lettered"
+        f" {ours.other:,} with their reasons"
+    )
+    stages = Table(title="Where (b)'s time goes")
+    for column in ("stage", "calls", "seconds", "share"):
+        stages.add_column(column, justify="right")
+    for stage, seconds in ours.stages.items():
+        stages.add_row(
+            stage, f"{ours.calls[stage]:,}", f"{seconds:.2f}", f"{seconds / ours.seconds:.0%}"
+        )
+    rest = ours.seconds - sum(ours.stages.values())
+    stages.add_row(
+        "the rest: digest, read, map, validate, encode, headers",
+        "",
+        f"{rest:.2f}",
+        f"{rest / ours.seconds:.0%}",
+    )
+    console.print(stages)
+    if profiled:
+        for result in (reference, ours):
+            console.print(f"[bold]{result.label}, top 15 by own time[/bold]")
+            console.print(result.profile, markup=False, highlight=False)
+    ratio = reference.seconds / ours.seconds
+    console.print(
+        f"b/a = {ratio:.2f} (aim ≥ {AIM}): {'met' if ratio >= AIM else 'NOT met'}"
+        + (" (profiled: slower than without, run again without --profile)" if profiled else "")
+    )
+
+
+if __name__ == "__main__":
+    main()
