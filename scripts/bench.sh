@@ -26,3 +26,7 @@ bash scripts/services.sh start postgres kafka
 "$bin/python" bench/prefill.py ${BENCH_PREFILL_ARGS:-}
 # shellcheck disable=SC2086 # BENCH_PUBLISH_ARGS go to bench/publish.py, e.g. "--rows 100000"
 "$bin/python" bench/publish.py ${BENCH_PUBLISH_ARGS:-}
+# BENCH_CONNECTORS_ARGS go to bench/connectors.py, e.g. "--rows 100000"; with --keep-file the
+# generated 1,000,000-row CSV (about 30 s to write) is kept for later runs.
+# shellcheck disable=SC2086 # word splitting of the extra arguments is intended
+"$bin/python" bench/connectors.py ${BENCH_CONNECTORS_ARGS:-}
