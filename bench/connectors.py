@@ -1,9 +1,9 @@
 """A 1,000,000-row CSV export to Kafka through the connector, with a plain-loop reference.
 
 The file is the sample iGate dossier export (connectors/samples/dossiers.py, seeded; about 6 % of
-its rows are flawed on purpose), written once and reused by later runs that ask for the same
-number of rows (``--csv``, ``--keep-file``). In one run, over the same file, each path on a
-Kafka topic of its own made for the run:
+its rows are flawed on purpose). A run writes it and removes it at the end; with ``--keep-file``
+it stays, and later runs asking for the same number of rows reuse it (``--csv`` says where). In
+one run, over the same file, each path on a Kafka topic of its own made for the run:
 
   (a) reference  a plain loop: csv.DictReader over the file; each row made into the schema's
                  record by the shortest direct code (strings as they are, the two choice
@@ -28,9 +28,10 @@ Kafka topic of its own made for the run:
 Both rates count every row of the file. It prints rows, seconds and rows/s of each, the ratio
 b/a and the issue's aim (≥ 0.6), where (b)'s time goes (sending and waiting for the topic's and
 the DLQ's acknowledgements, checkpoint saves, the rest), and with ``--profile`` the 15
-functions each path spends most time in (the profiler slows both: quote the ratio of a run
-without it). Afterwards it checks the topics hold what each path says it sent, then deletes
-the run's topics (``--keep-topics`` keeps them) and the run's checkpoint.
+functions each path spends most time in, by own and by cumulative time (the profiler slows
+both: quote the ratio of a run without it). Afterwards it checks the topics hold what each
+path says it sent, then deletes the run's topics (``--keep-topics`` keeps them) and the run's
+checkpoint.
 
     python bench/connectors.py [--rows 1000000] [--batch-size N] [--csv PATH] [--keep-file]
         [--kafka kafka://kho:kho@127.0.0.1:19092]
@@ -239,7 +240,9 @@ def _timed_run(label: str, action: Callable[[], Any], profile: bool) -> tuple[An
     top = ""
     if profiler is not None:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
+        stats = pstats.Stats(profiler, stream=out)
+        for order in ("tottime", "cumulative"):  # own time; then with what they call
+            stats.sort_stats(order).print_stats(15)
         top = out.getvalue()
     console.print(f"  {label}: {seconds:.2f} s")
     return value, seconds, top
@@ -459,7 +462,7 @@ def _report(rows: int, batch_size: int, reference: Result, ours: Result, *, prof
     console.print(stages)
     if profiled:
         for result in (reference, ours):
-            console.print(f"[bold]{result.label}, top 15 by own time[/bold]")
+            console.print(f"[bold]{result.label}: top 15 by own time, then by cumulative[/bold]")
             console.print(result.profile, markup=False, highlight=False)
     ratio = reference.seconds / ours.seconds
     console.print(
