@@ -21,7 +21,7 @@ from pathlib import Path
 
 from connectors.config import ConnectorConfig, FolderSource
 from connectors.errors import ConnectorError
-from connectors.polling import log_event
+from connectors.events import log_event
 from connectors.runner import RunSummary
 from connectors.sources.files import FileSource
 

@@ -8,21 +8,18 @@ where the bus last acknowledged. Every round logs one structured line.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 from connectors.checkpoints import CheckpointStore
 from connectors.config import ConnectorConfig
 from connectors.errors import SourceUnavailable
+from connectors.events import log_event
 from connectors.runner import run_batch
 from connectors.sources.port import BatchSource
 from hub.bus.port import EventBus
 from hub.ingest.writer import DatasetWriter
-
-log = logging.getLogger("kho.connector")
 
 
 @dataclass
@@ -31,11 +28,6 @@ class PollTotals:
     accepted: int = 0
     rejected: int = 0
     failures: int = 0
-
-
-def log_event(event: str, **fields: Any) -> None:
-    """One JSON line: what happened and to which connector."""
-    log.info(json.dumps({"event": event, **fields}, ensure_ascii=False, default=str))
 
 
 def poll(
@@ -60,17 +52,13 @@ def poll(
             totals.failures += 1
             store.record_error(config.name, source.stream, str(exc))
             wait = min(max(wait, interval_s) * 2, max_backoff_s)
-            log.warning(
-                json.dumps(
-                    {
-                        "event": "connector.source_unavailable",
-                        "connector": config.name,
-                        "stream": source.stream,
-                        "error": str(exc),
-                        "retry_in_s": wait,
-                    },
-                    ensure_ascii=False,
-                )
+            log_event(
+                "connector.source_unavailable",
+                level=logging.WARNING,
+                connector=config.name,
+                stream=source.stream,
+                error=str(exc),
+                retry_in_s=wait,
             )
         else:
             totals.accepted += summary.report.accepted

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import logging
 import threading
 import time
@@ -29,8 +28,8 @@ from connectors.checkpoints import Checkpoint, CheckpointStore
 from connectors.config import ConnectorConfig, MqttSource
 from connectors.delivery import ends_after, provenance
 from connectors.errors import ConnectorError, SourceUnavailable
+from connectors.events import log_event
 from connectors.mapping import map_row
-from connectors.polling import log, log_event
 from connectors.sources.mqtt import MqttMessage, MqttSubscriber, cells_of, station_of
 from hub.ingest.validation import Violation
 from hub.ingest.writer import DatasetWriter, Flushed, IncomingRecord, SourceRef
@@ -240,10 +239,15 @@ class _Stations:
     def _log(self, event: str, station: str, last: dt.datetime | None, at: dt.datetime) -> None:
         quiet = round((at - (last or self._started)).total_seconds(), 1)
         seen = None if last is None else _iso(last)
-        line: dict[str, Any] = {"event": event, "connector": self._connector, "station": station}
-        line |= {"last_seen": seen, "silent_for_s": quiet}
         level = logging.WARNING if event == "station.silent" else logging.INFO
-        log.log(level, json.dumps(line, ensure_ascii=False))
+        log_event(
+            event,
+            level=level,
+            connector=self._connector,
+            station=station,
+            last_seen=seen,
+            silent_for_s=quiet,
+        )
 
 
 def silent_stations(

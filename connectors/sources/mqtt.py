@@ -27,8 +27,8 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from connectors.config import MqttSource
 from connectors.errors import ConnectorError, SourceUnavailable
+from connectors.events import log_event
 
-log = logging.getLogger("kho.connector")
 STATION_CELL = "station_id"
 
 
@@ -186,11 +186,13 @@ class MqttSubscriber:
     ) -> None:
         if reason.is_failure:
             self._refused = f"từ chối kết nối ({reason.getName()})"
-            _warn("mqtt.refused", broker=self.broker, reason=reason.getName())
+            log_event(
+                "mqtt.refused", level=logging.WARNING, broker=self.broker, reason=reason.getName()
+            )
             self._subscribed.set()
             return
         self._connection += 1
-        _info(
+        log_event(
             "mqtt.connected",
             broker=self.broker,
             client_id=self.source.client_id,
@@ -211,9 +213,11 @@ class MqttSubscriber:
         refused = [t for t, r in zip(self.source.topics, reasons, strict=False) if r.is_failure]
         if refused:
             self._refused = f"không cho đăng ký topic {', '.join(refused)}"
-            _warn("mqtt.subscribe_refused", broker=self.broker, topics=refused)
+            log_event(
+                "mqtt.subscribe_refused", level=logging.WARNING, broker=self.broker, topics=refused
+            )
         else:
-            _info("mqtt.subscribed", broker=self.broker, topics=self.source.topics)
+            log_event("mqtt.subscribed", broker=self.broker, topics=self.source.topics)
         if mid == self._pending_subscribe:
             self._subscribed.set()
 
@@ -226,9 +230,14 @@ class MqttSubscriber:
         properties: Any,
     ) -> None:
         if reason.is_failure:
-            _warn("mqtt.connection_lost", broker=self.broker, reason=reason.getName())
+            log_event(
+                "mqtt.connection_lost",
+                level=logging.WARNING,
+                broker=self.broker,
+                reason=reason.getName(),
+            )
         else:
-            _info("mqtt.disconnected", broker=self.broker)
+            log_event("mqtt.disconnected", broker=self.broker)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         self._messages.put(
@@ -242,11 +251,3 @@ class MqttSubscriber:
                 connection=self._connection,
             )
         )
-
-
-def _info(event: str, **fields: Any) -> None:
-    log.info(json.dumps({"event": event, **fields}, ensure_ascii=False, default=str))
-
-
-def _warn(event: str, **fields: Any) -> None:
-    log.warning(json.dumps({"event": event, **fields}, ensure_ascii=False, default=str))
