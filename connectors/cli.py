@@ -37,7 +37,7 @@ from hub.db import create_tables
 from hub.ingest.writer import IngestReport
 from hub.settings import KhoSettings
 from hub.stopping import run_until_signalled
-from hub.vietnam_time import VIETNAM_TZ
+from hub.vietnam_time import vietnam_time
 from hub.wiring import Hub, build_hub
 
 connector_app = typer.Typer(help="Connector đọc dữ liệu của sở, ngành.", no_args_is_help=True)
@@ -79,7 +79,7 @@ def connector_run(
         elif isinstance(source, FolderSource):
             _run_folder(hub, store, connector, source, follow=follow)
         elif isinstance(source, SqlSource | RestSource):
-            _run_polled(hub, store, connector, polled_source(connector, source), follow=follow)
+            _run_polled(hub, store, connector, source, follow=follow)
         else:
             _run_mqtt(hub, store, connector, duration)
 
@@ -126,12 +126,16 @@ def _run_folder(
 
 
 def _run_polled(
-    hub: Hub, store: CheckpointStore, config: ConnectorConfig, source: BatchSource, *, follow: bool
+    hub: Hub,
+    store: CheckpointStore,
+    config: ConnectorConfig,
+    settings: SqlSource | RestSource,
+    *,
+    follow: bool,
 ) -> None:
+    source = polled_source(config, settings)
     writer = hub.writer(config.dataset)
-    interval = (
-        config.source.poll_interval_s if isinstance(config.source, SqlSource | RestSource) else 30.0
-    )
+    interval = settings.poll_interval_s
     if follow:
         _log_structured()
         run_until_signalled(
@@ -266,4 +270,4 @@ def print_ingest(report: IngestReport, source: str) -> None:
 
 
 def _local(moment: dt.datetime | None) -> str:
-    return "—" if moment is None else moment.astimezone(VIETNAM_TZ).strftime("%d/%m/%Y %H:%M:%S")
+    return "—" if moment is None else vietnam_time(moment)

@@ -15,7 +15,7 @@ from hub.audit.entry import AuditEntry, AuditFilter, parse_moment
 from hub.audit.log import MAX_QUERY_LIMIT
 from hub.audit.verify import AuditError, ChainHead
 from hub.settings import KhoSettings
-from hub.vietnam_time import VIETNAM_TZ
+from hub.vietnam_time import vietnam_time
 from hub.wiring import build_hub
 
 audit_app = typer.Typer(
@@ -125,7 +125,7 @@ def _table(entries: list[AuditEntry]) -> Table:
             details = details[: _DETAILS_WIDTH - 1] + "…"
         table.add_row(
             str(entry.seq),
-            entry.at.astimezone(VIETNAM_TZ).strftime("%d/%m/%Y %H:%M:%S"),
+            vietnam_time(entry.at),
             Text(entry.actor.principal),
             Text(entry.actor.agency or ""),
             Text(entry.action),

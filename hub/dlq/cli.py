@@ -15,10 +15,11 @@ from rich.table import Table
 from rich.text import Text
 
 from hub.dlq.desk import LetterView, StewardDesk
-from hub.dlq.labels import source_label, vietnam_time
+from hub.dlq.labels import source_label
 from hub.dlq.status import LetterStatus, ReplayOutcome
 from hub.ingest.validation import Violation
 from hub.settings import KhoSettings
+from hub.vietnam_time import vietnam_time
 from hub.wiring import build_hub
 
 dlq_app = typer.Typer(

@@ -12,10 +12,10 @@ from hub.audit.trail import record_replay
 from hub.dlq.address import LetterAddress
 from hub.dlq.correction import load_correction
 from hub.dlq.errors import AlreadyReplayedError, DlqError
-from hub.dlq.labels import vietnam_time
 from hub.dlq.queue import DeadLetterQueue, StoredLetter
 from hub.dlq.replay import Replayer, stored_document
 from hub.dlq.status import LetterStatus, ReplayLog, ReplayOutcome
+from hub.vietnam_time import vietnam_time
 from hub.wiring import Hub
 
 

@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
-
-from hub.vietnam_time import VIETNAM_TZ
-
-
-def vietnam_time(moment: dt.datetime) -> str:
-    """``31/07/2025 14:05:09``, in Vietnam time (a naive time is taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(VIETNAM_TZ).strftime("%d/%m/%Y %H:%M:%S")
 
 
 def source_label(source: Mapping[str, Any]) -> str:

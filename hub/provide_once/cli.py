@@ -27,7 +27,7 @@ from hub.provide_once.prefill import LEGAL_BASIS, PrefillAnswer
 from hub.provide_once.subjects import parse_subject
 from hub.settings import KhoSettings
 from hub.stopping import drain_once, run_until_signalled
-from hub.vietnam_time import VIETNAM_TZ
+from hub.vietnam_time import vietnam_time
 from hub.wiring import Hub, build_hub
 
 evidence_app = typer.Typer(
@@ -150,7 +150,7 @@ def evidence_history(
     for v in versions:
         table.add_row(
             str(v.version),
-            v.recorded_at.astimezone(VIETNAM_TZ).strftime("%d/%m/%Y %H:%M:%S"),
+            vietnam_time(v.recorded_at),
             Text(v.recorded_by),
             _date(v.issued_on),
             _date(v.valid_until) if v.valid_until else "không thời hạn",
