@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from hub.errors import ConfigurationError, UnreachableError
 
@@ -41,14 +41,27 @@ class UtcDateTime(sa.TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC)
 
 
+_DRIVERS = {
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mysql+pymysql",
+}
+
+
+def with_driver(url: URL) -> URL:
+    """The URL with the driver Kho installs: psycopg 3 for ``postgresql://``, PyMySQL for
+    ``mariadb://`` and ``mysql://``; a URL that names its driver is kept."""
+    return url.set(drivername=_DRIVERS.get(url.drivername, url.drivername))
+
+
 def create_engine(url: str) -> sa.Engine:
     """An engine for the URL; ``postgresql://`` uses psycopg 3, SQLite files get their folder."""
     try:
         parsed = make_url(url)
     except sa.exc.ArgumentError as exc:
         raise ConfigurationError(f"KHO_DATABASE_URL không hợp lệ: {url!r}") from exc
-    if parsed.drivername in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
+    parsed = with_driver(parsed)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
     return sa.create_engine(parsed, pool_pre_ping=True)

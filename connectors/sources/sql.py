@@ -24,9 +24,7 @@ from sqlalchemy.engine import make_url
 from connectors.config import ConnectorConfig, SqlSource, expand_env
 from connectors.errors import ConnectorError, SourceUnavailable
 from connectors.sources.port import SourceRecord
-
-_DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
-_DRIVERS |= {"mysql": "mysql+pymysql", "mariadb": "mysql+pymysql"}
+from hub.db import with_driver
 
 
 def source_engine(url: str) -> sa.Engine:
@@ -36,7 +34,7 @@ def source_engine(url: str) -> sa.Engine:
         parsed = make_url(url)
     except sa.exc.ArgumentError as exc:
         raise ConnectorError(f"URL cơ sở dữ liệu nguồn không hợp lệ: {exc}") from None
-    parsed = parsed.set(drivername=_DRIVERS.get(parsed.drivername, parsed.drivername))
+    parsed = with_driver(parsed)
     args = {"connect_timeout": 10} if parsed.get_backend_name() in ("postgresql", "mysql") else {}
     return sa.create_engine(parsed, pool_pre_ping=True, connect_args=args)
 
