@@ -12,10 +12,12 @@ import sqlalchemy as sa
 import yaml
 from pydantic import SecretStr
 
+from connectors.samples.dossiers import HEADER
 from hub.db import create_engine
 from hub.settings import PROJECT_ROOT, KhoSettings
 from hub.wiring import Hub, build_hub
 from tests.conftest import SERVICES_DIR, service_port
+from tests.integration.department_db import MARIADB_URL, DepartmentTable, department_table
 
 # The hub's service account on the test broker (scripts/services/kafka.sh: SASL/SCRAM, ACLs).
 KAFKA_URL = f"kafka://kho:kho@127.0.0.1:{service_port('KAFKA', 19092)}"
@@ -119,3 +121,14 @@ def real_hub(
     hub = build_hub(settings)
     yield hub
     hub.close()
+
+
+@pytest.fixture(params=["postgresql", "mariadb"])
+def department(request: pytest.FixtureRequest, pg_schema: str) -> Iterator[DepartmentTable]:
+    """A departmental table holding the dossier export's columns, on PostgreSQL (in this test's
+    schema) and on MariaDB (database ``dept``)."""
+    name = f"ho_so_{uuid.uuid4().hex[:8]}"
+    if request.param == "postgresql":
+        yield from department_table(POSTGRES_URL, pg_schema, name, HEADER)
+    else:
+        yield from department_table(MARIADB_URL, None, name, HEADER)

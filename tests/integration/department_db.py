@@ -14,8 +14,12 @@ from connectors.config import ConnectorConfig, FieldMapping, SqlSource
 from connectors.sources.files import FileSource
 from connectors.sources.sql import source_engine
 from hub.vietnam_time import VIETNAM_TZ
+from tests.conftest import service_port
 
 START = dt.datetime(2025, 7, 1, 8, 0)
+MARIADB_PORT = service_port("MARIADB", 13306)
+PG_PORT = service_port("PG", 15432)
+MARIADB_URL = f"mariadb://kho:kho@127.0.0.1:{MARIADB_PORT}/dept"
 
 
 @dataclass

@@ -11,7 +11,6 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,14 +19,13 @@ import yaml
 from connectors.checkpoints import CheckpointStore
 from connectors.config import ConnectorConfig, load_connector_config
 from connectors.delivery import POSITION_HEADER, STREAM_HEADER
-from connectors.samples.dossiers import HEADER, write_dossier_export
+from connectors.samples.dossiers import write_dossier_export
 from hub.bus import read_all
 from hub.db import create_engine, create_tables
 from hub.demo import DOSSIER_CONNECTOR
 from hub.wiring import Hub
 from tests.integration.conftest import KAFKA_URL, POSTGRES_URL
-from tests.integration.department_db import DepartmentTable, department_table
-from tests.integration.test_sql_connector_real import MARIADB_URL
+from tests.integration.department_db import DepartmentTable
 
 CSV_CONFIG = load_connector_config(DOSSIER_CONNECTOR)
 ROWS = 30_000
@@ -116,15 +114,6 @@ def test_a_csv_run_killed_mid_file_publishes_every_row_once(
     seen, streams = _positions(kafka_hub, dataset)
     assert seen == Counter({str(row): 1 for row in range(2, ROWS + 2)})
     assert len(streams) == 1
-
-
-@pytest.fixture(params=["postgresql", "mariadb"])
-def department(request: pytest.FixtureRequest, pg_schema: str) -> Iterator[DepartmentTable]:
-    name = f"ho_so_{uuid.uuid4().hex[:8]}"
-    if request.param == "postgresql":
-        yield from department_table(POSTGRES_URL, pg_schema, name, HEADER)
-    else:
-        yield from department_table(MARIADB_URL, None, name, HEADER)
 
 
 def test_a_sql_run_killed_mid_poll_publishes_every_row_once(

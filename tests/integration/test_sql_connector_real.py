@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,30 +15,16 @@ from connectors.config import ConnectorConfig, load_connector_config
 from connectors.delivery import POSITION_HEADER
 from connectors.errors import ConnectorError, SourceUnavailable
 from connectors.runner import run_batch
-from connectors.samples.dossiers import HEADER, write_dossier_export
+from connectors.samples.dossiers import write_dossier_export
 from connectors.sources.sql import SqlTableSource
 from hub.bus import read_all
 from hub.demo import DOSSIER_CONNECTOR
 from hub.ingest.writer import DatasetWriter
 from hub.wiring import Hub
-from tests.conftest import service_port
-from tests.integration.conftest import POSTGRES_URL
-from tests.integration.department_db import DepartmentTable, department_table
+from tests.integration.department_db import MARIADB_PORT, PG_PORT, DepartmentTable
 from tests.integration.tcp_proxy import TcpProxy
 
 CSV_CONFIG = load_connector_config(DOSSIER_CONNECTOR)
-MARIADB_PORT = service_port("MARIADB", 13306)
-PG_PORT = service_port("PG", 15432)
-MARIADB_URL = f"mariadb://kho:kho@127.0.0.1:{MARIADB_PORT}/dept"
-
-
-@pytest.fixture(params=["postgresql", "mariadb"])
-def department(request: pytest.FixtureRequest, pg_schema: str) -> Iterator[DepartmentTable]:
-    name = f"ho_so_{uuid.uuid4().hex[:8]}"
-    if request.param == "postgresql":
-        yield from department_table(POSTGRES_URL, pg_schema, name, HEADER)
-    else:
-        yield from department_table(MARIADB_URL, None, name, HEADER)
 
 
 def _server_port(department: DepartmentTable) -> int:
