@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import openpyxl
 from stdnum.vn import mst
@@ -35,6 +35,8 @@ _OLD_PROVINCES = {"82", "87"}
 UNKNOWN_COMMUNE = "99999"  # in neither list
 
 Row = dict[str, Any]  # header → cell, as the export shows it
+
+T = TypeVar("T")
 
 
 @cache
@@ -92,6 +94,11 @@ _GIVEN = {
     "m": ["An", "Bình", "Cường", "Dũng", "Hiếu", "Khoa", "Lộc", "Phúc", "Tâm", "Tuấn"],
     "f": ["Hà", "Hạnh", "Hòa", "Lan", "Linh", "Nhung", "Thảo", "Trang", "Vy", "Yến"],
 }
+
+
+def weighted(rng: random.Random, pairs: Sequence[tuple[T, float]]) -> T:
+    """One value of (value, weight) pairs, drawn by weight."""
+    return rng.choices([value for value, _ in pairs], weights=[w for _, w in pairs])[0]
 
 
 def full_name(rng: random.Random) -> str:

@@ -28,6 +28,7 @@ from connectors.samples.kit import (
     tax_code,
     vn_dec,
     vn_time,
+    weighted,
     write_rows,
 )
 
@@ -277,7 +278,7 @@ def write_feedback(path: Path, *, rows: int = 150, seed: int = 1022) -> SampleEx
     start = dt.datetime(2025, 7, 1)
     data: list[Row] = []
     for index in range(rows):
-        channel = rng.choices([c for c, _ in _CHANNELS], weights=[w for _, w in _CHANNELS])[0]
+        channel = weighted(rng, _CHANNELS)
         category, text = rng.choice(_TOPICS)
         received = moment_between(rng, start, 140)
         has_phone = channel in ("Điện thoại", "Zalo") or rng.random() < 0.5

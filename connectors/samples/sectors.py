@@ -28,6 +28,7 @@ from connectors.samples.kit import (
     unit,
     vn_int,
     vn_time,
+    weighted,
     write_rows,
 )
 
@@ -56,7 +57,7 @@ def write_health(path: Path, *, rows: int = 150, seed: int = 2025) -> SampleExpo
     rng = random.Random(seed)  # noqa: S311 - reproducible sample data, not secrets
     data: list[Row] = []
     for index in range(rows):
-        kind = rng.choices([k for k, _ in _FACILITY_KINDS], [w for _, w in _FACILITY_KINDS])[0]
+        kind = weighted(rng, _FACILITY_KINDS)
         code, where = commune_and_place(rng, old_share=0.15)
         old_tg = index % 2 == 0
         if kind == "Trạm y tế":
@@ -191,7 +192,7 @@ def write_listings(path: Path, *, rows: int = 150, seed: int = 2394) -> SampleEx
     start = dt.datetime(2025, 7, 1)
     data: list[Row] = []
     for index in range(rows):
-        platform = rng.choices([p for p, _ in _PLATFORMS], [w for _, w in _PLATFORMS])[0]
+        platform = weighted(rng, _PLATFORMS)
         product, (low, high) = rng.choice(_PRODUCTS)
         ocop = rng.random() < 0.2
         data.append(

@@ -21,6 +21,7 @@ from connectors.samples.kit import (
     vn_dec,
     vn_int,
     vn_time,
+    weighted,
     write_rows,
 )
 
@@ -156,7 +157,7 @@ def write_waterway_cargo(path: Path, *, rows: int = 150, seed: int = 2025) -> Sa
     data: list[Row] = []
     for index in range(rows):
         port, name, code = rng.choice(_PORTS)
-        vessel = rng.choices([v for v, _ in _VESSELS], [w for _, w in _VESSELS])[0]
+        vessel = weighted(rng, _VESSELS)
         cargo, _, outbound = rng.choices(_CARGO[vessel], [c[1] for c in _CARGO[vessel]])[0]
         teu: int | None = None
         if vessel == "Tàu container":
