@@ -247,10 +247,4 @@ status() {
   fi
 }
 
-case ${1:-status} in
-  install) install ;;
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  *) echo "usage: $0 install|start|stop|status" >&2; exit 2 ;;
-esac
+svc_main "${1:-status}" install start stop status

@@ -97,3 +97,19 @@ svc_apt_install() {
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
+
+# svc_main ACTION ALLOWED... -> runs the script's function named ACTION if it is one of ALLOWED
+#   svc_main "${1:-status}" start stop status
+svc_main() {
+  local action=$1 allowed
+  shift
+  for allowed in "$@"; do
+    if [[ $action == "$allowed" ]]; then
+      "$action"
+      return
+    fi
+  done
+  local IFS='|'
+  echo "usage: $0 $*" >&2
+  exit 2
+}

@@ -65,9 +65,4 @@ status() {
   fi
 }
 
-case ${1:-status} in
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
-esac
+svc_main "${1:-status}" start stop status
