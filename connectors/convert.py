@@ -19,10 +19,9 @@ from connectors.errors import ConversionError
 from hub.identifiers.admin_units import commune_code_2025
 from hub.vietnam_time import VIETNAM_TZ
 
-_DATE = re.compile(
-    r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})"
-    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$"
-)
+_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_INTEGER = re.compile(r"-?\d{1,3}(\.\d{3})+|-?\d+")
+_DECIMAL = re.compile(r"-?\d{1,3}(\.\d{3})*(,\d+)?|-?\d+(,\d+)?")
 _TRUE = {"có", "co", "x", "1", "true", "đã", "yes"}
 _FALSE = {"không", "khong", "0", "false", "chưa", "no"}
 
@@ -32,18 +31,18 @@ def text(value: str, _mapping: FieldMapping) -> str:
 
 
 def vn_datetime(value: str, _mapping: FieldMapping) -> dt.datetime:
-    match = _DATE.match(value)
+    match = _DATE.fullmatch(value)
     if match is None:
         raise ConversionError(f"'{value}' không đúng dạng ngày dd/mm/yyyy [HH:MM]")
-    parts = {k: int(v) for k, v in match.groupdict(default="0").items()}
+    day, month, year, hour, minute, second = match.groups("0")
     try:
         return dt.datetime(
-            parts["y"],
-            parts["m"],
-            parts["d"],
-            parts["H"],
-            parts["M"],
-            parts["S"],
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
             tzinfo=VIETNAM_TZ,
         )
     except ValueError:
@@ -61,16 +60,15 @@ def vn_bool(value: str, _mapping: FieldMapping) -> bool:
 
 def vn_integer(value: str, _mapping: FieldMapping) -> int:
     compact = value.strip().replace(" ", "").replace("\u00a0", "")
-    digits = compact.replace(".", "")
-    if not re.fullmatch(r"-?\d{1,3}(\.\d{3})+|-?\d+", compact):
+    if _INTEGER.fullmatch(compact) is None:
         raise ConversionError(f"'{value}' không phải số nguyên (dấu chấm ngăn cách hàng nghìn)")
-    return int(digits)
+    return int(compact.replace(".", ""))
 
 
 def vn_decimal(value: str, _mapping: FieldMapping) -> float:
     """A decimal comma, with '.' or spaces between thousands: "1.234,5" is 1234.5."""
     compact = value.strip().replace(" ", "").replace("\u00a0", "")
-    if not re.fullmatch(r"-?\d{1,3}(\.\d{3})*(,\d+)?|-?\d+(,\d+)?", compact):
+    if _DECIMAL.fullmatch(compact) is None:
         raise ConversionError(f"'{value}' không phải số thập phân (dấu phẩy thập phân, ví dụ 2,5)")
     return float(compact.replace(".", "").replace(",", "."))
 

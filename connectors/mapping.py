@@ -2,37 +2,53 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from connectors.config import ConnectorConfig
-from connectors.convert import convert_cell
+from connectors.config import ConnectorConfig, FieldMapping
+from connectors.convert import CONVERTERS, convert_cell
 from connectors.errors import ConversionError
 from hub.ingest.validation import Violation
+
+# A mapped field: its name, its column, whether it is required, how text is converted, and
+# its mapping (for typed values and for messages). A tuple: unpacked once per field per row.
+_Field = tuple[str, str, bool, Callable[[str, FieldMapping], Any], FieldMapping]
+
+
+class RowMapper:
+    """A connector's mapping, looked up once: ``map(cells)`` for each row of a run."""
+
+    def __init__(self, config: ConnectorConfig) -> None:
+        # Every field in the configuration's order; constants filled in, the rest set per row.
+        self._template = {name: m.constant for name, m in config.fields.items()}
+        self._fields: tuple[_Field, ...] = tuple(
+            (name, m.column, m.required, CONVERTERS[m.convert], m)
+            for name, m in config.fields.items()
+            if m.column is not None
+        )
+
+    def map(self, cells: Mapping[str, Any]) -> tuple[dict[str, Any], list[Violation]]:
+        """The record for the row, and the problems found (empty when the row mapped cleanly)."""
+        record = self._template.copy()
+        problems: list[Violation] = []
+        for name, column, required, from_text, mapping in self._fields:
+            raw = cells.get(column)
+            if raw is None or raw == "":
+                if required:
+                    problems.append(Violation(f"$.{name}", "required", f"Ô '{column}' bị trống"))
+                continue
+            try:
+                if type(raw) is str:
+                    record[name] = from_text(raw, mapping)
+                else:
+                    record[name] = convert_cell(raw, mapping)
+            except ConversionError as exc:
+                problems.append(Violation(f"$.{name}", mapping.convert, f"Cột '{column}': {exc}"))
+        return record, problems
 
 
 def map_row(
     config: ConnectorConfig, cells: Mapping[str, Any]
 ) -> tuple[dict[str, Any], list[Violation]]:
-    """The record for the row, and the problems found (empty when the row mapped cleanly)."""
-    record: dict[str, Any] = {}
-    problems: list[Violation] = []
-    for field_name, mapping in config.fields.items():
-        if mapping.column is None:
-            record[field_name] = mapping.constant
-            continue
-        raw = cells.get(mapping.column)
-        if raw is None or raw == "":
-            if mapping.required:
-                problems.append(
-                    Violation(f"$.{field_name}", "required", f"Ô '{mapping.column}' bị trống")
-                )
-            record[field_name] = None
-            continue
-        try:
-            record[field_name] = convert_cell(raw, mapping)
-        except ConversionError as exc:
-            problems.append(
-                Violation(f"$.{field_name}", mapping.convert, f"Cột '{mapping.column}': {exc}")
-            )
-    return record, problems
+    """One row mapped (a run maps many through one RowMapper)."""
+    return RowMapper(config).map(cells)

@@ -9,6 +9,8 @@ one, so the error is pinned on its own rule.
 A rule that is nothing but a hub predicate on its own field (``valid_cccd(applicant_id_number)``,
 no ``when``) is compiled and checked like the others but run by calling the predicate on the
 value: the same answer, without converting the value into CEL and back (about 1-2 µs a rule).
+A rule that only compares fields and literals (``fee_vnd >= 0``, ``when: paid_online``) runs as
+a Python closure (hub.contracts.simple), and through CEL only when the closure is not sure.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import cel
 
 from hub.avro.schema import DatasetSchema
 from hub.contracts.functions import EXPLAINERS, FUNCTIONS, PREDICATES
+from hub.contracts.simple import Check, compile_simple
 from hub.contracts.violation import Violation
 from hub.errors import ConfigurationError
 from hub.vietnam_time import VIETNAM_TZ
@@ -74,6 +77,8 @@ class CompiledRule:
     check: cel.Program
     explain: tuple[Callable[[str], str | None], ...]
     direct: Callable[[Any], bool] | None = None
+    simple: Check | None = None
+    """The guarded check as a Python closure (hub.contracts.simple): True, False or not sure."""
 
 
 # A rule's outcome on one record: False, another non-true result, or the evaluation error.
@@ -97,13 +102,24 @@ class Contract:
             for index, rule in enumerate(rules)
             if rule.direct is not None
         )
-        self._in_cel = tuple((index, rule) for index, rule in enumerate(rules) if not rule.direct)
+        self._simple = tuple(
+            (index, rule, rule.simple)
+            for index, rule in enumerate(rules)
+            if rule.direct is None and rule.simple is not None
+        )
+        self._in_cel = tuple(
+            (index, rule)
+            for index, rule in enumerate(rules)
+            if rule.direct is None and rule.simple is None
+        )
         self._program: cel.Program | None = None
         used: set[str] = set()
         if self._in_cel:
             source = ", ".join(rule.check.source for _, rule in self._in_cel)
             self._program = cel.compile(f"[{source}]")
             used = set(self._program.variables())
+        for _, rule, _ in self._simple:  # CEL runs them when their closure is not sure
+            used.update(rule.check.variables())
         inputs = [name for name in fields if name in used]
         self._plain = tuple(name for name in inputs if name not in converters)
         self._converted = tuple((name, converters[name]) for name in inputs if name in converters)
@@ -117,13 +133,22 @@ class Contract:
             value = record.get(rule.field)
             if value is not None and not predicate(value if convert is None else convert(value)):
                 broken.append((index, rule, False))
+        unsure: list[tuple[int, CompiledRule]] = []
+        for index, rule, check in self._simple:
+            outcome = check(record)
+            if outcome is False:
+                broken.append((index, rule, False))
+            elif outcome is None:
+                unsure.append((index, rule))
+        if unsure:
+            broken += self._rule_by_rule(self._context(record), unsure)
         if self._program is not None:
             context = self._context(record)
             try:
                 results = self._program.execute(context)
             # cel raises TypeError, ValueError, RuntimeError, ZeroDivisionError, ...
             except Exception:
-                broken += self._rule_by_rule(context)
+                broken += self._rule_by_rule(context, self._in_cel)
             else:
                 if results.count(True) != len(self._in_cel):
                     broken += [
@@ -150,10 +175,12 @@ class Contract:
         context.update(values)
         return context
 
-    def _rule_by_rule(self, context: cel.Context) -> list[tuple[int, CompiledRule, _Outcome]]:
-        """Each CEL rule on its own, so an evaluation error is pinned on its rule."""
+    def _rule_by_rule(
+        self, context: cel.Context, rules: Sequence[tuple[int, CompiledRule]]
+    ) -> list[tuple[int, CompiledRule, _Outcome]]:
+        """Each rule on its own in CEL, so an evaluation error is pinned on its rule."""
         broken: list[tuple[int, CompiledRule, _Outcome]] = []
-        for index, rule in self._in_cel:
+        for index, rule in rules:
             try:
                 result = rule.check.execute(context)
             except Exception as exc:  # see violations()
@@ -198,6 +225,7 @@ _COMPILED: dict[tuple[str, tuple[ContractRule, ...], str], Contract] = {}
 
 def _compile(dataset_id: str, rules: tuple[ContractRule, ...], schema: DatasetSchema) -> Contract:
     fields = set(schema.field_names)
+    converters = _converters(schema)
     seen: set[str] = set()
     compiled: list[CompiledRule] = []
     for rule in rules:
@@ -215,6 +243,7 @@ def _compile(dataset_id: str, rules: tuple[ContractRule, ...], schema: DatasetSc
                 called |= _check_expression(where, part, source, fields, schema)
         guard = f"!({rule.when})" if rule.when is not None else f"{rule.field} == null"
         check = cel.compile(f"{guard} || ({rule.expr})")
+        direct = _direct_predicate(rule)
         compiled.append(
             CompiledRule(
                 id=rule.rule,
@@ -223,10 +252,13 @@ def _compile(dataset_id: str, rules: tuple[ContractRule, ...], schema: DatasetSc
                 message=rule.message,
                 check=check,
                 explain=tuple(EXPLAINERS[name] for name in sorted(called) if name in EXPLAINERS),
-                direct=_direct_predicate(rule),
+                direct=direct,
+                simple=None
+                if direct is not None
+                else compile_simple(rule.field, rule.expr, rule.when, converters),
             )
         )
-    return Contract(dataset_id, tuple(compiled), schema.field_names, _converters(schema))
+    return Contract(dataset_id, tuple(compiled), schema.field_names, converters)
 
 
 def _check_expression(
