@@ -23,15 +23,22 @@ _FETCH = 5000
 
 def position_key(position: Any) -> str:
     """The canonical text of a source position, as it travels in the message header."""
+    if type(position) is int:
+        return str(position)  # a row number: what json.dumps writes, for less
     return json.dumps(position, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def provenance(connector: str, stream: str, position: Any) -> Headers:
-    return (
-        (CONNECTOR_HEADER, connector.encode("utf-8")),
-        (STREAM_HEADER, stream.encode("utf-8")),
-        (POSITION_HEADER, position_key(position).encode("utf-8")),
-    )
+class Provenance:
+    """The headers of one connector's messages from one stream."""
+
+    def __init__(self, connector: str, stream: str) -> None:
+        self._fixed = (
+            (CONNECTOR_HEADER, connector.encode("utf-8")),
+            (STREAM_HEADER, stream.encode("utf-8")),
+        )
+
+    def headers(self, position: Any) -> Headers:
+        return (*self._fixed, (POSITION_HEADER, position_key(position).encode("utf-8")))
 
 
 def bus_ends(bus: EventBus, topics: list[str]) -> BusEnds:

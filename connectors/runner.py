@@ -10,14 +10,8 @@ from typing import Any, Protocol
 
 from connectors.checkpoints import BusEnds, Checkpoint, CheckpointStore, merge_ends
 from connectors.config import ConnectorConfig
-from connectors.delivery import (
-    bus_ends,
-    ends_after,
-    position_key,
-    provenance,
-    published_after,
-)
-from connectors.mapping import map_row
+from connectors.delivery import Provenance, bus_ends, ends_after, position_key, published_after
+from connectors.mapping import RowMapper
 from connectors.sources.files import FileSource
 from connectors.sources.port import BatchSource
 from hub.bus.port import EventBus
@@ -161,6 +155,9 @@ def _incoming(
     skip: set[str],
     progress: _Progress | None = None,
 ) -> Iterator[IncomingRecord]:
+    mapper = RowMapper(config)
+    provenance = Provenance(config.name, source.stream) if progress is not None else None
+    kind, name = source.kind, source.name
     for item in source.records(after):
         if skip and position_key(item.position) in skip:
             if progress is not None:
@@ -171,13 +168,11 @@ def _incoming(
         if item.problem is not None:
             record, problems = None, [Violation("$", "source", item.problem)]
         else:
-            record, problems = map_row(config, item.cells)
+            record, problems = mapper.map(item.cells)
         yield IncomingRecord(
-            source=SourceRef(kind=source.kind, name=source.name, position=item.position),
+            source=SourceRef(kind=kind, name=name, position=item.position),
             original=item.original,
             record=None if problems else record,
             problems=tuple(problems),
-            headers=provenance(config.name, source.stream, item.position)
-            if progress is not None
-            else (),
+            headers=provenance.headers(item.position) if provenance is not None else (),
         )

@@ -26,10 +26,10 @@ from typing import Any, Protocol
 
 from connectors.checkpoints import Checkpoint, CheckpointStore
 from connectors.config import ConnectorConfig, MqttSource
-from connectors.delivery import ends_after, provenance
+from connectors.delivery import Provenance, ends_after
 from connectors.errors import ConnectorError, SourceUnavailable
 from connectors.events import log_event
-from connectors.mapping import map_row
+from connectors.mapping import RowMapper
 from connectors.sources.mqtt import MqttMessage, MqttSubscriber, cells_of, station_of
 from hub.ingest.validation import Violation
 from hub.ingest.writer import DatasetWriter, Flushed, IncomingRecord, SourceRef
@@ -149,7 +149,7 @@ class _Run:
         started: dt.datetime,
     ) -> None:
         source = mqtt_source(config)
-        self._config, self._source, self._subscriber = config, source, subscriber
+        self._source, self._subscriber = source, subscriber
         self._writer, self._store = writer, store
         stream = subscriber.stream
         self.checkpoint = store.load(config.name, stream) or store.save(
@@ -158,6 +158,8 @@ class _Run:
         self.stations = _Stations(config.name, self.checkpoint.state, source, started)
         self.summary = StreamSummary(config.name, stream)
         self._seq = int((self.checkpoint.position or {}).get("seq", 0))
+        self._mapper = RowMapper(config)
+        self._provenance = Provenance(config.name, stream)
 
     def flush(self, batch: list[MqttMessage]) -> None:
         """Write the batch; once the bus acknowledged it, acknowledge its messages."""
@@ -188,13 +190,13 @@ class _Run:
         if cells is None:
             record, problems = None, [Violation("$", "source", problem or "")]
         else:
-            record, problems = map_row(self._config, cells)
+            record, problems = self._mapper.map(cells)
         return IncomingRecord(
             source=SourceRef(kind="mqtt", name=message.topic, position=position),
             original=message.payload,
             record=None if problems else record,
             problems=tuple(problems),
-            headers=provenance(self._config.name, self.summary.stream, position),
+            headers=self._provenance.headers(position),
         )
 
 

@@ -20,7 +20,14 @@ from pathlib import Path
 
 from hub.bus.errors import BusError
 from hub.bus.partitioning import partition_for_key
-from hub.bus.port import DEFAULT_PARTITIONS, BusRecord, Headers, OutgoingMessage, Position
+from hub.bus.port import (
+    DEFAULT_PARTITIONS,
+    BusRecord,
+    Headers,
+    OutgoingMessage,
+    Position,
+    Sending,
+)
 from hub.bus.relay import AfterWrite, RoutedMessage
 
 _SCHEMA = """
@@ -81,6 +88,16 @@ def poll_until(
         if records or time.monotonic() >= deadline:
             return records
         time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+
+
+class Written:
+    """A send that was written before it returned."""
+
+    def __init__(self, positions: list[Position]) -> None:
+        self._positions = positions
+
+    def acknowledged(self) -> list[Position]:
+        return self._positions
 
 
 class EmbeddedBus:
@@ -152,6 +169,10 @@ class EmbeddedBus:
                 self._db.execute("ROLLBACK")
                 raise
         return positions
+
+    def send(self, topic: str, messages: Sequence[OutgoingMessage]) -> Sending:
+        """A local log has no round trip to hide: the messages are written now."""
+        return Written(self.publish(topic, messages))
 
     def end_offsets(self, topic: str) -> dict[int, int]:
         with self._lock:

@@ -18,6 +18,7 @@ from hub.bus.kafka_url import KafkaConnection
 from hub.bus.port import DEFAULT_PARTITIONS, BusRecord, OutgoingMessage, Position
 
 _TOPIC_ALREADY_EXISTS = 36
+_ACK_WAIT_S = 30
 _T = TypeVar("_T")
 
 
@@ -100,24 +101,24 @@ class KafkaBus:
         self._known_topics.add(topic)
 
     def publish(self, topic: str, messages: Sequence[OutgoingMessage]) -> list[Position]:
+        sending = self.send(topic, messages)
+        if messages:
+            self._call(self._producer_client().flush)  # now, not after linger_ms
+        return sending.acknowledged()
+
+    def send(self, topic: str, messages: Sequence[OutgoingMessage]) -> KafkaSending:
         if not messages:
-            return []
+            return KafkaSending([], self._target)
         self.ensure_topic(topic, self._default_partitions)
 
-        def send_all() -> list[Position]:
+        def send_all() -> list[Any]:
             producer = self._producer_client()
-            futures = [
+            return [
                 producer.send(topic, key=m.key, value=m.value, headers=list(m.headers) or None)
                 for m in messages
             ]
-            producer.flush()
-            positions = []
-            for future in futures:
-                metadata = future.get(timeout=30)
-                positions.append(Position(topic, metadata.partition, metadata.offset))
-            return positions
 
-        return self._call(send_all)
+        return KafkaSending(self._call(send_all), self._target)
 
     def partition_count(self, topic: str) -> int:
         def count() -> int:
@@ -210,6 +211,24 @@ class KafkaBus:
                 isolation_level="read_committed",  # never an aborted transaction's records
             )
         return self._reader
+
+
+class KafkaSending:
+    """The producer's futures of one send; the producer's sender thread completes them."""
+
+    def __init__(self, futures: list[Any], connection: KafkaConnection) -> None:
+        self._futures = futures
+        self._target = connection
+
+    def acknowledged(self) -> list[Position]:
+        positions = []
+        try:
+            for future in self._futures:
+                metadata = future.value if future.succeeded() else future.get(timeout=_ACK_WAIT_S)
+                positions.append(Position(metadata.topic, metadata.partition, metadata.offset))
+        except kafka.errors.KafkaError as exc:
+            raise_from_kafka_error(exc, self._target)
+        return positions
 
 
 class KafkaGroupConsumer:

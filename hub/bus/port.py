@@ -53,6 +53,14 @@ class BusRecord:
         return next((value for key, value in self.headers if key == name), None)
 
 
+class Sending(Protocol):
+    """Messages handed to the bus and maybe not yet acknowledged (see ``EventBus.send``)."""
+
+    def acknowledged(self) -> list[Position]:
+        """Wait until the bus acknowledged every message; where each landed, in order."""
+        ...
+
+
 class Consumer(Protocol):
     """A member of a consumer group: reads from the group's committed offsets onwards.
 
@@ -80,6 +88,12 @@ class EventBus(Protocol):
 
     def publish(self, topic: str, messages: Sequence[OutgoingMessage]) -> list[Position]:
         """Append messages, in order, and return once all are durably acknowledged."""
+        ...
+
+    def send(self, topic: str, messages: Sequence[OutgoingMessage]) -> Sending:
+        """Start appending messages, in order, and return without waiting for the bus: a
+        writer builds its next batch while this one travels. Nothing is known to be written
+        before ``acknowledged()`` returns. Messages of later sends follow on each partition."""
         ...
 
     def partition_count(self, topic: str) -> int:

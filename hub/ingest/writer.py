@@ -12,7 +12,7 @@ from typing import Any
 from hub.avro.json_codec import JsonRecordReader, record_to_json
 from hub.avro.schema import DatasetSchema
 from hub.avro.wire import encode
-from hub.bus.port import EventBus, Headers, OutgoingMessage, Position
+from hub.bus.port import EventBus, Headers, OutgoingMessage, Position, Sending
 from hub.catalogue.loader import LoadedCatalogue
 from hub.catalogue.models import DatasetEntry
 from hub.ingest.dead_letter import DeadLetter
@@ -127,27 +127,35 @@ class DatasetWriter:
             record=record_to_json(item.record) if item.record is not None else None,
         )
 
-    def send_to_dlq(
-        self, letters: list[DeadLetter], headers: Sequence[Headers] | None = None
-    ) -> list[Position]:
-        each = headers if headers is not None else [()] * len(letters)
+    def send_to_dlq(self, letters: list[DeadLetter]) -> list[Position]:
         return self._bus.publish(
             self._entry.dlq_topic,
-            [
-                OutgoingMessage(key=None, value=letter.to_bytes(), headers=h)
-                for letter, h in zip(letters, each, strict=True)
-            ],
+            [OutgoingMessage(key=None, value=letter.to_bytes()) for letter in letters],
         )
 
     def write(
         self, incoming: Iterable[IncomingRecord], *, on_flushed: OnFlushed | None = None
     ) -> IngestReport:
         """Publish the valid records and dead-letter the others, in batches; ``on_flushed``
-        hears of each batch once the bus acknowledged all of it."""
+        hears of each batch, in order, once the bus acknowledged all of it.
+
+        A batch is sent, then the next one is built while it travels, and only then are its
+        acknowledgements awaited: the bus's round trip is hidden behind the mapping work. When
+        the source fails, the batch travelling is settled before the error goes up."""
         report = IngestReport(dataset=self._entry.id, topic=self._entry.topic)
         batch = _Batch()
-        for item in incoming:
-            problems = list(item.problems)
+        travelling: _Sent | None = None
+        items = iter(incoming)
+        while True:
+            try:
+                item = next(items)
+            except StopIteration:
+                break
+            except Exception:
+                if travelling is not None:
+                    self._settle(travelling, report, on_flushed)
+                raise
+            problems: Sequence[Violation] = item.problems
             if item.record is not None and not problems:
                 problems = self._validator.violations(item.record)
             if problems or item.record is None:
@@ -157,23 +165,40 @@ class DatasetWriter:
                 batch.good.append(self.message(item.record, item.headers))
             batch.last = item
             if len(batch.good) + len(batch.bad) >= self._batch_size:
-                self._flush(batch, report, on_flushed)
-                batch = _Batch()
-        self._flush(batch, report, on_flushed)
+                sent = self._send(batch)
+                if travelling is not None:
+                    self._settle(travelling, report, on_flushed)
+                travelling, batch = sent, _Batch()
+        last = self._send(batch) if batch.last is not None else None
+        for pending in (travelling, last):
+            if pending is not None:
+                self._settle(pending, report, on_flushed)
         return report
 
-    def _flush(self, batch: _Batch, report: IngestReport, on_flushed: OnFlushed | None) -> None:
-        if batch.last is None:
-            return
-        accepted = self.publish(batch.good) if batch.good else []
+    def _send(self, batch: _Batch) -> _Sent:
+        return _Sent(
+            batch,
+            self._bus.send(self._entry.topic, batch.good),
+            self._bus.send(
+                self._entry.dlq_topic,
+                [
+                    OutgoingMessage(key=None, value=letter.to_bytes(), headers=headers)
+                    for letter, headers in zip(batch.bad, batch.bad_headers, strict=True)
+                ],
+            ),
+        )
+
+    def _settle(self, sent: _Sent, report: IngestReport, on_flushed: OnFlushed | None) -> None:
+        accepted = sent.topic.acknowledged()
+        rejected = sent.dlq.acknowledged()
+        batch = sent.batch
         report.positions.extend(accepted)
         report.accepted += len(batch.good)
-        rejected = self.send_to_dlq(batch.bad, batch.bad_headers) if batch.bad else []
         report.rejected += len(batch.bad)
         report.rejections.extend(batch.bad)
         for letter in batch.bad:
             report.rejected_by_rule.update({v.rule for v in letter.violations})
-        if on_flushed is not None:
+        if on_flushed is not None and batch.last is not None:
             on_flushed(Flushed(batch.last, accepted, rejected))
 
 
@@ -183,3 +208,12 @@ class _Batch:
     bad: list[DeadLetter] = field(default_factory=list)
     bad_headers: list[Headers] = field(default_factory=list)
     last: IncomingRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """A batch handed to the bus: its records and dead letters, travelling."""
+
+    batch: _Batch
+    topic: Sending
+    dlq: Sending

@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -26,7 +26,7 @@ from connectors.errors import SourceUnavailable
 from connectors.sources.mqtt import MqttSubscriber
 from connectors.streaming import StreamSummary, run_mqtt_connector, run_stream, silent_stations
 from hub.bus import read_all
-from hub.bus.port import OutgoingMessage, Position
+from hub.bus.port import EventBus, OutgoingMessage, Sending
 from hub.ingest.dead_letter import DeadLetter
 from hub.ingest.writer import DatasetWriter
 from hub.wiring import Hub
@@ -318,19 +318,26 @@ class _Crash(Exception):
     """Stands for the connector dying between receiving a message and acknowledging it."""
 
 
-class CrashOnceWriter(DatasetWriter):
-    """Fault injection: the real writer, except that its first publish to the topic raises, as
-    if the process died before the bus acknowledged; the MQTT message is never acknowledged."""
+class CrashOnceBus:
+    """Fault injection: the real bus, except that the first send raises, as if the process
+    died before the bus acknowledged; the MQTT message is never acknowledged."""
 
-    def __init__(self, hub: Hub) -> None:
-        super().__init__(hub.bus, hub.registry, hub.catalogue, DATASET)
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
         self.crashes = 1
 
-    def publish(self, messages: list[OutgoingMessage]) -> list[Position]:
+    def send(self, topic: str, messages: Sequence[OutgoingMessage]) -> Sending:
         if self.crashes:
             self.crashes -= 1
             raise _Crash("fault injection: died before the bus acknowledged")
-        return super().publish(messages)
+        return self._bus.send(topic, messages)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._bus, name)
+
+
+def crash_once_writer(hub: Hub) -> DatasetWriter:
+    return DatasetWriter(CrashOnceBus(hub.bus), hub.registry, hub.catalogue, DATASET)
 
 
 def test_a_message_not_acknowledged_before_a_crash_is_delivered_again(
@@ -339,7 +346,7 @@ def test_a_message_not_acknowledged_before_a_crash_is_delivered_again(
     """The connector crashes after receiving a reading but before acknowledging it: restarted
     with the same client id, it gets the reading again and publishes it."""
     config = broker.config()
-    crashing = Streaming(embedded_hub, store, config, writer=CrashOnceWriter(embedded_hub))
+    crashing = Streaming(embedded_hub, store, config, writer=crash_once_writer(embedded_hub))
     broker.publish("CT01", reading("CT01", salinity=7.5))
     wait_for(lambda: crashing.error is not None)
     crashing.finish()
