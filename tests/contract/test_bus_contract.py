@@ -115,6 +115,22 @@ def test_headers_travel_with_the_message(bus: EventBus, topic: str) -> None:
         consumer.close()
 
 
+def test_sends_in_flight_together_keep_their_order(bus: EventBus, topic: str) -> None:
+    """Two sends before either is awaited: each acknowledges where its messages landed, and on
+    a partition the second send's messages follow the first's."""
+    first = bus.send(topic, [OutgoingMessage(b"same-key", f"a{i}".encode()) for i in range(5)])
+    second = bus.send(topic, [OutgoingMessage(b"same-key", f"b{i}".encode()) for i in range(5)])
+    later, earlier = second.acknowledged(), first.acknowledged()
+    assert [p.offset for p in earlier] == [0, 1, 2, 3, 4]
+    assert [p.offset for p in later] == [5, 6, 7, 8, 9]
+    assert {p.partition for p in earlier + later} == {partition_for_key(b"same-key", 3)}
+    assert bus.send(topic, []).acknowledged() == []
+    got = bus.fetch(topic, earlier[0].partition, 0, 10)
+    assert [r.value for r in got] == [f"a{i}".encode() for i in range(5)] + [
+        f"b{i}".encode() for i in range(5)
+    ]
+
+
 def test_read_all_sees_every_record_once(bus: EventBus, topic: str) -> None:
     """Reading the whole topic returns each published value exactly once."""
     bus.publish(topic, messages(50))
