@@ -67,8 +67,12 @@ class Checkpoint:
 
 
 class CheckpointStore:
-    def __init__(self, engine: sa.Engine) -> None:
+    """Checkpoints in the hub's database. ``save_every_s``: how often a batch run saves its
+    progress (0: after every acknowledged batch); its start and its end are always saved."""
+
+    def __init__(self, engine: sa.Engine, *, save_every_s: float = 0.0) -> None:
         self._engine = engine
+        self.save_every_s = save_every_s
 
     def load(self, connector: str, stream: str) -> Checkpoint | None:
         with self._engine.connect() as conn:

@@ -44,9 +44,11 @@ connector_app = typer.Typer(help="Connector đọc dữ liệu của sở, ngàn
 console = Console()
 
 
-def checkpoint_store(hub: Hub) -> CheckpointStore:
+def checkpoint_store(hub: Hub, *, save_every_s: float | None = None) -> CheckpointStore:
+    """The hub's checkpoints, saved as often as the settings say unless told otherwise."""
     create_tables(hub.engine)  # the table joined the metadata when this module was imported
-    return CheckpointStore(hub.engine)
+    every = hub.settings.checkpoint_interval_s if save_every_s is None else save_every_s
+    return CheckpointStore(hub.engine, save_every_s=every)
 
 
 @connector_app.command("run")

@@ -3,6 +3,7 @@ move the checkpoint on only after the bus acknowledged each batch."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -94,7 +95,8 @@ def run_batch(
 
 
 class _Progress:
-    """The checkpoint as the run moves it, saved after each acknowledged batch."""
+    """The checkpoint as the run moves it after each acknowledged batch, saved at most every
+    ``store.save_every_s`` and at the end."""
 
     def __init__(
         self, checkpoint: Checkpoint, store: CheckpointStore, observer: RunObserver | None
@@ -104,6 +106,7 @@ class _Progress:
         self._observer = observer
         self.skipped = 0
         self._skipped_to: Any = None  # the last position skipped since the last flush
+        self._saved_at = time.monotonic()
 
     def skip(self, position: Any) -> None:
         self.skipped += 1
@@ -119,14 +122,15 @@ class _Progress:
         # Records skipped after the batch's last one (at the end of the source) are on the
         # bus already: the checkpoint moves past them too.
         last = self._skipped_to if self._skipped_to is not None else batch.last.source.position
-        self.checkpoint = self._store.save(
-            self.checkpoint.advanced(
-                last,
-                ends_after(batch.accepted + batch.rejected),
-                accepted=len(batch.accepted),
-                rejected=len(batch.rejected),
-            )
+        self.checkpoint = self.checkpoint.advanced(
+            last,
+            ends_after(batch.accepted + batch.rejected),
+            accepted=len(batch.accepted),
+            rejected=len(batch.rejected),
         )
+        if time.monotonic() - self._saved_at >= self._store.save_every_s:
+            self.checkpoint = self._store.save(self.checkpoint)
+            self._saved_at = time.monotonic()
         self._skipped_to = None
         if self._observer is not None:
             self._observer.advanced(len(batch.accepted) + len(batch.rejected))

@@ -55,6 +55,9 @@ class KhoSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     publish_batch_size: int = Field(default=1000, ge=1)
+    # How often a batch connector saves its checkpoint (0: after every acknowledged batch). What
+    # the bus acknowledged since the last save is found again by its headers after a crash.
+    checkpoint_interval_s: float = Field(default=1.0, ge=0)
     client_id: str = "kho"
     # The broker's super.users, as Kafka writes them (brokers do not show them to clients):
     # `kho acl sync` never deletes their ACLs. The bus URL's own user always counts as one.

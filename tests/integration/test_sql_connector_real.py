@@ -100,7 +100,7 @@ def test_a_database_gone_mid_poll_keeps_the_checkpoint_and_resumes(
     total = department.load(
         write_dossier_export(tmp_path / "a.csv", rows=600, seed=13).path, CSV_CONFIG
     )
-    store = checkpoint_store(kafka_hub)
+    store = checkpoint_store(kafka_hub, save_every_s=0)  # saved after each acknowledged batch
     with TcpProxy(_server_port(department)) as proxy:
         url = department.url.replace(f":{_server_port(department)}/", f":{proxy.port}/")
         config = _connector(department, dataset, url=url)

@@ -36,6 +36,7 @@ class CrashingStore(CheckpointStore):
     def __init__(self, store: CheckpointStore, crash_on_save: int) -> None:
         self._store = store
         self._saves_left = crash_on_save
+        self.save_every_s = store.save_every_s
 
     def load(self, connector: str, stream: str) -> Checkpoint | None:
         return self._store.load(connector, stream)
@@ -64,7 +65,7 @@ def test_a_run_publishes_each_row_once_and_a_rerun_publishes_nothing(
     embedded_hub: Hub, tmp_path: Path
 ) -> None:
     export = write_dossier_export(tmp_path / "hs.csv", rows=230, seed=3)
-    store = checkpoint_store(embedded_hub)
+    store = checkpoint_store(embedded_hub, save_every_s=0)
     source = FileSource(CONFIG, export.path)
     first = run_batch(CONFIG, source, _writer(embedded_hub), embedded_hub.bus, store)
     assert first.report.accepted == export.valid_rows
@@ -87,7 +88,7 @@ def test_a_crash_after_the_ack_does_not_publish_the_batch_again(
     by when batch n is travelling too (the writer sends a batch before it waits for the one
     before). Whatever reached the bus before the crash is found by its headers and skipped."""
     export = write_dossier_export(tmp_path / "hs.csv", rows=230, seed=4)
-    store = checkpoint_store(embedded_hub)
+    store = checkpoint_store(embedded_hub, save_every_s=0)
     source = FileSource(CONFIG, export.path)
     with pytest.raises(_Crash):
         run_batch(
@@ -109,12 +110,32 @@ def test_a_crash_after_the_ack_does_not_publish_the_batch_again(
     assert saved.accepted + saved.rejected == 230 - resumed.already_published
 
 
+def test_saving_every_few_seconds_still_publishes_each_row_once(
+    embedded_hub: Hub, tmp_path: Path
+) -> None:
+    """With the production default (a save at most every second), a run that dies after its
+    first save finds every batch it had sent on the bus and publishes each row once."""
+    export = write_dossier_export(tmp_path / "hs.csv", rows=230, seed=8)
+    store = checkpoint_store(embedded_hub, save_every_s=3600)
+    source = FileSource(CONFIG, export.path)
+    with pytest.raises(_Crash):  # save 2 is the one at the end: nothing saved in between
+        run_batch(CONFIG, source, _writer(embedded_hub), embedded_hub.bus, CrashingStore(store, 2))
+    assert sum(_rows_on_bus(embedded_hub).values()) == 230
+    saved = store.load(CONFIG.name, source.stream)
+    assert saved is not None and saved.position is None and saved.accepted == 0
+
+    resumed = run_batch(CONFIG, source, _writer(embedded_hub), embedded_hub.bus, store)
+    assert resumed.already_published == 230 and resumed.report.accepted == 0
+    assert _rows_on_bus(embedded_hub) == Counter(range(2, 232))
+    assert resumed.checkpoint is not None and resumed.checkpoint.position == 231
+
+
 def test_a_new_export_under_the_same_name_is_a_new_stream(
     embedded_hub: Hub, tmp_path: Path
 ) -> None:
     """The stream is the name and the digest: a re-export with other rows is read in full."""
     path = tmp_path / "hs.csv"
-    store = checkpoint_store(embedded_hub)
+    store = checkpoint_store(embedded_hub, save_every_s=0)
     write_dossier_export(path, rows=60, seed=5)
     first = run_batch(
         CONFIG, FileSource(CONFIG, path), _writer(embedded_hub), embedded_hub.bus, store
@@ -165,7 +186,7 @@ def test_a_late_record_before_skipped_ones_does_not_pull_the_checkpoint_back(
         if row.row_number not in export.invalid_rows
     ]
     source = ListSource([(float(i), valid[i]) for i in range(1, 101)])
-    store = checkpoint_store(embedded_hub)
+    store = checkpoint_store(embedded_hub, save_every_s=0)
     with pytest.raises(_Crash):
         run_batch(CONFIG, source, _writer(embedded_hub), embedded_hub.bus, CrashingStore(store, 3))
     source.rows.insert(50, (50.5, valid[101]))  # late, between batch 1 (saved) and batch 2

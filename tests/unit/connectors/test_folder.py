@@ -61,7 +61,7 @@ def test_good_files_go_to_done_and_bad_ones_to_failed_with_the_reason(
     (inbox / "doi-ten.csv").write_text(renamed, encoding="utf-8")
     config = _folder_config(inbox)
     assert isinstance(source(config), FolderSource)
-    store = checkpoint_store(embedded_hub)
+    store = checkpoint_store(embedded_hub, save_every_s=0)
 
     outcomes = take_folder(config, source(config), _runner(embedded_hub, config, store), settle_s=0)
 
@@ -83,7 +83,7 @@ def test_the_same_file_dropped_again_is_not_published_again(
     inbox.mkdir()
     export = write_dossier_export(tmp_path / "a.csv", rows=25, seed=3)
     config = _folder_config(inbox)
-    store = checkpoint_store(embedded_hub)
+    store = checkpoint_store(embedded_hub, save_every_s=0)
     run = _runner(embedded_hub, config, store)
     for _ in range(2):
         (inbox / "a.csv").write_bytes(export.path.read_bytes())
@@ -97,7 +97,7 @@ def test_a_file_cut_off_by_a_crash_stays_and_resumes(embedded_hub: Hub, tmp_path
     inbox.mkdir()
     write_dossier_export(inbox / "a.csv", rows=180, seed=4)
     config = _folder_config(inbox)
-    store = checkpoint_store(embedded_hub)
+    store = checkpoint_store(embedded_hub, save_every_s=0)
     with pytest.raises(_Crash):
         take_folder(
             config,
@@ -117,7 +117,7 @@ def test_a_truncated_workbook_goes_to_failed(embedded_hub: Hub, tmp_path: Path) 
     inbox.mkdir()
     (inbox / "cut.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 40)
     config = _folder_config(inbox, pattern="*.xlsx", format=XlsxSource(kind="xlsx"))
-    store = checkpoint_store(embedded_hub)
+    store = checkpoint_store(embedded_hub, save_every_s=0)
     (outcome,) = take_folder(
         config, source(config), _runner(embedded_hub, config, store), settle_s=0
     )

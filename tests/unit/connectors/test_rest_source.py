@@ -94,7 +94,7 @@ def test_every_page_is_read_and_each_item_published_once(
     embedded_hub: Hub, api: FeedbackApi
 ) -> None:
     config = _config(api)
-    summary = _run(embedded_hub, config, checkpoint_store(embedded_hub))
+    summary = _run(embedded_hub, config, checkpoint_store(embedded_hub, save_every_s=0))
     assert (summary.report.accepted, summary.report.rejected) == (30, 0)
     assert _on_bus(embedded_hub) == Counter(_position(item) for item in api.items)
     assert len(api.requests) == 5  # 30 items, 7 a page
@@ -108,7 +108,7 @@ def test_every_page_is_read_and_each_item_published_once(
 def test_a_second_run_publishes_only_new_items_from_the_last_cursor(
     embedded_hub: Hub, api: FeedbackApi
 ) -> None:
-    config, store = _config(api), checkpoint_store(embedded_hub)
+    config, store = _config(api), checkpoint_store(embedded_hub, save_every_s=0)
     _run(embedded_hub, config, store)
     api.items += [feedback_item(i) for i in range(30, 40)]
     asked = len(api.requests)
@@ -124,7 +124,7 @@ def test_an_item_served_twice_in_a_pass_is_published_once(
     embedded_hub: Hub, api: FeedbackApi
 ) -> None:
     api.overlap = 2  # pages 0-6, 5-11, 10-16, ...
-    summary = _run(embedded_hub, _config(api), checkpoint_store(embedded_hub))
+    summary = _run(embedded_hub, _config(api), checkpoint_store(embedded_hub, save_every_s=0))
     assert (summary.report.accepted, summary.report.rejected) == (30, 0)
     assert len(api.requests) == 6
     assert _on_bus(embedded_hub) == Counter(_position(item) for item in api.items)
@@ -132,7 +132,9 @@ def test_an_item_served_twice_in_a_pass_is_published_once(
 
 def test_server_errors_are_retried(embedded_hub: Hub, api: FeedbackApi) -> None:
     api.fail_next = 2
-    summary = _run(embedded_hub, _config(api, retries=2), checkpoint_store(embedded_hub))
+    summary = _run(
+        embedded_hub, _config(api, retries=2), checkpoint_store(embedded_hub, save_every_s=0)
+    )
     assert summary.report.accepted == 30
     assert len(api.requests) == 2 + 5
     assert _on_bus(embedded_hub) == Counter(_position(item) for item in api.items)
@@ -144,7 +146,7 @@ def test_an_api_down_mid_pages_keeps_what_the_bus_acknowledged(
     """Pages 1 and 2 (items 0-13) are read, page 3 answers 502 through every retry. Batches of
     5: items 0-9 were acknowledged, 10-13 never sent. Once the API is back, the next run
     resumes after item 9 and every item ends up on the topic once."""
-    config, store = _config(api, retries=2), checkpoint_store(embedded_hub)
+    config, store = _config(api, retries=2), checkpoint_store(embedded_hub, save_every_s=0)
     api.broken_from = 14
     with pytest.raises(SourceUnavailable) as failure:
         _run(embedded_hub, config, store)
@@ -165,7 +167,7 @@ def test_an_api_down_mid_pages_keeps_what_the_bus_acknowledged(
 def test_garbage_answers_make_the_source_unavailable(embedded_hub: Hub, api: FeedbackApi) -> None:
     api.garbage_next = 100
     with pytest.raises(SourceUnavailable) as failure:
-        _run(embedded_hub, _config(api, retries=1), checkpoint_store(embedded_hub))
+        _run(embedded_hub, _config(api, retries=1), checkpoint_store(embedded_hub, save_every_s=0))
     message = str(failure.value)
     assert api.url in message and "Hệ thống đang bảo trì" in message and "JSON" in message
     assert len(api.requests) == 2
@@ -177,7 +179,7 @@ def test_an_answer_without_the_items_list_is_garbage_too(
 ) -> None:
     config = _config(api, retries=1, items_path="result.items")
     with pytest.raises(SourceUnavailable, match="'result.items'") as failure:
-        _run(embedded_hub, config, checkpoint_store(embedded_hub))
+        _run(embedded_hub, config, checkpoint_store(embedded_hub, save_every_s=0))
     message = str(failure.value)
     assert api.url in message and "các khoá: data, links" in message
     assert "Phản ánh" not in message  # the items' text is not quoted
@@ -190,7 +192,7 @@ def test_an_unreachable_api_is_unavailable(embedded_hub: Hub, api: FeedbackApi) 
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}{PATH}"
     config = _config(api, retries=1, url=closed)
     with pytest.raises(SourceUnavailable, match="lỗi kết nối") as failure:
-        _run(embedded_hub, config, checkpoint_store(embedded_hub))
+        _run(embedded_hub, config, checkpoint_store(embedded_hub, save_every_s=0))
     assert closed in str(failure.value) and "2 lần thử" in str(failure.value)
 
 
@@ -201,7 +203,9 @@ def test_a_wrong_api_key_is_a_configuration_error_not_retried(
     source = _source(config, {"KHO_API_TOKEN": "expired"})
     writer = DatasetWriter(embedded_hub.bus, embedded_hub.registry, embedded_hub.catalogue, DATASET)
     with pytest.raises(ConnectorError) as failure:
-        run_batch(config, source, writer, embedded_hub.bus, checkpoint_store(embedded_hub))
+        run_batch(
+            config, source, writer, embedded_hub.bus, checkpoint_store(embedded_hub, save_every_s=0)
+        )
     assert not isinstance(failure.value, SourceUnavailable)
     assert "401" in str(failure.value) and "khoá API" in str(failure.value)
     assert len(api.requests) == 1
@@ -215,7 +219,7 @@ def test_items_that_cannot_be_placed_are_dead_lettered(embedded_hub: Hub, api: F
     api.items[3:3] = [no_cursor]
     api.items[11:11] = ["rác"]
     api.items[21:21] = [backwards]
-    config, store = _config(api), checkpoint_store(embedded_hub)
+    config, store = _config(api), checkpoint_store(embedded_hub, save_every_s=0)
     summary = _run(embedded_hub, config, store)
     assert (summary.report.accepted, summary.report.rejected) == (30, 3)
     assert _on_bus(embedded_hub) == Counter(_position(feedback_item(i)) for i in range(30))
@@ -259,7 +263,7 @@ class _SpyStore(CheckpointStore):
 def test_polling_survives_an_api_that_fails_once(embedded_hub: Hub, api: FeedbackApi) -> None:
     config = _config(api, retries=2)
     source = _source(config)
-    checkpoint_store(embedded_hub)  # creates the table
+    checkpoint_store(embedded_hub, save_every_s=0)  # creates the table
     store = _SpyStore(embedded_hub.engine)
     store.errors = []
     api.fail_next = 3  # every attempt of round 1
