@@ -26,7 +26,7 @@ import cel
 
 from hub.avro.schema import DatasetSchema
 from hub.contracts.functions import EXPLAINERS, FUNCTIONS, PREDICATES
-from hub.contracts.simple import Check, compile_simple
+from hub.contracts.simple import Check, as_cel, compile_simple
 from hub.contracts.violation import Violation
 from hub.errors import ConfigurationError
 from hub.vietnam_time import VIETNAM_TZ
@@ -131,7 +131,7 @@ class Contract:
         broken: list[tuple[int, CompiledRule, _Outcome]] = []
         for index, rule, predicate, convert in self._direct:
             value = record.get(rule.field)
-            if value is not None and not predicate(value if convert is None else convert(value)):
+            if value is not None and not predicate(as_cel(value, convert)):
                 broken.append((index, rule, False))
         unsure: list[tuple[int, CompiledRule]] = []
         for index, rule, check in self._simple:

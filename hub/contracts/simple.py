@@ -172,7 +172,7 @@ class _Operand:
     def value(self, record: Mapping[str, Any]) -> Any:
         if self.field is None:
             return self.literal
-        return _as_cel(record.get(self.field), self.convert)
+        return as_cel(record.get(self.field), self.convert)
 
 
 def _field(name: str, converters: Mapping[str, Callable[[Any], Any]]) -> _Operand:
@@ -183,9 +183,10 @@ def _literal(value: Any) -> _Operand:
     return _Operand(literal=value)
 
 
-def _as_cel(value: Any, convert: Callable[[Any], Any] | None) -> Any:
-    # A datetime is compared as it is (a naive one is left to CEL, see _decide); converters
-    # turn epoch numbers, dates and times of day into the timestamps and durations CEL sees.
+def as_cel(value: Any, convert: Callable[[Any], Any] | None) -> Any:
+    """The value as CEL would see it, for less: a datetime is taken as it is (a naive one is
+    left to CEL, see _decide; the hub's predicates read it as UTC, as the converter would);
+    converters turn epoch numbers, dates and times of day into timestamps and durations."""
     if convert is None or value is None or type(value) is dt.datetime:
         return value
     return convert(value)
@@ -218,13 +219,11 @@ def _comparison(left: _Operand, op: str, right: _Operand) -> Check:
     name, convert = left.field, left.convert
     if right.field is None:
         literal = right.literal
-        return lambda record: _decide(
-            _as_cel(record.get(name), convert), literal, compare, equality
-        )
+        return lambda record: _decide(as_cel(record.get(name), convert), literal, compare, equality)
     other, other_convert = right.field, right.convert
     return lambda record: _decide(
-        _as_cel(record.get(name), convert),
-        _as_cel(record.get(other), other_convert),
+        as_cel(record.get(name), convert),
+        as_cel(record.get(other), other_convert),
         compare,
         equality,
     )

@@ -85,6 +85,7 @@ class DatasetWriter:
         self._bus = bus
         self._entry = catalogue.entry(dataset_id)
         self._schema = catalogue.schema(dataset_id)
+        self._key_field = self._schema.key_field  # read for every record
         self._validator = RecordValidator(self._entry, self._schema)
         self._batch_size = batch_size
         self._schema_id = registry.register(subject_for_topic(self._entry.topic), self._schema.text)
@@ -112,7 +113,7 @@ class DatasetWriter:
 
     def message(self, record: dict[str, Any], headers: Headers = ()) -> OutgoingMessage:
         """The record encoded for the topic, keyed by its key field; the record must be valid."""
-        key_field = self._schema.key_field
+        key_field = self._key_field
         key = str(record[key_field]).encode("utf-8") if key_field else None
         value = encode(self._schema_id, self._schema.parsed, record)
         return OutgoingMessage(key=key, value=value, headers=headers)
