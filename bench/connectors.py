@@ -263,7 +263,7 @@ def _reference(
     """(a) csv.DictReader, direct conversion, fastavro, kafka-python; see the docstring."""
     bus.ensure_topic(topics.reference)
     # The adapter's own connection and producer options, so the two producers cannot differ.
-    producer = kafka.KafkaProducer(**bus._connection, **bus._producer_options)
+    producer = kafka.KafkaProducer(**bus.client_options, **bus.producer_options)
     parsed = writer.schema.parsed
     header = struct.pack(">bI", MAGIC_BYTE, writer.schema_id)
     channels = config.fields["channel"].choices
@@ -419,7 +419,7 @@ def _clean_up(hub: Hub, config: ConnectorConfig, topics: Topics, *, keep_topics:
         return
     bus = hub.bus
     assert isinstance(bus, KafkaBus)  # noqa: S101 (checked in main)
-    admin = kafka.KafkaAdminClient(**bus._connection)
+    admin = kafka.KafkaAdminClient(**bus.client_options)
     try:
         admin.delete_topics([topics.ours, topics.dlq, topics.reference])
     finally:

@@ -85,6 +85,16 @@ class KafkaBus:
         """Where the bus points and whom it logs in as (the password hidden from repr)."""
         return self._target
 
+    @property
+    def client_options(self) -> dict[str, Any]:
+        """kafka-python options of every client this bus opens (address, login, timeouts)."""
+        return dict(self._connection)
+
+    @property
+    def producer_options(self) -> dict[str, Any]:
+        """kafka-python options of this bus's producer, beside ``client_options``."""
+        return dict(self._producer_options)
+
     def ensure_topic(self, topic: str, partitions: int = DEFAULT_PARTITIONS) -> None:
         if topic in self._known_topics:
             return  # topics are never deleted by the hub: one metadata check per topic
