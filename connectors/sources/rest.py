@@ -15,7 +15,8 @@ as already read. An item served again on the same or the next page (pages that o
 skipped.
 
 Connection errors, timeouts, 5xx, 429 and answers that are not the expected JSON are retried
-with exponential backoff, then raise ``SourceUnavailable``; another 4xx raises
+with exponential backoff (or after the ``Retry-After`` a 429 or 503 asks for, up to a minute),
+then raise ``SourceUnavailable``; another 4xx raises
 ``ConnectorError`` at once. A failure in the middle of the pages raises from the generator:
 what the bus acknowledged before it stays checkpointed.
 """
@@ -23,13 +24,21 @@ what the bus acknowledged before it stays checkpointed.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import email.utils
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from connectors.config import ConnectorConfig, RestSource, expand_env
 from connectors.errors import ConnectorError, SourceUnavailable
@@ -47,6 +56,10 @@ _REFUSALS = {
 
 class _Transient(Exception):
     """An answer worth asking again for; the message says what was wrong, in Vietnamese."""
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +162,17 @@ class RestApiSource:
 
     def _page(self, client: httpx.Client, url: str) -> _Page:
         attempts = self._source.retries + 1
+        backoff = wait_exponential(multiplier=self._source.backoff_s, max=_MAX_WAIT_S)
+
+        def wait(state: RetryCallState) -> float:
+            failure = state.outcome.exception() if state.outcome is not None else None
+            if isinstance(failure, _Transient) and failure.retry_after_s is not None:
+                return min(failure.retry_after_s, _MAX_WAIT_S)  # what the server asked for
+            return backoff(state)
+
         retrying = Retrying(
             stop=stop_after_attempt(attempts),
-            wait=wait_exponential(multiplier=self._source.backoff_s, max=_MAX_WAIT_S),
+            wait=wait,
             retry=retry_if_exception_type(_Transient),
             reraise=True,
         )
@@ -174,7 +195,10 @@ class RestApiSource:
             raise _Transient(f"lỗi kết nối: {type(exc).__name__} {exc}") from None
         status = response.status_code
         if status == 429 or status >= 500:
-            raise _Transient(f"HTTP {status}: {_snippet(response)}")
+            raise _Transient(
+                f"HTTP {status}: {_snippet(response)}",
+                retry_after_s=retry_after_s(response.headers.get("retry-after")),
+            )
         if status >= 400:
             advice = _REFUSALS.get(status, "yêu cầu bị từ chối")
             raise ConnectorError(f"API {url} trả lời HTTP {status}: {advice}")
@@ -195,6 +219,23 @@ class RestApiSource:
             kind = type(next_url).__name__
             raise _Transient(f"'{source.next_path}' không phải một URL mà là {kind}")
         return _Page(str(response.url), items, str(response.url.join(next_url)))
+
+
+def retry_after_s(value: str | None) -> float | None:
+    """A Retry-After header in seconds: a number of seconds or an HTTP date; None if absent
+    or unreadable (the usual backoff then applies)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return max(0.0, (moment - dt.datetime.now(dt.UTC)).total_seconds())
 
 
 def _checked(after: Any) -> list[Any] | None:

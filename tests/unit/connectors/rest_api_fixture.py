@@ -48,6 +48,7 @@ class Seen:
     url: str
     query: dict[str, str]
     authorization: str | None
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -58,6 +59,8 @@ class FeedbackApi:
 
     items: list[Any] = field(default_factory=list)
     fail_next: int = 0  # the next n requests answer 500
+    busy_next: int = 0  # the next n requests answer 429 with Retry-After: retry_after
+    retry_after: str = "1"
     garbage_next: int = 0  # the next n requests answer an HTML maintenance page
     broken_from: int | None = None  # pages from this offset on answer 502
     overlap: int = 0  # each next page starts again with the last n items of the page before
@@ -76,6 +79,11 @@ class FeedbackApi:
         self.requests.append(Seen(str(request.url), dict(request.query_params), authorization))
         if authorization != f"Bearer {TOKEN}":
             return JSONResponse({"error": "Sai khoá API"}, status_code=401)
+        if self.busy_next > 0:
+            self.busy_next -= 1
+            return PlainTextResponse(
+                "Too Many Requests", status_code=429, headers={"Retry-After": self.retry_after}
+            )
         if self.fail_next > 0:
             self.fail_next -= 1
             return PlainTextResponse("Internal Server Error", status_code=500)

@@ -3,6 +3,8 @@ incremental runs from the cursor, retries, and what is left when the API stays d
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import json
 import socket
 import threading
@@ -19,7 +21,7 @@ from connectors.delivery import POSITION_HEADER, position_key
 from connectors.errors import ConnectorError, SourceUnavailable
 from connectors.polling import poll
 from connectors.runner import RunSummary, run_batch
-from connectors.sources.rest import RestApiSource
+from connectors.sources.rest import RestApiSource, retry_after_s
 from hub.bus import read_all
 from hub.ingest.dead_letter import DeadLetter
 from hub.ingest.writer import DatasetWriter
@@ -138,6 +140,25 @@ def test_server_errors_are_retried(embedded_hub: Hub, api: FeedbackApi) -> None:
     assert summary.report.accepted == 30
     assert len(api.requests) == 2 + 5
     assert _on_bus(embedded_hub) == Counter(_position(item) for item in api.items)
+
+
+def test_a_busy_answer_is_asked_again_after_its_retry_after(
+    embedded_hub: Hub, api: FeedbackApi
+) -> None:
+    """429 with Retry-After: 1 waits that second, not the configured 10 ms backoff."""
+    api.busy_next = 1
+    summary = _run(embedded_hub, _config(api), checkpoint_store(embedded_hub))
+    assert summary.report.accepted == 30
+    assert len(api.requests) == 1 + 5
+    assert api.requests[1].at - api.requests[0].at >= 0.95
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
+    assert retry_after_s("7") == 7.0
+    assert 25 < (retry_after_s(email.utils.format_datetime(soon, usegmt=True)) or 0) <= 30
+    assert retry_after_s("Mon, 01 Jan 2001 00:00:00 GMT") == 0.0  # in the past: at once
+    assert retry_after_s("soon") is None and retry_after_s(None) is None
 
 
 def test_an_api_down_mid_pages_keeps_what_the_bus_acknowledged(
