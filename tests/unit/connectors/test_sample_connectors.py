@@ -21,6 +21,7 @@ from connectors.runner import run_connector
 from connectors.samples.dossiers import SampleExport
 from connectors.samples.registry import SAMPLES, write_sample, write_sample_file
 from connectors.sources.files import FileSource
+from hub.audit.entry import CLI
 from hub.avro.decoder import RegistryDecoder
 from hub.bus import read_all
 from hub.cli import app
@@ -165,6 +166,32 @@ def _assert_converted(hub: Hub, config: ConnectorConfig, export: SampleExport) -
                 assert value == expected, (field, cell, value)
     if any(m.convert == "commune_2025" for m in config.fields.values()):
         assert old_codes, "the sample carries pre-2025 commune codes, converted to 2025 codes"
+
+
+def test_the_open_sector_datasets_reach_the_open_data_portal(
+    embedded_hub: Hub, tmp_path: Path
+) -> None:
+    """The four open datasets the sector samples feed have a publication each: once their
+    samples are connected, publishing puts every accepted record on the (folder) portal."""
+    open_sectors = {
+        "finance.budget_disbursement",
+        "agriculture.crop_areas",
+        "transport.waterway_cargo",
+        "environment.water_quality",
+    }
+    accepted: dict[str, int] = {}
+    for path in FILE_CONFIGS:
+        config = load_connector_config(path)
+        if config.dataset in open_sectors:
+            export = write_sample(path.name, tmp_path, rows=ROWS)
+            report = run_connector(config, export.path, embedded_hub.writer(config.dataset))
+            accepted[config.dataset] = report.accepted
+    assert set(accepted) == open_sectors
+    results = {r.publication_id: r for r in embedded_hub.publisher().run(CLI, only=open_sectors)}
+    for dataset, count in accepted.items():
+        result = results[dataset]
+        assert (result.status, result.action, result.rows) == ("published", "created", count)
+        assert any(name.endswith(".csv") for name in result.uploads)
 
 
 def test_kho_sample_source_writes_the_configured_format_reproducibly(tmp_path: Path) -> None:
