@@ -246,28 +246,25 @@ def _not(inner: Check) -> Check:
 
 
 def _all_of(parts: list[Check]) -> Check:
-    def check(record: Mapping[str, Any]) -> Outcome:
-        sure = True
-        for part in parts:
-            found = part(record)
-            if found is False:
-                return False
-            if found is None:
-                sure = False
-        return True if sure else None
-
-    return check
+    return _joined(parts, wins=False)
 
 
 def _any_of(parts: list[Check]) -> Check:
+    return _joined(parts, wins=True)
+
+
+def _joined(parts: list[Check], *, wins: bool) -> Check:
+    """``&&`` (false wins) or ``||`` (true wins): one part that wins decides, even beside a
+    part that is not sure; otherwise the answer is sure only when every part is."""
+
     def check(record: Mapping[str, Any]) -> Outcome:
         sure = True
         for part in parts:
             found = part(record)
-            if found is True:
-                return True
+            if found is wins:
+                return wins
             if found is None:
                 sure = False
-        return False if sure else None
+        return (not wins) if sure else None
 
     return check
