@@ -18,6 +18,7 @@ _INT_RANGE = (-(2**31), 2**31 - 1)
 _LONG_RANGE = (-(2**63), 2**63 - 1)
 
 Predicate = Callable[[Any], bool]
+_MISSING = object()
 
 
 def _integer(low: int, high: int) -> Predicate:
@@ -93,20 +94,37 @@ class QuickCheck:
     """``certainly_valid(record)`` for one record schema; compile once, call per record."""
 
     def __init__(self, parsed_schema: Mapping[str, Any]) -> None:
+        # Strings, the commonest fields, are checked inline; the others by their predicate.
+        strings: list[str] = []
+        optional_strings: list[str] = []
         checks: list[tuple[str, Predicate]] = []
         self._complete = True
         for field in parsed_schema["fields"]:
-            predicate = _predicate(field["type"])
-            if predicate is None:
+            name, avro_type = str(field["name"]), field["type"]
+            if avro_type == "string":
+                strings.append(name)
+            elif avro_type in (["null", "string"], ["string", "null"]):
+                optional_strings.append(name)
+            elif (predicate := _predicate(avro_type)) is not None:
+                checks.append((name, predicate))
+            else:
                 self._complete = False
                 break
-            checks.append((str(field["name"]), predicate))
+        self._strings = tuple(strings)
+        self._optional_strings = tuple(optional_strings)
         self._checks = tuple(checks)
 
     def certainly_valid(self, record: Mapping[str, Any]) -> bool:
         if not self._complete:
             return False
         get = record.get
+        for name in self._strings:
+            if type(get(name)) is not str:
+                return False
+        for name in self._optional_strings:
+            value = get(name, _MISSING)
+            if value is not None and type(value) is not str:
+                return False
         for name, predicate in self._checks:
             if name not in record or not predicate(get(name)):
                 return False
