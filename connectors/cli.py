@@ -256,15 +256,13 @@ def print_ingest(report: IngestReport, source: str) -> None:
     table.add_column("Bị từ chối (→ .dlq)", justify="right")
     table.add_row(report.topic, str(report.accepted), str(report.rejected))
     console.print(table)
-    if report.rejections:
+    if report.examples:
         reasons = Table(title=f"Bản ghi bị từ chối, theo quy tắc ({report.topic}.dlq)")
         reasons.add_column("Quy tắc")
         reasons.add_column("Số bản ghi", justify="right")
         reasons.add_column("Ví dụ")
         for rule, count in report.rejected_by_rule.most_common():
-            example = next(
-                r for r in report.rejections if any(v.rule == rule for v in r.violations)
-            )
+            example = report.examples[rule]
             reasons.add_row(
                 rule, str(count), f"vị trí {example.source['position']}: {example.reason}"
             )

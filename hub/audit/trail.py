@@ -10,15 +10,14 @@ file, a dataset whose publication failed).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from hub.audit.actions import DLQ_REPLAY, RECORDS_DEAD_LETTER, RECORDS_WRITE
 from hub.audit.entry import Actor
 from hub.audit.log import AuditLog
+from hub.bus.span import PositionSpan
 
 if TYPE_CHECKING:
-    from hub.bus.port import Position
     from hub.dlq.status import ReplayOutcome
     from hub.ingest.batch import BatchResult
     from hub.ingest.writer import IngestReport
@@ -32,8 +31,8 @@ def record_batch(log: AuditLog, actor: Actor, result: BatchResult) -> int | None
     details = {
         "source": "api",
         "mode": result.mode.value,
-        **_written([position for _, position in result.accepted], len(letters)),
-        **_span(letters, prefix="dlq_"),
+        **_written(PositionSpan.of([position for _, position in result.accepted]), len(letters)),
+        **PositionSpan.of(letters).details(prefix="dlq_"),
     }
     return _append_write(log, actor, result.dataset, details)
 
@@ -43,7 +42,7 @@ def record_ingest(log: AuditLog, actor: Actor, report: IngestReport, source: str
     details = {
         "source": "csv",
         "file": source,
-        **_written(report.positions, report.rejected),
+        **_written(report.written, report.rejected),
         "rejected_by_rule": dict(report.rejected_by_rule),
     }
     return _append_write(log, actor, report.dataset, details)
@@ -71,23 +70,5 @@ def _append_write(log: AuditLog, actor: Actor, dataset: str, details: dict[str, 
     return log.append(action, actor=actor, dataset=dataset, details=details)
 
 
-def _written(positions: Sequence[Position], dead_letters: int) -> dict[str, Any]:
-    return {"count": len(positions), "dead_letters": dead_letters, **_span(positions)}
-
-
-def _span(positions: Sequence[Position], *, prefix: str = "") -> dict[str, Any]:
-    """The topic, the first and last positions written (``partition:offset``, in the order
-    written) and each partition's offset range."""
-    if not positions:
-        return {}
-    ranges: dict[str, list[int]] = {}
-    for p in positions:
-        low, high = ranges.setdefault(str(p.partition), [p.offset, p.offset])
-        ranges[str(p.partition)] = [min(low, p.offset), max(high, p.offset)]
-    first, last = positions[0], positions[-1]
-    return {
-        f"{prefix}topic": first.topic,
-        f"{prefix}first": f"{first.partition}:{first.offset}",
-        f"{prefix}last": f"{last.partition}:{last.offset}",
-        f"{prefix}partitions": ranges,
-    }
+def _written(span: PositionSpan, dead_letters: int) -> dict[str, Any]:
+    return {"count": span.count, "dead_letters": dead_letters, **span.details()}

@@ -13,6 +13,7 @@ from hub.avro.json_codec import JsonRecordReader, record_to_json
 from hub.avro.schema import DatasetSchema
 from hub.avro.wire import encode
 from hub.bus.port import EventBus, Headers, OutgoingMessage, Position, Sending
+from hub.bus.span import PositionSpan
 from hub.catalogue.loader import LoadedCatalogue
 from hub.catalogue.models import DatasetEntry
 from hub.ingest.dead_letter import DeadLetter
@@ -61,13 +62,17 @@ OnFlushed = Callable[[Flushed], None]
 
 @dataclass
 class IngestReport:
+    """What a write did. It keeps no record: a run over millions of rows keeps where they
+    landed as a span, and one dead letter per rule as its example."""
+
     dataset: str
     topic: str
     accepted: int = 0
     rejected: int = 0
     rejected_by_rule: Counter[str] = field(default_factory=Counter)
-    rejections: list[DeadLetter] = field(default_factory=list)
-    positions: list[Position] = field(default_factory=list)
+    examples: dict[str, DeadLetter] = field(default_factory=dict)
+    """The first dead letter of each rule."""
+    written: PositionSpan = field(default_factory=PositionSpan)
 
 
 class DatasetWriter:
@@ -195,12 +200,14 @@ class DatasetWriter:
         accepted = sent.topic.acknowledged()
         rejected = sent.dlq.acknowledged()
         batch = sent.batch
-        report.positions.extend(accepted)
+        report.written.add(accepted)
         report.accepted += len(batch.good)
         report.rejected += len(batch.bad)
-        report.rejections.extend(batch.bad)
         for letter in batch.bad:
-            report.rejected_by_rule.update({v.rule for v in letter.violations})
+            rules = {v.rule for v in letter.violations}
+            report.rejected_by_rule.update(rules)
+            for rule in rules:
+                report.examples.setdefault(rule, letter)
         if on_flushed is not None and batch.last is not None:
             on_flushed(Flushed(batch.last, accepted, rejected))
 
