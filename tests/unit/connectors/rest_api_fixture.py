@@ -4,8 +4,6 @@ in a thread of the test process, with switches to make it fail."""
 from __future__ import annotations
 
 import datetime as dt
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,11 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+
+from tests.serving import serve_app
 
 TOKEN = "secret-token"
 PATH = "/api/1022/phan-anh"
@@ -111,24 +110,6 @@ def _before(item: Any, since: str | None) -> bool:
 @contextmanager
 def serving(api: FeedbackApi) -> Iterator[FeedbackApi]:
     """The API on 127.0.0.1 at a free port, until the block ends."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    config = uvicorn.Config(
-        api.app(), log_level="warning", access_log=False, lifespan="off", ws="none"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    api.base_url = f"http://127.0.0.1:{port}"
-    try:
+    with serve_app(api.app()) as base_url:
+        api.base_url = base_url
         yield api
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        listener.close()
