@@ -8,8 +8,9 @@ message only after the bus acknowledged its batch, so what a crash interrupts is
 AT LEAST ONCE, not exactly once: unlike the batch runner, nothing is reconciled against the
 bus's headers, so a batch published just before a crash is published again after it. Consumers
 drop duplicates by the record key (``station_id``) and ``measured_at``. The checkpoint (saved
-every few seconds, not per message) holds the last acknowledged message's count and time and
-when each station was last heard from; a station silent for ``silent_after_s`` is flagged once.
+every ``store.save_every_s``, as batch runs are, not per message) holds the last acknowledged
+message's count and time and when each station was last heard from; a station silent for
+``silent_after_s`` is flagged once.
 """
 
 from __future__ import annotations
@@ -92,7 +93,6 @@ def run_stream(
     stop: threading.Event,
     flush_every: int = 100,
     flush_interval_s: float = 1.0,
-    checkpoint_every_s: float = 5.0,
     duration_s: float | None = None,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> StreamSummary:
@@ -120,7 +120,7 @@ def run_stream(
                 run.flush(batch)
                 batch = []
             run.stations.check(now())
-            if time.monotonic() - saved_at >= checkpoint_every_s:
+            if time.monotonic() - saved_at >= store.save_every_s:
                 run.save()
                 saved_at = time.monotonic()
         if batch:

@@ -247,7 +247,7 @@ def test_silent_stations_are_flagged_once_and_come_back(
     reports again is back; a steady station is never flagged."""
     caplog.set_level(logging.INFO, logger="kho.connector")
     config = broker.config(stations=["NEVER", "ONCE", "STEADY"], silent_after_s=1.5)
-    running = Streaming(embedded_hub, store, config, checkpoint_every_s=0.2)
+    running = Streaming(embedded_hub, checkpoint_store(embedded_hub, save_every_s=0.2), config)
     stream = running.subscriber.stream
 
     def events(name: str) -> list[dict[str, Any]]:
