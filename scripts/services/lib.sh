@@ -63,6 +63,37 @@ svc_wait_port() {
   done
 }
 
+# svc_wait_ready CHECK SECONDS PID WHAT LOG... -> runs the command CHECK every 0.2 s until it
+# succeeds; when SECONDS pass, or the process PID (empty: none watched) has exited, shows the
+# last lines of each LOG and dies with WHAT
+svc_wait_ready() {
+  local check=$1 seconds=$2 pid=$3 what=$4
+  shift 4
+  local deadline=$((SECONDS + seconds))
+  until "$check"; do
+    if { [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; } || ((SECONDS >= deadline)); then
+      tail -n 30 "$@" >&2 || true
+      svc_die "$what"
+    fi
+    sleep 0.2
+  done
+}
+
+# svc_wait_pidfile PIDFILE SECONDS -> waits until a daemon has written its PID file
+svc_wait_pidfile() {
+  local deadline=$((SECONDS + $2))
+  until [[ -s $1 ]]; do
+    ((SECONDS < deadline)) || svc_die "no PID file $1"
+    sleep 0.2
+  done
+}
+
+# svc_socket_dir DIR FALLBACK -> DIR, or FALLBACK when a Unix socket path inside DIR would pass
+# the 107-byte limit of sun_path
+svc_socket_dir() {
+  if ((${#1} + 20 > 100)); then printf '%s' "$2"; else printf '%s' "$1"; fi
+}
+
 # svc_wait_http URL SECONDS -> waits until URL answers 2xx
 svc_wait_http() {
   local url=$1 deadline=$((SECONDS + $2))

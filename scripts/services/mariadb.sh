@@ -24,10 +24,8 @@ DB_CNF="$DB_DIR/my.cnf"
 DB_LOG="$DB_DIR/mariadb.log"
 DB_PORT="$KHO_SVC_MARIADB_PORT"
 DB_USER=mysql
-# Socket and PID file dir: inside the services dir unless the socket path would pass the
-# 107-byte limit of sun_path.
-DB_RUN="$DB_DIR/run"
-if ((${#DB_RUN} + 20 > 100)); then DB_RUN="/tmp/kho-mariadb-$DB_PORT"; fi
+# Socket and PID file dir: inside the services dir unless a socket there would pass sun_path.
+DB_RUN="$(svc_socket_dir "$DB_DIR/run" "/tmp/kho-mariadb-$DB_PORT")"
 DB_SOCK="$DB_RUN/mysqld.sock"
 DB_PID="$DB_RUN/mariadbd.pid"
 
@@ -138,18 +136,8 @@ start() {
     svc_log "starting on 127.0.0.1:$DB_PORT (log: $DB_LOG)"
     # --defaults-file must come first; setsid + nohup: the server outlives this shell
     setsid nohup mariadbd --defaults-file="$DB_CNF" >>"$DB_LOG" 2>&1 </dev/null &
-    local server=$! deadline=$((SECONDS + 60))
-    until db_ping; do
-      if ! kill -0 "$server" 2>/dev/null || ((SECONDS >= deadline)); then
-        tail -n 30 "$DB_LOG" >&2 || true
-        svc_die "mariadbd did not answer a ping"
-      fi
-      sleep 0.3
-    done
-    until [[ -s $DB_PID ]]; do
-      ((SECONDS < deadline)) || svc_die "no PID file $DB_PID"
-      sleep 0.2
-    done
+    svc_wait_ready db_ping 60 $! "mariadbd did not answer a ping" "$DB_LOG"
+    svc_wait_pidfile "$DB_PID" 60
   fi
   ensure_accounts
   # what the tests do: log in as kho over TCP

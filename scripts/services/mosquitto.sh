@@ -95,18 +95,8 @@ start() {
   svc_log "starting on 127.0.0.1:$MQ_PORT (log: $MQ_LOG)"
   # in the background rather than -d: a daemon's early errors (before the log is open) are lost
   setsid nohup "$(mq_bin)" -c "$MQ_CONF" >"$MQ_OUT" 2>&1 </dev/null &
-  local broker=$! deadline=$((SECONDS + 30))
-  until mq_ping; do
-    if ! kill -0 "$broker" 2>/dev/null || ((SECONDS >= deadline)); then
-      tail -n 30 "$MQ_OUT" "$MQ_LOG" >&2 || true
-      svc_die "mosquitto accepted no publish"
-    fi
-    sleep 0.2
-  done
-  until [[ -s $MQ_PID ]]; do
-    ((SECONDS < deadline)) || svc_die "no PID file $MQ_PID"
-    sleep 0.2
-  done
+  svc_wait_ready mq_ping 30 $! "mosquitto accepted no publish" "$MQ_OUT" "$MQ_LOG"
+  svc_wait_pidfile "$MQ_PID" 30
   svc_log "ready: mqtt://127.0.0.1:$MQ_PORT"
 }
 

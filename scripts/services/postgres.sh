@@ -15,10 +15,8 @@ PG_DATA="$PG_DIR/data"
 PG_LOG="$PG_DIR/postgres.log"
 PG_PORT="$KHO_SVC_PG_PORT"
 PG_USER=postgres
-# Unix socket dir: inside the services dir unless the socket path would pass the
-# 107-byte limit of sun_path.
-PG_SOCK="$PG_DIR/run"
-if ((${#PG_SOCK} + 20 > 100)); then PG_SOCK="/tmp/kho-pg-$PG_PORT"; fi
+# Unix socket dir: inside the services dir unless a socket there would pass sun_path.
+PG_SOCK="$(svc_socket_dir "$PG_DIR/run" "/tmp/kho-pg-$PG_PORT")"
 
 # database:owner:password, ensured on every start
 PG_ACCOUNTS=(kho:kho:kho ckan:ckan:ckan)

@@ -23,7 +23,7 @@ start() {
     svc_log "already running on 127.0.0.1:$REDIS_PORT"
     return 0
   fi
-  if (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null; then
+  if svc_port_taken "$REDIS_PORT"; then
     svc_die "port $REDIS_PORT is taken by another process (set KHO_SVC_REDIS_PORT)"
   fi
   rm -f "$REDIS_PID"
@@ -33,16 +33,9 @@ start() {
     --daemonize yes --pidfile "$REDIS_PID" --dir "$REDIS_DIR" --logfile "$REDIS_LOG" \
     --save "" --appendonly no \
     || svc_die "redis-server failed to start"
-  local deadline=$((SECONDS + 30))
-  until redis_ping; do
-    ((SECONDS < deadline)) || { tail -n 30 "$REDIS_LOG" >&2 || true; svc_die "no PONG after 30 s"; }
-    sleep 0.2
-  done
+  svc_wait_ready redis_ping 30 "" "no PONG after 30 s" "$REDIS_LOG"
   # --daemonize writes the pidfile a moment after forking
-  until [[ -s $REDIS_PID ]]; do
-    ((SECONDS < deadline)) || svc_die "no pidfile $REDIS_PID"
-    sleep 0.2
-  done
+  svc_wait_pidfile "$REDIS_PID" 30
   svc_log "ready: redis://127.0.0.1:$REDIS_PORT/0"
 }
 
