@@ -117,6 +117,7 @@ _OCOP = [
         "Hợp tác xã Du lịch Thới Sơn",
     ),
 ]
+_STARS = [(3, 60), (4, 35), (5, 5)]  # OCOP stars: most products have three
 _PACKS = ["", " (hộp 1 kg)", " (túi 500 g)", " loại 1", " quà biếu"]
 OCOP_HEADER = [
     "STT",
@@ -154,7 +155,7 @@ def write_ocop(path: Path, *, rows: int = 157, seed: int = 2025) -> SampleExport
                 "Chủ thể sản xuất": producer,
                 "Mã số thuế": code if rng.random() < 0.85 else None,
                 "Nhóm sản phẩm": group,
-                "Hạng sao": rng.choices([3, 4, 5], weights=[60, 35, 5])[0],
+                "Hạng sao": weighted(rng, _STARS),
                 "Mã xã/phường": commune(rng, old_share=0.3),
                 "Ngày công nhận": certified,
                 "Hiệu lực đến": valid_until,
@@ -290,9 +291,7 @@ def write_feedback(path: Path, *, rows: int = 150, seed: int = 1022) -> SampleEx
                 "Mã xã/phường": commune(rng, old_share=0.2),
                 "Nội dung phản ánh": f"{text} (ấp {rng.randrange(1, 9)}).",
                 "Số điện thoại": phone(rng) if has_phone else None,
-                "Tình trạng xử lý": rng.choices(
-                    [s for s, _ in _STATUS], weights=[w for _, w in _STATUS]
-                )[0],
+                "Tình trạng xử lý": weighted(rng, _STATUS),
                 "Thời điểm tiếp nhận": vn_time(received),
             }
         )
