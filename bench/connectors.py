@@ -80,19 +80,19 @@ from rich.console import Console
 from rich.table import Table
 
 from connectors.checkpoints import CheckpointStore, checkpoint_table
-from connectors.cli import checkpoint_store
 from connectors.config import ConnectorConfig, load_connector_config
 from connectors.runner import RunSummary, run_batch
 from connectors.samples.dossiers import write_dossier_export
 from connectors.sources.files import FileSource
+from hub.app.cli.connector import checkpoint_store
+from hub.app.wiring import Hub, build_hub
 from hub.avro.wire import MAGIC_BYTE
 from hub.bus.kafka import KafkaBus, KafkaSending
 from hub.bus.port import OutgoingMessage
-from hub.demo import DOSSIER_CONNECTOR
 from hub.ingest.writer import DatasetWriter
-from hub.settings import PROJECT_ROOT, KhoSettings
+from hub.settings import KhoSettings
 from hub.vietnam_time import VIETNAM_TZ
-from hub.wiring import Hub, build_hub
+from tests.paths import CATALOGUE_DIR, DOSSIER_CONNECTOR, PROJECT_ROOT
 
 SEED = 766
 AIM = 0.6
@@ -200,7 +200,7 @@ def _export(path: Path, rows: int) -> bool:
 def _dossier_catalogue(workdir: Path, dataset: str, topic: str) -> Path:
     """The repo's catalogue reduced to the connector's dataset, on this run's topic (its DLQ
     is <topic>.dlq): runs never share a topic, a schema subject or a checkpoint."""
-    raw = yaml.safe_load((PROJECT_ROOT / "catalogue" / "datasets.yaml").read_text("utf-8"))
+    raw = yaml.safe_load((CATALOGUE_DIR / "datasets.yaml").read_text("utf-8"))
     entry = next(d for d in raw["datasets"] if d["id"] == dataset)
     reduced = {**raw, "datasets": [{**entry, "topic": topic}]}
     path = workdir / "datasets.yaml"

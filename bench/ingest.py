@@ -42,6 +42,7 @@ from rich.table import Table
 from uvicorn_server import UvicornServer
 
 from connectors.samples.dossiers import dossier_documents
+from hub.app.wiring import Hub, build_hub
 from hub.auth.policy import write_refusal
 from hub.auth.tokens import Role
 from hub.avro.json_codec import record_from_json
@@ -49,8 +50,8 @@ from hub.avro.wire import split_wire
 from hub.bus.kafka_url import KafkaConnection, parse_kafka_url
 from hub.catalogue.models import DatasetEntry
 from hub.ingest.batch import IngestMode, ingest_batch
-from hub.settings import PROJECT_ROOT, KhoSettings
-from hub.wiring import Hub, build_hub
+from hub.settings import KhoSettings
+from tests.paths import CATALOGUE_DIR
 
 DATASET = "tthc.dossiers"
 console = Console()
@@ -94,7 +95,7 @@ def main() -> None:
 
 
 def _catalogue_with_topic(workdir: Path, topic: str) -> Path:
-    raw = yaml.safe_load((PROJECT_ROOT / "catalogue" / "datasets.yaml").read_text("utf-8"))
+    raw = yaml.safe_load((CATALOGUE_DIR / "datasets.yaml").read_text("utf-8"))
     for dataset in raw["datasets"]:
         dataset["topic"] = f"{topic}.{dataset['id']}" if dataset["id"] != DATASET else topic
     path = workdir / "datasets.yaml"

@@ -34,7 +34,7 @@ audit lock, and the throughput figure says more than the latency.
 
     python bench/prefill.py [--subjects 100000] [--evidence 1000000] [--requests 10000]
         [--concurrency 200] [--database-url postgresql://kho:kho@127.0.0.1:15432/kho_bench_prefill]
-        [--workers 1] [--app hub.api.main:create_app]
+        [--workers 1] [--app hub.app.api.main:create_app]
 
 ``--app`` serves another app factory in (b), to try a change to the hub without committing it;
 ``--workers`` runs several uvicorn processes. A smoke test:
@@ -73,6 +73,7 @@ from rich.console import Console
 from rich.table import Table
 from uvicorn_server import UvicornServer
 
+from hub.app.wiring import Hub, build_hub
 from hub.audit.entry import token_actor
 from hub.auth.tokens import Role
 from hub.catalogue.loader import load_catalogue
@@ -80,8 +81,8 @@ from hub.db import create_engine, create_tables, metadata
 from hub.identifiers.admin_units import legacy_province_codes
 from hub.identifiers.cccd import cccd_problem
 from hub.provide_once.procedures import ProcedureCatalogue, SubjectKind, load_procedures
-from hub.settings import PROJECT_ROOT, KhoSettings
-from hub.wiring import Hub, build_hub
+from hub.settings import KhoSettings
+from tests.paths import PROJECT_ROOT
 
 AGENCY = "so-yt"
 PROCEDURE = "1.003614"  # Cấp giấy phép hành nghề KCB: one type by law, two by consent
@@ -111,7 +112,7 @@ def main() -> None:
     parser.add_argument("--skip-in-process", action="store_true", help="leave out (c)")
     parser.add_argument(
         "--app",
-        default="hub.api.main:create_app",
+        default="hub.app.api.main:create_app",
         help="the app factory uvicorn serves in (b), e.g. a variant under trial",
     )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes in (b)")

@@ -83,15 +83,16 @@ import opendata.portal.port
 import opendata.portal_dataset
 import opendata.publisher
 from connectors.samples.dossiers import dossier_documents
+from hub.app.wiring import Hub, build_hub
 from hub.audit.entry import Actor
 from hub.bus.kafka import KafkaBus
 from hub.bus.kafka_url import KafkaConnection
 from hub.bus.reading import read_all
-from hub.settings import PROJECT_ROOT, KhoSettings
-from hub.wiring import Hub, build_hub
+from hub.settings import KhoSettings
 from opendata.portal.port import PortalResource
 from opendata.publisher import Publisher, PublishResult, portal_name
 from opendata.state import publications_state_table
+from tests.paths import CATALOGUE_DIR, PROJECT_ROOT
 
 DATASET = "tthc.dossiers"
 HISTORY = "tthc.dossiers.bench_history"
@@ -191,7 +192,7 @@ def _ckan_limit_mb() -> int:
 
 def _settings(bus_url: str, topic: str, ckan_url: str, token: str, limit_mb: int) -> KhoSettings:
     WORKDIR.mkdir(parents=True, exist_ok=True)
-    raw = yaml.safe_load((PROJECT_ROOT / "catalogue" / "datasets.yaml").read_text("utf-8"))
+    raw = yaml.safe_load((CATALOGUE_DIR / "datasets.yaml").read_text("utf-8"))
     for dataset in raw["datasets"]:
         if dataset["id"] == DATASET:
             dataset["topic"] = topic
@@ -213,9 +214,9 @@ def _settings(bus_url: str, topic: str, ckan_url: str, token: str, limit_mb: int
 def _publications(workdir: Path) -> Path:
     """The bench's publications: a history without quasi-identifiers (see the docstring) and
     the province's monthly aggregation under a bench id."""
-    declared = yaml.safe_load(
-        (PROJECT_ROOT / "catalogue" / "publications.yaml").read_text("utf-8")
-    )["publications"]
+    declared = yaml.safe_load((CATALOGUE_DIR / "publications.yaml").read_text("utf-8"))[
+        "publications"
+    ]
     snapshot = next(p for p in declared if p["id"] == DATASET)
     monthly = next(p for p in declared if p["id"] == "tthc.dossiers.monthly_by_commune")
     history = {

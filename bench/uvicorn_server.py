@@ -12,12 +12,13 @@ import time
 
 import httpx
 
-from hub.settings import PROJECT_ROOT, KhoSettings
+from hub.settings import KhoSettings
+from tests.paths import PROJECT_ROOT
 
 
 class UvicornServer:
     def __init__(
-        self, settings: KhoSettings, app: str = "hub.api.main:create_app", workers: int = 1
+        self, settings: KhoSettings, app: str = "hub.app.api.main:create_app", workers: int = 1
     ) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))

@@ -1,5 +1,5 @@
 """``python -m hub`` is the ``kho`` command."""
 
-from hub.cli import main
+from hub.app.cli.root import main
 
 main()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from hub.defaults import default_path, shipped
 
 
 class KhoSettings(BaseSettings):
@@ -29,10 +29,12 @@ class KhoSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KHO_", extra="ignore")
 
+    # The embedded hub's home: its bus, database, open-data folder and key files. Each of the
+    # three URLs below, left empty, points into it.
     data_dir: Path = Path(".kho")
-    bus_url: str = "embedded:.kho/bus.sqlite3"
-    database_url: str = "sqlite:///.kho/kho.sqlite3"
-    portal_url: str = "folder:.kho/opendata"
+    bus_url: str = ""
+    database_url: str = ""
+    portal_url: str = ""
     registry_url: str = "embedded"
     ckan_api_token: SecretStr | None = None
     # The portal's upload limit (CKAN's ckan.max_resource_size, MB): a larger file stops its
@@ -47,11 +49,16 @@ class KhoSettings(BaseSettings):
     # `kho publish --watch`: the shortest interval between republications of a `continuous`
     # dataset (daily, weekly, monthly and annual datasets wait that long).
     publish_continuous_interval_s: float = Field(default=300.0, gt=0)
-    catalogue_path: Path = PROJECT_ROOT / "catalogue" / "datasets.yaml"
-    procedures_path: Path = PROJECT_ROOT / "catalogue" / "procedures.yaml"
-    publications_path: Path = PROJECT_ROOT / "catalogue" / "publications.yaml"
-    schemas_dir: Path = PROJECT_ROOT / "schemas"
-    connectors_dir: Path = PROJECT_ROOT / "connectors" / "configs"
+    # The shipped defaults (package data, hub.defaults and connectors/configs) unless set.
+    catalogue_path: Path = Field(default_factory=lambda: default_path("catalogue", "datasets.yaml"))
+    procedures_path: Path = Field(
+        default_factory=lambda: default_path("catalogue", "procedures.yaml")
+    )
+    publications_path: Path = Field(
+        default_factory=lambda: default_path("catalogue", "publications.yaml")
+    )
+    schemas_dir: Path = Field(default_factory=lambda: default_path("schemas"))
+    connectors_dir: Path = Field(default_factory=lambda: shipped("connectors", "configs"))
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     publish_batch_size: int = Field(default=1000, ge=1)
@@ -76,3 +83,14 @@ class KhoSettings(BaseSettings):
     subject_token_audience: str = "kho"  # noqa: S105 (a JWT audience)
     subject_id_claim: str = "sub"
     subject_signing_key: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _embedded_in_data_dir(self) -> KhoSettings:
+        """Empty URLs choose the embedded adapters, inside `data_dir`."""
+        if not self.bus_url:
+            self.bus_url = f"embedded:{self.data_dir / 'bus.sqlite3'}"
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'kho.sqlite3'}"
+        if not self.portal_url:
+            self.portal_url = f"folder:{self.data_dir / 'opendata'}"
+        return self

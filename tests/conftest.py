@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from hub.settings import PROJECT_ROOT, KhoSettings
-from hub.wiring import Hub, build_hub
+from hub.app.wiring import Hub, build_hub
+from hub.settings import KhoSettings
+from tests.paths import PROJECT_ROOT
 
 SERVICES_DIR = Path(os.environ.get("KHO_SERVICES_DIR", PROJECT_ROOT / ".services"))
 

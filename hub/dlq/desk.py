@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hub.app.wiring import Hub
 from hub.audit.entry import CLI, Actor
 from hub.audit.trail import record_replay
 from hub.dlq.address import LetterAddress
@@ -16,7 +17,6 @@ from hub.dlq.queue import DeadLetterQueue, StoredLetter
 from hub.dlq.replay import Replayer, stored_document
 from hub.dlq.status import LetterStatus, ReplayLog, ReplayOutcome
 from hub.vietnam_time import vietnam_time
-from hub.wiring import Hub
 
 
 @dataclass(frozen=True)

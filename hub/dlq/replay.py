@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from hub.app.wiring import Hub
 from hub.avro.json_codec import JsonRecordError
 from hub.dlq.address import LetterAddress
 from hub.dlq.correction import Correction
@@ -20,7 +21,6 @@ from hub.dlq.status import ReplayOutcome
 from hub.ingest.dead_letter import DeadLetter
 from hub.ingest.validation import Violation
 from hub.ingest.writer import IncomingRecord, SourceRef
-from hub.wiring import Hub
 
 REPLAY_SOURCE_KIND = "dlq-replay"
 JSON_RULE = "json"

@@ -46,7 +46,7 @@ from hub.provide_once.evidence import EVIDENCE_DATASET, EvidenceInput, Outcome, 
 from hub.registry.port import RegistryError
 
 if TYPE_CHECKING:
-    from hub.wiring import Hub
+    from hub.app.wiring import Hub
 
 log = logging.getLogger(__name__)
 

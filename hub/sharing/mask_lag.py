@@ -20,7 +20,7 @@ from hub.catalogue.models import DatasetEntry
 from hub.sharing.masked_records import MASKER_GROUP, maskable_datasets
 
 if TYPE_CHECKING:
-    from hub.wiring import Hub
+    from hub.app.wiring import Hub
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ from hub.sharing.mask_lag import masking_lag
 from hub.sharing.masked_records import MASKER_GROUP, DatasetMasker, maskable_datasets
 
 if TYPE_CHECKING:
-    from hub.wiring import Hub
+    from hub.app.wiring import Hub
 
 log = logging.getLogger(__name__)
 

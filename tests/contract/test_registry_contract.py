@@ -15,7 +15,8 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from hub.api import build_app
+from hub.app.api import build_app
+from hub.app.wiring import Hub
 from hub.auth.tokens import Role
 from hub.avro.decoder import RegistryDecoder
 from hub.avro.wire import encode
@@ -24,7 +25,6 @@ from hub.registry.embedded import DatabaseSchemaRegistry
 from hub.registry.errors import IncompatibleSchema, InvalidSchema, SchemaNotFound
 from hub.registry.http import ConfluentRegistryClient
 from hub.registry.port import RegistryError, SchemaId, SchemaRegistry, Subject
-from hub.wiring import Hub
 from tests.conftest import service_port
 
 POSTGRES_URL = f"postgresql://kho:kho@127.0.0.1:{service_port('PG', 15432)}/kho"

@@ -13,11 +13,12 @@ import yaml
 from pydantic import SecretStr
 
 from connectors.samples.dossiers import HEADER
+from hub.app.wiring import Hub, build_hub
 from hub.db import create_engine
-from hub.settings import PROJECT_ROOT, KhoSettings
-from hub.wiring import Hub, build_hub
+from hub.settings import KhoSettings
 from tests.conftest import SERVICES_DIR, service_port
 from tests.integration.department_db import MARIADB_URL, DepartmentTable, department_table
+from tests.paths import CATALOGUE_DIR
 
 # The hub's service account on the test broker (scripts/services/kafka.sh: SASL/SCRAM, ACLs).
 KAFKA_URL = f"kafka://kho:kho@127.0.0.1:{service_port('KAFKA', 19092)}"
@@ -67,7 +68,7 @@ def run_id() -> str:
 def isolated_catalogue(tmp_path: Path, run_id: str) -> tuple[Path, str]:
     """The repo's catalogue with the dossier dataset renamed for this test run, so runs never
     share a topic or a CKAN dataset."""
-    raw = yaml.safe_load((PROJECT_ROOT / "catalogue" / "datasets.yaml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load((CATALOGUE_DIR / "datasets.yaml").read_text(encoding="utf-8"))
     dataset = next(d for d in raw["datasets"] if d["id"] == "tthc.dossiers")
     dataset["id"] = f"tthc.dossiers_it{run_id}"
     dataset["topic"] = f"tthc.dossiers.it{run_id}"
@@ -80,9 +81,7 @@ def isolated_catalogue(tmp_path: Path, run_id: str) -> tuple[Path, str]:
 def isolated_publications(tmp_path: Path, dataset_id: str) -> Path:
     """The repo's monthly per-commune dossier figures, as a publication of this run's dataset
     (``<dataset id>.monthly_by_commune``)."""
-    raw = yaml.safe_load(
-        (PROJECT_ROOT / "catalogue" / "publications.yaml").read_text(encoding="utf-8")
-    )
+    raw = yaml.safe_load((CATALOGUE_DIR / "publications.yaml").read_text(encoding="utf-8"))
     spec = next(p for p in raw["publications"] if p["id"] == "tthc.dossiers.monthly_by_commune")
     spec.update(id=f"{dataset_id}.monthly_by_commune", dataset=dataset_id)
     path = tmp_path / "publications.yaml"

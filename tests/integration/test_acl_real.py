@@ -21,14 +21,14 @@ from kafka.admin import ScramMechanism, UserScramCredentialDeletion
 from typer.testing import CliRunner
 
 from hub.acl import AclBinding, Operation, ResourceType
-from hub.acl.cli import acl_app
 from hub.acl.kafka_admin import KafkaAclAdmin
+from hub.app.cli.acl import acl_app
 from hub.audit import AuditFilter, AuditLog, actions
 from hub.bus import BusError, OutgoingMessage, open_bus
 from hub.bus.kafka_url import KafkaConnection, parse_kafka_url
 from hub.db import create_engine
-from hub.settings import PROJECT_ROOT
 from tests.integration.conftest import KAFKA_URL
+from tests.paths import CATALOGUE_DIR
 
 HUB = parse_kafka_url(KAFKA_URL)
 DEADLINE_S = 30
@@ -56,7 +56,7 @@ class World:
 
     def write_catalogue(self, *, personal_grant: bool) -> None:
         """The repo's dossier dataset, owned and consumed by this run's agencies."""
-        repo = PROJECT_ROOT / "catalogue" / "datasets.yaml"
+        repo = CATALOGUE_DIR / "datasets.yaml"
         raw = yaml.safe_load(repo.read_text(encoding="utf-8"))
         dataset = next(d for d in raw["datasets"] if d["id"] == "tthc.dossiers")
         dataset.update(id=self.dataset_id, topic=self.topic, owner=self.owner)

@@ -17,7 +17,6 @@ from pyshacl import validate
 from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, SH, SKOS
 
-from hub.settings import PROJECT_ROOT
 from opendata.description import (
     AdminUnit,
     Bilingual,
@@ -27,6 +26,7 @@ from opendata.description import (
 )
 from opendata.portal.ckan_dcat import ckan_dcat_fields, ckan_resource_dcat_fields
 from tests.integration.conftest import CKAN_URL
+from tests.paths import PROJECT_ROOT
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")

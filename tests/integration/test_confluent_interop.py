@@ -20,7 +20,8 @@ from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerialize
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from hub.api import build_app
+from hub.app.api import build_app
+from hub.app.wiring import Hub, build_hub
 from hub.auth.tokens import Role
 from hub.avro.schema import load_schema
 from hub.avro.wire import encode, split_wire
@@ -28,9 +29,9 @@ from hub.bus.kafka_url import parse_kafka_url
 from hub.bus.port import BusRecord, OutgoingMessage
 from hub.registry.embedded import DatabaseSchemaRegistry
 from hub.registry.port import subject_for_topic
-from hub.settings import PROJECT_ROOT, KhoSettings
-from hub.wiring import Hub, build_hub
+from hub.settings import KhoSettings
 from tests.integration.conftest import KAFKA_URL, POSTGRES_URL
+from tests.paths import SCHEMAS_DIR
 from tests.serving import serve_app
 
 KAFKA = parse_kafka_url(KAFKA_URL)
@@ -42,7 +43,7 @@ CONFLUENT_CONNECTION = {
     "sasl.username": KAFKA.username,
     "sasl.password": KAFKA.password,
 }
-READING = PROJECT_ROOT / "schemas" / "salinity" / "reading.avsc"
+READING = SCHEMAS_DIR / "salinity" / "reading.avsc"
 
 
 def readings(count: int) -> list[dict[str, Any]]:

@@ -20,12 +20,12 @@ from connectors.checkpoints import CheckpointStore
 from connectors.config import ConnectorConfig, load_connector_config
 from connectors.delivery import POSITION_HEADER, STREAM_HEADER
 from connectors.samples.dossiers import write_dossier_export
+from hub.app.wiring import Hub
 from hub.bus import read_all
 from hub.db import create_engine, create_tables
-from hub.demo import DOSSIER_CONNECTOR
-from hub.wiring import Hub
 from tests.integration.conftest import KAFKA_URL, POSTGRES_URL
 from tests.integration.department_db import DepartmentTable
+from tests.paths import DOSSIER_CONNECTOR
 
 CSV_CONFIG = load_connector_config(DOSSIER_CONNECTOR)
 ROWS = 30_000

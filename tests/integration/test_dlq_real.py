@@ -11,11 +11,11 @@ import pytest
 from connectors.config import load_connector_config
 from connectors.runner import run_connector
 from connectors.samples.dossiers import write_dossier_export
+from hub.app.wiring import Hub, build_hub
 from hub.avro.json_codec import record_to_json
 from hub.bus import read_all
-from hub.demo import DOSSIER_CONNECTOR
 from hub.dlq import AlreadyReplayedError, LetterStatus, StewardDesk
-from hub.wiring import Hub, build_hub
+from tests.paths import DOSSIER_CONNECTOR
 
 CCCD_PATH = "$.applicant_id_number"
 

@@ -16,14 +16,15 @@ import sqlalchemy as sa
 import yaml
 
 from connectors.samples.dossiers import dossier_documents
+from hub.app.wiring import Hub, build_hub
 from hub.bus import OutgoingMessage, read_all
 from hub.dlq import DeadLetterQueue
 from hub.provide_once.dossier_feed import FEED_SOURCE, UNDECODABLE_RULE, DossierFeed, FeedRun
 from hub.provide_once.evidence import EVIDENCE_DATASET
 from hub.provide_once.tables import evidence_outbox_table, evidence_table, evidence_versions_table
-from hub.settings import PROJECT_ROOT, KhoSettings
-from hub.wiring import Hub, build_hub
+from hub.settings import KhoSettings
 from tests.integration.conftest import KAFKA_URL, POSTGRES_URL
+from tests.paths import CATALOGUE_DIR
 
 COUNT = 80
 SPOILED = b"\x00\x00\x0f\x42\x3f spoiled on its way"
@@ -32,7 +33,7 @@ SPOILED = b"\x00\x00\x0f\x42\x3f spoiled on its way"
 @pytest.fixture
 def feed_hub(tmp_path: Path, run_id: str) -> Iterator[Hub]:
     """A hub on Kafka and PostgreSQL with this run's own dossier and evidence topics."""
-    raw = yaml.safe_load((PROJECT_ROOT / "catalogue" / "datasets.yaml").read_text("utf-8"))
+    raw = yaml.safe_load((CATALOGUE_DIR / "datasets.yaml").read_text("utf-8"))
     dossiers = next(d for d in raw["datasets"] if d["id"] == "tthc.dossiers")
     evidence = next(d for d in raw["datasets"] if d["id"] == EVIDENCE_DATASET)
     dossiers["id"] = f"tthc.dossiers_it{run_id}"

@@ -8,11 +8,11 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 from connectors.samples.dossiers import dossier_documents
-from hub.api import build_app
+from hub.app.api import build_app
+from hub.app.wiring import Hub
 from hub.auth.tokens import Role
 from hub.bus.reading import read_all
 from hub.ingest.dead_letter import DeadLetter
-from hub.wiring import Hub
 
 
 def test_partial_batch_and_retry_on_kafka(

@@ -13,10 +13,10 @@ from typing import Any
 import kafka
 
 from connectors.samples.dossiers import dossier_documents
+from hub.app.wiring import Hub
 from hub.bus.kafka_url import parse_kafka_url
 from hub.sharing.mask_lag import read_masking_lag
 from hub.sharing.masked_worker import MaskingWorker
-from hub.wiring import Hub
 
 RECORDS = 60
 BATCH = 20
@@ -28,7 +28,7 @@ CRASHING_WORKER = """
 import os, signal, sys
 from hub.settings import KhoSettings
 from hub.sharing.masked_worker import MaskingWorker
-from hub.wiring import build_hub
+from hub.app.wiring import build_hub
 
 transactions = 0
 

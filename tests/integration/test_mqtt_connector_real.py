@@ -20,16 +20,16 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from connectors.checkpoints import Checkpoint, CheckpointStore
-from connectors.cli import checkpoint_store
 from connectors.config import ConnectorConfig, MqttSource
 from connectors.errors import SourceUnavailable
 from connectors.sources.mqtt import MqttSubscriber
 from connectors.streaming import StreamSummary, run_mqtt_connector, run_stream, silent_stations
+from hub.app.cli.connector import checkpoint_store
+from hub.app.wiring import Hub
 from hub.bus import read_all
 from hub.bus.port import EventBus, OutgoingMessage, Sending
 from hub.ingest.dead_letter import DeadLetter
 from hub.ingest.writer import DatasetWriter
-from hub.wiring import Hub
 from tests.conftest import service_port
 
 MQTT_PORT = service_port("MQTT", 11883)

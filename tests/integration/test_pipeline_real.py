@@ -17,13 +17,13 @@ from kafka import KafkaConsumer, TopicPartition
 from connectors.config import load_connector_config
 from connectors.runner import run_connector
 from connectors.samples.dossiers import write_dossier_export
+from hub.app.wiring import Hub
 from hub.audit.entry import CLI, Actor
 from hub.bus.kafka_url import parse_kafka_url
-from hub.demo import DOSSIER_CONNECTOR
 from hub.ingest import DeadLetter
-from hub.wiring import Hub
 from opendata.publisher import PublishResult, portal_name
 from tests.integration.conftest import CKAN_URL, KAFKA_URL
+from tests.paths import DOSSIER_CONNECTOR
 
 
 def raw_kafka_values(topic: str) -> list[bytes]:

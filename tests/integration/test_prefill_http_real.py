@@ -17,7 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub.api.app import build_app
+from hub.app.api.app import build_app
+from hub.app.wiring import Hub, build_hub
 from hub.audit.actions import EVIDENCE_READ, EVIDENCE_REFUSED
 from hub.audit.entry import Actor, AuditEntry
 from hub.auth.tokens import Role
@@ -25,7 +26,6 @@ from hub.provide_once.consent import ConsentInput
 from hub.provide_once.evidence import EvidenceInput
 from hub.provide_once.subjects import parse_subject
 from hub.settings import KhoSettings
-from hub.wiring import Hub, build_hub
 from tests.integration.conftest import POSTGRES_URL
 from tests.revocation_race import race_revocation
 from tests.serving import serve_app

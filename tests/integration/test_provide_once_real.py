@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from hub.app.wiring import Hub, build_hub
 from hub.audit.entry import Actor
 from hub.bus.reading import read_all
 from hub.provide_once.consent import ConsentInput
@@ -22,9 +23,9 @@ from hub.provide_once.errors import Forbidden
 from hub.provide_once.evidence import EVIDENCE_DATASET, EvidenceInput, Outcome
 from hub.provide_once.subjects import parse_subject
 from hub.provide_once.tables import evidence_outbox_table, evidence_versions_table
-from hub.settings import PROJECT_ROOT, KhoSettings
-from hub.wiring import Hub, build_hub
+from hub.settings import KhoSettings
 from tests.integration.conftest import KAFKA_URL, POSTGRES_URL
+from tests.paths import CATALOGUE_DIR
 from tests.revocation_race import race_revocation
 
 ISSUER = Actor("token:test-issuer", "vp-ubnd")
@@ -34,7 +35,7 @@ READER = Actor("token:test-reader", "so-yt")
 @pytest.fixture
 def store_hub(tmp_path: Path, run_id: str) -> Iterator[Hub]:
     """A hub on PostgreSQL and Kafka whose evidence topic is this run's own."""
-    raw = yaml.safe_load((PROJECT_ROOT / "catalogue" / "datasets.yaml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load((CATALOGUE_DIR / "datasets.yaml").read_text(encoding="utf-8"))
     dataset = next(d for d in raw["datasets"] if d["id"] == EVIDENCE_DATASET)
     dataset["topic"] = f"evidence.citizen_evidence.it{run_id}"
     raw["datasets"] = [dataset]

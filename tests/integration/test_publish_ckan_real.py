@@ -38,11 +38,10 @@ from pydantic import SecretStr
 from connectors.config import load_connector_config
 from connectors.runner import run_connector
 from connectors.samples.dossiers import write_dossier_export
+from hub.app.wiring import Hub, build_hub
 from hub.audit.actions import DATASET_PUBLISH
 from hub.audit.entry import CLI, Actor, AuditFilter
-from hub.demo import DOSSIER_CONNECTOR
-from hub.settings import PROJECT_ROOT, KhoSettings
-from hub.wiring import Hub, build_hub
+from hub.settings import KhoSettings
 from opendata.portal.ckan import resource_id
 from opendata.publisher import PublishResult, portal_name
 from tests.fault_proxy import (
@@ -56,6 +55,7 @@ from tests.fault_proxy import (
     nth_to_mth,
 )
 from tests.integration.conftest import CKAN_URL
+from tests.paths import CATALOGUE_DIR, DOSSIER_CONNECTOR
 
 AGENCY = "vp-ubnd"
 STEWARD = Actor("token:steward-vp", agency=AGENCY)
@@ -68,10 +68,10 @@ ROWS_OVER_1_MIB = 6500
 REUPLOADED = "a file CKAN already held with the same hash was uploaded again"
 
 
-_PUBLICATIONS = yaml.safe_load(
-    (PROJECT_ROOT / "catalogue" / "publications.yaml").read_text(encoding="utf-8")
-)["publications"]
-_DATASETS_YAML = (PROJECT_ROOT / "catalogue" / "datasets.yaml").read_text(encoding="utf-8")
+_PUBLICATIONS = yaml.safe_load((CATALOGUE_DIR / "publications.yaml").read_text(encoding="utf-8"))[
+    "publications"
+]
+_DATASETS_YAML = (CATALOGUE_DIR / "datasets.yaml").read_text(encoding="utf-8")
 
 
 def figures(publication_id: str) -> dict[str, Any]:

@@ -10,19 +10,19 @@ from pathlib import Path
 import pytest
 
 from connectors.checkpoints import CheckpointStore
-from connectors.cli import checkpoint_store
 from connectors.config import ConnectorConfig, load_connector_config
 from connectors.delivery import POSITION_HEADER
 from connectors.errors import ConnectorError, SourceUnavailable
 from connectors.runner import run_batch
 from connectors.samples.dossiers import write_dossier_export
 from connectors.sources.sql import SqlTableSource
+from hub.app.cli.connector import checkpoint_store
+from hub.app.wiring import Hub
 from hub.bus import read_all
-from hub.demo import DOSSIER_CONNECTOR
 from hub.ingest.writer import DatasetWriter
-from hub.wiring import Hub
 from tests.integration.department_db import MARIADB_PORT, PG_PORT, DepartmentTable
 from tests.integration.tcp_proxy import TcpProxy
+from tests.paths import DOSSIER_CONNECTOR
 
 CSV_CONFIG = load_connector_config(DOSSIER_CONNECTOR)
 

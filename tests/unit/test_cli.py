@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from connectors.samples.dossiers import HEADER, write_dossier_export
-from hub.demo import DOSSIER_CONNECTOR
+from tests.paths import DOSSIER_CONNECTOR
 
 
 def kho(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:

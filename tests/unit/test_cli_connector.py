@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from connectors.samples.dossiers import write_dossier_export
-from hub.demo import DOSSIER_CONNECTOR
+from tests.paths import DOSSIER_CONNECTOR
 from tests.unit.test_cli import kho
 
 

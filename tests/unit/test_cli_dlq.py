@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from connectors.samples.dossiers import SampleExport, write_dossier_export
+from hub.app.wiring import Hub, build_hub
 from hub.bus import read_all
-from hub.demo import DOSSIER_CONNECTOR
 from hub.dlq import LetterView, StewardDesk
 from hub.settings import KhoSettings
-from hub.wiring import Hub, build_hub
+from tests.paths import DOSSIER_CONNECTOR
 from tests.unit.test_cli import kho
 
 DATASET = "tthc.dossiers"

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 import yaml
 
+from hub.app.wiring import Hub
 from hub.audit import AuditFilter
 from hub.auth.tokens import AuthError
-from hub.settings import PROJECT_ROOT
-from hub.wiring import Hub
+from tests.paths import CATALOGUE_DIR
 from tests.unit.test_cli import kho
 
-CATALOGUE = PROJECT_ROOT / "catalogue" / "datasets.yaml"
+CATALOGUE = CATALOGUE_DIR / "datasets.yaml"
 
 
 def _issued(stdout: str) -> str:

@@ -7,13 +7,13 @@ from pathlib import Path
 from connectors.config import load_connector_config
 from connectors.runner import run_connector
 from connectors.samples.dossiers import write_dossier_export
+from hub.app.wiring import Hub
 from hub.avro import split_wire
 from hub.avro.decoder import RegistryDecoder
 from hub.bus import read_all
-from hub.demo import DOSSIER_CONNECTOR
 from hub.ingest import DeadLetter
-from hub.wiring import Hub
 from opendata.materialise import materialise, topic_records
+from tests.paths import DOSSIER_CONNECTOR
 
 CONFIG = load_connector_config(DOSSIER_CONNECTOR)
 

@@ -10,17 +10,17 @@ from pathlib import Path
 import pytest
 
 from connectors.checkpoints import Checkpoint, CheckpointStore
-from connectors.cli import checkpoint_store
 from connectors.config import load_connector_config
 from connectors.delivery import POSITION_HEADER, STREAM_HEADER
 from connectors.runner import run_batch
 from connectors.samples.dossiers import write_dossier_export
 from connectors.sources.files import FileSource
 from connectors.sources.port import SourceRecord
+from hub.app.cli.connector import checkpoint_store
+from hub.app.wiring import Hub
 from hub.bus import read_all
-from hub.demo import DOSSIER_CONNECTOR
 from hub.ingest.writer import DatasetWriter
-from hub.wiring import Hub
+from tests.paths import DOSSIER_CONNECTOR
 
 CONFIG = load_connector_config(DOSSIER_CONNECTOR)
 BATCH = 50

@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 
 from connectors.checkpoints import CheckpointStore
-from connectors.cli import checkpoint_store
 from connectors.config import ConnectorConfig, FolderSource, XlsxSource, load_connector_config
 from connectors.delivery import POSITION_HEADER, STREAM_HEADER
 from connectors.folder import DONE, FAILED, REASON_SUFFIX, RunFile, take_folder
 from connectors.runner import RunSummary, run_batch
 from connectors.samples.dossiers import write_dossier_export
 from connectors.sources.files import FileSource
+from hub.app.cli.connector import checkpoint_store
+from hub.app.wiring import Hub
 from hub.bus import read_all
-from hub.demo import DOSSIER_CONNECTOR
-from hub.wiring import Hub
+from tests.paths import DOSSIER_CONNECTOR
 from tests.unit.connectors.test_file_checkpoints import CrashingStore, _Crash, _writer
 
 CSV = load_connector_config(DOSSIER_CONNECTOR)

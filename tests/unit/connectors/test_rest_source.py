@@ -15,17 +15,17 @@ from typing import Any
 import pytest
 
 from connectors.checkpoints import CheckpointStore
-from connectors.cli import checkpoint_store
 from connectors.config import ConnectorConfig, RestSource
 from connectors.delivery import POSITION_HEADER, position_key
 from connectors.errors import ConnectorError, SourceUnavailable
 from connectors.polling import poll
 from connectors.runner import RunSummary, run_batch
 from connectors.sources.rest import RestApiSource, retry_after_s
+from hub.app.cli.connector import checkpoint_store
+from hub.app.wiring import Hub
 from hub.bus import read_all
 from hub.ingest.dead_letter import DeadLetter
 from hub.ingest.writer import DatasetWriter
-from hub.wiring import Hub
 from tests.unit.connectors.rest_api_fixture import PATH, FeedbackApi, feedback_item, serving
 
 DATASET = "feedback.citizen_feedback"

@@ -21,14 +21,14 @@ from connectors.runner import run_connector
 from connectors.samples.dossiers import SampleExport
 from connectors.samples.registry import SAMPLES, write_sample, write_sample_file
 from connectors.sources.files import FileSource
+from hub.app.cli.root import app
+from hub.app.wiring import Hub
 from hub.audit.entry import CLI
 from hub.avro.decoder import RegistryDecoder
 from hub.bus import read_all
-from hub.cli import app
 from hub.identifiers.admin_units import wards_of_province
 from hub.ingest import DeadLetter
-from hub.settings import PROJECT_ROOT
-from hub.wiring import Hub
+from tests.paths import PROJECT_ROOT
 from tests.unit.test_cli import kho
 
 CONFIGS = PROJECT_ROOT / "connectors" / "configs"

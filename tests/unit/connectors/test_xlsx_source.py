@@ -16,8 +16,8 @@ from connectors.errors import ConnectorError
 from connectors.runner import run_connector
 from connectors.samples.dossiers import write_dossier_export
 from connectors.xlsx_source import read_xlsx
-from hub.demo import DOSSIER_CONNECTOR
-from hub.wiring import Hub
+from hub.app.wiring import Hub
+from tests.paths import DOSSIER_CONNECTOR
 
 REQUIRED = ["Mã hồ sơ", "Ngày tiếp nhận"]
 

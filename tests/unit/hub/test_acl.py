@@ -21,20 +21,20 @@ from hub.acl import (
     set_agency_password,
     sync_acls,
 )
-from hub.acl.cli import acl_app
 from hub.acl.model import allow
+from hub.app.cli.acl import acl_app
 from hub.avro.schema import load_schema
 from hub.catalogue.loader import LoadedCatalogue, load_catalogue
 from hub.catalogue.models import Catalogue
 from hub.errors import ConfigurationError
-from hub.settings import PROJECT_ROOT
+from tests.paths import CATALOGUE_DIR, SCHEMAS_DIR
 
-SCHEMAS = PROJECT_ROOT / "schemas"
+SCHEMAS = SCHEMAS_DIR
 READ_DESCRIBE = {Operation.READ, Operation.DESCRIBE}
 
 
 def repo_catalogue() -> LoadedCatalogue:
-    return load_catalogue(PROJECT_ROOT / "catalogue" / "datasets.yaml", SCHEMAS)
+    return load_catalogue(CATALOGUE_DIR / "datasets.yaml", SCHEMAS)
 
 
 def dataset(

@@ -10,9 +10,9 @@ from starlette.testclient import TestClient
 from connectors.config import load_connector_config
 from connectors.runner import run_connector
 from connectors.samples.dossiers import write_dossier_export
-from hub.api import build_app
-from hub.demo import DOSSIER_CONNECTOR
-from hub.wiring import Hub
+from hub.app.api import build_app
+from hub.app.wiring import Hub
+from tests.paths import DOSSIER_CONNECTOR
 
 
 @pytest.fixture

@@ -19,7 +19,11 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from connectors.samples.dossiers import dossier_documents, write_dossier_export
-from hub.api import build_app
+from hub.app.api import build_app
+from hub.app.cli.audit import audit_app
+from hub.app.cli.root import app as kho_app
+from hub.app.demo import run_demo
+from hub.app.wiring import Hub, build_hub
 from hub.audit import (
     CLI,
     Actor,
@@ -31,15 +35,12 @@ from hub.audit import (
     actions,
 )
 from hub.audit.chain import GENESIS_HASH, Content
-from hub.audit.cli import audit_app
 from hub.audit.table import audit_table
 from hub.auth.tokens import Role
-from hub.cli import app as kho_app
 from hub.db import create_engine, create_tables
-from hub.demo import DOSSIER_CONNECTOR, run_demo
 from hub.dlq import StewardDesk
 from hub.settings import KhoSettings
-from hub.wiring import Hub, build_hub
+from tests.paths import DOSSIER_CONNECTOR
 
 AUDIT_URL = "/api/v1/audit"
 RECORDS_URL = "/api/v1/datasets/tthc.dossiers/records"

@@ -28,13 +28,14 @@ import httpx
 import pytest
 import yaml
 
-from hub.api import build_app
+from hub.app.api import build_app
+from hub.app.wiring import Hub, build_hub
 from hub.auth.tokens import Role
-from hub.settings import PROJECT_ROOT, KhoSettings
-from hub.wiring import Hub, build_hub
+from hub.settings import KhoSettings
+from tests.paths import CATALOGUE_DIR, SCHEMAS_DIR
 from tests.serving import serve_app
 
-RAW = yaml.safe_load((PROJECT_ROOT / "catalogue" / "datasets.yaml").read_text(encoding="utf-8"))
+RAW = yaml.safe_load((CATALOGUE_DIR / "datasets.yaml").read_text(encoding="utf-8"))
 AGENCIES = [a["id"] for a in RAW["agencies"]]
 DATASETS = {d["id"]: d for d in RAW["datasets"]}
 ROLES = ["producer", "consumer", "steward", "admin"]
@@ -61,7 +62,7 @@ class Expected:
 def _personal(dataset: dict[str, Any]) -> bool:
     import json
 
-    schema = json.loads((PROJECT_ROOT / "schemas" / dataset["schema"]).read_text("utf-8"))
+    schema = json.loads((SCHEMAS_DIR / dataset["schema"]).read_text("utf-8"))
     return any(f.get("personal") for f in schema["fields"])
 
 

@@ -9,10 +9,10 @@ import yaml
 
 from hub.catalogue import Classification, load_catalogue
 from hub.errors import ConfigurationError
-from hub.settings import PROJECT_ROOT
+from tests.paths import CATALOGUE_DIR, SCHEMAS_DIR
 
-CATALOGUE = PROJECT_ROOT / "catalogue" / "datasets.yaml"
-SCHEMAS = PROJECT_ROOT / "schemas"
+CATALOGUE = CATALOGUE_DIR / "datasets.yaml"
+SCHEMAS = SCHEMAS_DIR
 
 
 def write_variant(tmp_path: Path, change: str) -> Path:

@@ -18,9 +18,9 @@ import pytest
 from hub.catalogue import load_catalogue
 from hub.contracts.functions import FUNCTIONS
 from hub.contracts.simple import compile_simple
-from hub.settings import PROJECT_ROOT
+from tests.paths import CATALOGUE_DIR, SCHEMAS_DIR
 
-LOADED = load_catalogue(PROJECT_ROOT / "catalogue" / "datasets.yaml", PROJECT_ROOT / "schemas")
+LOADED = load_catalogue(CATALOGUE_DIR / "datasets.yaml", SCHEMAS_DIR)
 T0 = dt.datetime(2025, 7, 1, 8, 0, tzinfo=dt.UTC)
 GRID: tuple[Any, ...] = (
     None,

@@ -23,10 +23,10 @@ from hub.contracts.functions import (
 )
 from hub.errors import ConfigurationError
 from hub.ingest import RecordValidator
-from hub.settings import PROJECT_ROOT
+from tests.paths import CATALOGUE_DIR, SCHEMAS_DIR
 
-CATALOGUE = PROJECT_ROOT / "catalogue" / "datasets.yaml"
-SCHEMAS = PROJECT_ROOT / "schemas"
+CATALOGUE = CATALOGUE_DIR / "datasets.yaml"
+SCHEMAS = SCHEMAS_DIR
 LOADED = load_catalogue(CATALOGUE, SCHEMAS)
 NOW = dt.datetime.now(dt.UTC)
 

@@ -12,9 +12,9 @@ import pytest
 from connectors.config import load_connector_config
 from connectors.runner import run_connector
 from connectors.samples.dossiers import SampleExport, write_dossier_export
+from hub.app.wiring import Hub
 from hub.avro.json_codec import record_to_json
 from hub.bus import read_all
-from hub.demo import DOSSIER_CONNECTOR
 from hub.dlq import (
     AlreadyReplayedError,
     BadAddressError,
@@ -28,7 +28,7 @@ from hub.dlq import (
 )
 from hub.errors import KhoError
 from hub.ingest import IncomingRecord, SourceRef, Violation
-from hub.wiring import Hub
+from tests.paths import DOSSIER_CONNECTOR
 
 CONFIG = load_connector_config(DOSSIER_CONNECTOR)
 DATASET = CONFIG.dataset

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from connectors.samples.dossiers import dossier_documents
+from hub.app.wiring import Hub
 from hub.audit.actions import EVIDENCE_READ
 from hub.audit.entry import AuditFilter
 from hub.bus import OutgoingMessage, read_all
@@ -30,7 +31,6 @@ from hub.provide_once.dossier_feed import (
 from hub.provide_once.evidence import EVIDENCE_DATASET, EvidenceInput, RecordOutcome
 from hub.provide_once.procedures import ProcedureCatalogue
 from hub.vietnam_time import VIETNAM_TZ
-from hub.wiring import Hub
 from tests.unit.test_cli import kho
 
 DOSSIERS = "tthc.dossiers"

@@ -13,12 +13,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from connectors.samples.dossiers import dossier_documents
-from hub.api import build_app
+from hub.app.api import build_app
+from hub.app.wiring import Hub, build_hub
 from hub.auth.tokens import Role
 from hub.bus.reading import read_all
 from hub.ingest.dead_letter import DeadLetter
 from hub.settings import KhoSettings
-from hub.wiring import Hub, build_hub
 
 URL = "/api/v1/datasets/tthc.dossiers/records"
 

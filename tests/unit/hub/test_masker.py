@@ -16,21 +16,21 @@ import yaml
 from pydantic import SecretStr
 
 from connectors.samples.dossiers import dossier_documents, write_dossier_export
+from hub.app.wiring import Hub, build_hub
 from hub.avro.wire import split_wire
 from hub.bus import BusRecord, OutgoingMessage, Position, read_all
 from hub.bus.embedded import EmbeddedBus
 from hub.bus.partitioning import partition_for_key
 from hub.bus.relay import RoutedMessage
-from hub.demo import DOSSIER_CONNECTOR
 from hub.dlq import DeadLetterQueue
 from hub.errors import ConfigurationError
 from hub.registry.port import SchemaId
-from hub.settings import PROJECT_ROOT, KhoSettings
+from hub.settings import KhoSettings
 from hub.sharing import Pseudonymiser, load_pseudonym_key
 from hub.sharing.mask_lag import read_masking_lag
 from hub.sharing.masked_records import MASKER_SOURCE, UNDECODABLE_RULE, maskable_datasets
 from hub.sharing.masked_worker import MaskingWorker
-from hub.wiring import Hub, build_hub
+from tests.paths import CATALOGUE_DIR, DOSSIER_CONNECTOR
 from tests.unit.test_cli import kho
 
 DOSSIERS = "tthc.dossiers"
@@ -117,7 +117,7 @@ def test_each_record_is_masked_once_in_its_partition(embedded_hub: Hub) -> None:
 def phone_hub(tmp_path: Path) -> Iterator[Hub]:
     """The repo's catalogue with the OCOP contact phone pseudonymised too (like the 1022
     reporter's phone), and a configured KHO_PSEUDONYM_KEY."""
-    raw = yaml.safe_load((PROJECT_ROOT / "catalogue" / "datasets.yaml").read_text("utf-8"))
+    raw = yaml.safe_load((CATALOGUE_DIR / "datasets.yaml").read_text("utf-8"))
     next(d for d in raw["datasets"] if d["id"] == "ocop.products")["pseudonymise"] = [
         "contact_phone"
     ]

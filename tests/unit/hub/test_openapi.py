@@ -9,9 +9,9 @@ from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
 from connectors.samples.dossiers import dossier_documents
-from hub.api import build_app
+from hub.app.api import build_app
+from hub.app.wiring import Hub
 from hub.auth.tokens import Role
-from hub.wiring import Hub
 
 URL = "/api/v1/datasets/tthc.dossiers/records"
 

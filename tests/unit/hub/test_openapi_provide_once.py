@@ -16,9 +16,9 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from hub.api import build_app
+from hub.app.api import build_app
+from hub.app.wiring import Hub
 from hub.auth.tokens import Role
-from hub.wiring import Hub
 from tests.unit.hub.test_provide_once_api import (
     CITIZEN,
     LICENCE_PROCEDURE,

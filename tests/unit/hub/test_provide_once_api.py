@@ -15,14 +15,14 @@ import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
-from hub.api import build_app
+from hub.app.api import build_app
+from hub.app.wiring import Hub
 from hub.audit.actions import EVIDENCE_READ, EVIDENCE_REFUSED
 from hub.audit.entry import AuditFilter
 from hub.auth.tokens import Role
 from hub.bus.reading import read_all
 from hub.provide_once.subjects import parse_subject
 from hub.provide_once.tables import evidence_outbox_table, evidence_table, evidence_versions_table
-from hub.wiring import Hub
 
 CITIZEN = "082095000123"  # 082: old Tiền Giang code, a man born in 1995
 NEIGHBOUR = "087190000456"

@@ -11,9 +11,9 @@ from fastavro.validation import validate
 
 from hub.avro.quick_check import QuickCheck
 from hub.avro.schema import load_schema
-from hub.settings import PROJECT_ROOT
+from tests.paths import PROJECT_ROOT, SCHEMAS_DIR
 
-SCHEMAS = sorted((PROJECT_ROOT / "schemas").rglob("*.avsc"))
+SCHEMAS = sorted((SCHEMAS_DIR).rglob("*.avsc"))
 ODD_VALUES: list[object] = [
     None,
     True,
@@ -78,7 +78,7 @@ def test_quick_check_accepts_a_valid_dossier_and_refuses_coercions() -> None:
     from connectors.samples.dossiers import dossier_documents
     from hub.avro.json_codec import record_from_json
 
-    schema = load_schema(PROJECT_ROOT / "schemas" / "tthc" / "dossier.avsc")
+    schema = load_schema(SCHEMAS_DIR / "tthc" / "dossier.avsc")
     quick = QuickCheck(schema.parsed)
     record = record_from_json(schema.parsed, dossier_documents(1)[0])
     assert quick.certainly_valid(record)

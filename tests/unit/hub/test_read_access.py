@@ -10,10 +10,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from connectors.samples.dossiers import dossier_documents
-from hub.api import build_app
+from hub.app.api import build_app
+from hub.app.wiring import Hub
 from hub.auth.tokens import Role
 from hub.sharing import Pseudonymiser, load_pseudonym_key
-from hub.wiring import Hub
 
 DOSSIERS = "/api/v1/datasets/tthc.dossiers/records"
 EVIDENCE = "/api/v1/datasets/evidence.citizen_evidence"

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from hub.api import build_app
-from hub.api.registry_api import MEDIA_TYPE
+from hub.app.api import build_app
+from hub.app.api.registry_api import MEDIA_TYPE
+from hub.app.wiring import Hub
 from hub.auth.tokens import Role
-from hub.wiring import Hub
 
 SUBJECT = "salinity.readings-value"
 

@@ -17,7 +17,7 @@ from hub.registry.compatibility import (
     parse_schema,
 )
 from hub.registry.errors import InvalidCompatibilityLevel, InvalidSchema
-from hub.settings import PROJECT_ROOT
+from tests.paths import SCHEMAS_DIR
 
 Level = CompatibilityLevel
 
@@ -41,7 +41,7 @@ def rules(found: list[Any]) -> set[tuple[Rule, str | None, int, Direction]]:
 
 def test_repo_schemas_parse_with_their_extra_attributes() -> None:
     """Avro's parser accepts the hub's schemas with "personal" on fields and "kho.key"."""
-    for path in sorted((PROJECT_ROOT / "schemas").glob("*/*.avsc")):
+    for path in sorted((SCHEMAS_DIR).glob("*/*.avsc")):
         parse_schema(path.read_text(encoding="utf-8"))
 
 

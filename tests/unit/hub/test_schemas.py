@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from hub.avro import load_schema
-from hub.settings import PROJECT_ROOT
+from tests.paths import SCHEMAS_DIR
 
-SCHEMA_FILES = sorted((PROJECT_ROOT / "schemas").rglob("*.avsc"))
+SCHEMA_FILES = sorted((SCHEMAS_DIR).rglob("*.avsc"))
 
 
 def test_the_shared_data_of_the_province_has_schemas() -> None:

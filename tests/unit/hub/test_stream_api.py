@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 
 from connectors.samples.dossiers import dossier_documents
-from hub.api import build_app
-from hub.api.cursor import parse_cursor
+from hub.app.api import build_app
+from hub.app.api.cursor import parse_cursor
+from hub.app.wiring import Hub
 from hub.avro.json_codec import record_from_json
 from hub.ingest.writer import IncomingRecord, SourceRef
-from hub.wiring import Hub
 from tests.serving import serve_app
 
 STREAM = "/api/v1/datasets/tthc.dossiers/stream"

@@ -10,9 +10,9 @@ import fastavro
 import pytest
 
 from hub.avro import SerializationError, decode, encode, load_schema, split_wire
-from hub.settings import PROJECT_ROOT
+from tests.paths import SCHEMAS_DIR
 
-SCHEMA = load_schema(PROJECT_ROOT / "schemas" / "tthc" / "dossier.avsc")
+SCHEMA = load_schema(SCHEMAS_DIR / "tthc" / "dossier.avsc")
 VN = dt.timezone(dt.timedelta(hours=7))
 
 

@@ -11,15 +11,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from hub.avro.schema import load_schema
-from hub.settings import PROJECT_ROOT
 from hub.vietnam_time import VIETNAM_TZ
 from opendata.anonymity import require_k_anonymity, small_groups
 from opendata.errors import PublishBlocked
 from opendata.files import data_dictionary, table_csv, table_json, table_parquet
 from opendata.materialise import materialise
 from opendata.specs import PublicationCatalogue, PublicationSpec
+from tests.paths import SCHEMAS_DIR
 
-SCHEMA = load_schema(PROJECT_ROOT / "schemas" / "tthc" / "dossier.avsc")
+SCHEMA = load_schema(SCHEMAS_DIR / "tthc" / "dossier.avsc")
 
 
 def _dossier(n: int, commune: str, month: int, *, online: bool, late: bool) -> dict[str, object]:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from hub.app.wiring import Hub
 from hub.audit import AuditFilter, actions
 from hub.settings import KhoSettings
-from hub.wiring import Hub
 from tests.unit.test_cli import kho
 
 DOSSIERS = "tthc.dossiers"

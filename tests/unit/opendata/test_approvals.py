@@ -8,10 +8,10 @@ import hashlib
 import pytest
 import sqlalchemy as sa
 
+from hub.app.wiring import Hub
 from hub.audit import Actor, AuditFilter, actions
 from hub.audit.entry import CLI
 from hub.errors import KhoError
-from hub.wiring import Hub
 from opendata.approval_records import approvals_table
 from opendata.approvals import ApprovalStore, PublicationStatus
 from opendata.errors import ApprovalRefused

@@ -13,10 +13,10 @@ import jsonschema
 import pytest
 from starlette.testclient import TestClient
 
-from hub.api import build_app
+from hub.app.api import build_app
+from hub.app.wiring import Hub
 from hub.audit import AuditFilter, actions
 from hub.auth.tokens import Role
-from hub.wiring import Hub
 from opendata.specs import PublicationCatalogue, PublicationSpec
 
 DOSSIERS = "tthc.dossiers"  # shared, owned by vp-ubnd, with an open projection

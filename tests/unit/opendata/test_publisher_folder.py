@@ -18,12 +18,12 @@ import yaml
 from connectors.config import load_connector_config
 from connectors.runner import run_connector
 from connectors.samples.dossiers import write_dossier_export
+from hub.app.wiring import Hub, build_hub
 from hub.audit.actions import DATASET_PUBLISH, DATASET_WITHDRAW
 from hub.audit.entry import CLI, Actor, AuditFilter
-from hub.demo import DOSSIER_CONNECTOR
-from hub.settings import PROJECT_ROOT, KhoSettings
-from hub.wiring import Hub, build_hub
+from hub.settings import KhoSettings
 from opendata.publisher import PublishResult
+from tests.paths import CATALOGUE_DIR, DOSSIER_CONNECTOR, PROJECT_ROOT, SCHEMAS_DIR
 
 FIGURES = "tthc.dossiers.monthly_by_commune"
 RECORDS = "tthc.dossiers"
@@ -171,7 +171,7 @@ def test_a_publication_removed_from_the_catalogue_is_withdrawn(
         assert published.status == "published", published.reason
     finally:
         hub.close()
-    declared = yaml.safe_load((PROJECT_ROOT / "catalogue" / "publications.yaml").read_text("utf-8"))
+    declared = yaml.safe_load((CATALOGUE_DIR / "publications.yaml").read_text("utf-8"))
     declared["publications"] = [p for p in declared["publications"] if p["id"] != FIGURES]
     without = tmp_path / "publications.yaml"
     without.write_text(yaml.safe_dump(declared, allow_unicode=True), "utf-8")
@@ -199,7 +199,7 @@ def unmarked_settings(tmp_path: Path, embedded_settings: KhoSettings) -> KhoSett
     """The real catalogue, but the OCOP product schema has lost its personal marks while the
     catalogue still says the dataset holds personal fields to drop (open_projection)."""
     schemas = tmp_path / "schemas"
-    shutil.copytree(PROJECT_ROOT / "schemas", schemas)
+    shutil.copytree(SCHEMAS_DIR, schemas)
     products = schemas / "ocop" / "product.avsc"
     definition = json.loads(products.read_text(encoding="utf-8"))
     for field in definition["fields"]:
@@ -237,7 +237,7 @@ def test_the_exported_catalogue_lists_what_is_public_and_conforms_to_dcat_ap(
     from rdflib.namespace import DCAT
     from typer.testing import CliRunner
 
-    from hub.cli import app
+    from hub.app.cli.root import app
 
     _ingest(embedded_hub, tmp_path, 600)
     embedded_hub.approvals.grant(FIGURES, actor=STEWARD, note="số liệu tổng hợp")

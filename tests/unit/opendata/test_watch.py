@@ -9,11 +9,11 @@ from pathlib import Path
 from connectors.config import load_connector_config
 from connectors.runner import run_connector
 from connectors.samples.dossiers import write_dossier_export
+from hub.app.wiring import Hub
 from hub.audit.entry import CLI, Actor
-from hub.demo import DOSSIER_CONNECTOR
-from hub.wiring import Hub
 from opendata.state import PublicationStates
 from opendata.watch import PublishWatch
+from tests.paths import DOSSIER_CONNECTOR
 
 FIGURES = "tthc.dossiers.monthly_by_commune"
 STEWARD = Actor("token:steward-vp", agency="vp-ubnd")

@@ -1,0 +1,57 @@
+"""Reading a JSON request body within limits: the content type, the size, and the syntax."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from hub.app.api.errors import ApiError
+
+
+@dataclass(frozen=True, slots=True)
+class JsonBody:
+    raw: bytes
+    value: object
+
+
+async def read_json_body(request: Request, *, max_bytes: int) -> JsonBody:
+    """The parsed body; 415 for another content type, 413 over the limit, 400 for bad JSON."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"Nội dung phải là application/json (nhận được {media_type or 'không có'})",
+        )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise _too_large(max_bytes)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    try:
+        return JsonBody(raw, json.loads(raw))
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "malformed_json", "Nội dung phải được mã hóa UTF-8") from exc
+    except json.JSONDecodeError as exc:
+        raise ApiError(
+            400,
+            "malformed_json",
+            f"JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}",
+        ) from exc
+
+
+def _too_large(max_bytes: int) -> ApiError:
+    return ApiError(
+        413,
+        "payload_too_large",
+        f"Nội dung vượt giới hạn {max_bytes} byte; hãy chia thành nhiều lô nhỏ hơn",
+        limit=max_bytes,
+    )

@@ -1,0 +1,1 @@
+"""The ``kho`` command line (hub/app/cli/root.py)."""

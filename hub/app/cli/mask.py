@@ -1,0 +1,101 @@
+"""``kho mask``: run the masking worker and see how far behind it is."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from hub.app.cli.console import console
+from hub.app.cli.shell import shell
+from hub.app.wiring import Hub
+from hub.sharing.mask_lag import DatasetLag, read_masking_lag
+from hub.sharing.masked_worker import MaskingRun, MaskingWorker
+from hub.stopping import drain_once, run_until_signalled
+
+mask_app = typer.Typer(
+    help="Bản che dữ liệu cá nhân <topic>.masked: chạy tiến trình che và xem độ trễ.",
+    no_args_is_help=True,
+)
+
+DatasetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--dataset", help="Chỉ bộ dữ liệu này (lặp lại được); mặc định: mọi bộ có bản che."
+    ),
+]
+
+
+@mask_app.command("run")
+def mask_run(
+    ctx: typer.Context,
+    dataset: DatasetOption = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Che hết bản ghi hiện có rồi thoát, in số lượng.")
+    ] = False,
+    batch: Annotated[int, typer.Option(min=1, help="Số bản ghi mỗi giao dịch.")] = 500,
+    report_every: Annotated[
+        float, typer.Option(min=1.0, help="Ghi nhật ký tiến độ và độ trễ mỗi N giây.")
+    ] = 30.0,
+    instance: Annotated[
+        str | None,
+        typer.Option(help="Tên tiến trình (transactional id kho.masker.<tên>) trên Kafka."),
+    ] = None,
+) -> None:
+    """Che trường cá nhân: <topic> → <topic>.masked, đúng một lần (giao dịch)."""
+    hub = shell(ctx).hub()
+    worker = MaskingWorker(hub, dataset, batch_size=batch, instance=instance)
+    if once:
+        drain_once(worker.drain, lambda run: print_masking_run(run, hub), "Chưa che hết", console)
+        return
+    logging.getLogger("hub.sharing").setLevel(logging.INFO)
+    console.print(
+        f"Đang che {len(worker.entries)} bộ dữ liệu ({worker.transactional_id}); Ctrl-C để dừng."
+    )
+    run = run_until_signalled(lambda stop: worker.run(stop, report_every_s=report_every))
+    console.print("Đã dừng sau khi cam kết lô cuối.")
+    print_masking_run(run, hub)
+
+
+@mask_app.command("status")
+def mask_status(ctx: typer.Context, dataset: DatasetOption = None) -> None:
+    """Độ trễ của kho.masker theo bộ dữ liệu và phân vùng."""
+    hub = shell(ctx).hub()
+    console.print(lag_table(read_masking_lag(hub, dataset)))
+
+
+def lag_table(report: list[DatasetLag]) -> Table:
+    table = Table(title="Độ trễ của tiến trình che (nhóm kho.masker)")
+    table.add_column("Bộ dữ liệu")
+    table.add_column("Phân vùng", justify="right")
+    table.add_column("Cuối topic gốc", justify="right")
+    table.add_column("Đã cam kết", justify="right")
+    table.add_column("Độ trễ", justify="right")
+    table.add_column("Cuối topic .masked", justify="right")
+    for dataset in report:
+        if not dataset.partitions:
+            table.add_row(dataset.dataset, "—", "chưa có topic", "", "", "")
+        for p in dataset.partitions:
+            table.add_row(
+                dataset.dataset,
+                str(p.partition),
+                str(p.input_end),
+                "—" if p.committed is None else str(p.committed),
+                str(p.lag),
+                "—" if p.masked_end is None else str(p.masked_end),
+            )
+    return table
+
+
+def print_masking_run(run: MaskingRun, hub: Hub) -> None:
+    table = Table(title="Bản che dữ liệu cá nhân")
+    table.add_column("Bộ dữ liệu")
+    table.add_column("Topic che")
+    table.add_column("Đã che", justify="right")
+    table.add_column("Thư chết (→ .dlq)", justify="right")
+    for dataset_id, counts in run.counts.items():
+        entry = hub.catalogue.entry(dataset_id)
+        table.add_row(dataset_id, entry.masked_topic, str(counts.masked), str(counts.dead_letters))
+    console.print(table)

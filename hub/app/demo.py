@@ -1,0 +1,82 @@
+"""The demo: a seeded dossier export flows CSV → Avro on the bus → open-data portal, and its
+masked projection onto ``<topic>.masked``; finished dossiers become evidence in the
+provide-once store, and one is reused to prefill a new dossier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from connectors.config import load_connector_config
+from connectors.runner import run_connector
+from connectors.samples.dossiers import write_dossier_export
+from hub.app.wiring import Hub
+from hub.audit.entry import CLI, Actor
+from hub.audit.trail import record_ingest
+from hub.ingest.writer import IngestReport
+from hub.provide_once.dossier_feed import DossierFeed, FeedRun
+from hub.provide_once.prefill import PrefillAnswer
+from hub.sharing.masked_worker import MaskingRun, MaskingWorker
+from opendata.publisher import PublishResult
+
+DOSSIER_CONNECTOR = "tthc-dossiers.yaml"
+"""The shipped dossier connector, in the settings' connectors folder."""
+
+
+@dataclass
+class DemoSummary:
+    source: Path
+    ingest: IngestReport
+    published: list[PublishResult]
+    masked: MaskingRun
+    evidence: FeedRun
+    feed: DossierFeed
+    prefill: PrefillAnswer | None
+
+
+DOSSIER_FIGURES = "tthc.dossiers.monthly_by_commune"
+MARRIAGE_PROCEDURE = "1.000894"
+"""Đăng ký kết hôn: the commune may reuse the applicant's birth certificate by law."""
+
+
+def run_demo(hub: Hub, *, rows: int = 400, seed: int = 766) -> DemoSummary:
+    export = write_dossier_export(
+        hub.settings.data_dir / "samples" / "ho-so-tthc.csv", rows=rows, seed=seed
+    )
+    config = load_connector_config(hub.settings.connectors_dir / DOSSIER_CONNECTOR)
+    report = run_connector(config, export.path, hub.writer(config.dataset))
+    record_ingest(hub.audit, CLI, report, export.path.name)
+    masked = MaskingWorker(hub, [config.dataset]).drain()
+    published = _publish_with_approval(hub)
+    feed = DossierFeed(hub, dataset_id=config.dataset)
+    evidence = feed.drain(idle_timeout_s=10)
+    return DemoSummary(
+        source=export.path,
+        ingest=report,
+        published=published,
+        masked=masked,
+        evidence=evidence,
+        feed=feed,
+        prefill=_prefill_a_marriage(hub),
+    )
+
+
+def _publish_with_approval(hub: Hub) -> list[PublishResult]:
+    """The dossiers' owner (Văn phòng UBND tỉnh) approves the monthly per-commune figures for
+    the open-data portal, as its steward would; then every publication allowed is published.
+    The record-level dossier publication stays waiting for its own approval."""
+    steward = Actor("system:demo", agency="vp-ubnd")
+    hub.approvals.grant(
+        DOSSIER_FIGURES, actor=steward, note="Bản demo: số liệu tổng hợp, nhóm nhỏ để trống"
+    )
+    return hub.publisher().run(CLI)
+
+
+def _prefill_a_marriage(hub: Hub) -> PrefillAnswer | None:
+    """A commune opens a marriage dossier for someone whose birth was registered in the sample:
+    the birth certificate comes from the store instead of from the citizen."""
+    holders = hub.provide_once.evidence.holders_of("giay-khai-sinh", limit=1)
+    if not holders:
+        return None
+    officer = Actor("system:demo", agency="vp-ubnd")
+    return hub.provide_once.prefill(holders[0], MARRIAGE_PROCEDURE, actor=officer)
