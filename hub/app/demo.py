@@ -12,7 +12,7 @@ from connectors.runner import run_connector
 from connectors.samples.dossiers import write_dossier_export
 from hub.app.wiring import Hub
 from hub.audit.entry import CLI, Actor
-from hub.audit.trail import record_ingest
+from hub.audit.trail import record_write
 from hub.ingest.writer import IngestReport
 from hub.provide_once.dossier_feed import DossierFeed, FeedRun
 from hub.provide_once.prefill import PrefillAnswer
@@ -45,7 +45,7 @@ def run_demo(hub: Hub, *, rows: int = 400, seed: int = 766) -> DemoSummary:
     )
     config = load_connector_config(hub.settings.connectors_dir / DOSSIER_CONNECTOR)
     report = run_connector(config, export.path, hub.writer(config.dataset))
-    record_ingest(hub.audit, CLI, report, export.path.name)
+    record_write(hub.audit, CLI, report.dataset, report.audit_details(export.path.name))
     masked = MaskingWorker(hub, [config.dataset]).drain()
     published = _publish_with_approval(hub)
     feed = DossierFeed(hub, dataset_id=config.dataset)

@@ -116,7 +116,9 @@ class StewardDesk:
         for view in targets:
             outcome = self._replayer.replay(view.stored, correction)
             self.log.record(self.topic, outcome)
-            record_replay(self._hub.audit, self._actor, self.entry.id, self.topic, outcome)
+            record_replay(
+                self._hub.audit, self._actor, self.entry.id, outcome.audit_details(self.topic)
+            )
             outcomes.append(outcome)
         return ReplayRun(outcomes, skipped)
 

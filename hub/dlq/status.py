@@ -64,6 +64,14 @@ class ReplayOutcome:
             "violations": [v.as_dict() for v in self.violations],
         }
 
+    def audit_details(self, dlq_topic: str) -> dict[str, Any]:
+        """The details of the audit entry for this replay of a letter of ``dlq_topic``."""
+        return {
+            "letter": f"{dlq_topic}:{self.address}",
+            "outcome": self.status.value,
+            "result": self.detail(),  # where it was published, or the new letter and its rules
+        }
+
 
 class ReplayLog:
     """The replays of dead letters, in the hub's database (PostgreSQL or SQLite)."""

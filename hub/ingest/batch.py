@@ -18,8 +18,9 @@ from typing import Any
 
 from hub.avro.json_codec import JsonRecordError
 from hub.bus.port import Position
+from hub.bus.span import PositionSpan
 from hub.ingest.validation import Violation
-from hub.ingest.writer import DatasetWriter, IncomingRecord, SourceRef
+from hub.ingest.writer import DatasetWriter, IncomingRecord, SourceRef, write_details
 
 
 class IngestMode(StrEnum):
@@ -65,6 +66,18 @@ class BatchResult:
             "rejected_count": len(self.rejected),
             "accepted": [{"index": i, **_position(p)} for i, p in self.accepted],
             "rejected": [error.as_dict() for error in self.rejected],
+        }
+
+    def audit_details(self) -> dict[str, Any]:
+        """The details of the audit entry for this batch: what it wrote, records and dead
+        letters (a refused batch wrote neither)."""
+        letters = [error.dead_letter for error in self.rejected if error.dead_letter is not None]
+        records = PositionSpan.of([position for _, position in self.accepted])
+        return {
+            "source": "api",
+            "mode": self.mode.value,
+            **write_details(records, len(letters)),
+            **PositionSpan.of(letters).details(prefix="dlq_"),
         }
 
 

@@ -74,6 +74,21 @@ class IngestReport:
     """The first dead letter of each rule."""
     written: PositionSpan = field(default_factory=PositionSpan)
 
+    def audit_details(self, source: str) -> dict[str, Any]:
+        """The details of the audit entry for a connector run over the file ``source``."""
+        return {
+            "source": "csv",
+            "file": source,
+            **write_details(self.written, self.rejected),
+            "rejected_by_rule": dict(self.rejected_by_rule),
+        }
+
+
+def write_details(span: PositionSpan, dead_letters: int) -> dict[str, Any]:
+    """An audit entry's account of a write: how many records and dead letters, and where the
+    records landed (``PositionSpan.details``)."""
+    return {"count": span.count, "dead_letters": dead_letters, **span.details()}
+
 
 class DatasetWriter:
     """Writes records of one catalogue dataset onto its topic."""

@@ -20,7 +20,7 @@ from hub.app.api.errors import ApiError
 from hub.app.api.errors import VietnameseJSONResponse as JSONResponse
 from hub.app.wiring import Hub
 from hub.audit.entry import token_actor
-from hub.audit.trail import record_batch
+from hub.audit.trail import record_write
 from hub.auth.policy import write_refusal
 from hub.auth.tokens import Credential
 from hub.catalogue.models import DatasetEntry
@@ -80,7 +80,7 @@ async def ingest_records(request: Request) -> Response:
     if claim is not None:
         await run_in_threadpool(hub.idempotency.finish, claim, answer)
     actor = token_actor(credential.token_id, credential.agency)
-    await run_in_threadpool(record_batch, hub.audit, actor, result)
+    await run_in_threadpool(record_write, hub.audit, actor, result.dataset, result.audit_details())
     return JSONResponse(answer.body, status_code=answer.status_code)
 
 

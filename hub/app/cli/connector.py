@@ -34,7 +34,7 @@ from hub.app.cli.progress import RichProgress
 from hub.app.cli.shell import shell
 from hub.app.wiring import Hub
 from hub.audit.entry import CLI
-from hub.audit.trail import record_ingest
+from hub.audit.trail import record_write
 from hub.db import create_tables
 from hub.ingest.writer import IngestReport
 from hub.settings import KhoSettings
@@ -103,7 +103,7 @@ def run_file(
         summary = run_batch(
             config, source, hub.writer(config.dataset), hub.bus, store, observer=progress
         )
-    record_ingest(hub.audit, CLI, summary.report, source.name)
+    record_write(hub.audit, CLI, summary.report.dataset, summary.report.audit_details(source.name))
     return summary
 
 
@@ -155,7 +155,7 @@ def _run_polled(
     except SourceUnavailable as exc:
         store.record_error(config.name, source.stream, str(exc))
         raise
-    record_ingest(hub.audit, CLI, summary.report, source.name)
+    record_write(hub.audit, CLI, summary.report.dataset, summary.report.audit_details(source.name))
     print_summary(summary)
 
 
