@@ -1,5 +1,0 @@
-"""``python -m hub`` is the ``kho`` command."""
-
-from hub.app.cli.root import main
-
-main()
