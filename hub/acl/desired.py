@@ -1,17 +1,23 @@
 """The ACLs the catalogue calls for: a pure function of the loaded catalogue.
 
-Each agency logs in to Kafka as ``User:<agency id>``. For every dataset:
+Each agency logs in to Kafka as ``User:<agency id>``. What it may read is not decided here: it
+is the sharing policy's decision for that agency (``hub.sharing.policy.read_decision``, the one
+the HTTP reads and the SSE stream serve), carried by the topic ``topic_for`` names:
 
-- the owner may WRITE and DESCRIBE its topic, and READ and DESCRIBE its topic, its masked
-  projection ``<topic>.masked`` and its dead letters ``<topic>.dlq``;
-- a consumer granted ``personal_data`` may READ and DESCRIBE the topic; any other consumer only
-  the masked projection;
-- an open dataset may be read by every agency: the topic when its schema has no personal field,
-  else the masked projection;
-- a restricted dataset has no consumers: its owner only.
+- FULL (the owner, a grant with ``personal_data``): READ and DESCRIBE on ``<topic>``;
+- MASKED (a grant without it): on ``<topic>.masked``, or on ``<topic>`` when the schema has no
+  personal field (the masked projection is then the whole record, and no ``.masked`` is
+  written);
+- PUBLIC (an agency without a grant, on an open dataset or one with an ``open_projection``): on
+  ``<topic>`` when the schema has no personal field; otherwise no ACL at all: the public
+  projection is served over HTTP and on the open-data portal, and ``.masked`` holds linkable
+  pseudonyms that no agency reads without a grant;
+- a refusal (no grant and no public projection, another agency's restricted dataset): no ACL.
 
-Every agency may READ consumer groups whose names start with ``<agency id>.`` (PREFIXED). All
-bindings ALLOW, from any host.
+The owner may also WRITE and DESCRIBE its topic, and READ and DESCRIBE its masked projection
+``<topic>.masked`` and its dead letters ``<topic>.dlq``. Every agency may READ consumer groups
+whose names start with ``<agency id>.`` (PREFIXED). All bindings ALLOW, from any host. Admins
+are not agencies on Kafka: the hub's super user administers the cluster.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ from hub.acl.model import (
     group_prefix,
 )
 from hub.catalogue.loader import LoadedCatalogue
-from hub.catalogue.models import Classification, DatasetEntry
+from hub.catalogue.models import DatasetEntry
+from hub.sharing.policy import Reader, read_decision, topic_for
 
 _READ = (Operation.READ, Operation.DESCRIBE)
 _WRITE = (Operation.WRITE, Operation.DESCRIBE)
@@ -68,18 +75,13 @@ def _dataset_acls(
 ) -> Iterator[AclBinding]:
     owner = agency_principal(entry.owner)
     yield from _topic(owner, entry.topic, _WRITE)
-    for topic in (entry.topic, entry.masked_topic, entry.dlq_topic):
+    for topic in (entry.masked_topic, entry.dlq_topic):
         yield from _topic(owner, topic, _READ)
-    if entry.classification is Classification.RESTRICTED:
-        return
-    for grant in entry.consumers:
-        topic = entry.topic if grant.personal_data else entry.masked_topic
-        yield from _topic(agency_principal(grant.agency), topic, _READ)
-    if entry.classification is Classification.OPEN:
-        topic = entry.masked_topic if has_personal else entry.topic
-        for agency in agencies:
-            if agency != entry.owner:
-                yield from _topic(agency_principal(agency), topic, _READ)
+    for agency in agencies:
+        decision = read_decision(Reader(agency), entry)
+        carrier = topic_for(decision, entry, has_personal_fields=has_personal)
+        if isinstance(carrier, str):
+            yield from _topic(agency_principal(agency), carrier, _READ)
 
 
 def _topic(principal: str, topic: str, operations: tuple[Operation, ...]) -> Iterator[AclBinding]:

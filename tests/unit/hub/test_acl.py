@@ -27,6 +27,8 @@ from hub.avro.schema import load_schema
 from hub.catalogue.loader import LoadedCatalogue, load_catalogue
 from hub.catalogue.models import Catalogue
 from hub.errors import ConfigurationError
+from hub.sharing.masking import Projection
+from hub.sharing.policy import ReadAccess, Reader, Refusal, read_decision, topic_for
 from tests.paths import CATALOGUE_DIR, SCHEMAS_DIR
 
 SCHEMAS = SCHEMAS_DIR
@@ -203,25 +205,66 @@ def test_crafted_catalogue_exact_acls() -> None:
     }
 
 
-def test_crafted_open_dataset_with_personal_fields_is_read_masked() -> None:
-    """An open dataset whose schema has personal fields: every other agency reads .masked, not
-    the topic; a personal-data grant on it still reads the topic."""
+def test_crafted_open_dataset_with_personal_fields_gives_no_pseudonyms_without_a_grant() -> None:
+    """An open dataset whose schema has personal fields: an agency without a grant gets no ACL
+    at all (neither the topic nor the pseudonyms of .masked: it reads the public projection
+    over HTTP); a personal-data grant reads the topic, a grant without it .masked."""
     loaded = crafted(
-        ["own", "other", "pd"],
+        ["own", "other", "pd", "masked"],
         [
             dataset(
                 "t.open",
                 "own",
                 "open",
                 "ocop/product.avsc",
-                [{"agency": "pd", "purpose": "Liên hệ", "personal_data": True}],
+                [
+                    {"agency": "pd", "purpose": "Liên hệ", "personal_data": True},
+                    {"agency": "masked", "purpose": "Thống kê"},
+                ],
             )
         ],
     )
     acls = desired_acls(loaded)
-    assert topics_of(acls, "other") == {"t.open.masked"}
-    assert ops(acls, "other", "t.open.masked") == READ_DESCRIBE
-    assert topics_of(acls, "pd") == {"t.open", "t.open.masked"}
+    assert topics_of(acls, "other") == set()
+    assert ops(acls, "other", "t.open.masked") == set()
+    assert topics_of(acls, "pd") == {"t.open"}
+    assert ops(acls, "pd", "t.open") == READ_DESCRIBE
+    assert topics_of(acls, "masked") == {"t.open.masked"}
+
+
+def test_crafted_grant_without_personal_data_on_a_dataset_without_personal_fields() -> None:
+    """A shared dataset whose schema has no personal field has no .masked (the masked projection
+    is the whole record): a grantee without personal_data reads the topic; an agency without a
+    grant nothing (no open projection)."""
+    loaded = crafted(
+        ["own", "grantee", "none"],
+        [
+            dataset(
+                "t.plain",
+                "own",
+                "shared",
+                "salinity/reading.avsc",
+                [{"agency": "grantee", "purpose": "Cảnh báo xâm nhập mặn"}],
+            )
+        ],
+    )
+    acls = desired_acls(loaded)
+    assert topics_of(acls, "grantee") == {"t.plain"}
+    assert ops(acls, "grantee", "t.plain") == READ_DESCRIBE
+    assert topics_of(acls, "none") == set()
+
+
+def test_kafka_refusal_of_a_public_projection_points_to_http() -> None:
+    """The sharing policy's Kafka answer for a reader whose decision is the public projection of
+    a record with personal fields: a refusal naming the HTTP path, not a topic."""
+    loaded = crafted(["own", "other"], [dataset("t.open", "own", "open", "ocop/product.avsc")])
+    entry = loaded.catalogue.dataset("t.open")
+    decision = read_decision(Reader("other"), entry)
+    assert isinstance(decision, ReadAccess) and decision.projection is Projection.PUBLIC
+    refusal = topic_for(decision, entry, has_personal_fields=True)
+    assert isinstance(refusal, Refusal) and refusal.code == "public_over_http"
+    assert "/api/v1/datasets/t.open/records" in refusal.message
+    assert topic_for(decision, entry, has_personal_fields=False) == "t.open"
 
 
 def test_crafted_restricted_dataset_gives_nothing_to_others() -> None:

@@ -1,10 +1,13 @@
 """The authorisation matrix, generated from the catalogue file: every endpoint × every agency ×
-every role (and callers without or with a bad token) → the answer the rules below expect.
+every role (and callers without or with a bad token) → the answer the rules below expect; and
+on Kafka, every agency × every dataset → the ACLs `kho acl sync` must write.
 
 The expectations are written here from the catalogue's raw YAML and the rules of the sharing
-layer as users are told them (README, "Sharing"), not by calling hub.auth.policy: a change to the
-policy that grants more than these rules is caught as an unexpected allow. The test fails on any
-unexpected allow and on any unexpected deny, and prints each mismatch.
+layer as users are told them (README, "Sharing"), not by calling hub.auth.policy or
+hub.sharing.policy: a change to the policy that grants more than these rules is caught as an
+unexpected allow. The test fails on any unexpected allow and on any unexpected deny, and prints
+each mismatch. The Kafka expectations derive from the same HTTP expectation (`expect_read`), so
+the two paths cannot drift apart.
 
 Rules:
 - restricted datasets exist only for their owner agency and admins (404 for everyone else);
@@ -12,6 +15,8 @@ Rules:
   the owner, admins and consumers granted personal data read every field, other grantees
   the masked projection; anyone else the public projection when the dataset is open or has
   one, else 403;
+- on Kafka an agency reads the topic that carries the projection it reads over HTTP
+  (`KAFKA_CARRIER`); the owner also writes its topic and reads its `.masked` and `.dlq`;
 - writing needs a producer of the owner agency, or an admin;
 - the audit log is for admins;
 - a token that is sent must be valid (401), on every endpoint.
@@ -22,15 +27,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import yaml
 
+from connectors.samples.dossiers import dossier_documents
+from hub.acl import AclBinding, desired_acls
 from hub.app.api import build_app
 from hub.app.wiring import Hub, build_hub
 from hub.auth.tokens import Role
+from hub.catalogue.loader import load_catalogue
 from hub.settings import KhoSettings
 from tests.paths import CATALOGUE_DIR, SCHEMAS_DIR
 from tests.serving import serve_app
@@ -226,3 +235,166 @@ def test_a_bad_token_is_refused_on_every_endpoint(served: tuple[str, Hub, dict[s
         for dataset_id in DATASETS:
             answer = client.post(f"/api/v1/datasets/{dataset_id}/records", json=[])
             assert (answer.status_code, answer.json()["error"]["code"]) == (401, "missing_token")
+
+
+# --- the Kafka side: the ACLs of `kho acl sync` ------------------------------------------------
+
+# README, "Sharing": on Kafka an agency reads the topic that carries the projection it reads over
+# HTTP, by (that projection, whether the schema has personal fields): the suffix added to the
+# dataset's topic, or None for no ACL at all (the public projection of a record with personal
+# fields is not on Kafka: read it over HTTP). A projection equal to the whole record is the topic.
+KAFKA_CARRIER: dict[tuple[str, bool], str | None] = {
+    ("full", True): "",
+    ("full", False): "",
+    ("masked", True): ".masked",
+    ("masked", False): "",
+    ("public", True): None,
+    ("public", False): "",
+}
+# README, "Kafka security": what the owner holds besides reading (suffix, operation).
+OWNER_EXTRAS = {
+    ("", "WRITE"),
+    ("", "DESCRIBE"),
+    (".masked", "READ"),
+    (".masked", "DESCRIBE"),
+    (".dlq", "READ"),
+    (".dlq", "DESCRIBE"),
+}
+TopicAcl = tuple[str, str]  # (topic, operation)
+DATASET_TOPIC_SUFFIXES = (".masked", ".dlq")
+
+
+def _dataset_topic(name: str) -> str:
+    """The dataset topic a topic belongs to: itself, or the topic of its .masked or .dlq."""
+    for suffix in DATASET_TOPIC_SUFFIXES:
+        name = name.removesuffix(suffix)
+    return name
+
+
+def _held(acls: frozenset[AclBinding], agency: str, topic: str) -> set[TopicAcl]:
+    """The topic ACLs an agency holds on a dataset's topic, .masked and .dlq."""
+    return {
+        (a.resource_name, a.operation.value)
+        for a in acls
+        if a.principal == f"User:{agency}"
+        and a.resource_type.value == "TOPIC"
+        and _dataset_topic(a.resource_name) == topic
+    }
+
+
+def expect_kafka(agency: str, dataset: dict[str, Any]) -> set[TopicAcl]:
+    """The topic ACLs an agency's Kafka user holds on a dataset's topics (it reads as the
+    agency's consumer would over HTTP)."""
+    read = expect_read(Caller(agency, agency, "consumer"), dataset)
+    expected: set[TopicAcl] = set()
+    if read.status == 200:
+        suffix = KAFKA_CARRIER[(str(read.projection), _personal(dataset))]
+        if suffix is not None:
+            expected |= {(dataset["topic"] + suffix, op) for op in ("READ", "DESCRIBE")}
+    if agency == dataset["owner"]:
+        expected |= {(dataset["topic"] + suffix, op) for suffix, op in OWNER_EXTRAS}
+    return expected
+
+
+def variant_catalogue(raw: dict[str, Any]) -> dict[str, Any]:
+    """The shipped catalogue with the cases it lacks: an open dataset with personal (and
+    pseudonymised) fields, tthc.dossiers made open; and a shared dataset without personal
+    fields, granted without the personal-data right."""
+    variant: dict[str, Any] = yaml.safe_load(yaml.safe_dump(raw, allow_unicode=True))
+    dossiers = next(d for d in variant["datasets"] if d["id"] == "tthc.dossiers")
+    dossiers["classification"] = "open"
+    salinity = next(d for d in variant["datasets"] if d["id"] == "salinity.readings")
+    shared = dict(salinity, id="salinity.shared_readings", topic="salinity.shared_readings")
+    shared.update(
+        classification="shared",
+        consumers=[{"agency": "so-yt", "purpose": "Cảnh báo sức khoẻ khi xâm nhập mặn"}],
+    )
+    variant["datasets"].append(shared)
+    return variant
+
+
+@pytest.mark.parametrize("which", ["shipped", "variant"])
+def test_kafka_acls_follow_the_same_rules_as_http(which: str, tmp_path: Path) -> None:
+    """desired_acls gives every agency on every dataset exactly the topics that carry what it
+    reads over HTTP, the owner its write and dead letters, each agency its group prefix, and
+    nothing else: on the shipped catalogue and on one with the cases it lacks."""
+    raw = RAW if which == "shipped" else variant_catalogue(RAW)
+    path = tmp_path / "datasets.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    acls = desired_acls(load_catalogue(path, SCHEMAS_DIR))
+    assert {(a.permission.value, a.host) for a in acls} == {("ALLOW", "*")}
+
+    observed: dict[tuple[str, str], set[TopicAcl]] = {}
+    groups: set[tuple[str, str, str, str]] = set()
+    for acl in acls:
+        if acl.resource_type.value == "GROUP":
+            groups.add(
+                (acl.principal, acl.resource_name, acl.pattern_type.value, acl.operation.value)
+            )
+            continue
+        assert (acl.resource_type.value, acl.pattern_type.value) == ("TOPIC", "LITERAL"), acl
+        key = (acl.principal.removeprefix("User:"), _dataset_topic(acl.resource_name))
+        observed.setdefault(key, set()).add((acl.resource_name, acl.operation.value))
+
+    agencies = [a["id"] for a in raw["agencies"]]
+    mismatches: list[str] = []
+    for dataset in raw["datasets"]:
+        for agency in agencies:
+            expected = expect_kafka(agency, dataset)
+            got = observed.pop((agency, dataset["topic"]), set())
+            if got != expected:
+                extra, missing = sorted(got - expected), sorted(expected - got)
+                mismatches.append(f"{agency} {dataset['id']}: extra {extra}, missing {missing}")
+    assert not mismatches, "Kafka ACLs differ from the rules:\n" + "\n".join(mismatches)
+    assert not observed, f"ACLs on topics outside the catalogue's datasets: {observed}"
+    assert groups == {(f"User:{a}", f"{a}.", "PREFIXED", "READ") for a in agencies}
+
+
+def test_no_agency_gets_linkable_pseudonyms_without_a_grant(tmp_path: Path) -> None:
+    """An open dataset with pseudonymised personal fields (tthc.dossiers made open): an agency
+    without a grant (so-yt) gets no ACL on .masked nor the topic, and over HTTP the public
+    projection (no personal field, no pseudonym); every agency's HTTP answer and Kafka ACLs
+    follow the same rules."""
+    root = tmp_path / "hub"
+    path = tmp_path / "datasets.yaml"
+    raw = variant_catalogue(RAW)
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    dossiers = next(d for d in raw["datasets"] if d["id"] == "tthc.dossiers")
+    settings = KhoSettings(
+        data_dir=root,
+        bus_url=f"embedded:{root / 'bus.sqlite3'}",
+        database_url=f"sqlite:///{root / 'kho.sqlite3'}",
+        catalogue_path=path,
+    )
+    hub = build_hub(settings)
+    try:
+        acls = desired_acls(hub.catalogue)
+        assert _held(acls, "so-yt", "tthc.dossiers") == set()
+
+        def bearer(agency: str, role: Role) -> dict[str, str]:
+            issued = hub.tokens.create(agency, frozenset({role}))
+            return {"Authorization": f"Bearer {issued.plaintext}"}
+
+        records = "/api/v1/datasets/tthc.dossiers/records"
+        with serve_app(build_app(hub)) as base_url, httpx.Client(base_url=base_url) as client:
+            posted = client.post(
+                records,
+                json=dossier_documents(5, seed=18),
+                headers=bearer("vp-ubnd", Role.PRODUCER),
+            )
+            assert posted.status_code == 200, posted.text
+            public = client.get(records, headers=bearer("so-yt", Role.CONSUMER)).json()
+            assert public["projection"] == "public" and len(public["records"]) == 5
+            for item in public["records"]:
+                assert not {"applicant_id_number", "applicant_name"} & set(item["value"])
+            for agency in AGENCIES:
+                answer = client.get(records, headers=bearer(agency, Role.CONSUMER))
+                read = expect_read(Caller(agency, agency, "consumer"), dossiers)
+                assert (answer.status_code, answer.json().get("projection")) == (
+                    read.status,
+                    read.projection,
+                ), agency
+                on_kafka = _held(acls, agency, "tthc.dossiers")
+                assert on_kafka == expect_kafka(agency, dossiers), agency
+    finally:
+        hub.close()
