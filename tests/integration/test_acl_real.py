@@ -54,13 +54,18 @@ class World:
         monkeypatch.setenv("KHO_CATALOGUE_PATH", str(self.path))
         self.write_catalogue(personal_grant=True)
 
-    def write_catalogue(self, *, personal_grant: bool) -> None:
-        """The repo's dossier dataset, owned and consumed by this run's agencies."""
+    def write_catalogue(self, *, personal_grant: bool, classification: str = "shared") -> None:
+        """The repo's dossier dataset (personal fields, one pseudonymised), owned and consumed
+        by this run's agencies; shared as shipped, or made open."""
         repo = CATALOGUE_DIR / "datasets.yaml"
         raw = yaml.safe_load(repo.read_text(encoding="utf-8"))
         dataset = next(d for d in raw["datasets"] if d["id"] == "tthc.dossiers")
-        dataset.update(id=self.dataset_id, topic=self.topic, owner=self.owner)
-        consumers = [{"agency": self.masked, "purpose": "Thống kê theo xã/phường"}]
+        dataset.update(
+            id=self.dataset_id, topic=self.topic, owner=self.owner, classification=classification
+        )
+        consumers: list[dict[str, Any]] = [
+            {"agency": self.masked, "purpose": "Thống kê theo xã/phường"}
+        ]
         if personal_grant:
             consumers.append(
                 {"agency": self.personal, "purpose": "Chỉ số 766", "personal_data": True}
@@ -307,3 +312,39 @@ def test_a_revoked_grant_is_removed_from_the_broker(world: World) -> None:
     (*_, revoked, unchanged) = world.audit(actions.ACL_SYNC)
     assert revoked["deleted"] == 2 and unchanged["deleted"] == 0
     assert all(world.personal in line for line in revoked["deleted_acls"])
+
+
+def test_an_open_dataset_with_personal_fields_gives_no_pseudonyms_without_a_grant(
+    world: World,
+) -> None:
+    """The dossier dataset made open: the agency without a grant gets no ACL, so the broker
+    refuses it the topic and the pseudonyms of .masked (it reads the public projection over
+    HTTP); the grantee without personal data still reads .masked, the personal-data grantee
+    the topic: the same 15 ACLs as the shared dataset."""
+    world.write_catalogue(personal_grant=True, classification="open")
+    bus = open_bus(KAFKA_URL, client_id="kho-acl-test")
+    try:
+        for topic in (world.topic, f"{world.topic}.masked", f"{world.topic}.dlq"):
+            bus.ensure_topic(topic, partitions=1)
+        bus.publish(world.topic, [OutgoingMessage(b"d1", b"dossier-1")])
+        bus.publish(f"{world.topic}.masked", [OutgoingMessage(b"d1", b"pseudonymised-1")])
+    finally:
+        bus.close()
+    for agency in world.agencies:
+        world.create_user(agency)
+    assert "đã thêm 15, đã xoá 0 ACL" in world.kho_acl("sync")
+    stranger_acls = {
+        a.resource_name for a in on_cluster(world) if a.principal == f"User:{world.stranger}"
+    }
+    assert stranger_acls == {f"{world.stranger}."}
+
+    masked = world.login(world.masked)
+    got = eventually(lambda: fetch(masked, f"{world.topic}.masked"))
+    assert got == [b"pseudonymised-1"]
+    personal = world.login(world.personal)
+    assert eventually(lambda: fetch(personal, world.topic)) == [b"dossier-1"]
+
+    stranger = world.login(world.stranger)
+    for topic in (world.topic, f"{world.topic}.masked", f"{world.topic}.dlq"):
+        with pytest.raises(kafka.errors.TopicAuthorizationFailedError):
+            fetch(stranger, topic)
