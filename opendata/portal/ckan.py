@@ -26,6 +26,7 @@ import ckanapi
 import requests
 
 from opendata.errors import PortalUnavailable, PublishBlocked, PublishError
+from opendata.portal.limits import check_resource_sizes
 from opendata.portal.port import (
     Action,
     PortalDataset,
@@ -226,15 +227,7 @@ class CkanPortal:
         return stale
 
     def _check_sizes(self, dataset: PortalDataset) -> None:
-        if self._max_bytes is None:
-            return
-        for resource in dataset.resources:
-            if len(resource.content) > self._max_bytes:
-                raise PublishBlocked(
-                    f"tệp {resource.filename} nặng {len(resource.content) / 2**20:.1f} MB, quá giới"
-                    f" hạn {self._max_bytes / 2**20:.0f} MB của CKAN (ckan.max_resource_size,"
-                    " KHO_PORTAL_MAX_RESOURCE_MB)"
-                )
+        check_resource_sizes(dataset, self._max_bytes, "CKAN (ckan.max_resource_size)")
 
     def _ensure_organisation(self, dataset: PortalDataset) -> None:
         org = dataset.organisation

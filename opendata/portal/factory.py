@@ -17,7 +17,8 @@ def open_portal(
     if url.startswith("folder:"):
         from opendata.portal.folder import FolderPortal
 
-        return FolderPortal(Path(url.removeprefix("folder:").removeprefix("//")))
+        root = Path(url.removeprefix("folder:").removeprefix("//"))
+        return FolderPortal(root, max_resource_bytes=max_resource_bytes)
     if url.startswith(("ckan+http://", "ckan+https://")):
         from opendata.portal.ckan import CkanPortal
 

@@ -4,6 +4,8 @@ Layout: ``<root>/<dataset>/`` holding the resource files and ``dataset.jsonld`` 
 publishing agency).
 A file is rewritten only when its bytes differ, so an unchanged run touches nothing. A withdrawn
 dataset's folder moves to ``<root>/.withdrawn/`` (private) or is removed (delete).
+A file over ``max_resource_bytes`` blocks its dataset, as on the production portal, so that
+what publishes here publishes there.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import os
 import shutil
 from pathlib import Path
 
+from opendata.portal.limits import check_resource_sizes
 from opendata.portal.port import Action, PortalDataset, PortalPlan, PublishOutcome, WithdrawMode
 
 
 class FolderPortal:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, max_resource_bytes: int | None = None) -> None:
         self._root = root
+        self._max_bytes = max_resource_bytes
 
     @property
     def description(self) -> str:
@@ -38,6 +42,7 @@ class FolderPortal:
         return self._root / dataset.name
 
     def plan(self, dataset: PortalDataset) -> PortalPlan:
+        check_resource_sizes(dataset, self._max_bytes, "cổng thư mục")
         folder = self.dataset_dir(dataset)
         if not folder.exists():
             return PortalPlan(dataset.name, "created", tuple(r.name for r in dataset.resources))
@@ -49,6 +54,7 @@ class FolderPortal:
         return PortalPlan(dataset.name, action, uploads, changed)
 
     def publish(self, dataset: PortalDataset) -> PublishOutcome:
+        check_resource_sizes(dataset, self._max_bytes, "cổng thư mục")
         folder = self.dataset_dir(dataset)
         created = not folder.exists()
         folder.mkdir(parents=True, exist_ok=True)
