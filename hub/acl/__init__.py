@@ -1,7 +1,8 @@
 """Enforcement on Kafka itself: one Kafka user per agency, ACLs derived from the catalogue.
 
 - ``model``: ``AclBinding`` and Kafka's names for resources, patterns, operations;
-- ``desired``: the ACLs the catalogue calls for (a pure function);
+- ``desired``: the ACLs the catalogue calls for (a pure function of the sharing policy,
+  ``hub.sharing.policy``, the one HTTP reads also follow);
 - ``plan``: the scope a sync manages, and what to create and delete in it;
 - ``sync``: ``sync_acls`` over an ``AclAdmin``;
 - ``users``: agency passwords (SCRAM-SHA-512);

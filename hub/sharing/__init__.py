@@ -1,6 +1,6 @@
-"""The sharing layer: what each agency sees of a dataset, and the keyed pseudonyms that let
-masked projections still be joined; the masking worker that writes ``<topic>.masked``, and
-its lag."""
+"""The sharing layer: what each agency sees of a dataset (``policy``: the one rule for HTTP,
+the SSE stream and Kafka ACLs), and the keyed pseudonyms that let masked projections still be
+joined; the masking worker that writes ``<topic>.masked``, and its lag."""
 
 from hub.sharing.mask_lag import DatasetLag, PartitionLag, read_masking_lag
 from hub.sharing.masked_worker import MaskingCounts, MaskingRun, MaskingWorker
