@@ -25,11 +25,13 @@ from hub.provide_once.outbox import EvidenceOutbox
 from hub.provide_once.procedures import ProcedureCatalogue, load_procedures
 from hub.provide_once.service import ProvideOnce
 from hub.provide_once.subject_auth import SubjectTokens
+from hub.registry.ensure import RegisteredSets, ensure_registered
 from hub.registry.factory import open_registry
 from hub.registry.port import SchemaRegistry
 from hub.secret_keys import load_hex_key
 from hub.settings import KhoSettings
 from hub.sharing import Projector, Pseudonymiser, load_pseudonym_key
+from hub.sharing.catalogue_subjects import catalogue_subjects
 
 if TYPE_CHECKING:
     from opendata.approvals import ApprovalStore
@@ -189,10 +191,20 @@ def build_hub(settings: KhoSettings) -> Hub:
     catalogue = load_catalogue(settings.catalogue_path, settings.schemas_dir)
     engine = create_engine(settings.database_url)
     create_tables(engine)
+    registry = open_registry(settings.registry_url, engine)
+    # Every catalogue subject, the masked ones too, from start-up: a consumer can fetch a schema
+    # before the first record. The hub's own registry is checked in its database; an external
+    # one is sent the set only when it changed (a ledger in the hub's database).
+    ensure_registered(
+        registry,
+        catalogue_subjects(catalogue),
+        ledger=None if settings.registry_url == "embedded" else RegisteredSets(engine),
+        where=settings.registry_url,
+    )
     return Hub(
         settings=settings,
         catalogue=catalogue,
         engine=engine,
         bus=open_bus(settings.bus_url, client_id=settings.client_id),
-        registry=open_registry(settings.registry_url, engine),
+        registry=registry,
     )

@@ -57,24 +57,32 @@ class Projector:
         return masked
 
     def masked_schema(self) -> dict[str, Any]:
-        """The Avro schema of the masked projection: the dataset's, less its dropped fields,
-        with pseudonymised fields documented as such."""
-        definition = copy.deepcopy(self.schema.definition)
-        definition["name"] = f"{definition['name']}Masked"
-        definition["doc"] = (
-            f"{definition.get('doc', '')} [Bản che dữ liệu cá nhân | personal data masked]"
-        ).strip()
-        fields = []
-        for field in definition["fields"]:
-            if field["name"] in self._masked_drop:
-                continue
-            if field["name"] in self._pseudonymised:
-                field["personal"] = False
-                field["kho.pseudonym"] = True
-                field["doc"] = f"Bí danh (HMAC) của: {field.get('doc', '')}"
-            fields.append(field)
-        definition["fields"] = fields
-        key = definition.get("kho.key")
-        if key is not None and key in self._masked_drop:
-            del definition["kho.key"]
-        return definition
+        """The Avro schema of the masked projection (``masked_schema``)."""
+        return masked_schema(self.entry, self.schema)
+
+
+def masked_schema(entry: DatasetEntry, schema: DatasetSchema) -> dict[str, Any]:
+    """The Avro schema of a dataset's masked projection: the dataset's, less its dropped
+    fields, with pseudonymised fields documented as such. It needs no pseudonym key, so the
+    hub can register it at start-up, before any record is masked."""
+    pseudonymised = frozenset(entry.pseudonymise)
+    dropped = schema.personal_fields - pseudonymised
+    definition = copy.deepcopy(schema.definition)
+    definition["name"] = f"{definition['name']}Masked"
+    definition["doc"] = (
+        f"{definition.get('doc', '')} [Bản che dữ liệu cá nhân | personal data masked]"
+    ).strip()
+    fields = []
+    for field in definition["fields"]:
+        if field["name"] in dropped:
+            continue
+        if field["name"] in pseudonymised:
+            field["personal"] = False
+            field["kho.pseudonym"] = True
+            field["doc"] = f"Bí danh (HMAC) của: {field.get('doc', '')}"
+        fields.append(field)
+    definition["fields"] = fields
+    key = definition.get("kho.key")
+    if key is not None and key in dropped:
+        del definition["kho.key"]
+    return definition
