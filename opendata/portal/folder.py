@@ -3,7 +3,9 @@
 Layout: ``<root>/<dataset>/`` holding the resource files and ``dataset.jsonld`` (which names the
 publishing agency).
 A file is rewritten only when its bytes differ, so an unchanged run touches nothing. A withdrawn
-dataset's folder moves to ``<root>/.withdrawn/`` (private) or is removed (delete).
+dataset's folder moves to ``<root>/.withdrawn/`` (private) or is removed (delete); a private
+dataset published again moves back, as CKAN makes the same package public again, and only the
+files that changed are written.
 A file over ``max_resource_bytes`` blocks its dataset, as on the production portal, so that
 what publishes here publishes there.
 """
@@ -44,27 +46,35 @@ class FolderPortal:
     def plan(self, dataset: PortalDataset) -> PortalPlan:
         check_resource_sizes(dataset, self._max_bytes, "cổng thư mục")
         folder = self.dataset_dir(dataset)
-        if not folder.exists():
+        hidden = self._hidden(dataset.name)
+        private = not folder.exists() and hidden.is_dir()
+        if private:
+            folder = hidden
+        elif not folder.exists():
             return PortalPlan(dataset.name, "created", tuple(r.name for r in dataset.resources))
         uploads = tuple(
             r.name for r in dataset.resources if not _holds(folder / r.filename, r.content)
         )
-        changed = not _holds(folder / "dataset.jsonld", _metadata(dataset))
+        changed = private or not _holds(folder / "dataset.jsonld", _metadata(dataset))
         action: Action = "updated" if uploads or changed else "unchanged"
         return PortalPlan(dataset.name, action, uploads, changed)
 
     def publish(self, dataset: PortalDataset) -> PublishOutcome:
         check_resource_sizes(dataset, self._max_bytes, "cổng thư mục")
         folder = self.dataset_dir(dataset)
+        hidden = self._hidden(dataset.name)
+        restored = not folder.exists() and hidden.is_dir()
+        if restored:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            hidden.rename(folder)
         created = not folder.exists()
         folder.mkdir(parents=True, exist_ok=True)
         uploaded = tuple(
             r.name for r in dataset.resources if _write_if_changed(folder / r.filename, r.content)
         )
         metadata_changed = _write_if_changed(folder / "dataset.jsonld", _metadata(dataset))
-        action: Action = (
-            "created" if created else ("updated" if uploaded or metadata_changed else "unchanged")
-        )
+        changed = restored or uploaded or metadata_changed
+        action: Action = "created" if created else ("updated" if changed else "unchanged")
         return PublishOutcome(dataset.name, action, str(folder), uploaded)
 
     def plan_withdrawal(self, name: str) -> PortalPlan:
@@ -82,6 +92,10 @@ class FolderPortal:
             shutil.rmtree(hidden, ignore_errors=True)
             folder.rename(hidden)
         return PublishOutcome(name, "withdrawn", str(folder))
+
+    def _hidden(self, name: str) -> Path:
+        """Where a dataset withdrawn as private is kept."""
+        return self._root / ".withdrawn" / name
 
 
 def _metadata(dataset: PortalDataset) -> bytes:
