@@ -3,9 +3,9 @@
 Layout: ``<root>/<dataset>/`` holding the resource files and ``dataset.jsonld`` (which names the
 publishing agency).
 A file is rewritten only when its bytes differ, so an unchanged run touches nothing. A withdrawn
-dataset's folder moves to ``<root>/.withdrawn/`` (private) or is removed (delete); a private
-dataset published again moves back, as CKAN makes the same package public again, and only the
-files that changed are written.
+dataset's folder moves to ``<root>/.withdrawn/`` (private) or is removed (delete, a private
+one too); a private dataset published again moves back, as CKAN makes the same package public
+again, and only the files that changed are written.
 A file over ``max_resource_bytes`` blocks its dataset, as on the production portal, so that
 what publishes here publishes there.
 """
@@ -82,14 +82,17 @@ class FolderPortal:
 
     def withdraw(self, name: str, mode: WithdrawMode) -> PublishOutcome:
         folder = self._root / name
+        hidden = self._hidden(name)
+        if mode == "delete" and not folder.is_dir() and hidden.is_dir():
+            shutil.rmtree(hidden)  # a private dataset deleted: nothing of it may stay
+            return PublishOutcome(name, "withdrawn", str(folder))
         if not folder.is_dir():
             return PublishOutcome(name, "absent", "")
+        shutil.rmtree(hidden, ignore_errors=True)
         if mode == "delete":
             shutil.rmtree(folder)
         else:
-            hidden = self._root / ".withdrawn" / name
             hidden.parent.mkdir(parents=True, exist_ok=True)
-            shutil.rmtree(hidden, ignore_errors=True)
             folder.rename(hidden)
         return PublishOutcome(name, "withdrawn", str(folder))
 

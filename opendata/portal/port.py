@@ -95,5 +95,6 @@ class OpenDataPortal(Protocol):
         ...
 
     def withdraw(self, name: str, mode: WithdrawMode) -> PublishOutcome:
-        """Make the dataset private, or delete it; ``absent`` if it is not public."""
+        """Make a public dataset private, or delete it (a private one too: nothing of it may
+        stay); ``absent`` when there is nothing to withdraw in that mode."""
         ...
