@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -10,16 +11,22 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from hub.async_postgres import AsyncPostgres
+from hub.audit.entry import CLI, Actor
 from hub.audit.log import AuditLog
 from hub.auth.tokens import TokenStore
 from hub.avro.decoder import RegistryDecoder
 from hub.bus.factory import open_bus
 from hub.bus.port import EventBus
+from hub.bus.relay import GroupOffsetsFactory, RelayFactory
+from hub.bus.relay_factory import group_offsets_factory, relay_factory
 from hub.catalogue.loader import LoadedCatalogue, load_catalogue
 from hub.db import create_engine, create_tables
+from hub.dlq.desk import DeskPorts, StewardDesk
+from hub.dlq.status import ReplayLog
 from hub.ingest.idempotency import IdempotencyStore
 from hub.ingest.writer import DatasetWriter
 from hub.provide_once.access_log import AccessLogView
+from hub.provide_once.dossier_feed import DOSSIER_DATASET, FEED_GROUP, DossierFeed, FeedPorts
 from hub.provide_once.evidence import EVIDENCE_DATASET
 from hub.provide_once.outbox import EvidenceOutbox
 from hub.provide_once.procedures import ProcedureCatalogue, load_procedures
@@ -32,11 +39,14 @@ from hub.secret_keys import load_hex_key
 from hub.settings import KhoSettings
 from hub.sharing import Projector, Pseudonymiser, load_pseudonym_key
 from hub.sharing.catalogue_subjects import catalogue_subjects
+from hub.sharing.mask_lag import DatasetLag, read_masking_lag
+from hub.sharing.masked_worker import MaskingPorts, MaskingWorker
 
 if TYPE_CHECKING:
     from opendata.approvals import ApprovalStore
     from opendata.publisher import Publisher
     from opendata.specs import PublicationCatalogue
+    from opendata.watch import PublishWatch
 
 
 @dataclass
@@ -172,6 +182,87 @@ class Hub:
             audit=self.audit,
             policy=PublishPolicy(s.publish_withdraw, s.publish_retries, s.publish_backoff_s),
         )
+
+    def publish_watch(self) -> PublishWatch:
+        """``kho publish --watch``: the publisher, republishing when a topic changes."""
+        from opendata.state import PublicationStates
+        from opendata.watch import PublishWatch
+
+        return PublishWatch(
+            self.publisher(),
+            PublicationStates(self.engine),
+            self.catalogue.catalogue,
+            self.publications,
+            self.bus,
+            continuous_interval_s=self.settings.publish_continuous_interval_s,
+        )
+
+    @cached_property
+    def relays(self) -> RelayFactory:
+        """Opens exactly-once relays on the configured bus, for the workers that need one."""
+        return relay_factory(self.settings.bus_url, client_id=self.settings.client_id)
+
+    @cached_property
+    def group_offsets(self) -> GroupOffsetsFactory:
+        """Opens readers of consumer groups' committed offsets on the configured bus."""
+        return group_offsets_factory(self.settings.bus_url, client_id=self.settings.client_id)
+
+    def masking_worker(
+        self,
+        dataset_ids: Sequence[str] | None = None,
+        *,
+        batch_size: int = 500,
+        instance: str | None = None,
+    ) -> MaskingWorker:
+        """The masking worker for the datasets named (default: every maskable one)."""
+        ports = MaskingPorts(
+            bus=self.bus,
+            relays=self.relays,
+            group_offsets=self.group_offsets,
+            registry=self.registry,
+            decoder=self.decoder,
+            pseudonymiser=self.pseudonymiser,
+        )
+        return MaskingWorker(
+            self.catalogue, ports, dataset_ids, batch_size=batch_size, instance=instance
+        )
+
+    def masking_lag(self, dataset_ids: Sequence[str] | None = None) -> list[DatasetLag]:
+        """How far the masking worker is behind, read now."""
+        return read_masking_lag(self.catalogue, self.bus, self.group_offsets, dataset_ids)
+
+    def dossier_feed(
+        self, dataset_id: str = DOSSIER_DATASET, *, group: str = FEED_GROUP, batch_size: int = 500
+    ) -> DossierFeed:
+        """The evidence feed reading the dossier dataset's topic in ``group``."""
+        ports = FeedPorts(
+            bus=self.bus,
+            group_offsets=self.group_offsets,
+            decoder=self.decoder,
+            procedures=self.procedures,
+            store=self.provide_once,
+            outbox=self.evidence_outbox,
+            evidence_writer=lambda: self.writer(EVIDENCE_DATASET),
+        )
+        return DossierFeed(
+            self.catalogue.entry(dataset_id), ports, group=group, batch_size=batch_size
+        )
+
+    @cached_property
+    def replay_log(self) -> ReplayLog:
+        return ReplayLog(self.engine)
+
+    def steward_desk(self, dataset_id: str, actor: Actor = CLI) -> StewardDesk:
+        """A data steward's desk for the dataset's dead letters, acting as ``actor``."""
+        entry = self.catalogue.entry(dataset_id)
+        ports = DeskPorts(
+            bus=self.bus,
+            replays=self.replay_log,
+            audit=self.audit,
+            writer=lambda: self.writer(entry.id),
+        )
+        field_names = self.catalogue.schema(entry.id).field_names
+        return StewardDesk(entry, field_names, ports, actor=actor)
 
     def close(self) -> None:
         self.bus.close()

@@ -75,3 +75,21 @@ class GroupOffsets(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class RelayFactory(Protocol):
+    """Opens a relay reading ``topics`` in ``group``; the shell builds one for the configured
+    bus (``hub.bus.relay_factory``) and hands it to the workers that need one."""
+
+    def __call__(
+        self,
+        *,
+        group: str,
+        topics: Sequence[str],
+        transactional_id: str,
+        after_write: AfterWrite | None = None,
+    ) -> ExactlyOnceRelay: ...
+
+
+GroupOffsetsFactory = Callable[[], GroupOffsets]
+"""Opens a reader of consumer groups' committed offsets; the caller closes it."""

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from hub.bus.factory import bad_bus_url, embedded_path
-from hub.bus.relay import AfterWrite, ExactlyOnceRelay, GroupOffsets
+from hub.bus.relay import (
+    AfterWrite,
+    ExactlyOnceRelay,
+    GroupOffsets,
+    GroupOffsetsFactory,
+    RelayFactory,
+)
 
 
 def open_relay(
@@ -53,3 +59,30 @@ def open_group_offsets(url: str, *, client_id: str = "kho") -> GroupOffsets:
 
         return KafkaGroupOffsets(parse_kafka_url(url), client_id=client_id)
     raise bad_bus_url(url)
+
+
+def relay_factory(url: str, *, client_id: str = "kho") -> RelayFactory:
+    """Opens relays on the bus at ``url``: what the shell hands to a worker."""
+
+    def open_one(
+        *,
+        group: str,
+        topics: Sequence[str],
+        transactional_id: str,
+        after_write: AfterWrite | None = None,
+    ) -> ExactlyOnceRelay:
+        return open_relay(
+            url,
+            group=group,
+            topics=topics,
+            transactional_id=transactional_id,
+            client_id=client_id,
+            after_write=after_write,
+        )
+
+    return open_one
+
+
+def group_offsets_factory(url: str, *, client_id: str = "kho") -> GroupOffsetsFactory:
+    """Opens readers of the committed offsets on the bus at ``url``."""
+    return lambda: open_group_offsets(url, client_id=client_id)

@@ -10,17 +10,18 @@
 
 from hub.dlq.address import LetterAddress
 from hub.dlq.correction import Correction, load_correction
-from hub.dlq.desk import LetterPage, LetterView, ReplayRun, StewardDesk
+from hub.dlq.desk import DeskPorts, LetterPage, LetterView, ReplayRun, StewardDesk
 from hub.dlq.errors import (
     AlreadyReplayedError,
     BadAddressError,
     CorrectionFileError,
     DlqError,
+    ReplayClaimedError,
     UnknownLetterError,
 )
 from hub.dlq.queue import DeadLetterQueue, StoredLetter
 from hub.dlq.replay import Replayer
-from hub.dlq.status import LetterStatus, ReplayLog, ReplayOutcome
+from hub.dlq.status import LetterStatus, ReplayClaim, ReplayLog, ReplayOutcome
 
 __all__ = [
     "AlreadyReplayedError",
@@ -28,11 +29,14 @@ __all__ = [
     "Correction",
     "CorrectionFileError",
     "DeadLetterQueue",
+    "DeskPorts",
     "DlqError",
     "LetterAddress",
     "LetterPage",
     "LetterStatus",
     "LetterView",
+    "ReplayClaim",
+    "ReplayClaimedError",
     "ReplayLog",
     "ReplayOutcome",
     "ReplayRun",

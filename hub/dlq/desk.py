@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hub.app.wiring import Hub
 from hub.audit.entry import CLI, Actor
+from hub.audit.log import AuditLog
 from hub.audit.trail import record_replay
+from hub.bus.port import EventBus
+from hub.catalogue.models import DatasetEntry
 from hub.dlq.address import LetterAddress
-from hub.dlq.correction import load_correction
-from hub.dlq.errors import AlreadyReplayedError, DlqError
+from hub.dlq.correction import Correction, load_correction
+from hub.dlq.errors import AlreadyReplayedError, DlqError, ReplayClaimedError
 from hub.dlq.queue import DeadLetterQueue, StoredLetter
 from hub.dlq.replay import Replayer, stored_document
-from hub.dlq.status import LetterStatus, ReplayLog, ReplayOutcome
+from hub.dlq.status import LetterStatus, ReplayClaim, ReplayLog, ReplayOutcome
+from hub.ingest.writer import DatasetWriter
 from hub.vietnam_time import vietnam_time
 
 
@@ -47,17 +50,39 @@ class ReplayRun:
     outcomes: list[ReplayOutcome]
     skipped: list[LetterAddress]
     """Pending letters ``--all-pending`` left alone: they hold no record to replay."""
+    taken: list[LetterAddress] = field(default_factory=list)
+    """Pending letters ``--all-pending`` left alone: another replay claimed them first."""
+
+
+@dataclass(frozen=True)
+class DeskPorts:
+    """What the desk works with; the shell builds them (``Hub.steward_desk``)."""
+
+    bus: EventBus
+    replays: ReplayLog
+    audit: AuditLog
+    writer: Callable[[], DatasetWriter]
+    """The dataset's writer, asked for on the first replay."""
 
 
 class StewardDesk:
-    """The dead letters of one catalogue dataset."""
+    """The dead letters of one catalogue dataset. ``field_names``: the dataset schema's fields,
+    for the template of a letter that holds no record."""
 
-    def __init__(self, hub: Hub, dataset_id: str, *, actor: Actor = CLI) -> None:
-        self._hub = hub
+    def __init__(
+        self,
+        entry: DatasetEntry,
+        field_names: Sequence[str],
+        ports: DeskPorts,
+        *,
+        actor: Actor = CLI,
+    ) -> None:
+        self._ports = ports
         self._actor = actor
-        self.entry = hub.catalogue.entry(dataset_id)
-        self.queue = DeadLetterQueue(hub.bus, self.entry.id, self.entry.dlq_topic)
-        self.log = ReplayLog(hub.engine)
+        self.entry = entry
+        self._field_names = list(field_names)
+        self.queue = DeadLetterQueue(ports.bus, entry.id, entry.dlq_topic)
+        self.log = ports.replays
         self._replayer: Replayer | None = None
 
     @property
@@ -87,7 +112,7 @@ class StewardDesk:
         document = stored_document(view.stored.letter)
         if isinstance(document, dict):
             return document, False
-        return dict.fromkeys(self._hub.catalogue.schema(self.entry.id).field_names), True
+        return dict.fromkeys(self._field_names), True
 
     def replay(
         self,
@@ -100,8 +125,13 @@ class StewardDesk:
         """Replay the letters, each recorded in the replay log. Every check is made before the
         first write: unknown addresses, letters already replayed (unless ``force``), the file.
 
+        Each letter is claimed in the replay log before anything is written, so of two replays
+        of one letter at the same moment only one writes; a replay that fails before writing
+        gives its claims back.
+
         ``all_pending`` replays every letter never replayed that holds a record; letters that
-        hold none (a CSV row that could not be mapped) need a corrected file, and are skipped."""
+        hold none (a CSV row that could not be mapped) need a corrected file, and are skipped,
+        as are letters another replay claimed first."""
         skipped: list[LetterAddress] = []
         targets = self._targets(addresses, all_pending=all_pending, force=force)
         if all_pending:
@@ -110,17 +140,60 @@ class StewardDesk:
         if record_file is not None and len(targets) != 1:
             raise DlqError("--record chỉ dùng khi phát lại đúng một thư")
         correction = load_correction(record_file) if record_file is not None else None
-        if self._replayer is None:
-            self._replayer = Replayer(self._hub, self.entry.id)
+        claims, taken = self._claim(targets, force=force, all_pending=all_pending)
         outcomes = []
+        try:
+            while claims:
+                view, claim = claims[0]
+                outcome = self._replay_one(view, correction)
+                claims.pop(0)
+                self.log.record(self.topic, outcome)
+                record_replay(
+                    self._ports.audit,
+                    self._actor,
+                    self.entry.id,
+                    outcome.audit_details(self.topic),
+                )
+                outcomes.append(outcome)
+        finally:
+            for _, unused in claims:  # the replay stopped before writing these
+                self.log.release(unused)
+        return ReplayRun(outcomes, skipped, taken)
+
+    def _replay_one(self, view: LetterView, correction: Correction | None) -> ReplayOutcome:
+        if self._replayer is None:
+            self._replayer = Replayer(self._ports.writer())
+        return self._replayer.replay(view.stored, correction)
+
+    def _claim(
+        self, targets: list[LetterView], *, force: bool, all_pending: bool
+    ) -> tuple[list[tuple[LetterView, ReplayClaim]], list[LetterAddress]]:
+        """Claim every target before the first write. A letter claimed by another replay is
+        left to it under ``all_pending``; otherwise nothing is replayed and the steward told."""
+        claims: list[tuple[LetterView, ReplayClaim]] = []
+        taken: list[LetterAddress] = []
         for view in targets:
-            outcome = self._replayer.replay(view.stored, correction)
-            self.log.record(self.topic, outcome)
-            record_replay(
-                self._hub.audit, self._actor, self.entry.id, outcome.audit_details(self.topic)
-            )
-            outcomes.append(outcome)
-        return ReplayRun(outcomes, skipped)
+            claim = self.log.claim(self.topic, view.address, force=force)
+            if claim is not None:
+                claims.append((view, claim))
+            elif all_pending:
+                taken.append(view.address)
+            else:
+                for _, obtained in claims:
+                    self.log.release(obtained)
+                raise self._claimed_error(view.address, force=force)
+        return claims, taken
+
+    def _claimed_error(self, address: LetterAddress, *, force: bool) -> DlqError:
+        if force:
+            return ReplayClaimedError(f"Thư {address} đang được phát lại ở nơi khác vào lúc này")
+        last = self.log.latest_for(self.topic, address)
+        if last is not None:
+            return AlreadyReplayedError(_already_replayed(address, last))
+        return ReplayClaimedError(
+            f"Thư {address} đang được phát lại ở nơi khác, hoặc lần phát lại trước dừng giữa"
+            " chừng; xem kho dlq list, rồi thêm --force nếu thật sự muốn phát lại"
+        )
 
     def _targets(
         self, addresses: Sequence[str], *, all_pending: bool, force: bool

@@ -21,5 +21,9 @@ class AlreadyReplayedError(DlqError):
     """The letter was replayed before; ``--force`` replays it again."""
 
 
+class ReplayClaimedError(DlqError):
+    """Another replay holds the letter (now, or it stopped before recording its outcome)."""
+
+
 class CorrectionFileError(DlqError):
     """The corrected-record file cannot be read as one JSON record; names the file and line."""

@@ -12,7 +12,6 @@ import datetime as dt
 import json
 from typing import Any
 
-from hub.app.wiring import Hub
 from hub.avro.json_codec import JsonRecordError
 from hub.dlq.address import LetterAddress
 from hub.dlq.correction import Correction
@@ -20,7 +19,7 @@ from hub.dlq.queue import StoredLetter
 from hub.dlq.status import ReplayOutcome
 from hub.ingest.dead_letter import DeadLetter
 from hub.ingest.validation import Violation
-from hub.ingest.writer import IncomingRecord, SourceRef
+from hub.ingest.writer import DatasetWriter, IncomingRecord, SourceRef
 
 REPLAY_SOURCE_KIND = "dlq-replay"
 JSON_RULE = "json"
@@ -36,8 +35,8 @@ def replay_source(dlq_topic: str, address: LetterAddress) -> SourceRef:
 class Replayer:
     """Writes dead letters of one dataset again, each validated as if it had just arrived."""
 
-    def __init__(self, hub: Hub, dataset_id: str) -> None:
-        self._writer = hub.writer(dataset_id)
+    def __init__(self, writer: DatasetWriter) -> None:
+        self._writer = writer
 
     def replay(self, stored: StoredLetter, correction: Correction | None = None) -> ReplayOutcome:
         incoming = self.incoming(stored, correction)

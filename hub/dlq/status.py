@@ -1,5 +1,11 @@
 """Which dead letters were replayed: one row per replay in the hub's database, so a letter is
-not replayed twice by accident and ``kho dlq list`` can say what became of it."""
+not replayed twice by accident and ``kho dlq list`` can say what became of it.
+
+A replay first claims its letter (``ReplayLog.claim``): one row per attempt, whose key
+(topic, partition, offset, attempt) lets only one of two concurrent replays in. Only the holder
+of the claim writes to the topic; so two stewards replaying the same letter at the same moment
+publish it once. A claim whose replay failed before writing is released; one left by a process
+that died in between keeps the letter from a plain replay (``--force`` takes it over)."""
 
 from __future__ import annotations
 
@@ -27,6 +33,16 @@ replays_table = sa.Table(
     sa.Column("outcome", sa.String(16), nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
     sa.Index("ix_dlq_replays_letter", "topic", "partition", "offset"),
+)
+
+claims_table = sa.Table(
+    "dlq_replay_claims",
+    metadata,
+    sa.Column("topic", sa.String(255), primary_key=True),
+    sa.Column("partition", sa.Integer, primary_key=True),
+    sa.Column("offset", sa.BigInteger, primary_key=True),
+    sa.Column("attempt", sa.Integer, primary_key=True),
+    sa.Column("claimed_at", UtcDateTime, nullable=False),
 )
 
 
@@ -73,12 +89,67 @@ class ReplayOutcome:
         }
 
 
+@dataclass(frozen=True)
+class ReplayClaim:
+    """The right to replay one letter once: its ``attempt``-th replay."""
+
+    topic: str
+    address: LetterAddress
+    attempt: int
+
+
 class ReplayLog:
     """The replays of dead letters, in the hub's database (PostgreSQL or SQLite)."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
         replays_table.create(engine, checkfirst=True)
+        claims_table.create(engine, checkfirst=True)
+
+    def claim(
+        self, topic: str, address: LetterAddress, *, force: bool = False
+    ) -> ReplayClaim | None:
+        """Claim the letter's next replay, or None when another replay holds or held it: any
+        earlier replay or claim, unless ``force``; with ``force``, a replay claimed at this
+        very moment by someone else. The claim is committed before this returns."""
+        letter = _letter_of(claims_table, topic, address)
+        with self._engine.connect() as conn:
+            claimed = conn.execute(
+                sa.select(sa.func.max(claims_table.c.attempt)).where(letter)
+            ).scalar_one_or_none()
+            replayed = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(replays_table)
+                .where(_letter_of(replays_table, topic, address))
+            ).scalar_one()
+        previous = max(int(claimed or 0), int(replayed))  # replays logged before claims existed
+        if previous and not force:
+            return None
+        claim = ReplayClaim(topic, address, previous + 1)
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    sa.insert(claims_table).values(
+                        topic=topic,
+                        partition=address.partition,
+                        offset=address.offset,
+                        attempt=claim.attempt,
+                        claimed_at=dt.datetime.now(dt.UTC),
+                    )
+                )
+        except sa.exc.IntegrityError:
+            return None  # another replay inserted the same attempt first
+        return claim
+
+    def release(self, claim: ReplayClaim) -> None:
+        """Give a claim back: its replay wrote nothing."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                sa.delete(claims_table).where(
+                    _letter_of(claims_table, claim.topic, claim.address),
+                    claims_table.c.attempt == claim.attempt,
+                )
+            )
 
     def record(self, topic: str, entry: ReplayOutcome) -> None:
         with self._engine.begin() as conn:
@@ -115,6 +186,11 @@ class ReplayLog:
                 address = LetterAddress(int(partition), int(offset))
                 latest[address] = _entry(address, replayed_at, json.loads(detail))
         return latest
+
+
+def _letter_of(table: sa.Table, topic: str, address: LetterAddress) -> sa.ColumnElement[bool]:
+    c = table.c
+    return sa.and_(c.topic == topic, c.partition == address.partition, c.offset == address.offset)
 
 
 def _entry(

@@ -24,29 +24,30 @@ import logging
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from pydantic import ValidationError
 
 from hub.audit.entry import Actor
+from hub.avro.decoder import RegistryDecoder
 from hub.avro.errors import SerializationError
 from hub.avro.json_codec import record_to_json
 from hub.bus.errors import BusError
-from hub.bus.port import BusRecord, Consumer
-from hub.bus.relay_factory import open_group_offsets
+from hub.bus.port import BusRecord, Consumer, EventBus
+from hub.bus.relay import GroupOffsetsFactory
+from hub.catalogue.models import DatasetEntry
 from hub.errors import UnreachableError
 from hub.ingest.dead_letter import DeadLetter
 from hub.ingest.validation import Violation
 from hub.ingest.writer import DatasetWriter
 from hub.provide_once.dossier_evidence import DossierFields, evidence_of
 from hub.provide_once.errors import ProvideOnceError
-from hub.provide_once.evidence import EVIDENCE_DATASET, EvidenceInput, Outcome, RecordOutcome
+from hub.provide_once.evidence import EvidenceInput, Outcome, RecordOutcome
+from hub.provide_once.procedures import ProcedureCatalogue
 from hub.registry.port import RegistryError
-
-if TYPE_CHECKING:
-    from hub.app.wiring import Hub
 
 log = logging.getLogger(__name__)
 
@@ -135,22 +136,54 @@ class FeedRun(FeedCounts):
     """False when ``drain`` stopped waiting before reaching the end offsets it started with."""
 
 
+class EvidenceStore(Protocol):
+    """Where evidence is recorded (``ProvideOnce``): each in its own transaction, audited, with
+    its update event in the outbox."""
+
+    def record(self, item: EvidenceInput, *, actor: Actor) -> RecordOutcome: ...
+
+
+class UpdateOutbox(Protocol):
+    """The evidence update events waiting to be sent (``EvidenceOutbox``)."""
+
+    def drain(self) -> int:
+        """Send what is pending; how many went out."""
+        ...
+
+    def pending(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class FeedPorts:
+    """What the feed works with; the shell builds them (``Hub.dossier_feed``)."""
+
+    bus: EventBus
+    group_offsets: GroupOffsetsFactory
+    decoder: RegistryDecoder
+    procedures: ProcedureCatalogue
+    store: EvidenceStore
+    outbox: UpdateOutbox
+    evidence_writer: Callable[[], DatasetWriter]
+    """The evidence dataset's writer, for its dead letters; asked for on first use."""
+
+
 class DossierFeed:
     """Turns finished dossiers into evidence. Several feeds may share the group: Kafka splits
     the partitions between them."""
 
     def __init__(
         self,
-        hub: Hub,
+        entry: DatasetEntry,
+        ports: FeedPorts,
         *,
-        dataset_id: str = DOSSIER_DATASET,
         group: str = FEED_GROUP,
         batch_size: int = 500,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        self._hub = hub
-        self.entry = hub.catalogue.entry(dataset_id)
+        self._ports = ports
+        self._bus = ports.bus
+        self.entry = entry
         self.group = group
         self._batch_size = batch_size
         self._evidence: DatasetWriter | None = None
@@ -164,9 +197,9 @@ class DossierFeed:
         schema (the outbox's writer)."""
         if self._evidence is not None:
             return
-        bus = self._hub.bus
+        bus = self._bus
         bus.ensure_topic(self.topic)
-        writer = self._hub.writer(EVIDENCE_DATASET)
+        writer = self._ports.evidence_writer()
         bus.ensure_topic(writer.entry.dlq_topic)
         self._evidence = writer
 
@@ -174,10 +207,9 @@ class DossierFeed:
         """Feed everything up to the end offsets seen at the start, then stop. Gives up
         (``drained=False``) after ``idle_timeout_s`` without a record."""
         self.prepare()
-        bus = self._hub.bus
+        bus = self._bus
         targets = {p: end for p, end in bus.end_offsets(self.topic).items() if end > 0}
-        settings = self._hub.settings
-        offsets = open_group_offsets(settings.bus_url, client_id=settings.client_id)
+        offsets = self._ports.group_offsets()
         try:
             done = offsets.committed(self.group, self.topic)
         finally:
@@ -211,7 +243,7 @@ class DossierFeed:
         self.prepare()
         run = FeedRun()
         run.events_sent += self._send_events(run)
-        consumer = self._hub.bus.consumer(self.group, [self.topic])
+        consumer = self._bus.consumer(self.group, [self.topic])
         next_report = time.monotonic() + report_every_s
         try:
             while not stop.is_set():
@@ -253,7 +285,7 @@ class DossierFeed:
     def _send_events(self, run: FeedRun) -> int:
         """Drain the outbox; how many events went out. A bus or registry failure leaves them
         pending (noted on ``run``) for the next drain."""
-        outbox = self._hub.evidence_outbox
+        outbox = self._ports.outbox
         sent = 0
         try:
             sent = outbox.drain()
@@ -266,7 +298,7 @@ class DossierFeed:
 
     def _one(self, record: BusRecord, counts: FeedCounts) -> DeadLetter | None:
         try:
-            datum = self._hub.decoder.decode(record.value)
+            datum = self._ports.decoder.decode(record.value)
         except (SerializationError, RegistryError) as exc:
             if isinstance(exc, UnreachableError):
                 raise  # the registry is down: not the message's fault, do not dead-letter
@@ -283,7 +315,7 @@ class DossierFeed:
         if dossier.status != FINISHED:
             counts.skipped[NOT_FINISHED] += 1
             return None
-        procedures = self._hub.procedures
+        procedures = self._ports.procedures
         procedure = procedures.procedure(dossier.procedure_code)
         if procedure is None:
             counts.skipped[UNKNOWN_PROCEDURE] += 1
@@ -325,14 +357,14 @@ class DossierFeed:
         return None
 
     def _record(self, item: EvidenceInput, actor: Actor) -> RecordOutcome:
-        provide_once = self._hub.provide_once
+        store = self._ports.store
         try:
-            return provide_once.record(item, actor=actor)
+            return store.record(item, actor=actor)
         except sa.exc.IntegrityError:
             # Another feed stored the same evidence at the same moment (a rebalance gave it the
             # partition before this one committed): it is there now, so this is a replay.
             log.info("%s stored concurrently; recording it again", item.evidence_id)
-            return provide_once.record(item, actor=actor)
+            return store.record(item, actor=actor)
 
     def _letter(
         self,

@@ -11,16 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from hub.bus.port import EventBus
-from hub.bus.relay import GroupOffsets
-from hub.bus.relay_factory import open_group_offsets
+from hub.bus.relay import GroupOffsets, GroupOffsetsFactory
+from hub.catalogue.loader import LoadedCatalogue
 from hub.catalogue.models import DatasetEntry
 from hub.sharing.masked_records import MASKER_GROUP, maskable_datasets
-
-if TYPE_CHECKING:
-    from hub.app.wiring import Hub
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +75,16 @@ def masking_lag(
     return report
 
 
-def read_masking_lag(hub: Hub, dataset_ids: Sequence[str] | None = None) -> list[DatasetLag]:
+def read_masking_lag(
+    catalogue: LoadedCatalogue,
+    bus: EventBus,
+    group_offsets: GroupOffsetsFactory,
+    dataset_ids: Sequence[str] | None = None,
+) -> list[DatasetLag]:
     """The lag of every maskable dataset (or those named), read now."""
-    entries = maskable_datasets(hub.catalogue, list(dataset_ids) if dataset_ids else None)
-    offsets = open_group_offsets(hub.settings.bus_url, client_id=hub.settings.client_id)
+    entries = maskable_datasets(catalogue, list(dataset_ids) if dataset_ids else None)
+    offsets = group_offsets()
     try:
-        return masking_lag(hub.bus, offsets, entries)
+        return masking_lag(bus, offsets, entries)
     finally:
         offsets.close()

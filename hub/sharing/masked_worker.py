@@ -24,18 +24,24 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from hub.bus.port import BusRecord
-from hub.bus.relay import AfterWrite, ExactlyOnceRelay, GroupOffsets
-from hub.bus.relay_factory import open_group_offsets, open_relay
+from hub.avro.decoder import RegistryDecoder
+from hub.bus.port import BusRecord, EventBus
+from hub.bus.relay import (
+    AfterWrite,
+    ExactlyOnceRelay,
+    GroupOffsets,
+    GroupOffsetsFactory,
+    RelayFactory,
+)
+from hub.catalogue.loader import LoadedCatalogue
 from hub.catalogue.models import DatasetEntry
 from hub.errors import ConfigurationError
+from hub.registry.port import SchemaRegistry
 from hub.sharing.mask_lag import masking_lag
 from hub.sharing.masked_records import MASKER_GROUP, DatasetMasker, maskable_datasets
-
-if TYPE_CHECKING:
-    from hub.app.wiring import Hub
+from hub.sharing.masking import Projector
+from hub.sharing.pseudonym import Pseudonymiser
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +69,28 @@ class MaskingRun:
         return sum(c.dead_letters for c in self.counts.values())
 
 
+@dataclass(frozen=True)
+class MaskingPorts:
+    """What the masking worker works with: the bus and relays on it, the schema registry and a
+    decoder over it, and the pseudonymiser's key. The shell builds them
+    (``Hub.masking_worker``)."""
+
+    bus: EventBus
+    relays: RelayFactory
+    group_offsets: GroupOffsetsFactory
+    registry: SchemaRegistry
+    decoder: RegistryDecoder
+    pseudonymiser: Pseudonymiser
+
+
 class MaskingWorker:
     """Masks the selected datasets (default: every dataset with personal fields that is not
     restricted) from their topics onto ``<topic>.masked``."""
 
     def __init__(
         self,
-        hub: Hub,
+        catalogue: LoadedCatalogue,
+        ports: MaskingPorts,
         dataset_ids: Sequence[str] | None = None,
         *,
         batch_size: int = 500,
@@ -78,9 +99,11 @@ class MaskingWorker:
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        self._hub = hub
+        self._catalogue = catalogue
+        self._ports = ports
+        self._bus = ports.bus
         self.entries: list[DatasetEntry] = maskable_datasets(
-            hub.catalogue, list(dataset_ids) if dataset_ids else None
+            catalogue, list(dataset_ids) if dataset_ids else None
         )
         chosen = "all" if not dataset_ids else "+".join(sorted(e.id for e in self.entries))
         self.transactional_id = f"{MASKER_GROUP}.{instance or chosen}"
@@ -97,7 +120,7 @@ class MaskingWorker:
         masked schemas."""
         if self._maskers:
             return
-        hub, bus = self._hub, self._hub.bus
+        bus, ports = self._bus, self._ports
         for entry in self.entries:
             bus.ensure_topic(entry.topic)  # as the dataset's writer would
             partitions = bus.partition_count(entry.topic)
@@ -108,9 +131,9 @@ class MaskingWorker:
                     f"Topic {entry.masked_topic} có {found} phân vùng, còn {entry.topic} có"
                     f" {partitions}: bản che phải có cùng số phân vùng với dữ liệu gốc"
                 )
-            projector = hub.projector(entry.id)
+            projector = Projector(entry, self._catalogue.schema(entry.id), ports.pseudonymiser)
             self._maskers[entry.topic] = DatasetMasker(
-                entry, projector, hub.decoder, hub.registry, hub.pseudonymiser
+                entry, projector, ports.decoder, ports.registry, ports.pseudonymiser
             )
 
     def drain(self, *, idle_timeout_s: float = 30.0) -> MaskingRun:
@@ -120,7 +143,7 @@ class MaskingWorker:
         targets = {
             (topic, partition): end
             for topic in self.topics
-            for partition, end in self._hub.bus.end_offsets(topic).items()
+            for partition, end in self._bus.end_offsets(topic).items()
             if end > 0
         }
         offsets = self._group_offsets()
@@ -178,7 +201,7 @@ class MaskingWorker:
         for record, outcome in zip(records, outcomes, strict=True):
             if outcome.letter is not None:
                 entry = self._maskers[record.topic].entry
-                self._hub.bus.ensure_topic(entry.dlq_topic)
+                self._bus.ensure_topic(entry.dlq_topic)
                 log.warning(
                     "%s:%d@%d dead-lettered: %s",
                     record.topic,
@@ -195,7 +218,7 @@ class MaskingWorker:
                 counts.dead_letters += 1
 
     def _report(self, run: MaskingRun, offsets: GroupOffsets) -> None:
-        for dataset in masking_lag(self._hub.bus, offsets, self.entries):
+        for dataset in masking_lag(self._bus, offsets, self.entries):
             counts = run.counts[dataset.dataset]
             log.info(
                 "%s -> %s: masked %d, dead letters %d, lag %d",
@@ -210,16 +233,12 @@ class MaskingWorker:
         return MaskingRun(counts={e.id: MaskingCounts() for e in self.entries})
 
     def _relay(self) -> ExactlyOnceRelay:
-        settings = self._hub.settings
-        return open_relay(
-            settings.bus_url,
+        return self._ports.relays(
             group=MASKER_GROUP,
             topics=self.topics,
             transactional_id=self.transactional_id,
-            client_id=settings.client_id,
             after_write=self._after_write,
         )
 
     def _group_offsets(self) -> GroupOffsets:
-        settings = self._hub.settings
-        return open_group_offsets(settings.bus_url, client_id=settings.client_id)
+        return self._ports.group_offsets()

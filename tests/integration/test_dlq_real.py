@@ -14,8 +14,9 @@ from connectors.samples.dossiers import write_dossier_export
 from hub.app.wiring import Hub, build_hub
 from hub.avro.json_codec import record_to_json
 from hub.bus import read_all
-from hub.dlq import AlreadyReplayedError, LetterStatus, StewardDesk
+from hub.dlq import AlreadyReplayedError, LetterStatus
 from tests.paths import DOSSIER_CONNECTOR
+from tests.unit.hub.test_dlq import desk_on
 
 CCCD_PATH = "$.applicant_id_number"
 
@@ -30,7 +31,7 @@ def test_corrected_letter_replays_onto_kafka(
     export = write_dossier_export(tmp_path / "ho-so.csv", rows=150, seed=31)
     run_connector(config, export.path, kafka_hub.writer(dataset_id))
 
-    desk = StewardDesk(kafka_hub, dataset_id)
+    desk = desk_on(kafka_hub, dataset_id)
     letters = desk.letters().letters
     assert len(letters) == len(export.invalid_rows)
     view = next(v for v in letters if any(x.path == CCCD_PATH for x in v.stored.letter.violations))
@@ -49,7 +50,7 @@ def test_corrected_letter_replays_onto_kafka(
 
     again = build_hub(kafka_hub.settings)
     try:
-        fresh = StewardDesk(again, dataset_id)
+        fresh = desk_on(again, dataset_id)
         assert fresh.letter(str(view.address)).status is LetterStatus.REPLAYED
         with pytest.raises(AlreadyReplayedError):
             fresh.replay([str(view.address)], record_file=fix)

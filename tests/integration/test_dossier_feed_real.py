@@ -18,8 +18,16 @@ import yaml
 from connectors.samples.dossiers import dossier_documents
 from hub.app.wiring import Hub, build_hub
 from hub.bus import OutgoingMessage, read_all
+from hub.bus.relay_factory import group_offsets_factory
 from hub.dlq import DeadLetterQueue
-from hub.provide_once.dossier_feed import FEED_SOURCE, UNDECODABLE_RULE, DossierFeed, FeedRun
+from hub.provide_once.dossier_feed import (
+    FEED_GROUP,
+    FEED_SOURCE,
+    UNDECODABLE_RULE,
+    DossierFeed,
+    FeedPorts,
+    FeedRun,
+)
 from hub.provide_once.evidence import EVIDENCE_DATASET
 from hub.provide_once.tables import evidence_outbox_table, evidence_table, evidence_versions_table
 from hub.settings import KhoSettings
@@ -28,6 +36,22 @@ from tests.paths import CATALOGUE_DIR
 
 COUNT = 80
 SPOILED = b"\x00\x00\x0f\x42\x3f spoiled on its way"
+
+
+def feed(hub: Hub, dataset: str, *, group: str = FEED_GROUP, batch_size: int = 500) -> DossierFeed:
+    """The feed on real Kafka and PostgreSQL, its ports passed in: the bus and the committed
+    offsets on the broker, the decoder, the procedures, the store, its outbox, the evidence
+    writer."""
+    ports = FeedPorts(
+        bus=hub.bus,
+        group_offsets=group_offsets_factory(hub.settings.bus_url),
+        decoder=hub.decoder,
+        procedures=hub.procedures,
+        store=hub.provide_once,
+        outbox=hub.evidence_outbox,
+        evidence_writer=lambda: hub.writer(EVIDENCE_DATASET),
+    )
+    return DossierFeed(hub.catalogue.entry(dataset), ports, group=group, batch_size=batch_size)
 
 
 @pytest.fixture
@@ -75,7 +99,7 @@ def feed_in_threads(hubs: list[Hub], dataset: str, until: Any, timeout_s: float)
 
     def work(hub: Hub) -> None:
         try:
-            runs.append(DossierFeed(hub, dataset_id=dataset, batch_size=25).run(stop))
+            runs.append(feed(hub, dataset, batch_size=25).run(stop))
         except BaseException as exc:  # noqa: BLE001 (reported by the test below)
             errors.append(exc)
 
@@ -130,13 +154,11 @@ def test_two_feeds_in_one_group_store_each_evidence_once(feed_hub: Hub, run_id: 
     assert sum(r.dead_letters for r in runs) == 1
 
     # The same group again: everything is committed, nothing is read.
-    again = DossierFeed(hub, dataset_id=dataset).drain(idle_timeout_s=30)
+    again = feed(hub, dataset).drain(idle_timeout_s=30)
     assert again.drained and again.records == 0
 
     # A reset group reads everything again and stores nothing new.
-    replay = DossierFeed(hub, dataset_id=dataset, group=f"kho.evidence-feed.it{run_id}").drain(
-        idle_timeout_s=30
-    )
+    replay = feed(hub, dataset, group=f"kho.evidence-feed.it{run_id}").drain(idle_timeout_s=30)
     assert replay.drained and replay.records == COUNT + 1
     assert (replay.created, replay.corrected, replay.unchanged) == (0, 0, len(expected))
     assert stored(hub, expected) == (len(expected), len(expected), 0)

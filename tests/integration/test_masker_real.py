@@ -15,8 +15,9 @@ import kafka
 from connectors.samples.dossiers import dossier_documents
 from hub.app.wiring import Hub
 from hub.bus.kafka_url import parse_kafka_url
+from hub.bus.relay_factory import group_offsets_factory, relay_factory
 from hub.sharing.mask_lag import read_masking_lag
-from hub.sharing.masked_worker import MaskingWorker
+from hub.sharing.masked_worker import MaskingPorts, MaskingWorker
 
 RECORDS = 60
 BATCH = 20
@@ -27,7 +28,8 @@ BATCH = 20
 CRASHING_WORKER = """
 import os, signal, sys
 from hub.settings import KhoSettings
-from hub.sharing.masked_worker import MaskingWorker
+from hub.bus.relay_factory import group_offsets_factory, relay_factory
+from hub.sharing.masked_worker import MaskingPorts, MaskingWorker
 from hub.app.wiring import build_hub
 
 transactions = 0
@@ -39,9 +41,27 @@ def die_in_the_second_transaction():
         os.kill(os.getpid(), signal.SIGKILL)
 
 hub = build_hub(KhoSettings())
-MaskingWorker(hub, [sys.argv[1]], batch_size=int(sys.argv[2]),
+url = hub.settings.bus_url
+ports = MaskingPorts(bus=hub.bus, relays=relay_factory(url),
+                     group_offsets=group_offsets_factory(url), registry=hub.registry,
+                     decoder=hub.decoder, pseudonymiser=hub.pseudonymiser)
+MaskingWorker(hub.catalogue, ports, [sys.argv[1]], batch_size=int(sys.argv[2]),
               after_write=die_in_the_second_transaction).drain()
 """
+
+
+def kafka_ports(hub: Hub) -> MaskingPorts:
+    """The worker's ports on real Kafka, passed in: the bus, transactional relays and committed
+    offsets on its broker, the registry and its decoder, the pseudonymiser."""
+    url, client_id = hub.settings.bus_url, hub.settings.client_id
+    return MaskingPorts(
+        bus=hub.bus,
+        relays=relay_factory(url, client_id=client_id),
+        group_offsets=group_offsets_factory(url, client_id=client_id),
+        registry=hub.registry,
+        decoder=hub.decoder,
+        pseudonymiser=hub.pseudonymiser,
+    )
 
 
 def read_topic(url: str, topic: str, isolation_level: str) -> list[Any]:
@@ -110,7 +130,8 @@ def test_a_worker_killed_mid_transaction_loses_and_duplicates_nothing(
     )
     assert 0 < committed_before < RECORDS  # the first transaction only
 
-    restarted = MaskingWorker(kafka_hub, [dataset], batch_size=BATCH).drain()
+    ports = kafka_ports(kafka_hub)
+    restarted = MaskingWorker(kafka_hub.catalogue, ports, [dataset], batch_size=BATCH).drain()
 
     assert restarted.drained
     assert restarted.masked == RECORDS - committed_before
@@ -128,4 +149,5 @@ def test_a_worker_killed_mid_transaction_loses_and_duplicates_nothing(
 
     uncommitted = read_topic(url, entry.masked_topic, "read_uncommitted")
     assert len(uncommitted) > RECORDS  # the killed transaction's records are in the log, aborted
-    assert [d.lag for d in read_masking_lag(kafka_hub, [dataset])] == [0]
+    lag = read_masking_lag(kafka_hub.catalogue, ports.bus, ports.group_offsets, [dataset])
+    assert [d.lag for d in lag] == [0]

@@ -13,9 +13,10 @@ import pytest
 from connectors.samples.dossiers import SampleExport, write_dossier_export
 from hub.app.wiring import Hub, build_hub
 from hub.bus import read_all
-from hub.dlq import LetterView, StewardDesk
+from hub.dlq import LetterView
 from hub.settings import KhoSettings
 from tests.paths import DOSSIER_CONNECTOR
+from tests.unit.hub.test_dlq import desk_on
 from tests.unit.test_cli import kho
 
 DATASET = "tthc.dossiers"
@@ -50,7 +51,7 @@ def hub(tmp_path: Path, export: SampleExport) -> Iterator[Hub]:
 def cccd_letter(hub: Hub) -> LetterView:
     return next(
         view
-        for view in StewardDesk(hub, DATASET).letters().letters
+        for view in desk_on(hub).letters().letters
         if any(v.path == CCCD_PATH for v in view.stored.letter.violations)
     )
 
@@ -105,7 +106,7 @@ def test_replay_refused_then_corrected(tmp_path: Path, export: SampleExport, hub
     # The replay made a new letter; the steward corrects that one.
     listed = kho(["dlq", "list", DATASET, "--limit", "1"], tmp_path)
     assert "phát lại thư " + address in listed.stdout
-    newest = StewardDesk(hub, DATASET).letters(limit=1).letters[0]
+    newest = desk_on(hub).letters(limit=1).letters[0]
     saved = kho(["dlq", "show", DATASET, str(newest.address), "--json"], tmp_path)
     record = json.loads(saved.stdout)
     record["applicant_id_number"] = accepted_cccd(hub)

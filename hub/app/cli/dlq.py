@@ -28,7 +28,7 @@ _REASON_WIDTH = 70
 
 
 def _desk(ctx: typer.Context, dataset: str) -> StewardDesk:
-    return StewardDesk(shell(ctx).hub(), dataset)
+    return shell(ctx).hub().steward_desk(dataset)
 
 
 @dlq_app.command("list")
@@ -133,6 +133,11 @@ def dlq_replay(
     )
     for outcome in run.outcomes:
         _print_outcome(outcome, desk.topic)
+    if run.taken:
+        console.print(
+            f"Bỏ qua {len(run.taken)} thư đang được phát lại ở nơi khác:"
+            f" {', '.join(str(a) for a in run.taken)}"
+        )
     if run.skipped:
         console.print(
             f"Bỏ qua {len(run.skipped)} thư không có bản ghi (sửa rồi phát lại từng thư với"

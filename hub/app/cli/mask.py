@@ -11,8 +11,8 @@ from rich.table import Table
 from hub.app.cli.console import console
 from hub.app.cli.shell import shell
 from hub.app.wiring import Hub
-from hub.sharing.mask_lag import DatasetLag, read_masking_lag
-from hub.sharing.masked_worker import MaskingRun, MaskingWorker
+from hub.sharing.mask_lag import DatasetLag
+from hub.sharing.masked_worker import MaskingRun
 from hub.stopping import drain_once, run_until_signalled
 
 mask_app = typer.Typer(
@@ -46,7 +46,7 @@ def mask_run(
 ) -> None:
     """Che trường cá nhân: <topic> → <topic>.masked, đúng một lần (giao dịch)."""
     hub = shell(ctx).hub()
-    worker = MaskingWorker(hub, dataset, batch_size=batch, instance=instance)
+    worker = hub.masking_worker(dataset, batch_size=batch, instance=instance)
     if once:
         drain_once(worker.drain, lambda run: print_masking_run(run, hub), "Chưa che hết", console)
         return
@@ -63,7 +63,7 @@ def mask_run(
 def mask_status(ctx: typer.Context, dataset: DatasetOption = None) -> None:
     """Độ trễ của kho.masker theo bộ dữ liệu và phân vùng."""
     hub = shell(ctx).hub()
-    console.print(lag_table(read_masking_lag(hub, dataset)))
+    console.print(lag_table(hub.masking_lag(dataset)))
 
 
 def lag_table(report: list[DatasetLag]) -> Table:

@@ -55,7 +55,7 @@ def evidence_feed(
 ) -> None:
     """Hồ sơ đã trả kết quả → giấy tờ của người nộp (nạp lại nhiều lần vẫn chỉ lưu một)."""
     hub = shell(ctx).hub()
-    feed = DossierFeed(hub, group=group, batch_size=batch)
+    feed = hub.dossier_feed(group=group, batch_size=batch)
     if once:
         drain_once(feed.drain, lambda run: print_feed_run(run, feed), "Chưa đọc hết", console)
         return

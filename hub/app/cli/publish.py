@@ -104,17 +104,8 @@ def publish(
 
 def _watch(hub: Hub, poll_s: float) -> None:
     from hub.stopping import run_until_signalled
-    from opendata.state import PublicationStates
-    from opendata.watch import PublishWatch
 
-    watcher = PublishWatch(
-        hub.publisher(),
-        PublicationStates(hub.engine),
-        hub.catalogue.catalogue,
-        hub.publications,
-        hub.bus,
-        continuous_interval_s=hub.settings.publish_continuous_interval_s,
-    )
+    watcher = hub.publish_watch()
     console.print(f"Theo dõi chủ đề để công bố lại, kiểm tra mỗi {poll_s:g} giây (Ctrl-C để dừng)")
     run_until_signalled(
         lambda stop: watcher.run(

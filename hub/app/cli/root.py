@@ -76,7 +76,13 @@ def demo(
 
     hub = shell(ctx).hub()
     summary = run_demo(hub, rows=rows)
-    print_ingest(summary.ingest, summary.source.name)
+    if summary.nothing_new:
+        console.print(
+            f"Không có hồ sơ mới trong {summary.source.name}: tệp đã được tiếp nhận ở lần chạy"
+            " trước (điểm dừng của connector), không gửi lại lên topic."
+        )
+    else:
+        print_ingest(summary.ingest, summary.source.name)
     print_results(summary.published, console, plan=False)
     print_masking_run(summary.masked, hub)
     print_feed_run(summary.evidence, summary.feed)

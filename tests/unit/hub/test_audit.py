@@ -38,7 +38,6 @@ from hub.audit.chain import GENESIS_HASH, Content
 from hub.audit.table import audit_table
 from hub.auth.tokens import Role
 from hub.db import create_engine, create_tables
-from hub.dlq import StewardDesk
 from hub.settings import KhoSettings
 from tests.paths import DOSSIER_CONNECTOR
 
@@ -520,7 +519,7 @@ def test_cli_connector_publish_and_replay_are_logged(
             "dataset.approve",
             "dataset.publish",
         ]
-        outcomes = StewardDesk(hub, "tthc.dossiers").replay((), all_pending=True).outcomes
+        outcomes = hub.steward_desk("tthc.dossiers").replay((), all_pending=True).outcomes
         replays = _entries(hub, actions.DLQ_REPLAY)
         assert len(replays) == len(outcomes) > 0
         assert all(e["actor"] == "cli" for e in replays)

@@ -4,30 +4,37 @@ replayed record is validated again and, still invalid, goes back to the DLQ."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from connectors.config import load_connector_config
 from connectors.runner import run_connector
 from connectors.samples.dossiers import SampleExport, write_dossier_export
-from hub.app.wiring import Hub
+from hub.app.wiring import Hub, build_hub
 from hub.avro.json_codec import record_to_json
 from hub.bus import read_all
 from hub.dlq import (
     AlreadyReplayedError,
     BadAddressError,
     CorrectionFileError,
+    DeskPorts,
     DlqError,
     LetterAddress,
     LetterStatus,
     LetterView,
+    ReplayLog,
+    ReplayOutcome,
     StewardDesk,
     UnknownLetterError,
 )
+from hub.dlq.status import replays_table
 from hub.errors import KhoError
 from hub.ingest import IncomingRecord, SourceRef, Violation
+from hub.settings import KhoSettings
 from tests.paths import DOSSIER_CONNECTOR
 
 CONFIG = load_connector_config(DOSSIER_CONNECTOR)
@@ -44,9 +51,22 @@ def export(embedded_hub: Hub, tmp_path: Path) -> SampleExport:
     return sample
 
 
+def desk_on(hub: Hub, dataset_id: str = DATASET) -> StewardDesk:
+    """A desk on the test's embedded adapters, passed in: the bus, a replay log on the hub's
+    database, its audit log, the dataset's writer."""
+    ports = DeskPorts(
+        bus=hub.bus,
+        replays=ReplayLog(hub.engine),
+        audit=hub.audit,
+        writer=lambda: hub.writer(dataset_id),
+    )
+    entry = hub.catalogue.entry(dataset_id)
+    return StewardDesk(entry, hub.catalogue.schema(dataset_id).field_names, ports)
+
+
 @pytest.fixture
 def desk(embedded_hub: Hub, export: SampleExport) -> StewardDesk:
-    return StewardDesk(embedded_hub, DATASET)
+    return desk_on(embedded_hub)
 
 
 def letter_on_path(desk: StewardDesk, path: str) -> LetterView:
@@ -72,6 +92,7 @@ def corrected(hub: Hub, view: LetterView, tmp_path: Path) -> Path:
     for violation in view.stored.letter.violations:
         name = violation.path.removeprefix("$.")
         record[name] = good[name]
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "ban-ghi.json"
     path.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
@@ -124,7 +145,7 @@ def test_unknown_address_is_a_clear_error(desk: StewardDesk) -> None:
 def test_unknown_dataset_is_a_kho_error(embedded_hub: Hub) -> None:
     """A dataset missing from the catalogue is refused with its name."""
     with pytest.raises(KhoError, match="khong.co"):
-        StewardDesk(embedded_hub, "khong.co")
+        embedded_hub.steward_desk("khong.co")
 
 
 def test_uncorrected_replay_is_refused_again_into_a_new_letter(desk: StewardDesk) -> None:
@@ -167,7 +188,7 @@ def test_second_replay_needs_force(embedded_hub: Hub, desk: StewardDesk, tmp_pat
     view = letter_on_path(desk, CCCD_PATH)
     fix = corrected(embedded_hub, view, tmp_path)
     desk.replay([str(view.address)], record_file=fix)
-    fresh = StewardDesk(embedded_hub, DATASET)
+    fresh = desk_on(embedded_hub)
     with pytest.raises(AlreadyReplayedError, match="--force"):
         fresh.replay([str(view.address)], record_file=fix)
     (again,) = fresh.replay([str(view.address)], record_file=fix, force=True).outcomes
@@ -251,3 +272,62 @@ def test_json_original_is_replayed_when_there_is_no_record(
     assert desk.editable_record(view) == (document, False)
     (outcome,) = desk.replay([str(view.address)]).outcomes
     assert outcome.accepted
+
+
+def race(desks: list[StewardDesk], address: LetterAddress, fix: Path) -> list[Any]:
+    """Each desk replays the letter in its own thread, all let go at once: what each got (a
+    replay outcome, or the error that refused it)."""
+    start = threading.Barrier(len(desks))
+    results: list[Any] = []
+
+    def replay(steward: StewardDesk) -> None:
+        start.wait()
+        try:
+            results.extend(steward.replay([str(address)], record_file=fix).outcomes)
+        except DlqError as refused:
+            results.append(refused)
+
+    threads = [threading.Thread(target=replay, args=(d,)) for d in desks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_two_replays_of_one_letter_at_once_publish_it_once(
+    embedded_hub: Hub, embedded_settings: KhoSettings, desk: StewardDesk, tmp_path: Path
+) -> None:
+    """Two stewards (two hubs on the same data, each in its own thread) replay the same corrected
+    letter at the same moment, for several letters: each is published once, the other replay
+    is refused, and the replay log holds one replay per letter."""
+    views = [
+        view
+        for view in desk.letters().letters
+        if view.stored.letter.record is not None
+        and [v.path for v in view.stored.letter.violations] == [CCCD_PATH]
+    ]
+    assert len(views) >= 2
+    topic = desk.entry.topic
+    before = sum(embedded_hub.bus.end_offsets(topic).values())
+    hubs = [build_hub(embedded_settings) for _ in range(2)]
+    try:
+        desks = [desk_on(hub) for hub in hubs]
+        for view in views:
+            fix = corrected(embedded_hub, view, tmp_path / str(view.address.offset))
+            results = race(desks, view.address, fix)
+            replayed = [r for r in results if isinstance(r, ReplayOutcome)]
+            assert len(results) == 2 and len(replayed) == 1, results
+            assert replayed[0].accepted and replayed[0].address == view.address
+            (refused,) = [r for r in results if isinstance(r, DlqError)]
+            assert str(view.address) in str(refused)
+    finally:
+        for hub in hubs:
+            hub.close()
+
+    assert sum(embedded_hub.bus.end_offsets(topic).values()) == before + len(views)
+    for view in views:
+        assert desk.letter(str(view.address)).status is LetterStatus.REPLAYED
+    with embedded_hub.engine.connect() as conn:
+        logged = conn.execute(sa.select(sa.func.count()).select_from(replays_table)).scalar_one()
+    assert logged == len(views)

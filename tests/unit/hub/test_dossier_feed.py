@@ -15,11 +15,12 @@ import sqlalchemy as sa
 from connectors.samples.dossiers import dossier_documents
 from hub.app.wiring import Hub
 from hub.audit.actions import EVIDENCE_READ
-from hub.audit.entry import AuditFilter
+from hub.audit.entry import Actor, AuditFilter
 from hub.bus import OutgoingMessage, read_all
 from hub.bus.errors import BusUnavailable
 from hub.dlq import DeadLetterQueue
 from hub.provide_once.dossier_feed import (
+    FEED_GROUP,
     FEED_SOURCE,
     NO_FINISH_TIME_RULE,
     NO_RESULT,
@@ -27,10 +28,14 @@ from hub.provide_once.dossier_feed import (
     UNDECODABLE_RULE,
     UNKNOWN_PROCEDURE,
     DossierFeed,
+    EvidenceStore,
+    FeedPorts,
+    UpdateOutbox,
 )
 from hub.provide_once.evidence import EVIDENCE_DATASET, EvidenceInput, RecordOutcome
 from hub.provide_once.procedures import ProcedureCatalogue
 from hub.vietnam_time import VIETNAM_TZ
+from tests.bus_ports import embedded_group_offsets
 from tests.unit.test_cli import kho
 
 DOSSIERS = "tthc.dossiers"
@@ -43,6 +48,29 @@ def publish(hub: Hub, documents: list[dict[str, Any]]) -> None:
     can send what the store must refuse)."""
     writer = hub.writer(DOSSIERS)
     writer.publish([writer.message(writer.json_reader.read(d)) for d in documents])
+
+
+def feed(
+    hub: Hub,
+    *,
+    group: str = FEED_GROUP,
+    batch_size: int = 500,
+    store: EvidenceStore | None = None,
+    outbox: UpdateOutbox | None = None,
+) -> DossierFeed:
+    """The feed on the test's embedded adapters, passed in: the bus and its committed offsets,
+    the decoder, the procedures, the provide-once store and its outbox (or a fault injected in
+    their place), the evidence writer."""
+    ports = FeedPorts(
+        bus=hub.bus,
+        group_offsets=embedded_group_offsets(hub.bus),
+        decoder=hub.decoder,
+        procedures=hub.procedures,
+        store=store or hub.provide_once,
+        outbox=outbox or hub.evidence_outbox,
+        evidence_writer=lambda: hub.writer(EVIDENCE_DATASET),
+    )
+    return DossierFeed(hub.catalogue.entry(DOSSIERS), ports, group=group, batch_size=batch_size)
 
 
 def issuing(procedures: ProcedureCatalogue, document: dict[str, Any]) -> bool:
@@ -79,7 +107,7 @@ def test_finished_dossiers_with_a_result_become_evidence(
 ) -> None:
     hub = embedded_hub
     publish(hub, documents)
-    run = DossierFeed(hub, batch_size=17).drain(idle_timeout_s=IDLE)
+    run = feed(hub, batch_size=17).drain(idle_timeout_s=IDLE)
 
     expected = [d for d in documents if issuing(hub.procedures, d)]
     assert 0 < len(expected) < len(documents)
@@ -135,22 +163,22 @@ def test_the_same_dossiers_again_store_nothing_new(
 ) -> None:
     hub = embedded_hub
     publish(hub, documents)
-    first = DossierFeed(hub).drain(idle_timeout_s=IDLE)
+    first = feed(hub).drain(idle_timeout_s=IDLE)
     stored, versions, sent = evidence_count(hub), version_count(hub), len(events(hub))
     assert first.created == stored == versions == sent > 0
 
     # The same group again: its offsets are committed, nothing is read.
-    again = DossierFeed(hub).drain(idle_timeout_s=IDLE)
+    again = feed(hub).drain(idle_timeout_s=IDLE)
     assert again.records == 0 and again.batches == 0
 
     # A reset group (a new one) reads everything again: every evidence is unchanged.
-    replay = DossierFeed(hub, group="kho.evidence-feed.reset").drain(idle_timeout_s=IDLE)
+    replay = feed(hub, group="kho.evidence-feed.reset").drain(idle_timeout_s=IDLE)
     assert replay.records == len(documents)
     assert (replay.created, replay.corrected, replay.unchanged) == (0, 0, stored)
 
     # The dossiers published a second time, read by the first group: still unchanged.
     publish(hub, documents)
-    republished = DossierFeed(hub).drain(idle_timeout_s=IDLE)
+    republished = feed(hub).drain(idle_timeout_s=IDLE)
     assert (republished.created, republished.corrected, republished.unchanged) == (0, 0, stored)
 
     assert (evidence_count(hub), version_count(hub), len(events(hub))) == (stored, stored, sent)
@@ -175,7 +203,7 @@ def test_spoiled_records_are_dead_lettered_and_the_feed_goes_on(embedded_hub: Hu
     hub.bus.publish(DOSSIERS, [OutgoingMessage(None, value) for value in spoiled])
     publish(hub, [bad_cccd, in_future, no_time])
     publish(hub, good[3:])
-    run = DossierFeed(hub, batch_size=4).drain(idle_timeout_s=IDLE)
+    run = feed(hub, batch_size=4).drain(idle_timeout_s=IDLE)
 
     assert run.drained and run.records == 12
     assert (run.created, run.dead_letters) == (len(good), 6)
@@ -204,56 +232,70 @@ def test_spoiled_records_are_dead_lettered_and_the_feed_goes_on(embedded_hub: Hu
     # Refusals are in the audit log too; the offsets were committed past every letter.
     refusals = hub.audit.query(AuditFilter(action="evidence.refused"), after=0, limit=50)
     assert {e.details["code"] for e in refusals} == {"cccd", "issued_in_future"}
-    assert DossierFeed(hub).drain(idle_timeout_s=IDLE).records == 0
+    assert feed(hub).drain(idle_timeout_s=IDLE).records == 0
 
 
-def test_a_failing_bus_leaves_update_events_pending(
-    embedded_hub: Hub, monkeypatch: pytest.MonkeyPatch
-) -> None:
+class BrokenOutbox:
+    """Fault injection: the bus is down whenever the outbox drains; what is pending is the real
+    outbox's."""
+
+    def __init__(self, real: UpdateOutbox) -> None:
+        self._real = real
+
+    def drain(self) -> int:
+        raise BusUnavailable("Kafka", "127.0.0.1:1")
+
+    def pending(self) -> int:
+        return self._real.pending()
+
+
+def test_a_failing_bus_leaves_update_events_pending(embedded_hub: Hub) -> None:
+    """Update events the bus would not take stay pending in the outbox, and the next run sends
+    them first."""
     hub = embedded_hub
     documents = [d for d in dossier_documents(30, seed=9) if issuing(hub.procedures, d)]
     publish(hub, documents)
-    outbox = hub.evidence_outbox
 
-    def broken(*, batch: int = 500) -> int:
-        raise BusUnavailable("Kafka", "127.0.0.1:1")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(outbox, "drain", broken)
-        run = DossierFeed(hub).drain(idle_timeout_s=IDLE)
+    run = feed(hub, outbox=BrokenOutbox(hub.evidence_outbox)).drain(idle_timeout_s=IDLE)
     assert run.created == len(documents) > 0
     assert run.events_sent == 0 and run.events_pending == len(documents)
     assert run.outbox_error is not None and "127.0.0.1:1" in run.outbox_error
     assert events(hub) == []
 
     # The next run sends them first, even with nothing new to read.
-    later = DossierFeed(hub).drain(idle_timeout_s=IDLE)
+    later = feed(hub).drain(idle_timeout_s=IDLE)
     assert (later.records, later.events_sent, later.events_pending) == (0, len(documents), 0)
     assert len(events(hub)) == len(documents)
 
 
+class RacingStore:
+    """Fault injection: the first record stores the evidence in the real store, then answers
+    with the primary-key clash a second feed's insert would meet (the other feed got there
+    first)."""
+
+    def __init__(self, real: EvidenceStore) -> None:
+        self._real = real
+        self.calls: list[str] = []
+
+    def record(self, item: EvidenceInput, *, actor: Actor) -> RecordOutcome:
+        self.calls.append(item.evidence_id)
+        outcome = self._real.record(item, actor=actor)
+        if len(self.calls) == 1:
+            raise sa.exc.IntegrityError("INSERT INTO evidence", None, Exception("duplicate"))
+        return outcome
+
+
 def test_evidence_stored_concurrently_by_another_feed_counts_as_unchanged(
-    embedded_hub: Hub, monkeypatch: pytest.MonkeyPatch
+    embedded_hub: Hub,
 ) -> None:
     """Two feeds of one group can both hold a dossier during a rebalance: the second insert
     hits the primary key, and recording again finds the evidence already there."""
     hub = embedded_hub
     documents = [d for d in dossier_documents(20, seed=10) if issuing(hub.procedures, d)][:1]
     publish(hub, documents)
-    service = hub.provide_once
-    real = service.record
-    calls: list[str] = []
-
-    def racing(item: EvidenceInput, *, actor: Any) -> RecordOutcome:
-        calls.append(item.evidence_id)
-        outcome = real(item, actor=actor)
-        if len(calls) == 1:  # the other feed got there first
-            raise sa.exc.IntegrityError("INSERT INTO evidence", None, Exception("duplicate"))
-        return outcome
-
-    monkeypatch.setattr(service, "record", racing)
-    run = DossierFeed(hub).drain(idle_timeout_s=IDLE)
-    assert len(calls) == 2
+    racing = RacingStore(hub.provide_once)
+    run = feed(hub, store=racing).drain(idle_timeout_s=IDLE)
+    assert len(racing.calls) == 2
     assert (run.created, run.unchanged, run.dead_letters) == (0, 1, 0)
     assert evidence_count(hub) == 1
 

@@ -27,9 +27,10 @@ from hub.errors import ConfigurationError
 from hub.registry.port import SchemaId
 from hub.settings import KhoSettings
 from hub.sharing import Pseudonymiser, load_pseudonym_key
-from hub.sharing.mask_lag import read_masking_lag
+from hub.sharing.mask_lag import DatasetLag, read_masking_lag
 from hub.sharing.masked_records import MASKER_SOURCE, UNDECODABLE_RULE, maskable_datasets
-from hub.sharing.masked_worker import MaskingWorker
+from hub.sharing.masked_worker import MaskingPorts, MaskingWorker
+from tests.bus_ports import embedded_group_offsets, embedded_relays
 from tests.paths import CATALOGUE_DIR, DOSSIER_CONNECTOR
 from tests.unit.test_cli import kho
 
@@ -62,6 +63,24 @@ def pseudonymiser(hub: Hub) -> Pseudonymiser:
     )
 
 
+def worker(hub: Hub, dataset_ids: list[str] | None = None, **options: Any) -> MaskingWorker:
+    """The worker on the test's embedded adapters, passed in: the bus (relays and committed
+    offsets on the same log), the registry and its decoder, a pseudonymiser built from the key."""
+    ports = MaskingPorts(
+        bus=hub.bus,
+        relays=embedded_relays(hub.bus),
+        group_offsets=embedded_group_offsets(hub.bus),
+        registry=hub.registry,
+        decoder=hub.decoder,
+        pseudonymiser=pseudonymiser(hub),
+    )
+    return MaskingWorker(hub.catalogue, ports, dataset_ids, **options)
+
+
+def lag_of(hub: Hub, dataset_ids: list[str]) -> list[DatasetLag]:
+    return read_masking_lag(hub.catalogue, hub.bus, embedded_group_offsets(hub.bus), dataset_ids)
+
+
 def publish_elsewhere(hub: Hub, count: int) -> list[tuple[Position, Any]]:
     """Dossiers a producer put in the partition after their key's (an explicit partition)."""
     writer = hub.writer(DOSSIERS)
@@ -85,7 +104,7 @@ def test_each_record_is_masked_once_in_its_partition(embedded_hub: Hub) -> None:
     published = publish_dossiers(embedded_hub, 34) + publish_elsewhere(embedded_hub, 6)
     entry = embedded_hub.catalogue.entry(DOSSIERS)
 
-    run = MaskingWorker(embedded_hub, [DOSSIERS], batch_size=7).drain()
+    run = worker(embedded_hub, [DOSSIERS], batch_size=7).drain()
 
     assert run.drained and run.counts[DOSSIERS].masked == 40
     assert run.counts[DOSSIERS].dead_letters == 0
@@ -109,7 +128,7 @@ def test_each_record_is_masked_once_in_its_partition(embedded_hub: Hub) -> None:
     assert schema["name"] == "DossierMasked"
     assert "applicant_name" not in {f["name"] for f in schema["fields"]}
 
-    again = MaskingWorker(embedded_hub, [DOSSIERS]).drain()
+    again = worker(embedded_hub, [DOSSIERS]).drain()
     assert again.masked == 0 and len(masked(embedded_hub, DOSSIERS)) == 40
 
 
@@ -172,7 +191,7 @@ def test_the_same_value_gets_the_same_pseudonym_in_two_datasets(phone_hub: Hub) 
     }
     ocop.publish([ocop.message(ocop.json_reader.read(product))])
 
-    run = MaskingWorker(phone_hub).drain()
+    run = worker(phone_hub).drain()
 
     assert run.counts["feedback.citizen_feedback"].masked == 1
     assert run.counts["ocop.products"].masked == 1
@@ -197,16 +216,14 @@ def test_a_crash_between_writing_and_committing_loses_and_duplicates_nothing(
         if batches == 2:
             raise InjectedCrash
 
-    crashing = MaskingWorker(
-        embedded_hub, [DOSSIERS], batch_size=10, after_write=crash_on_second_batch
-    )
+    crashing = worker(embedded_hub, [DOSSIERS], batch_size=10, after_write=crash_on_second_batch)
     with pytest.raises(InjectedCrash):
         crashing.drain()
     assert len(masked(embedded_hub, DOSSIERS)) == 10
-    [lag] = read_masking_lag(embedded_hub, [DOSSIERS])
+    [lag] = lag_of(embedded_hub, [DOSSIERS])
     assert lag.lag == 20
 
-    restarted = MaskingWorker(embedded_hub, [DOSSIERS], batch_size=10).drain()
+    restarted = worker(embedded_hub, [DOSSIERS], batch_size=10).drain()
 
     assert restarted.masked == 20
     keys = Counter(m.key for m, _ in masked(embedded_hub, DOSSIERS))
@@ -228,7 +245,7 @@ def test_an_undecodable_message_becomes_a_dead_letter_and_the_worker_moves_on(
     )
     publish_dossiers(embedded_hub, 5, seed=12)
 
-    run = MaskingWorker(embedded_hub, [DOSSIERS]).drain()
+    run = worker(embedded_hub, [DOSSIERS]).drain()
 
     assert (run.masked, run.dead_letters) == (10, 2)
     letters = {
@@ -246,7 +263,7 @@ def test_an_undecodable_message_becomes_a_dead_letter_and_the_worker_moves_on(
         assert [v.rule for v in letter.violations] == [UNDECODABLE_RULE]
         assert "Không giải mã được" in letter.reason
     assert "9999" in letters[unknown_schema].reason  # the schema id it could not find
-    assert [d.lag for d in read_masking_lag(embedded_hub, [DOSSIERS])] == [0]
+    assert [d.lag for d in lag_of(embedded_hub, [DOSSIERS])] == [0]
 
 
 def test_only_unrestricted_datasets_with_personal_fields_are_masked(embedded_hub: Hub) -> None:
@@ -257,9 +274,9 @@ def test_only_unrestricted_datasets_with_personal_fields_are_masked(embedded_hub
     assert "evidence.citizen_evidence" not in chosen  # restricted
     assert "salinity.readings" not in chosen  # no personal field
     with pytest.raises(ConfigurationError, match="hạn chế"):
-        MaskingWorker(embedded_hub, ["evidence.citizen_evidence"])
+        worker(embedded_hub, ["evidence.citizen_evidence"])
     with pytest.raises(ConfigurationError, match="không có trường cá nhân"):
-        MaskingWorker(embedded_hub, ["salinity.readings"])
+        worker(embedded_hub, ["salinity.readings"])
 
 
 def lag_rows(stdout: str) -> list[list[str]]:
