@@ -45,7 +45,7 @@ def _kho(args: list[str], catalogue: Path, log: Path) -> subprocess.Popen[bytes]
     )
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "hub", "connector", "run", *args],
+            [sys.executable, "-m", "hub.app", "connector", "run", *args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

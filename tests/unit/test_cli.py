@@ -14,7 +14,7 @@ from tests.paths import DOSSIER_CONNECTOR
 def kho(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KHO_")}
     return subprocess.run(
-        [sys.executable, "-m", "hub", *args],
+        [sys.executable, "-m", "hub.app", *args],
         cwd=cwd,
         env={**clean, "COLUMNS": "200", **env},
         capture_output=True,
