@@ -72,6 +72,9 @@ class KhoSettings(BaseSettings):
     ingest_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     ingest_max_records: int = Field(default=5000, ge=1)
     idempotency_stale_after_s: float = Field(default=300.0, gt=0)
+    # How long an Idempotency-Key's answer is kept: a retry after that is a new request, and
+    # the API process (or `kho ingest purge-keys`) deletes the expired keys.
+    idempotency_retention_s: float = Field(default=24 * 3600.0, gt=0)
     stream_poll_interval_s: float = Field(default=0.5, gt=0)
     # 64 hex characters shared by every hub process; empty: <data_dir>/pseudonym.key
     pseudonym_key: SecretStr | None = None

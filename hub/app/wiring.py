@@ -77,7 +77,8 @@ class Hub:
     @cached_property
     def idempotency(self) -> IdempotencyStore:
         stale_after = dt.timedelta(seconds=self.settings.idempotency_stale_after_s)
-        return IdempotencyStore(self.engine, stale_after=stale_after)
+        retention = dt.timedelta(seconds=self.settings.idempotency_retention_s)
+        return IdempotencyStore(self.engine, stale_after=stale_after, retention=retention)
 
     @cached_property
     def decoder(self) -> RegistryDecoder:

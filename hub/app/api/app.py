@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -74,7 +75,10 @@ def build_app(hub: Hub) -> Starlette:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         try:
-            yield
+            async with anyio.create_task_group() as background:
+                background.start_soon(hub.idempotency.purge_periodically)  # expired keys
+                yield
+                background.cancel_scope.cancel()
         finally:
             if hub.async_postgres is not None:
                 await hub.async_postgres.close()
