@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from connectors.errors import ConnectorError
+from connectors.nfc import nfc, nfc_keys
 from hub.config_files import StrictModel, load_yaml_model
 
 Conversion = Literal[
@@ -35,6 +36,17 @@ class FieldMapping(StrictModel):
     convert: Conversion = "text"
     choices: dict[str, str] = Field(default_factory=dict)
     required: bool = True
+
+    @field_validator("column")
+    @classmethod
+    def _column_in_nfc(cls, column: str | None) -> str | None:
+        """A column named in a file saved on macOS (NFD) still matches the source's header."""
+        return None if column is None else nfc(column)
+
+    @field_validator("choices")
+    @classmethod
+    def _choices_in_nfc(cls, choices: dict[str, str]) -> dict[str, str]:
+        return nfc_keys(choices)
 
     @model_validator(mode="after")
     def _column_or_constant(self) -> FieldMapping:

@@ -3,19 +3,22 @@
 Dates are dd/mm/yyyy with an optional time, in Vietnam's time zone (UTC+7, no daylight saving);
 booleans are Có/Không; amounts use '.' as the thousands separator ("1.250.000") and ',' as the
 decimal mark ("2,5"); commune codes of the 63-province era become their 2025 codes.
+
+The converters take text in NFC: ``convert_cell`` and ``RowMapper`` normalise a cell before
+calling one (connectors.nfc), so a decomposed "Không" reads as "Không".
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from connectors.config import FieldMapping
 from connectors.errors import ConversionError
+from connectors.nfc import nfc
 from hub.identifiers.admin_units import commune_code_2025
 from hub.vietnam_time import VIETNAM_TZ
 
@@ -27,7 +30,7 @@ _FALSE = {"không", "khong", "0", "false", "chưa", "no"}
 
 
 def text(value: str, _mapping: FieldMapping) -> str:
-    return unicodedata.normalize("NFC", value)
+    return value
 
 
 def vn_datetime(value: str, _mapping: FieldMapping) -> dt.datetime:
@@ -83,9 +86,8 @@ def commune_2025(value: str, _mapping: FieldMapping) -> str:
 
 
 def choice(value: str, mapping: FieldMapping) -> str:
-    normalised = unicodedata.normalize("NFC", value)
-    if normalised in mapping.choices:
-        return mapping.choices[normalised]
+    if value in mapping.choices:
+        return mapping.choices[value]
     allowed = ", ".join(mapping.choices)
     raise ConversionError(f"'{value}' không thuộc các giá trị cho phép: {allowed}")
 
@@ -105,7 +107,7 @@ def convert_cell(value: Any, mapping: FieldMapping) -> Any:
     """A cell as the schema field wants it. Text goes through the mapping's converter; a typed
     value from a database driver or a JSON API is checked and kept."""
     if isinstance(value, str):
-        return CONVERTERS[mapping.convert](value, mapping)
+        return CONVERTERS[mapping.convert](nfc(value), mapping)
     kind = mapping.convert
     if kind in ("vn_datetime", "iso_datetime") and isinstance(value, dt.datetime):
         return value if value.tzinfo is not None else value.replace(tzinfo=VIETNAM_TZ)

@@ -4,20 +4,23 @@ and the row's original text.
 Encodings: UTF-8 with or without a byte-order mark, and UTF-16 with its byte-order mark (what
 Excel writes as "Unicode Text"). Anything else (TCVN3, VNI, Windows-1258 exports) is refused
 with a message saying how to re-save the file. Delimiters: comma, semicolon or tab, given in the
-configuration or, with ``auto``, found in the header line.
+configuration or, with ``auto``, found in the header line (Excel writes semicolons where the
+decimal mark is a comma, as in the Vietnamese locale). Headers are put in NFC, so a file saved
+on macOS (NFD) matches the mapping; cells are put in NFC where they are mapped
+(connectors.mapping).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from connectors.errors import ConnectorError
+from connectors.nfc import nfc
 
 
 # Not frozen: one is made for every record, and a frozen dataclass's __init__ costs 4x.
@@ -38,6 +41,7 @@ def _recording(lines: Iterator[str], consumed: list[str]) -> Iterator[str]:
 
 
 DELIMITERS = (",", ";", "\t")
+_DELIMITER_NAMES = {",": "dấu phẩy ','", ";": "dấu chấm phẩy ';'", "\t": "tab"}
 
 
 def read_csv(path: Path, *, delimiter: str, required_columns: list[str]) -> Iterator[FileRow]:
@@ -53,7 +57,7 @@ def read_csv(path: Path, *, delimiter: str, required_columns: list[str]) -> Iter
         consumed: list[str] = []
         reader = csv.reader(_recording(iter(handle), consumed), delimiter=delimiter, strict=True)
         try:
-            header = [unicodedata.normalize("NFC", h.strip()) for h in next(reader)]
+            header = [nfc(h.strip()) for h in next(reader)]
         except StopIteration:
             raise ConnectorError(f"Tệp {path} trống, không có dòng tiêu đề") from None
         except UnicodeDecodeError as exc:
@@ -61,7 +65,9 @@ def read_csv(path: Path, *, delimiter: str, required_columns: list[str]) -> Iter
         missing = [c for c in required_columns if c not in header]
         if missing:
             names = ", ".join(f"'{c}'" for c in missing)
-            raise ConnectorError(f"Tệp {path} thiếu cột bắt buộc: {names}")
+            raise ConnectorError(
+                f"Tệp {path} thiếu cột bắt buộc: {names}{_delimiter_hint(header, delimiter)}"
+            )
         row_number = 1
         while True:
             consumed.clear()
@@ -93,20 +99,45 @@ def _encoding(path: Path) -> str:
 
 
 def _delimiter_of(path: Path, handle: TextIO) -> str:
-    """The delimiter the header line uses most, among comma, semicolon and tab."""
+    """The delimiter that splits the header line into the most columns, among comma,
+    semicolon and tab (a delimiter inside a quoted header does not count)."""
     try:
         header = handle.readline()
     except UnicodeDecodeError as exc:
         raise ConnectorError(_not_utf8(path, exc)) from exc
     handle.seek(0)
-    counts = {d: header.count(d) for d in DELIMITERS}
-    found = max(counts, key=lambda d: counts[d])
-    if counts[found] == 0:
+    widths = {d: _width(header, d) for d in DELIMITERS}
+    found = max(DELIMITERS, key=lambda d: widths[d])
+    if widths[found] < 2:
+        tried = ", ".join(_DELIMITER_NAMES[d] for d in DELIMITERS)
         raise ConnectorError(
-            f"Tệp {path}: dòng tiêu đề không có dấu phân cách nào (phẩy, chấm phẩy hay tab);"
-            " hãy khai báo source.delimiter"
+            f"Tệp {path}: không nhận ra dấu phân cách của dòng tiêu đề (đã thử {tried}:"
+            " không dấu nào tách được hai cột trở lên); hãy khai báo source.delimiter"
         )
     return found
+
+
+def _width(line: str, delimiter: str) -> int:
+    """How many columns ``delimiter`` splits the CSV line into; 0 when the line is not CSV
+    with that delimiter (a quoted cell followed by another character)."""
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter, strict=True), []))
+    except csv.Error:
+        return 0
+
+
+def _delimiter_hint(header: list[str], delimiter: str) -> str:
+    """When a fixed delimiter left the header in one column that another delimiter splits:
+    a hint saying so, for the missing-column error; else ''."""
+    if len(header) != 1:
+        return ""
+    for other in DELIMITERS:
+        if other != delimiter and _width(header[0], other) > 1:
+            return (
+                f" (dòng tiêu đề được phân cách bằng {_DELIMITER_NAMES[other]}, không phải"
+                f" {_DELIMITER_NAMES[delimiter]}: hãy đặt source.delimiter: auto)"
+            )
+    return ""
 
 
 def _not_utf8(path: Path, exc: UnicodeDecodeError) -> str:

@@ -1,4 +1,7 @@
-"""Mapping a source row to a schema record, collecting every problem with its field path."""
+"""Mapping a source row to a schema record, collecting every problem with its field path.
+
+This is where a source's cell becomes a value: text is put in NFC here, for every connector
+(files, SQL, REST, MQTT), before its converter reads it."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 from connectors.config import ConnectorConfig, FieldMapping
 from connectors.convert import CONVERTERS, convert_cell
 from connectors.errors import ConversionError
+from connectors.nfc import nfc
 from hub.ingest.validation import Violation
 
 # A mapped field: its name, its column, whether it is required, how text is converted, and
@@ -39,7 +43,7 @@ class RowMapper:
                 continue
             try:
                 if type(raw) is str:
-                    record[name] = from_text(raw, mapping)
+                    record[name] = from_text(nfc(raw), mapping)
                 else:
                     record[name] = convert_cell(raw, mapping)
             except ConversionError as exc:

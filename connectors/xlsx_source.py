@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from connectors.csv_source import FileRow
 from connectors.errors import ConnectorError
+from connectors.nfc import nfc
 
 _BROKEN = (zipfile.BadZipFile, zlib.error, InvalidFileException, ParseError, KeyError, EOFError)
 
@@ -59,7 +59,7 @@ def _rows(
         if header is None:
             if row_number > header_search_rows:
                 break
-            texts = [unicodedata.normalize("NFC", cell_text(v)) for v in values]
+            texts = [nfc(cell_text(v)) for v in values]
             missing = [c for c in required_columns if c not in texts]
             if not missing:
                 header = texts

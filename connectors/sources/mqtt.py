@@ -28,6 +28,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from connectors.config import MqttSource
 from connectors.errors import ConnectorError, SourceUnavailable
 from connectors.events import log_event
+from connectors.nfc import nfc_keys
 
 STATION_CELL = "station_id"
 
@@ -74,6 +75,7 @@ def cells_of(message: MqttMessage, station_level: int) -> tuple[dict[str, Any] |
     if not isinstance(document, dict):
         kind = type(document).__name__
         return None, f"Nội dung tin MQTT phải là một đối tượng JSON {{...}}, không phải {kind}"
+    document = nfc_keys(document)  # field names as the mapping writes them; values: mapping.py
     station = station_of(message.topic, station_level)
     if station is not None and document.get(STATION_CELL) in (None, ""):
         document[STATION_CELL] = station

@@ -42,6 +42,7 @@ from tenacity import (
 
 from connectors.config import ConnectorConfig, RestSource, expand_env
 from connectors.errors import ConnectorError, SourceUnavailable
+from connectors.nfc import nfc_keys
 from connectors.sources.port import SourceRecord
 
 _MISSING = object()
@@ -119,7 +120,8 @@ class RestApiSource:
                 visited.add(url)
                 page = self._page(client, url)
                 seen = [seen[1], set()]
-                for item in page.items:
+                for raw in page.items:
+                    item = nfc_keys(raw) if isinstance(raw, dict) else raw
                     problem, position = self._place(item, page.url)
                     if problem is None:
                         mark = json.dumps(position)
@@ -135,7 +137,7 @@ class RestApiSource:
                         position = [*last, n]
                     if done is not None and _compare(position, done) <= 0:
                         continue
-                    original = json.dumps(item, ensure_ascii=False).encode("utf-8")
+                    original = json.dumps(raw, ensure_ascii=False).encode("utf-8")
                     cells = item if problem is None else {}
                     yield SourceRecord(position, cells, original, problem)
                 url = page.next_url

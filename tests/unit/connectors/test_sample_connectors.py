@@ -75,8 +75,8 @@ def test_each_file_configuration_has_a_sample_and_each_sample_a_configuration() 
 
 def test_the_configurations_use_every_file_converter_and_a_constant() -> None:
     """Between them: vn_datetime, vn_bool, vn_integer, vn_decimal, choice, commune_2025, and a
-    field that is the same constant on every record; every delimiter; XLSX with a named
-    sheet."""
+    field that is the same constant on every record; XLSX with a named sheet. Every CSV
+    configuration finds its delimiter (``auto``), and their samples use every delimiter."""
     configs = [load_connector_config(path) for path in FILE_CONFIGS]
     mappings = [m for c in configs for m in c.fields.values()]
     used = {m.convert for m in mappings if m.column is not None}
@@ -84,8 +84,21 @@ def test_the_configurations_use_every_file_converter_and_a_constant() -> None:
     assert wanted <= used
     assert any(m.constant is not None for m in mappings)
     delimiters = {c.source.delimiter for c in configs if isinstance(c.source, CsvSource)}
-    assert delimiters == {",", ";", "\t", "auto"}
+    assert delimiters == {"auto"}
     assert any(isinstance(c.source, XlsxSource) and c.source.sheet for c in configs)
+
+
+def test_the_csv_samples_use_every_delimiter(tmp_path: Path) -> None:
+    """The CSV samples between them are separated by comma, semicolon and tab, so ``auto``
+    is exercised on each."""
+    found: set[str] = set()
+    for path in FILE_CONFIGS:
+        if isinstance(load_connector_config(path).source, CsvSource):
+            data = write_sample(path.name, tmp_path, rows=3).path.read_bytes()
+            utf16 = data.startswith(codecs.BOM_UTF16_LE)
+            header = data.decode("utf-16" if utf16 else "utf-8-sig").splitlines()[0]
+            found.add(max((",", ";", "\t"), key=header.count))
+    assert found == {",", ";", "\t"}
 
 
 @pytest.mark.parametrize("config_path", FILE_CONFIGS, ids=lambda p: p.stem)
