@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 import cel
 
+from hub.avro.logical import logical_converters
 from hub.avro.schema import DatasetSchema
 from hub.contracts.functions import EXPLAINERS, FUNCTIONS, PREDICATES
 from hub.contracts.simple import Check, as_cel, compile_simple
 from hub.contracts.violation import Violation
 from hub.errors import ConfigurationError
-from hub.vietnam_time import VIETNAM_TZ
 
 if TYPE_CHECKING:
     from hub.catalogue.models import ContractRule
@@ -56,9 +56,6 @@ _MACRO_BINDING = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*(
 
 # ``valid_cccd(applicant_id_number)``: one function applied to one identifier.
 _PREDICATE_ON_FIELD = re.compile(r"\s*([A-Za-z_]\w*)\s*\(\s*([A-Za-z_]\w*)\s*\)\s*")
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_EPOCH_DAY = dt.date(1970, 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +222,8 @@ _COMPILED: dict[tuple[str, tuple[ContractRule, ...], str], Contract] = {}
 
 def _compile(dataset_id: str, rules: tuple[ContractRule, ...], schema: DatasetSchema) -> Contract:
     fields = set(schema.field_names)
-    converters = _converters(schema)
+    # Time logical types as CEL takes them (timestamp, or duration for a time of day).
+    converters = logical_converters(schema.definition)
     seen: set[str] = set()
     compiled: list[CompiledRule] = []
     for rule in rules:
@@ -299,86 +297,3 @@ def _direct_predicate(rule: ContractRule) -> Callable[[Any], bool] | None:
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
-
-
-# Avro logical types whose Python values CEL cannot take as they are, to the CEL types they
-# become: timestamps (datetime, or epoch ms/µs as int) → timestamp; dates (date, or days since
-# the epoch) → timestamp at 00:00 Vietnam time; times of day → duration since midnight.
-def _converters(schema: DatasetSchema) -> dict[str, Callable[[Any], Any]]:
-    found: dict[str, Callable[[Any], Any]] = {}
-    for spec in schema.definition["fields"]:
-        convert = _CONVERTERS.get(_logical_type(spec["type"]) or "")
-        if convert is not None:
-            found[str(spec["name"])] = convert
-    return found
-
-
-def _logical_type(avro_type: Any) -> str | None:
-    if isinstance(avro_type, list):
-        for branch in avro_type:
-            logical = _logical_type(branch)
-            if logical is not None:
-                return logical
-        return None
-    if isinstance(avro_type, dict):
-        logical = avro_type.get("logicalType")
-        return str(logical) if logical is not None else None
-    return None
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
-def _timestamp_millis(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return _aware(value)
-    if isinstance(value, int):
-        return _EPOCH + dt.timedelta(milliseconds=value)
-    return value
-
-
-def _timestamp_micros(value: Any) -> Any:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return _EPOCH + dt.timedelta(microseconds=value)
-    return _timestamp_millis(value)
-
-
-def _date(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return _aware(value)
-    if isinstance(value, int):
-        value = _EPOCH_DAY + dt.timedelta(days=value)
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=VIETNAM_TZ)
-    return value
-
-
-def _time_millis(value: Any) -> Any:
-    if isinstance(value, dt.time):
-        return dt.timedelta(
-            hours=value.hour,
-            minutes=value.minute,
-            seconds=value.second,
-            microseconds=value.microsecond,
-        )
-    if isinstance(value, int):
-        return dt.timedelta(milliseconds=value)
-    return value
-
-
-def _time_micros(value: Any) -> Any:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return dt.timedelta(microseconds=value)
-    return _time_millis(value)
-
-
-_CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "timestamp-millis": _timestamp_millis,
-    "timestamp-micros": _timestamp_micros,
-    "local-timestamp-millis": _timestamp_millis,
-    "local-timestamp-micros": _timestamp_micros,
-    "date": _date,
-    "time-millis": _time_millis,
-    "time-micros": _time_micros,
-}
