@@ -6,11 +6,14 @@ from hub.errors import KhoError
 
 
 class ConnectorError(KhoError):
-    """A source cannot be read as configured; the message names the file, column or setting."""
+    """The root of the connectors' errors. Raised as it is: a source cannot be read as
+    configured; the message names the file, column or setting."""
 
 
-class ConversionError(ValueError):
-    """One cell could not be converted; the message says why, in Vietnamese."""
+class ConversionError(ConnectorError):
+    """One cell could not be converted; the message says why, in Vietnamese, on one line. The
+    mapping (connectors.mapping) catches it and reports the field, so the row is dead-lettered
+    with the reason and the run goes on."""
 
 
 class SourceUnavailable(ConnectorError):

@@ -9,7 +9,11 @@ so a user never sees another library's traceback.
     ├── UnreachableError        a server Kho depends on does not answer (names which one)
     ├── hub.bus.BusError
     ├── hub.registry.RegistryError
+    ├── hub.avro.SerializationError
+    │   └── hub.avro.json_codec.JsonRecordError   a JSON value that cannot be its Avro field
     ├── connectors.ConnectorError
+    │   ├── connectors.errors.ConversionError     one cell (becomes a dead letter's reason)
+    │   └── connectors.errors.SourceUnavailable
     └── opendata.PublishError
 """
 

@@ -6,4 +6,5 @@ from hub.errors import KhoError
 
 
 class SerializationError(KhoError):
-    """A record could not be encoded to, or decoded from, Avro."""
+    """A record could not be encoded to, or decoded from, Avro; or a JSON value cannot stand
+    for its Avro field (``hub.avro.json_codec.JsonRecordError``, which names the JSON path)."""

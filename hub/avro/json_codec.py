@@ -19,13 +19,15 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from hub.avro.errors import SerializationError
 from hub.vietnam_time import VIETNAM_TZ
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-class JsonRecordError(ValueError):
-    """A JSON value that cannot stand for its Avro field; names the JSON path."""
+class JsonRecordError(SerializationError):
+    """A JSON value that cannot stand for its Avro field; names the JSON path. One line:
+    ``"$.received_at: Thời điểm ... phải theo ISO 8601, ..."``."""
 
     def __init__(self, path: str, message: str) -> None:
         super().__init__(f"{path}: {message}")
