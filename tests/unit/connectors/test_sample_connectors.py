@@ -223,6 +223,18 @@ def test_kho_sample_source_writes_the_configured_format_reproducibly(tmp_path: P
     assert (tmp_path / "phan-anh-1022.txt").read_bytes().startswith(codecs.BOM_UTF16_LE)
 
 
+def test_kho_sample_source_never_wraps_a_path_or_its_message(tmp_path: Path) -> None:
+    """In a 40-column pipe, the written file's long path and "cố ý sai" stay whole on one line
+    of the CLI's output (the consoles soft-wrap; a wrap used to fall inside "cố ý sai")."""
+    out = tmp_path / ("thư-mục-xuất-" + "x" * 120) / "tem-truy-xuất.csv"
+    args = ["sample", "source", "traceability-stamps", "--out", str(out), "--rows", "40"]
+    result = kho(args, tmp_path, COLUMNS="40")
+    assert result.returncode == 0, result.stderr
+    assert out.exists()
+    lines = result.stdout.splitlines()
+    assert any(str(out) in line and "cố ý sai" in line for line in lines), result.stdout
+
+
 def test_kho_sample_all_writes_every_source(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["sample", "all", "--out", str(tmp_path), "--rows", "20"])
     assert result.exit_code == 0, result.output
