@@ -20,7 +20,7 @@ import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import cel
 
@@ -28,11 +28,9 @@ from hub.avro.logical import logical_converters
 from hub.avro.schema import DatasetSchema
 from hub.contracts.functions import EXPLAINERS, FUNCTIONS, PREDICATES
 from hub.contracts.simple import Check, as_cel, compile_simple
+from hub.contracts.spec import RuleSpec
 from hub.contracts.violation import Violation
 from hub.errors import ConfigurationError
-
-if TYPE_CHECKING:
-    from hub.catalogue.models import ContractRule
 
 NOW = "now"
 """The variable every rule may read: the hub's clock (UTC) when the record is checked."""
@@ -205,9 +203,7 @@ class Contract:
         return Violation(rule.path, rule.id, rule.message)
 
 
-def compile_contract(
-    dataset_id: str, rules: Sequence[ContractRule], schema: DatasetSchema
-) -> Contract:
+def compile_contract(dataset_id: str, rules: Sequence[RuleSpec], schema: DatasetSchema) -> Contract:
     """Compile and check a dataset's rules; ConfigurationError names the dataset, the rule and
     the problem. The same rules on the same schema give the same (shared) Contract."""
     key = (dataset_id, tuple(rules), schema.text)
@@ -217,10 +213,10 @@ def compile_contract(
     return contract
 
 
-_COMPILED: dict[tuple[str, tuple[ContractRule, ...], str], Contract] = {}
+_COMPILED: dict[tuple[str, tuple[RuleSpec, ...], str], Contract] = {}
 
 
-def _compile(dataset_id: str, rules: tuple[ContractRule, ...], schema: DatasetSchema) -> Contract:
+def _compile(dataset_id: str, rules: tuple[RuleSpec, ...], schema: DatasetSchema) -> Contract:
     fields = set(schema.field_names)
     # Time logical types as CEL takes them (timestamp, or duration for a time of day).
     converters = logical_converters(schema.definition)
@@ -286,7 +282,7 @@ def _check_expression(
     return named
 
 
-def _direct_predicate(rule: ContractRule) -> Callable[[Any], bool] | None:
+def _direct_predicate(rule: RuleSpec) -> Callable[[Any], bool] | None:
     """The hub predicate a rule applies to its own field, when that is all the rule does."""
     call = _PREDICATE_ON_FIELD.fullmatch(rule.expr)
     if rule.when is not None or call is None or call[2] != rule.field:
