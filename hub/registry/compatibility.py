@@ -38,7 +38,7 @@ from avro.compatibility import (
     SchemaIncompatibilityType,
 )
 
-from hub.registry.errors import InvalidCompatibilityLevel, InvalidSchema
+from hub.registry.errors import INVALID_COMPATIBILITY_LEVEL, INVALID_SCHEMA
 
 
 class CompatibilityLevel(StrEnum):
@@ -144,11 +144,11 @@ class Incompatibility:
 
 
 def parse_schema(schema_text: str) -> avro.schema.Schema:
-    """The schema parsed by Apache Avro; InvalidSchema (in Vietnamese) if it is not one."""
+    """The schema parsed by Apache Avro; INVALID_SCHEMA (in Vietnamese) if it is not one."""
     try:
         return _parse(schema_text)
     except (avro.errors.AvroException, json.JSONDecodeError, TypeError, ValueError) as exc:
-        raise InvalidSchema(f"Lược đồ Avro không hợp lệ: {exc}") from exc
+        raise INVALID_SCHEMA(reason=f"Lược đồ Avro không hợp lệ: {exc}") from exc
 
 
 @lru_cache(maxsize=512)
@@ -336,11 +336,9 @@ def _symbols(detail: str) -> str:
 
 
 def parse_level(text: object) -> CompatibilityLevel:
-    """A compatibility level from a request; InvalidCompatibilityLevel if it is none."""
+    """A compatibility level from a request; INVALID_COMPATIBILITY_LEVEL if it is none."""
     try:
         return CompatibilityLevel(str(text).upper())
     except ValueError:
         known = ", ".join(CompatibilityLevel)
-        raise InvalidCompatibilityLevel(
-            f"Mức tương thích không hợp lệ: {text!r}; dùng một trong {known}"
-        ) from None
+        raise INVALID_COMPATIBILITY_LEVEL(text=text, known=known) from None

@@ -25,14 +25,15 @@ from hub.registry.compatibility import (
     summary,
 )
 from hub.registry.errors import (
-    CompatibilityNotConfigured,
+    COMPATIBILITY_NOT_CONFIGURED,
+    SCHEMA_NOT_FOUND,
+    SCHEMA_NOT_IN_SUBJECT,
+    SUBJECT_NOT_FOUND,
+    SUBJECT_NOT_SOFT_DELETED,
+    SUBJECT_SOFT_DELETED,
+    VERSION_NOT_SOFT_DELETED,
+    VERSION_SOFT_DELETED,
     IncompatibleSchema,
-    SchemaNotFound,
-    SubjectNotFound,
-    SubjectNotSoftDeleted,
-    SubjectSoftDeleted,
-    VersionNotSoftDeleted,
-    VersionSoftDeleted,
 )
 from hub.registry.port import RegistryError, SchemaId, Subject
 from hub.registry.store import (
@@ -79,7 +80,7 @@ class DatabaseSchemaRegistry:
                 sa.select(schemas_table.c.schema_text).where(schemas_table.c.id == schema_id)
             ).scalar_one_or_none()
         if text is None:
-            raise SchemaNotFound(f"Không có lược đồ mang id {schema_id}")
+            raise SCHEMA_NOT_FOUND(id=schema_id)
         self._by_id[int(schema_id)] = str(text)
         return str(text)
 
@@ -104,13 +105,13 @@ class DatabaseSchemaRegistry:
         return pick(self._existing(subject, deleted=deleted), subject, ref)
 
     def lookup(self, subject: str, schema_text: str, *, deleted: bool = False) -> SubjectVersion:
-        """The version of the subject holding this schema; SchemaNotFound if none does."""
+        """The version of the subject holding this schema; SCHEMA_NOT_IN_SUBJECT if none does."""
         parse_schema(schema_text)
         digest = fingerprint(schema_text)
         for row in reversed(self._existing(subject, deleted=deleted)):
             if row.fingerprint == digest:
                 return row
-        raise SchemaNotFound(f"Chủ đề {subject} không có lược đồ này")
+        raise SCHEMA_NOT_IN_SUBJECT(subject=subject)
 
     def schema_versions(self, schema_id: int, *, deleted: bool = False) -> list[tuple[str, int]]:
         """Every (subject, version) that uses the schema id."""
@@ -130,21 +131,15 @@ class DatabaseSchemaRegistry:
             with self._engine.begin() as conn:
                 rows = subject_rows(conn, subject)
                 if not rows:
-                    raise SubjectNotFound(f"Không có chủ đề {subject}")
+                    raise SUBJECT_NOT_FOUND(subject=subject)
                 if permanent:
                     row = pick(rows, subject, ref)
                     if not row.deleted:
-                        raise VersionNotSoftDeleted(
-                            f"Phiên bản {row.version} của {subject} phải được xóa mềm trước "
-                            "khi xóa vĩnh viễn"
-                        )
+                        raise VERSION_NOT_SOFT_DELETED(version=row.version, subject=subject)
                     remove_versions(conn, subject, [row.version])
                     return row.version
                 if ref != "latest" and any(r.version == ref and r.deleted for r in rows):
-                    raise VersionSoftDeleted(
-                        f"Phiên bản {ref} của {subject} đã bị xóa mềm; dùng permanent=true "
-                        "để xóa vĩnh viễn"
-                    )
+                    raise VERSION_SOFT_DELETED(version=ref, subject=subject)
                 row = pick([r for r in rows if not r.deleted], subject, ref)
                 conn.execute(
                     sa.insert(deleted_versions_table).values(subject=subject, version=row.version)
@@ -158,20 +153,16 @@ class DatabaseSchemaRegistry:
             with self._engine.begin() as conn:
                 rows = subject_rows(conn, subject)
                 if not rows:
-                    raise SubjectNotFound(f"Không có chủ đề {subject}")
+                    raise SUBJECT_NOT_FOUND(subject=subject)
                 live = [r.version for r in rows if not r.deleted]
                 if permanent:
                     if live:
-                        raise SubjectNotSoftDeleted(
-                            f"Chủ đề {subject} phải được xóa mềm trước khi xóa vĩnh viễn"
-                        )
+                        raise SUBJECT_NOT_SOFT_DELETED(subject=subject)
                     remove_versions(conn, subject, [r.version for r in rows])
                     conn.execute(sa.delete(config_table).where(config_table.c.subject == subject))
                     return [r.version for r in rows]
                 if not live:
-                    raise SubjectSoftDeleted(
-                        f"Chủ đề {subject} đã bị xóa mềm; dùng permanent=true để xóa vĩnh viễn"
-                    )
+                    raise SUBJECT_SOFT_DELETED(subject=subject)
                 conn.execute(
                     sa.insert(deleted_versions_table),
                     [{"subject": subject, "version": v} for v in live],
@@ -188,11 +179,11 @@ class DatabaseSchemaRegistry:
             return self._level(conn, subject)
 
     def subject_compatibility(self, subject: str) -> CompatibilityLevel:
-        """The subject's own level; CompatibilityNotConfigured if it follows the global one."""
+        """The subject's own level; COMPATIBILITY_NOT_CONFIGURED if it follows the global one."""
         with self._engine.connect() as conn:
             level = configured_level(conn, subject)
         if level is None:
-            raise CompatibilityNotConfigured(f"Chủ đề {subject} chưa đặt mức tương thích riêng")
+            raise COMPATIBILITY_NOT_CONFIGURED(subject=subject)
         return level
 
     def set_compatibility(self, level: CompatibilityLevel, subject: str | None = None) -> None:
@@ -212,7 +203,7 @@ class DatabaseSchemaRegistry:
             level = configured_level(conn, key)
             conn.execute(sa.delete(config_table).where(config_table.c.subject == key))
         if level is None and subject is not None:
-            raise CompatibilityNotConfigured(f"Chủ đề {subject} chưa đặt mức tương thích riêng")
+            raise COMPATIBILITY_NOT_CONFIGURED(subject=subject)
         return level or DEFAULT_LEVEL
 
     def test_compatibility(
@@ -224,7 +215,7 @@ class DatabaseSchemaRegistry:
             live = [r for r in subject_rows(conn, subject) if not r.deleted]
             level = self._level(conn, subject)
         if not live:
-            raise SubjectNotFound(f"Không có chủ đề {subject}")
+            raise SUBJECT_NOT_FOUND(subject=subject)
         compared = live if ref is None else [pick(live, subject, ref)]
         return check_compatibility(
             schema_text, [(r.version, r.schema_text) for r in compared], level
@@ -278,7 +269,7 @@ class DatabaseSchemaRegistry:
         with self._engine.connect() as conn:
             rows = [r for r in subject_rows(conn, subject) if deleted or not r.deleted]
         if not rows:
-            raise SubjectNotFound(f"Không có chủ đề {subject}")
+            raise SUBJECT_NOT_FOUND(subject=subject)
         return rows
 
     def _level(self, conn: sa.Connection, subject: str | None) -> CompatibilityLevel:

@@ -3,8 +3,8 @@ or another hub's ``/registry``). The only module of the registry that imports ``
 
 Schemas never change behind an id, so each id's text is fetched once; a schema registered once
 under a subject is not sent again. Every HTTP failure becomes a registry error here, in
-``_raise_for``: a Confluent ``error_code`` maps back to the same class the hub's own registry
-raises (``hub.registry.errors``).
+``_raise_for``: a Confluent ``error_code`` maps back to the same refusal the hub's own registry
+raises (the table of ``hub.registry.errors``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,12 @@ from urllib.parse import quote
 
 import httpx
 
-from hub.registry.errors import REFUSALS_BY_CODE, InvalidSchema, RegistryUnavailable
+from hub.registry.errors import (
+    INVALID_SCHEMA,
+    REFUSALS_BY_CODE,
+    RegistryUnavailable,
+    refusal_from,
+)
 from hub.registry.port import RegistryError, SchemaId, Subject
 from hub.registry.store import fingerprint
 
@@ -57,7 +62,7 @@ class ConfluentRegistryClient:
         try:
             key = (str(subject), fingerprint(schema_text))
         except json.JSONDecodeError as exc:
-            raise InvalidSchema(f"Lược đồ không phải JSON hợp lệ: {exc}") from exc
+            raise INVALID_SCHEMA(reason=f"Lược đồ không phải JSON hợp lệ: {exc}") from exc
         if key in self._registered:
             return self._registered[key]
         body = self._call(
@@ -112,9 +117,9 @@ def _raise_for(response: httpx.Response, where: str) -> NoReturn:
     message = str(body.get("message") or response.reason_phrase) if isinstance(body, dict) else ""
     if status in _UNAVAILABLE_STATUSES:
         raise RegistryUnavailable("sổ đăng ký lược đồ", where, f"HTTP {status}")
-    refusal = REFUSALS_BY_CODE.get(code) if isinstance(code, int) else None
-    if refusal is not None:
-        raise refusal(message)
+    kind = REFUSALS_BY_CODE.get(code) if isinstance(code, int) else None
+    if kind is not None:
+        raise refusal_from(kind, message)
     if status in (401, 403):
         raise RegistryError(f"Sổ đăng ký lược đồ {where} từ chối quyền truy cập (HTTP {status})")
     raise RegistryError(f"Sổ đăng ký lược đồ {where} trả lỗi HTTP {status} (mã {code}): {message}")

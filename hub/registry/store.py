@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from hub.db import metadata
 from hub.registry.compatibility import CompatibilityLevel, parse_level
-from hub.registry.errors import SubjectNotFound, VersionNotFound
+from hub.registry.errors import SUBJECT_NOT_FOUND, VERSION_NOT_FOUND
 from hub.registry.port import SchemaId
 
 VersionRef = int | Literal["latest"]
@@ -110,15 +110,15 @@ def configured_level(conn: sa.Connection, key: str) -> CompatibilityLevel | None
 
 
 def pick(rows: list[SubjectVersion], subject: str, ref: VersionRef) -> SubjectVersion:
-    """The version ``ref`` among the rows; SubjectNotFound or VersionNotFound otherwise."""
+    """The version ``ref`` among the rows; SUBJECT_NOT_FOUND or VERSION_NOT_FOUND otherwise."""
     if not rows:
-        raise SubjectNotFound(f"Không có chủ đề {subject}")
+        raise SUBJECT_NOT_FOUND(subject=subject)
     if ref == "latest":
         return rows[-1]
     for row in rows:
         if row.version == ref:
             return row
-    raise VersionNotFound(f"Chủ đề {subject} không có phiên bản {ref}")
+    raise VERSION_NOT_FOUND(subject=subject, version=ref)
 
 
 def remove_versions(conn: sa.Connection, subject: str, versions: list[int]) -> None:

@@ -22,7 +22,12 @@ from hub.avro.decoder import RegistryDecoder
 from hub.avro.wire import encode
 from hub.db import create_engine, create_tables
 from hub.registry.embedded import DatabaseSchemaRegistry
-from hub.registry.errors import IncompatibleSchema, InvalidSchema, SchemaNotFound
+from hub.registry.errors import (
+    INVALID_SCHEMA,
+    SCHEMA_NOT_FOUND,
+    IncompatibleSchema,
+    RegistryRefusal,
+)
 from hub.registry.http import ConfluentRegistryClient
 from hub.registry.port import RegistryError, SchemaId, SchemaRegistry, Subject
 from tests.conftest import service_port
@@ -109,10 +114,12 @@ def test_an_id_gives_back_its_schema(registry: SchemaRegistry, subject: Subject)
 
 
 def test_an_unknown_id_is_a_registry_error_naming_it(registry: SchemaRegistry) -> None:
-    """Looking up an id nobody registered raises SchemaNotFound, a RegistryError, with the id."""
-    with pytest.raises(SchemaNotFound, match="2147483647"):
+    """Looking up an id nobody registered is refused as SCHEMA_NOT_FOUND, a RegistryError,
+    naming the id."""
+    with pytest.raises(RegistryRefusal, match="2147483647") as refused:
         registry.schema_text(SchemaId(2**31 - 1))
-    assert issubclass(SchemaNotFound, RegistryError)
+    assert refused.value.kind is SCHEMA_NOT_FOUND
+    assert isinstance(refused.value, RegistryError)
 
 
 def test_an_incompatible_schema_is_refused_naming_field_and_rule(
@@ -128,9 +135,10 @@ def test_an_incompatible_schema_is_refused_naming_field_and_rule(
 
 
 def test_an_invalid_schema_is_refused(registry: SchemaRegistry, subject: Subject) -> None:
-    """Text that is not an Avro schema raises InvalidSchema."""
-    with pytest.raises(InvalidSchema):
+    """Text that is not an Avro schema is refused as INVALID_SCHEMA."""
+    with pytest.raises(RegistryRefusal) as refused:
         registry.register(subject, '{"type": "record", "name": "NoFields"}')
+    assert refused.value.kind is INVALID_SCHEMA
 
 
 def test_wire_format_round_trip_through_the_registry(

@@ -8,69 +8,35 @@ from contextlib import asynccontextmanager
 import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Router
 
-from hub.app.api import (
-    audit,
-    datasets,
-    evidence,
-    ingest,
-    me,
-    openapi,
-    publications,
-    registry_api,
-    stream,
-)
+from hub.app.api import authentication, registry_handlers
 from hub.app.api.errors import (
     http_error,
     provide_once_error,
     unexpected_error,
     unreachable_error,
 )
+from hub.app.api.openapi_document import Section
+from hub.app.api.registry_routes import PREFIX, REGISTRY_ENDPOINTS
+from hub.app.api.routes import ENDPOINTS
+from hub.app.api.routing import routes
 from hub.app.wiring import Hub
 from hub.errors import UnreachableError
 from hub.provide_once.errors import ProvideOnceError
-
-
-async def health(request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
+from hub.registry.embedded import DatabaseSchemaRegistry
 
 
 def build_app(hub: Hub) -> Starlette:
-    routes = [
-        Route("/healthz", health),
-        Route("/openapi.json", openapi.serve_openapi),
-        Route("/api/v1/catalogue", datasets.list_catalogue),
-        Route("/api/v1/datasets/{dataset_id}", datasets.show_dataset),
-        Route("/api/v1/datasets/{dataset_id}/records", datasets.read_records, methods=["GET"]),
-        Route("/api/v1/datasets/{dataset_id}/records", ingest.ingest_records, methods=["POST"]),
-        Route("/api/v1/datasets/{dataset_id}/stream", stream.stream_records),
-        Route("/api/v1/audit", audit.list_audit),
-        Route("/api/v1/evidence", evidence.record_evidence, methods=["POST"]),
-        Route("/api/v1/evidence/{evidence_id:path}/history", evidence.evidence_history),
-        Route("/api/v1/subjects/{subject_id}/prefill", evidence.prefill),
-        Route("/api/v1/subjects/{subject_id}/access-log", evidence.subject_access_log),
-        Route("/api/v1/me", me.who_am_i),
-        Route("/api/v1/me/evidence", me.my_evidence),
-        Route("/api/v1/me/consents", me.my_consents, methods=["GET"]),
-        Route("/api/v1/me/consents", me.grant_consent, methods=["POST"]),
-        Route("/api/v1/me/consents/{consent_id}", me.revoke_consent, methods=["DELETE"]),
-        Route("/api/v1/me/access-log", me.my_access_log),
-        Route("/api/v1/publications", publications.list_publications),
-        Route(
-            "/api/v1/publications/{publication_id}/approval",
-            publications.grant_approval,
-            methods=["POST"],
-        ),
-        Route(
-            "/api/v1/publications/{publication_id}/approval",
-            publications.revoke_approval,
-            methods=["DELETE"],
-        ),
-        *registry_api.routes(hub),  # the Confluent Schema Registry API at /registry
-    ]
+    sections = [Section("", ENDPOINTS)]
+    app_routes: list[BaseRoute] = [*routes(ENDPOINTS, authentication.refusal_answer)]
+    if isinstance(hub.registry, DatabaseSchemaRegistry):
+        # the Confluent Schema Registry API; an external registry serves its own
+        sections.append(Section(PREFIX, REGISTRY_ENDPOINTS))
+        registry = routes(REGISTRY_ENDPOINTS, registry_handlers.refusal_answer)
+        app_routes.append(
+            Mount(PREFIX, app=Router(routes=registry, default=registry_handlers.not_found))
+        )
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -84,7 +50,7 @@ def build_app(hub: Hub) -> Starlette:
                 await hub.async_postgres.close()
 
     app = Starlette(
-        routes=routes,
+        routes=app_routes,
         lifespan=lifespan,
         exception_handlers={
             HTTPException: http_error,
@@ -94,4 +60,5 @@ def build_app(hub: Hub) -> Starlette:
         },
     )
     app.state.hub = hub
+    app.state.sections = sections  # what /openapi.json describes
     return app

@@ -12,11 +12,10 @@ from collections.abc import Mapping
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
 
-from hub.app.api.auth import authenticate
+from hub.app.api.answers import AuditEntryItem, AuditPage
+from hub.app.api.authentication import agency
 from hub.app.api.errors import ApiError
-from hub.app.api.errors import VietnameseJSONResponse as JSONResponse
 from hub.app.wiring import Hub
 from hub.audit.actions import is_action_name
 from hub.audit.entry import AuditEntry, AuditFilter, parse_moment
@@ -27,9 +26,9 @@ DEFAULT_LIMIT = 100
 _MAX_TEXT = 200
 
 
-async def list_audit(request: Request) -> Response:
+async def list_audit(request: Request) -> AuditPage:
     hub: Hub = request.app.state.hub
-    credential = await authenticate(request, hub)
+    credential = agency(request)
     if Role.ADMIN not in credential.roles:
         raise ApiError(
             403, "not_admin", "Chỉ mã truy cập có vai trò admin mới được xem nhật ký kiểm toán"
@@ -45,11 +44,9 @@ async def list_audit(request: Request) -> Response:
     after = _integer(params, "after", default=0, low=0, high=None)
     limit = _integer(params, "limit", default=DEFAULT_LIMIT, low=1, high=MAX_QUERY_LIMIT)
     entries, more = await run_in_threadpool(_page, hub.audit, filters, after, limit)
-    return JSONResponse(
-        {
-            "entries": [entry.as_dict() for entry in entries],
-            "next": entries[-1].seq if more else None,
-        }
+    return AuditPage(
+        entries=[AuditEntryItem.model_validate(entry.as_dict()) for entry in entries],
+        next=entries[-1].seq if more else None,
     )
 
 

@@ -12,10 +12,20 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from hub.app.api.auth import optional_credential
+from hub.app.api.answers import (
+    CatalogueAnswer,
+    ConsumerGrantItem,
+    DatasetDescription,
+    FieldItem,
+    LocalizedText,
+    OwnerAgency,
+    RecordItem,
+    RecordsPage,
+    YourAccess,
+)
+from hub.app.api.authentication import optional_agency
 from hub.app.api.cursor import format_cursor, parse_cursor
 from hub.app.api.errors import ApiError
-from hub.app.api.errors import VietnameseJSONResponse as JSONResponse
 from hub.app.wiring import Hub
 from hub.audit import actions, token_actor
 from hub.auth.policy import ReadAccess, Refusal, is_visible, read_access
@@ -53,7 +63,7 @@ async def readable(request: Request) -> tuple[Hub, DatasetEntry, Credential | No
     """The dataset in the path, the caller, and the projection the caller reads, or the
     refusal as a 401, 403 or 404."""
     hub = _hub(request)
-    credential = await optional_credential(request, hub)
+    credential = optional_agency(request)
     entry = catalogue_entry(hub, request.path_params["dataset_id"])
     access = read_access(credential, entry)
     if isinstance(access, Refusal):
@@ -61,70 +71,70 @@ async def readable(request: Request) -> tuple[Hub, DatasetEntry, Credential | No
     return hub, entry, credential, access
 
 
-def _describe(hub: Hub, entry: DatasetEntry, credential: Credential | None) -> dict[str, Any]:
+def _describe(hub: Hub, entry: DatasetEntry, credential: Credential | None) -> DatasetDescription:
     schema = hub.catalogue.schema(entry.id)
     agency = hub.catalogue.catalogue.agency(entry.owner)
     pseudonymised = set(entry.pseudonymise)
-    described: dict[str, Any] = {
-        "id": entry.id,
-        "title": entry.title.model_dump(),
-        "description": entry.description.model_dump(),
-        "owner": {"id": agency.id, "name": agency.name},
-        "sector": entry.sector,
-        "classification": entry.classification.value,
-        "topic": entry.topic,
-        "masked_topic": entry.masked_topic if schema.personal_fields else None,
-        "schema_subject": f"{entry.topic}-value",
-        "open_projection": entry.open_projection is not None,
-        "legal_basis": entry.legal_basis,
-        "retention": entry.retention,
-        "licence": entry.licence,
-        "update_frequency": entry.update_frequency,
-        "consumers": [
-            {"agency": g.agency, "personal_data": g.personal_data, "purpose": g.purpose}
+    described = DatasetDescription(
+        id=entry.id,
+        title=LocalizedText(vi=entry.title.vi, en=entry.title.en),
+        description=LocalizedText(vi=entry.description.vi, en=entry.description.en),
+        owner=OwnerAgency(id=agency.id, name=agency.name),
+        sector=entry.sector,
+        classification=entry.classification.value,
+        topic=entry.topic,
+        masked_topic=entry.masked_topic if schema.personal_fields else None,
+        schema_subject=f"{entry.topic}-value",
+        open_projection=entry.open_projection is not None,
+        legal_basis=entry.legal_basis,
+        retention=entry.retention,
+        licence=entry.licence,
+        update_frequency=entry.update_frequency,
+        consumers=[
+            ConsumerGrantItem(agency=g.agency, personal_data=g.personal_data, purpose=g.purpose)
             for g in entry.consumers
         ],
-        "fields": [
-            {
-                "name": name,
-                "doc": schema.field_doc(name),
-                "personal": name in schema.personal_fields,
-                "pseudonymised": name in pseudonymised,
-            }
+        fields=[
+            FieldItem(
+                name=name,
+                doc=schema.field_doc(name),
+                personal=name in schema.personal_fields,
+                pseudonymised=name in pseudonymised,
+            )
             for name in schema.field_names
         ],
-    }
+    )
     if credential is not None:
         access = read_access(credential, entry)
-        described["your_access"] = (
-            {"projection": access.projection.value, "basis": access.basis}
+        described.your_access = (
+            YourAccess(projection=access.projection.value, basis=access.basis)
             if isinstance(access, ReadAccess)
-            else {"projection": None, "refused": access.code}
+            else YourAccess(projection=None, refused=access.code)
         )
     return described
 
 
-async def list_catalogue(request: Request) -> JSONResponse:
+async def list_catalogue(request: Request) -> CatalogueAnswer:
     hub = _hub(request)
-    credential = await optional_credential(request, hub)
+    credential = optional_agency(request)
     entries = [
         _describe(hub, e, credential)
         for e in hub.catalogue.catalogue.datasets
         if is_visible(credential, e)
     ]
-    return JSONResponse({"datasets": entries})
+    return CatalogueAnswer(datasets=entries)
 
 
-async def show_dataset(request: Request) -> JSONResponse:
+async def show_dataset(request: Request) -> DatasetDescription:
     hub = _hub(request)
-    credential = await optional_credential(request, hub)
+    credential = optional_agency(request)
     entry = catalogue_entry(hub, request.path_params["dataset_id"])
     if not is_visible(credential, entry):
         raise refusal_error(Refusal("unknown_dataset", _unknown(entry.id), hidden=True))
-    return JSONResponse(_describe(hub, entry, credential))
+    return _describe(hub, entry, credential)
 
 
-async def read_records(request: Request) -> JSONResponse:
+async def read_records(request: Request) -> RecordsPage:
     hub, entry, credential, access = await readable(request)
     try:
         limit = int(request.query_params.get("limit", "100"))
@@ -137,13 +147,11 @@ async def read_records(request: Request) -> JSONResponse:
         read_page, hub, entry, access.projection, positions, limit
     )
     await run_in_threadpool(audit_personal_read, hub, entry, credential, access, records)
-    return JSONResponse(
-        {
-            "dataset": entry.id,
-            "projection": access.projection.value,
-            "records": records,
-            "next": format_cursor(after),
-        }
+    return RecordsPage(
+        dataset=entry.id,
+        projection=access.projection.value,
+        records=[RecordItem.model_validate(record) for record in records],
+        next=format_cursor(after),
     )
 
 

@@ -16,12 +16,17 @@ from typing import TypeVar
 import pydantic
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
 
-from hub.app.api.auth import authenticate, authenticate_agency_or_subject
+from hub.app.api.authentication import agency, caller
 from hub.app.api.body import read_json_body
+from hub.app.api.endpoint import Reply
 from hub.app.api.errors import ApiError
-from hub.app.api.errors import VietnameseJSONResponse as JSONResponse
+from hub.app.api.provide_once_answers import (
+    AccessLogPage,
+    HistoryAnswer,
+    PrefillAnswer,
+    RecordAnswer,
+)
 from hub.app.wiring import Hub
 from hub.audit.entry import Actor, token_actor
 from hub.auth.tokens import Credential, Role
@@ -35,9 +40,9 @@ MAX_EVIDENCE_BYTES = 64 * 1024
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
 
-async def record_evidence(request: Request) -> Response:
+async def record_evidence(request: Request) -> Reply:
     hub: Hub = request.app.state.hub
-    credential = await authenticate(request, hub)
+    credential = agency(request)
     _require(credential, Role.PRODUCER, "ghi giấy tờ")
     body = await read_json_body(request, max_bytes=MAX_EVIDENCE_BYTES)
     item = parse_body(EvidenceInput, body.value)
@@ -45,49 +50,51 @@ async def record_evidence(request: Request) -> Response:
     result = await run_in_threadpool(hub.provide_once.record, item, actor=actor)
     published = await run_in_threadpool(_publish_pending, hub)
     status = 201 if result.outcome is Outcome.CREATED else 200
-    return JSONResponse(
+    answer = RecordAnswer.model_validate(
         {
             "outcome": result.outcome.value,
             "evidence": result.evidence.as_dict(),
             "event": "published" if published else "pending",
-        },
-        status_code=status,
+        }
     )
+    return Reply(answer, status)
 
 
-async def prefill(request: Request) -> Response:
+async def prefill(request: Request) -> PrefillAnswer:
     hub: Hub = request.app.state.hub
-    credential = await authenticate(request, hub)
+    credential = agency(request)
     _require(credential, Role.CONSUMER, "lấy giấy tờ để điền sẵn hồ sơ")
     subject_id = request.path_params["subject_id"]
     procedure = request.query_params.get("procedure", "")
     actor = token_actor(credential.token_id, credential.agency)
     answer = await hub.provide_once.prefill_async(subject_id, procedure, actor=actor)
-    return JSONResponse(answer.as_dict())
+    return PrefillAnswer.model_validate(answer.as_dict())
 
 
-async def evidence_history(request: Request) -> Response:
+async def evidence_history(request: Request) -> HistoryAnswer:
     hub: Hub = request.app.state.hub
-    caller = await authenticate_agency_or_subject(request, hub)
+    who = _agency_or_subject(request)
     evidence_id = request.path_params["evidence_id"]
-    subject = caller if isinstance(caller, Subject) else None
+    subject = who if isinstance(who, Subject) else None
     versions = await run_in_threadpool(
-        hub.provide_once.history, evidence_id, actor=actor_of(caller), subject=subject
+        hub.provide_once.history, evidence_id, actor=actor_of(who), subject=subject
     )
-    return JSONResponse({"evidence_id": evidence_id, "versions": [v.as_dict() for v in versions]})
+    return HistoryAnswer.model_validate(
+        {"evidence_id": evidence_id, "versions": [v.as_dict() for v in versions]}
+    )
 
 
-async def subject_access_log(request: Request) -> Response:
+async def subject_access_log(request: Request) -> AccessLogPage:
     hub: Hub = request.app.state.hub
-    caller = await authenticate_agency_or_subject(request, hub)
+    who = _agency_or_subject(request)
     requested = request.path_params["subject_id"]
-    if isinstance(caller, Subject):
-        if caller.id != requested:
+    if isinstance(who, Subject):
+        if who.id != requested:
             await run_in_threadpool(
-                hub.provide_once.refuse_other_subject, actor_of(caller), caller, requested
+                hub.provide_once.refuse_other_subject, actor_of(who), who, requested
             )
-        return await access_log_page(request, hub, caller)
-    if not caller.has(Role.ADMIN):
+        return await access_log_page(request, hub, who)
+    if not who.has(Role.ADMIN):
         raise ApiError(
             403,
             "not_admin",
@@ -96,7 +103,14 @@ async def subject_access_log(request: Request) -> Response:
     return await access_log_page(request, hub, parse_subject(requested))
 
 
-async def access_log_page(request: Request, hub: Hub, subject: Subject) -> Response:
+def _agency_or_subject(request: Request) -> Credential | Subject:
+    who = caller(request)
+    if who is None:
+        raise TypeError(f"{request.url.path} is not declared for an agency or a subject")
+    return who
+
+
+async def access_log_page(request: Request, hub: Hub, subject: Subject) -> AccessLogPage:
     """One page of the subject's access log: ``after`` (a seq) and ``limit`` (1..500)."""
     after = _integer(request, "after", default=0, low=0, high=None)
     limit = _integer(request, "limit", default=100, low=1, high=500)
@@ -105,7 +119,7 @@ async def access_log_page(request: Request, hub: Hub, subject: Subject) -> Respo
     )
     view = hub.access_log_view
     page = entries[:limit]
-    return JSONResponse(
+    return AccessLogPage.model_validate(
         {
             "subject_id": subject.id,
             "entries": [view.describe(entry) for entry in page],

@@ -11,13 +11,13 @@ import hashlib
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
 
-from hub.app.api.auth import authenticate
+from hub.app.api.answers import IngestAnswer
+from hub.app.api.authentication import agency
 from hub.app.api.body import read_json_body
 from hub.app.api.datasets import catalogue_entry, refusal_error
+from hub.app.api.endpoint import Reply
 from hub.app.api.errors import ApiError
-from hub.app.api.errors import VietnameseJSONResponse as JSONResponse
 from hub.app.wiring import Hub
 from hub.audit.entry import token_actor
 from hub.audit.trail import record_write
@@ -35,9 +35,9 @@ from hub.ingest.idempotency import (
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-async def ingest_records(request: Request) -> Response:
+async def ingest_records(request: Request) -> Reply:
     hub: Hub = request.app.state.hub
-    credential = await authenticate(request, hub)
+    credential = agency(request)
     entry = _writable_entry(hub, credential, request.path_params["dataset_id"])
     mode = _mode(request)
     key = _idempotency_key(request)
@@ -61,8 +61,10 @@ async def ingest_records(request: Request) -> Response:
         fingerprint = _fingerprint(mode, body.raw)
         stored = await _claim(hub, claim, fingerprint)
         if stored is not None:
-            return JSONResponse(
-                stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
+            return Reply(
+                IngestAnswer.model_validate(stored.body),
+                stored.status_code,
+                headers={"Idempotent-Replayed": "true"},
             )
     try:
         result = await run_in_threadpool(
@@ -81,7 +83,7 @@ async def ingest_records(request: Request) -> Response:
         await run_in_threadpool(hub.idempotency.finish, claim, answer)
     actor = token_actor(credential.token_id, credential.agency)
     await run_in_threadpool(record_write, hub.audit, actor, result.dataset, result.audit_details())
-    return JSONResponse(answer.body, status_code=answer.status_code)
+    return Reply(IngestAnswer.model_validate(answer.body), answer.status_code)
 
 
 def _writable_entry(hub: Hub, credential: Credential, dataset_id: str) -> DatasetEntry:

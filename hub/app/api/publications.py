@@ -9,18 +9,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
 
-from hub.app.api.auth import authenticate, optional_credential
+from hub.app.api.authentication import agency, optional_agency
 from hub.app.api.body import read_json_body
+from hub.app.api.endpoint import Reply
 from hub.app.api.errors import ApiError
-from hub.app.api.errors import VietnameseJSONResponse as JSONResponse
 from hub.app.api.evidence import parse_body
+from hub.app.api.publication_answers import ApprovalAnswer, PublicationItem, PublicationList
 from hub.app.wiring import Hub
 from hub.audit.chain import utc_iso
 from hub.audit.entry import Actor, token_actor
@@ -66,20 +64,16 @@ class RevocationInput(BaseModel):
     )
 
 
-async def list_publications(request: Request) -> Response:
+async def list_publications(request: Request) -> PublicationList:
     hub: Hub = request.app.state.hub
-    credential = await optional_credential(request, hub)
+    credential = optional_agency(request)
     reviews = await run_in_threadpool(lambda: hub.approvals.overview())
-    return JSONResponse(
-        {
-            "publications": [
-                _describe(review) for review in reviews if _visible(hub, credential, review)
-            ]
-        }
+    return PublicationList(
+        publications=[_describe(review) for review in reviews if _visible(hub, credential, review)]
     )
 
 
-async def grant_approval(request: Request) -> Response:
+async def grant_approval(request: Request) -> Reply:
     hub, credential, publication_id = await _steward(request, "phê duyệt ấn phẩm dữ liệu mở")
     body = parse_body(ApprovalInput, await _body(request))
     actor = token_actor(credential.token_id, credential.agency)
@@ -87,12 +81,10 @@ async def grant_approval(request: Request) -> Response:
         grant, status = await run_in_threadpool(_grant, hub, publication_id, actor, body.note)
     except ApprovalRefused as exc:
         raise _refused(exc) from None
-    return JSONResponse(
-        _answer(publication_id, status, grant.approval), status_code=201 if grant.created else 200
-    )
+    return Reply(_answer(publication_id, status, grant.approval), 201 if grant.created else 200)
 
 
-async def revoke_approval(request: Request) -> Response:
+async def revoke_approval(request: Request) -> ApprovalAnswer:
     hub, credential, publication_id = await _steward(request, "thu hồi phê duyệt")
     body = parse_body(RevocationInput, await _body(request))
     actor = token_actor(credential.token_id, credential.agency)
@@ -100,7 +92,7 @@ async def revoke_approval(request: Request) -> Response:
         approval, status = await run_in_threadpool(_revoke, hub, publication_id, actor, body.reason)
     except ApprovalRefused as exc:
         raise _refused(exc) from None
-    return JSONResponse(_answer(publication_id, status, approval))
+    return _answer(publication_id, status, approval)
 
 
 def _grant(hub: Hub, publication_id: str, actor: Actor, note: str) -> tuple[Grant, str]:
@@ -123,7 +115,7 @@ def _revoke(hub: Hub, publication_id: str, actor: Actor, reason: str) -> tuple[A
 async def _steward(request: Request, what: str) -> tuple[Hub, Credential, str]:
     """The hub, a caller whose token has the steward (or admin) role, and the publication."""
     hub: Hub = request.app.state.hub
-    credential = await authenticate(request, hub)
+    credential = agency(request)
     if not credential.has(Role.STEWARD):
         raise ApiError(403, "not_a_steward", f"Mã truy cập cần vai trò steward để {what}")
     return hub, credential, request.path_params["publication_id"]
@@ -150,27 +142,31 @@ def _visible(hub: Hub, credential: Credential | None, review: PublicationReview)
     return is_visible(credential, entry)
 
 
-def _describe(review: PublicationReview) -> dict[str, Any]:
+def _describe(review: PublicationReview) -> PublicationItem:
     spec, active = review.spec, review.active
-    return {
-        "id": spec.id,
-        "dataset": spec.dataset,
-        "kind": spec.kind,
-        "title": spec.title.model_dump() if spec.title is not None else None,
-        "status": review.status.value,
-        "publishable": review.status.publishable,
-        "digest": spec.digest,
-        "approval": None
-        if active is None
-        else {
-            "id": active.id,
-            "spec_digest": active.spec_digest,
-            "approved_by_agency": active.approved_by_agency,
-            "approved_at": utc_iso(active.approved_at),
-            "note": active.note,
-        },
-    }
+    return PublicationItem.model_validate(
+        {
+            "id": spec.id,
+            "dataset": spec.dataset,
+            "kind": spec.kind,
+            "title": spec.title.model_dump() if spec.title is not None else None,
+            "status": review.status.value,
+            "publishable": review.status.publishable,
+            "digest": spec.digest,
+            "approval": None
+            if active is None
+            else {
+                "id": active.id,
+                "spec_digest": active.spec_digest,
+                "approved_by_agency": active.approved_by_agency,
+                "approved_at": utc_iso(active.approved_at),
+                "note": active.note,
+            },
+        }
+    )
 
 
-def _answer(publication_id: str, status: str, approval: Approval) -> dict[str, Any]:
-    return {"publication_id": publication_id, "status": status, "approval": approval.as_dict()}
+def _answer(publication_id: str, status: str, approval: Approval) -> ApprovalAnswer:
+    return ApprovalAnswer.model_validate(
+        {"publication_id": publication_id, "status": status, "approval": approval.as_dict()}
+    )

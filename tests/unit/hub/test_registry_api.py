@@ -9,9 +9,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from hub.app.api import build_app
-from hub.app.api.registry_api import MEDIA_TYPE
+from hub.app.api.registry_answers import MEDIA_TYPE
 from hub.app.wiring import Hub
 from hub.auth.tokens import Role
+from hub.registry.embedded import DatabaseSchemaRegistry
 
 SUBJECT = "salinity.readings-value"
 
@@ -30,13 +31,23 @@ BREAKS_V2 = schema(
 
 @pytest.fixture
 def client(embedded_hub: Hub) -> TestClient:
-    """A client with an admin token: these tests are about the API, not who may change it."""
+    """A client with an admin token: these tests are about the API, not who may change it.
+    The registry starts empty (the hub registers the catalogue's subjects when it starts)."""
+    _empty(embedded_hub)
     admin = embedded_hub.tokens.create("vp-ubnd", frozenset({Role.ADMIN})).plaintext
     return TestClient(
         build_app(embedded_hub),
         base_url="http://testserver/registry/",
         headers={"Authorization": f"Bearer {admin}"},
     )
+
+
+def _empty(hub: Hub) -> None:
+    registry = hub.registry
+    assert isinstance(registry, DatabaseSchemaRegistry)
+    for subject in registry.subjects():
+        registry.delete_subject(subject)
+        registry.delete_subject(subject, permanent=True)
 
 
 def register(client: TestClient, text: str, subject: str = SUBJECT) -> Any:
@@ -300,6 +311,7 @@ def test_changes_need_a_token_that_the_catalogue_allows(embedded_hub: Hub) -> No
     Basic with the token as password works, as Confluent clients send it."""
     import base64
 
+    _empty(embedded_hub)
     anonymous = TestClient(build_app(embedded_hub), base_url="http://testserver/registry/")
     refused = anonymous.post(f"subjects/{SUBJECT}/versions", json={"schema": V1})
     assert (refused.status_code, error_code(refused)) == (401, 40101)

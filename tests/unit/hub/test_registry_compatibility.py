@@ -16,7 +16,7 @@ from hub.registry.compatibility import (
     parse_level,
     parse_schema,
 )
-from hub.registry.errors import InvalidCompatibilityLevel, InvalidSchema
+from hub.registry.errors import INVALID_COMPATIBILITY_LEVEL, INVALID_SCHEMA, RegistryRefusal
 from tests.paths import SCHEMAS_DIR
 
 Level = CompatibilityLevel
@@ -202,8 +202,9 @@ def test_none_checks_nothing_but_the_schema_itself() -> None:
         {"type": "record", "name": "X", "fields": [{"name": "n", "type": "int"}]}
     )
     assert check_compatibility(unrelated, [(1, V1)], Level.NONE) == []
-    with pytest.raises(InvalidSchema):
+    with pytest.raises(RegistryRefusal) as refused:
         check_compatibility('{"type": "record", "name": "X"}', [(1, V1)], Level.NONE)
+    assert refused.value.kind is INVALID_SCHEMA
 
 
 def test_the_first_version_is_always_compatible() -> None:
@@ -214,13 +215,15 @@ def test_the_first_version_is_always_compatible() -> None:
 
 @pytest.mark.parametrize("text", ["{", '"nope"', '{"type": "record", "name": "R", "fields": [1]}'])
 def test_invalid_schemas_are_refused_in_vietnamese(text: str) -> None:
-    """Text that is not an Avro schema raises InvalidSchema with a Vietnamese message."""
-    with pytest.raises(InvalidSchema, match="Lược đồ Avro không hợp lệ"):
+    """Text that is not an Avro schema is refused as INVALID_SCHEMA with a Vietnamese message."""
+    with pytest.raises(RegistryRefusal, match="Lược đồ Avro không hợp lệ") as refused:
         parse_schema(text)
+    assert refused.value.kind is INVALID_SCHEMA
 
 
 def test_levels_parse_case_insensitively_and_refuse_unknown_ones() -> None:
     """'full_transitive' is FULL_TRANSITIVE; an unknown level lists the valid ones."""
     assert parse_level("full_transitive") is Level.FULL_TRANSITIVE
-    with pytest.raises(InvalidCompatibilityLevel, match="BACKWARD_TRANSITIVE"):
+    with pytest.raises(RegistryRefusal, match="BACKWARD_TRANSITIVE") as refused:
         parse_level("SOMETIMES")
+    assert refused.value.kind is INVALID_COMPATIBILITY_LEVEL

@@ -14,10 +14,12 @@ from hub.db import create_engine
 from hub.errors import ConfigurationError
 from hub.registry.embedded import DatabaseSchemaRegistry
 from hub.registry.errors import (
+    INVALID_SCHEMA,
+    SUBJECT_NOT_FOUND,
     IncompatibleSchema,
-    InvalidSchema,
+    RefusalKind,
+    RegistryRefusal,
     RegistryUnavailable,
-    SubjectNotFound,
 )
 from hub.registry.factory import open_registry
 from hub.registry.http import ConfluentRegistryClient
@@ -77,10 +79,10 @@ def test_ids_and_registrations_are_asked_once() -> None:
             IncompatibleSchema,
             "field x",
         ),
-        (httpx.Response(422, json={"error_code": 42201, "message": "bad"}), InvalidSchema, "bad"),
+        (httpx.Response(422, json={"error_code": 42201, "message": "bad"}), INVALID_SCHEMA, "bad"),
         (
             httpx.Response(404, json={"error_code": 40401, "message": "no s"}),
-            SubjectNotFound,
+            SUBJECT_NOT_FOUND,
             "no s",
         ),
         (httpx.Response(503, text="down"), RegistryUnavailable, "HTTP 503"),
@@ -91,12 +93,16 @@ def test_ids_and_registrations_are_asked_once() -> None:
     ],
 )
 def test_http_answers_become_registry_errors(
-    answer: httpx.Response, error: type[Exception], words: str
+    answer: httpx.Response, error: type[Exception] | RefusalKind, words: str
 ) -> None:
-    """Confluent error codes map to the registry's own errors; other failures to RegistryError."""
-    with pytest.raises(error, match=words) as raised:
+    """Confluent error codes map to the registry's own refusals; other failures to
+    RegistryError."""
+    expected = RegistryRefusal if isinstance(error, RefusalKind) else error
+    with pytest.raises(expected, match=words) as raised:
         client_with(lambda request: answer).register(Subject("s-value"), SCHEMA)
     assert "bí-mật" not in str(raised.value)
+    if isinstance(error, RefusalKind):
+        assert isinstance(raised.value, RegistryRefusal) and raised.value.kind is error
 
 
 @pytest.mark.parametrize(
@@ -124,8 +130,9 @@ def test_a_schema_that_is_not_json_is_refused_before_sending() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise AssertionError("no request expected")
 
-    with pytest.raises(InvalidSchema):
+    with pytest.raises(RegistryRefusal) as refused:
         client_with(handler).register(Subject("s-value"), "{")
+    assert refused.value.kind is INVALID_SCHEMA
 
 
 def test_the_settings_choose_the_adapter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

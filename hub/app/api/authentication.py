@@ -1,0 +1,222 @@
+"""Who is calling, decided by Starlette's ``AuthenticationMiddleware`` before the handler runs.
+
+Each route gets the middleware with a ``TokenBackend`` for its endpoint's ``Access``
+(hub/app/api/endpoint.py). The backend reads ``Authorization``: an agency's token through the
+token store, a citizen's or organisation's JWT through the subject tokens. It sets
+``request.user`` to an ``AgencyUser`` or a ``SubjectUser`` (``UnauthenticatedUser`` for the
+public), or refuses with a 401 (403 for an agency's token on a citizen's page) that says what is
+wrong, in the hub's error body (``on_error``) or in Confluent's under /registry.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from starlette.authentication import (
+    AuthCredentials,
+    AuthenticationBackend,
+    AuthenticationError,
+    BaseUser,
+)
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+
+from hub.app.api.endpoint import Access
+from hub.app.api.errors import ApiError, error_response
+from hub.app.wiring import Hub
+from hub.auth.tokens import AuthError, Credential
+from hub.provide_once.subject_auth import looks_like_jwt
+from hub.provide_once.subjects import Subject
+
+
+class AgencyUser(BaseUser):
+    """A department's system, by its token."""
+
+    def __init__(self, credential: Credential) -> None:
+        self.credential = credential
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def display_name(self) -> str:
+        return self.credential.agency
+
+    @property
+    def identity(self) -> str:
+        return f"token:{self.credential.token_id}"
+
+
+class SubjectUser(BaseUser):
+    """A citizen or an organisation signed in with the province's identity system."""
+
+    def __init__(self, subject: Subject) -> None:
+        self.subject = subject
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def display_name(self) -> str:
+        return self.subject.id
+
+    @property
+    def identity(self) -> str:
+        return f"subject:{self.subject.id}"
+
+
+class Refused(AuthenticationError):
+    """The middleware's refusal, carrying the answer to give."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(str(error.detail))
+        self.error = error
+
+
+class TokenBackend(AuthenticationBackend):
+    """Authenticates the caller as the endpoint's ``Access`` asks."""
+
+    def __init__(self, access: Access) -> None:
+        if access is Access.OPEN:
+            raise ValueError("an open endpoint needs no authentication backend")
+        self.access = access
+
+    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
+        hub: Hub = conn.app.state.hub
+        try:
+            return await self._authenticate(conn, hub)
+        except ApiError as exc:
+            raise Refused(exc) from exc
+
+    async def _authenticate(
+        self, conn: HTTPConnection, hub: Hub
+    ) -> tuple[AuthCredentials, BaseUser] | None:
+        access = self.access
+        if access is Access.PUBLIC and "authorization" not in conn.headers:
+            return None
+        if access is Access.SUBJECT:
+            return _as_subject(await _subject(conn, hub))
+        if access is Access.AGENCY_OR_SUBJECT and looks_like_jwt(_bearer(conn)):
+            return _as_subject(await _subject(conn, hub))
+        credential = await _agency(conn, hub, allow_basic=access is Access.REGISTRY_CHANGE)
+        return AuthCredentials(["agency", *sorted(r.value for r in credential.roles)]), AgencyUser(
+            credential
+        )
+
+
+def refusal_answer(conn: HTTPConnection, exc: AuthenticationError) -> Response:
+    """The ``on_error`` of the middleware: the refusal in the hub's error body."""
+    error = exc.error if isinstance(exc, Refused) else _malformed()
+    return error_response(
+        error.status_code, error.code, str(error.detail), headers=error.headers, **error.details
+    )
+
+
+def agency(request: Request) -> Credential:
+    """The agency behind the request, on endpoints whose access demands one."""
+    user = request.user
+    if not isinstance(user, AgencyUser):
+        raise TypeError(f"{request.url.path} is not declared for an agency's token")
+    return user.credential
+
+
+def subject(request: Request) -> Subject:
+    """The signed-in subject, on endpoints whose access demands one."""
+    user = request.user
+    if not isinstance(user, SubjectUser):
+        raise TypeError(f"{request.url.path} is not declared for a subject's token")
+    return user.subject
+
+
+def caller(request: Request) -> Credential | Subject | None:
+    """The agency's credential, the subject, or None for the public."""
+    user = request.user
+    if isinstance(user, AgencyUser):
+        return user.credential
+    if isinstance(user, SubjectUser):
+        return user.subject
+    return None
+
+
+def optional_agency(request: Request) -> Credential | None:
+    """The agency on endpoints the public may use too (None: the public)."""
+    user = request.user
+    return user.credential if isinstance(user, AgencyUser) else None
+
+
+def _as_subject(found: Subject) -> tuple[AuthCredentials, BaseUser]:
+    return AuthCredentials(["subject"]), SubjectUser(found)
+
+
+async def _agency(conn: HTTPConnection, hub: Hub, *, allow_basic: bool) -> Credential:
+    """``allow_basic`` also takes HTTP Basic with the token as the password (the user name is
+    ignored): Confluent clients send ``basic.auth.user.info``."""
+    header = conn.headers.get("authorization", "")
+    if allow_basic and header.lower().startswith("basic "):
+        token = _basic_password(header[6:])
+        if not token.strip():
+            raise _malformed()
+    else:
+        token = _bearer(conn)
+    try:
+        return await hub.tokens.authenticate_async(token.strip())
+    except AuthError as exc:
+        raise _invalid(exc) from exc
+
+
+async def _subject(conn: HTTPConnection, hub: Hub) -> Subject:
+    """A subject token; an agency's token here is a 403: the citizen's pages act for the
+    citizen only."""
+    token = _bearer(conn)
+    if token.startswith("kho_"):
+        raise ApiError(
+            403,
+            "not_a_subject",
+            "Đây là mã truy cập của cơ quan; trang này cần phiên đăng nhập của công dân, tổ chức",
+        )
+    try:
+        return await run_in_threadpool(hub.subject_tokens.verify, token)
+    except AuthError as exc:
+        raise _invalid(exc) from exc
+
+
+def _basic_password(encoded: str) -> str:
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+    return decoded.partition(":")[2]
+
+
+def _bearer(conn: HTTPConnection) -> str:
+    header = conn.headers.get("authorization")
+    if not header:
+        raise ApiError(
+            401,
+            "missing_token",
+            "Thiếu mã truy cập: gửi tiêu đề Authorization: Bearer <mã>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _malformed()
+    return token.strip()
+
+
+def _invalid(exc: AuthError) -> ApiError:
+    return ApiError(
+        401, exc.reason, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    )
+
+
+def _malformed() -> ApiError:
+    return ApiError(
+        401,
+        "malformed_token",
+        "Tiêu đề Authorization phải có dạng: Bearer <mã>",
+        headers={"WWW-Authenticate": "Bearer"},
+    )

@@ -1,0 +1,19 @@
+"""The app's own endpoints: liveness, and the OpenAPI document of every endpoint it serves."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hub.app.api.answers import Health
+from hub.app.api.errors import VietnameseJSONResponse
+from hub.app.api.openapi_document import openapi_document
+
+
+async def health(request: Request) -> Health:
+    return Health(status="ok")
+
+
+async def serve_openapi(request: Request) -> Response:
+    """The document of the sections the app was built with (hub/app/api/app.py)."""
+    return VietnameseJSONResponse(openapi_document(request.app.state.sections))
