@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo demo-once test unit lint bench services-start services-stop services-status clean
+.PHONY: install demo demo-once test unit lint wheel-smoke bench services-start services-stop services-status clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ unit: install
 
 test: install
 	bash scripts/test.sh
+
+# the wheel, installed into a fresh venv, runs kho from an empty directory (part of `make test`)
+wheel-smoke:
+	bash scripts/wheel-smoke.sh
 
 bench: install
 	bash scripts/bench.sh

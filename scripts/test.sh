@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The whole suite: lint and types, then start the real services, run every test, stop them.
+# The whole suite: lint and types; the built wheel, installed into a fresh venv, run from an
+# empty directory (scripts/wheel-smoke.sh); then start the real services, run every test, stop
+# them.
 # Services this script started are stopped again, whatever the outcome; services that were
 # already running are left as they were.
 set -euo pipefail
@@ -9,6 +11,7 @@ bin=.venv/bin
 "$bin/ruff" check .
 "$bin/ruff" format --check .
 "$bin/mypy"
+bash scripts/wheel-smoke.sh
 
 started=()
 for name in postgres redis mariadb mosquitto kafka solr ckan; do
