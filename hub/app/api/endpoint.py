@@ -1,6 +1,6 @@
 """One endpoint, declared once: its method and path, its handler, who may call it, what it
 reads and what it answers for each status. The Starlette routes (hub/app/api/routing.py) and
-``/openapi.json`` (hub/app/api/openapi.py) are both made from these declarations."""
+``/openapi.json`` (hub/app/api/openapi_document.py) are both made from these declarations."""
 
 from __future__ import annotations
 
