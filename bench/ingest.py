@@ -36,10 +36,9 @@ from typing import Any
 import fastavro
 import httpx
 import kafka
-import yaml
+from harness import UvicornServer, catalogue_copy
 from rich.console import Console
 from rich.table import Table
-from uvicorn_server import UvicornServer
 
 from connectors.samples.dossiers import dossier_documents
 from hub.app.wiring import Hub, build_hub
@@ -51,7 +50,6 @@ from hub.bus.kafka_url import KafkaConnection, parse_kafka_url
 from hub.catalogue.models import DatasetEntry
 from hub.ingest.batch import IngestMode, ingest_batch
 from hub.settings import KhoSettings
-from tests.paths import CATALOGUE_DIR
 
 DATASET = "tthc.dossiers"
 console = Console()
@@ -76,7 +74,7 @@ def main() -> None:
         data_dir=workdir,
         bus_url=args.kafka,
         database_url=f"sqlite:///{workdir / 'kho.sqlite3'}",
-        catalogue_path=_catalogue_with_topic(workdir, f"bench.{run}.dossiers"),
+        catalogue_path=catalogue_copy(workdir, DATASET, f"bench.{run}.dossiers", others="rename"),
     )
     hub = build_hub(settings)
     try:
@@ -92,15 +90,6 @@ def main() -> None:
     finally:
         hub.close()
     _report(args.records, raw, in_process, http, latencies)
-
-
-def _catalogue_with_topic(workdir: Path, topic: str) -> Path:
-    raw = yaml.safe_load((CATALOGUE_DIR / "datasets.yaml").read_text("utf-8"))
-    for dataset in raw["datasets"]:
-        dataset["topic"] = f"{topic}.{dataset['id']}" if dataset["id"] != DATASET else topic
-    path = workdir / "datasets.yaml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    return path
 
 
 def _timed(label: str, count: int, action: Callable[[], None]) -> float:

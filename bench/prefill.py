@@ -2,8 +2,8 @@
 
 The data (seeded once into its own database, reused by later runs with the same counts):
 100,000 citizens (CCCD numbers), 1,000,000 evidence items of the citizen types in
-catalogue/procedures.yaml (5 % of them corrected once, so ``current_version`` is 2), and
-consents: 30 % of the citizens let so-yt reuse what procedure 1.003614 needs, 5 % revoked that
+hub/defaults/catalogue/procedures.yaml (5 % of them corrected once, so ``current_version`` is 2),
+and consents: 30 % of the citizens let so-yt reuse what procedure 1.003614 needs, 5 % revoked that
 consent, 5 % let it expire, 20 % consented to vp-ubnd for another procedure. Each request is a
 prefill of a random citizen for procedure 1.003614 by so-yt: one type is covered by the legal
 basis for every citizen, the other two only where an active consent covers them, so both paths
@@ -69,9 +69,9 @@ from typing import Any, Generic, TypeVar
 import httpx
 import psycopg
 import sqlalchemy as sa
+from harness import SERVICES_DIR, UvicornServer
 from rich.console import Console
 from rich.table import Table
-from uvicorn_server import UvicornServer
 
 from hub.app.wiring import Hub, build_hub
 from hub.audit.entry import token_actor
@@ -82,7 +82,6 @@ from hub.identifiers.admin_units import legacy_province_codes
 from hub.identifiers.cccd import cccd_problem
 from hub.provide_once.procedures import ProcedureCatalogue, SubjectKind, load_procedures
 from hub.settings import KhoSettings
-from tests.paths import PROJECT_ROOT
 
 AGENCY = "so-yt"
 PROCEDURE = "1.003614"  # Cấp giấy phép hành nghề KCB: one type by law, two by consent
@@ -161,8 +160,7 @@ def main() -> None:
 
 def _default_admin_url() -> str:
     """The development cluster's superuser on its Unix socket (trusted; scripts/services)."""
-    services = Path(os.environ.get("KHO_SERVICES_DIR", PROJECT_ROOT / ".services"))
-    sock = services / "postgres" / "run"
+    sock = SERVICES_DIR / "postgres" / "run"
     if len(str(sock)) + 20 > 100:
         sock = Path(f"/tmp/kho-pg-{PG_PORT}")
     return f"postgresql://postgres@/postgres?host={sock}&port={PG_PORT}"

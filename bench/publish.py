@@ -8,8 +8,8 @@ hub's publisher (``Publisher.run``, as ``kho publish`` does), each into a fresh 
   tthc.dossiers.bench_history          every record (kind history), the 12 non-personal columns
   tthc.dossiers.bench_monthly_by_commune
                                        the province's monthly aggregation per commune, copied
-                                       from catalogue/publications.yaml (over each dossier's
-                                       latest record, small groups suppressed)
+                                       from hub/defaults/catalogue/publications.yaml (over
+                                       each dossier's latest record, small groups suppressed)
 
 The history publication has no ``quasi_identifiers``: it measures speed, and a k-anonymity
 check of every (commune, procedure) pair would refuse the synthetic data's rare pairs and so
@@ -60,7 +60,6 @@ import io
 import json
 import math
 import os
-import subprocess
 import time
 import uuid
 from collections import defaultdict
@@ -75,6 +74,7 @@ import fastavro
 import kafka
 import sqlalchemy as sa
 import yaml
+from harness import CATALOGUE_DIR, SERVICES_DIR, bench_folder, catalogue_copy, services
 from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
@@ -92,7 +92,6 @@ from hub.settings import KhoSettings
 from opendata.portal.port import PortalResource
 from opendata.publisher import Publisher, PublishResult, portal_name
 from opendata.state import publications_state_table
-from tests.paths import CATALOGUE_DIR, PROJECT_ROOT
 
 DATASET = "tthc.dossiers"
 HISTORY = "tthc.dossiers.bench_history"
@@ -102,8 +101,7 @@ ACTOR = Actor("token:bench", agency="vp-ubnd")
 SEED = 1022
 LOAD_CHUNK = 20_000
 LAYOUT = 1  # bump when the loaded records change shape: older loads are then redone
-SERVICES_DIR = Path(os.environ.get("KHO_SERVICES_DIR", PROJECT_ROOT / ".services"))
-WORKDIR = PROJECT_ROOT / ".kho" / "bench-publish"
+WORKDIR = bench_folder("publish")
 FILE_KINDS = ("csv", "json", "parquet", "dictionary")
 SHARED = "shared"  # the clock's name for the stages both publications share
 console = Console(width=110)
@@ -135,7 +133,7 @@ def main() -> None:
         parser.error("--rows must be at least 1")
 
     needed = ["postgres", "redis", *(["kafka"] if args.bus == "kafka" else []), "solr", "ckan"]
-    with _services(needed):
+    with services(needed, console):
         limit_mb = args.max_resource_mb or _ckan_limit_mb()
         token = (SERVICES_DIR / "ckan" / "sysadmin.token").read_text("utf-8").strip()
         bus_url = args.kafka if args.bus == "kafka" else f"embedded:{WORKDIR / 'bus.sqlite3'}"
@@ -152,34 +150,6 @@ def main() -> None:
 # --- services and settings ---------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _services(names: list[str]) -> Iterator[None]:
-    """Start the services that are down (scripts/services.sh), stop those again at the end."""
-    started = []
-    for name in names:
-        status = subprocess.run(  # noqa: S603 - our own scripts
-            ["bash", str(PROJECT_ROOT / "scripts" / "services" / f"{name}.sh"), "status"],  # noqa: S607
-            capture_output=True,
-            check=False,
-        )
-        if status.returncode != 0:
-            started.append(name)
-    if started:
-        console.print(f"starting {', '.join(started)}")
-        subprocess.run(  # noqa: S603
-            ["bash", str(PROJECT_ROOT / "scripts" / "services.sh"), "start", *started],  # noqa: S607
-            check=True,
-        )
-    try:
-        yield
-    finally:
-        if started:
-            subprocess.run(  # noqa: S603
-                ["bash", str(PROJECT_ROOT / "scripts" / "services.sh"), "stop", *started],  # noqa: S607
-                check=False,
-            )
-
-
 def _ckan_limit_mb() -> int:
     """ckan.max_resource_size of the dev CKAN (scripts/services/ckan.sh); CKAN's default 10."""
     ini = SERVICES_DIR / "ckan" / "ckan.ini"
@@ -192,12 +162,7 @@ def _ckan_limit_mb() -> int:
 
 def _settings(bus_url: str, topic: str, ckan_url: str, token: str, limit_mb: int) -> KhoSettings:
     WORKDIR.mkdir(parents=True, exist_ok=True)
-    raw = yaml.safe_load((CATALOGUE_DIR / "datasets.yaml").read_text("utf-8"))
-    for dataset in raw["datasets"]:
-        if dataset["id"] == DATASET:
-            dataset["topic"] = topic
-    catalogue = WORKDIR / "datasets.yaml"
-    catalogue.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    catalogue = catalogue_copy(WORKDIR, DATASET, topic)
     return KhoSettings(
         data_dir=WORKDIR,
         bus_url=bus_url,

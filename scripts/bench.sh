@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks against the real services: start Kafka and PostgreSQL if needed, run each bench,
-# stop what we started.
+# stop what we started. Each bench is a script, runnable alone as `.venv/bin/python bench/X.py`;
+# what they share is bench/harness.py.
 # Arguments go to bench/ingest.py, e.g. --records 30000 --kafka kafka://kho:kho@127.0.0.1:19092
 # (the broker's SASL login; the default is the hub's development account kho/kho).
 # BENCH_PREFILL_ARGS go to bench/prefill.py, e.g. "--subjects 2000 --evidence 20000"; its first
@@ -26,7 +27,7 @@ bash scripts/services.sh start postgres kafka
 "$bin/python" bench/prefill.py ${BENCH_PREFILL_ARGS:-}
 # shellcheck disable=SC2086 # BENCH_PUBLISH_ARGS go to bench/publish.py, e.g. "--rows 100000"
 "$bin/python" bench/publish.py ${BENCH_PUBLISH_ARGS:-}
-# BENCH_CONNECTORS_ARGS go to bench/connectors.py, e.g. "--rows 100000"; with --keep-file the
+# BENCH_CONNECTORS_ARGS go to bench/connector_batch.py, e.g. "--rows 100000"; with --keep-file the
 # generated 1,000,000-row CSV (about 30 s to write) is kept for later runs.
 # shellcheck disable=SC2086 # word splitting of the extra arguments is intended
-"$bin/python" bench/connectors.py ${BENCH_CONNECTORS_ARGS:-}
+"$bin/python" bench/connector_batch.py ${BENCH_CONNECTORS_ARGS:-}

@@ -34,7 +34,7 @@ both: quote the ratio of a run without it). Afterwards it checks the topics hold
 path says it sent, then deletes the run's topics (``--keep-topics`` keeps them) and the run's
 checkpoint.
 
-    python bench/connectors.py [--rows 1000000] [--batch-size N] [--csv PATH] [--keep-file]
+    python bench/connector_batch.py [--rows 1000000] [--batch-size N] [--csv PATH] [--keep-file]
         [--kafka kafka://kho:kho@127.0.0.1:19092]
         [--database-url postgresql://kho:kho@127.0.0.1:15432/kho] [--profile] [--keep-topics]
 
@@ -44,17 +44,7 @@ scripts/bench.sh, which starts and stops them).
 Machines are noisy: compare the ratios, not the absolute figures.
 """
 
-# ruff: noqa: E402 - sys.path is put right before the imports (see below)
-
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# Run as a script, this file's folder is on sys.path, where this file's name hides the
-# connectors package; nothing is imported from there.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 import argparse
 import cProfile
@@ -70,12 +60,13 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import fastavro
 import kafka
 import sqlalchemy as sa
-import yaml
+from harness import DOSSIER_CONNECTOR, bench_folder, catalogue_copy
 from rich.console import Console
 from rich.table import Table
 
@@ -92,11 +83,10 @@ from hub.bus.port import OutgoingMessage
 from hub.ingest.writer import DatasetWriter
 from hub.settings import KhoSettings
 from hub.vietnam_time import VIETNAM_TZ
-from tests.paths import CATALOGUE_DIR, DOSSIER_CONNECTOR, PROJECT_ROOT
 
 SEED = 766
 AIM = 0.6
-WORKDIR = PROJECT_ROOT / ".kho" / "bench-connectors"
+WORKDIR = bench_folder("connectors")
 console = Console(width=110)
 
 
@@ -146,7 +136,7 @@ def main() -> None:
         data_dir=workdir,
         bus_url=args.kafka,
         database_url=args.database_url,
-        catalogue_path=_dossier_catalogue(workdir, config.dataset, topic),
+        catalogue_path=catalogue_copy(workdir, config.dataset, topic, others="drop"),
         **({"publish_batch_size": args.batch_size} if args.batch_size else {}),
     )
     hub = build_hub(settings)
@@ -195,17 +185,6 @@ def _export(path: Path, rows: int) -> bool:
         f" ({time.perf_counter() - started:.1f} s, not measured)"
     )
     return True
-
-
-def _dossier_catalogue(workdir: Path, dataset: str, topic: str) -> Path:
-    """The repo's catalogue reduced to the connector's dataset, on this run's topic (its DLQ
-    is <topic>.dlq): runs never share a topic, a schema subject or a checkpoint."""
-    raw = yaml.safe_load((CATALOGUE_DIR / "datasets.yaml").read_text("utf-8"))
-    entry = next(d for d in raw["datasets"] if d["id"] == dataset)
-    reduced = {**raw, "datasets": [{**entry, "topic": topic}]}
-    path = workdir / "datasets.yaml"
-    path.write_text(yaml.safe_dump(reduced, allow_unicode=True), encoding="utf-8")
-    return path
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,128 @@
+"""What the benchmarks share: where things are, a copy of the shipped catalogue with a bench's
+own topics, the real services started for a run, and the hub's app under uvicorn.
+
+Each bench is a script run as ``python bench/<name>.py`` (scripts/bench.sh runs them all).
+Python puts the script's folder, bench/, first on ``sys.path``, so every module here is found
+by its bare name (``from harness import ...``) and must not be named like a package the benches
+import (``connectors``, ``hub``, ``opendata``, ``tests``...): tests/unit/test_bench_scripts.py
+holds that rule. Nothing here imports ``tests``, which is not importable from a script.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import httpx
+import yaml
+from rich.console import Console
+
+from hub.defaults import default_path, shipped
+from hub.settings import KhoSettings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SERVICES_DIR = Path(os.environ.get("KHO_SERVICES_DIR", PROJECT_ROOT / ".services"))
+CATALOGUE_DIR = default_path("catalogue")
+DOSSIER_CONNECTOR = shipped("connectors", "configs") / "tthc-dossiers.yaml"
+
+
+def bench_folder(name: str) -> Path:
+    """A bench's own folder, kept between runs: ``.kho/bench-<name>`` in the checkout."""
+    return PROJECT_ROOT / ".kho" / f"bench-{name}"
+
+
+def catalogue_copy(
+    folder: Path,
+    dataset: str,
+    topic: str,
+    *,
+    others: Literal["keep", "rename", "drop"] = "keep",
+) -> Path:
+    """The shipped catalogue written into ``folder`` with ``dataset`` on ``topic``, so that a
+    run never shares a topic, a schema subject or a checkpoint with another. The other
+    datasets keep their topics, move to ``<topic>.<their id>`` (rename), or are left out
+    (drop)."""
+    raw = yaml.safe_load((CATALOGUE_DIR / "datasets.yaml").read_text("utf-8"))
+    datasets = []
+    for entry in raw["datasets"]:
+        if entry["id"] == dataset:
+            datasets.append({**entry, "topic": topic})
+        elif others == "rename":
+            datasets.append({**entry, "topic": f"{topic}.{entry['id']}"})
+        elif others == "keep":
+            datasets.append(entry)
+    path = folder / "datasets.yaml"
+    path.write_text(yaml.safe_dump({**raw, "datasets": datasets}, allow_unicode=True), "utf-8")
+    return path
+
+
+@contextlib.contextmanager
+def services(names: list[str], console: Console) -> Iterator[None]:
+    """Start the services that are down (scripts/services.sh), stop those again at the end."""
+    started = []
+    for name in names:
+        status = subprocess.run(  # noqa: S603 - our own scripts
+            ["bash", str(PROJECT_ROOT / "scripts" / "services" / f"{name}.sh"), "status"],  # noqa: S607
+            capture_output=True,
+            check=False,
+        )
+        if status.returncode != 0:
+            started.append(name)
+    services_sh = str(PROJECT_ROOT / "scripts" / "services.sh")
+    if started:
+        console.print(f"starting {', '.join(started)}")
+        subprocess.run(["bash", services_sh, "start", *started], check=True)  # noqa: S603, S607
+    try:
+        yield
+    finally:
+        if started:
+            subprocess.run(["bash", services_sh, "stop", *started], check=False)  # noqa: S603, S607
+
+
+class UvicornServer:
+    """The hub's real app under uvicorn in a process of its own, as ``kho serve`` runs it, for
+    the benchmarks that measure the HTTP path. ``with UvicornServer(settings) as base_url:``
+    starts it on a free port, waits for /healthz and stops it at the end."""
+
+    def __init__(
+        self, settings: KhoSettings, app: str = "hub.app.api.main:create_app", workers: int = 1
+    ) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        env = {
+            **os.environ,
+            "KHO_BUS_URL": settings.bus_url,
+            "KHO_DATABASE_URL": settings.database_url,
+            "KHO_CATALOGUE_PATH": str(settings.catalogue_path),
+            "KHO_DATA_DIR": str(settings.data_dir),
+        }
+        command = [sys.executable, "-m", "uvicorn", "--factory", app]
+        command += ["--port", str(self.port), "--log-level", "warning", "--no-access-log"]
+        # uvicorn closes a connection idle for 5 s; a client pool keeps many open, and a slow
+        # tail at the end of a warm-up leaves most of them idle that long.
+        command += ["--timeout-keep-alive", "300", "--workers", str(workers)]
+        self.process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT)  # noqa: S603
+
+    def __enter__(self) -> str:
+        base_url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(base_url + "/healthz").status_code == 200:
+                    return base_url
+            except httpx.TransportError:
+                time.sleep(0.2)
+        self.process.kill()
+        raise SystemExit("uvicorn did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=15)
