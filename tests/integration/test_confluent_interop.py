@@ -30,6 +30,7 @@ from hub.bus.port import BusRecord, OutgoingMessage
 from hub.registry.embedded import DatabaseSchemaRegistry
 from hub.registry.port import subject_for_topic
 from hub.settings import KhoSettings
+from hub.sharing.catalogue_subjects import catalogue_subjects
 from tests.integration.conftest import KAFKA_URL, POSTGRES_URL
 from tests.paths import SCHEMAS_DIR
 from tests.serving import serve_app
@@ -228,3 +229,16 @@ def test_confluent_client_manages_subjects_in_the_hub_registry(
     with pytest.raises(SchemaRegistryError) as gone:
         confluent_registry.get_versions(subject)
     assert gone.value.error_code == 40401
+
+
+def test_confluent_client_finds_every_catalogue_schema_from_start_up(
+    confluent_registry: SchemaRegistryClient, hub: Hub
+) -> None:
+    """On a hub just started (PostgreSQL), Confluent's client finds each dataset's and each
+    masked topic's schema under its subject, before any record of them is written."""
+    expected = catalogue_subjects(hub.catalogue)
+    assert any(s.endswith(".masked-value") for s in expected)
+    assert set(expected) <= set(confluent_registry.get_subjects())
+    for subject, text in expected.items():
+        found = confluent_registry.lookup_schema(subject, Schema(text, "AVRO"))
+        assert found.subject == subject and found.schema_id is not None
