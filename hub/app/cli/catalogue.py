@@ -15,6 +15,7 @@ from hub.catalogue.loader import LoadedCatalogue, load_catalogue
 from hub.errors import ConfigurationError
 from hub.provide_once.procedures import load_procedures
 from hub.settings import KhoSettings
+from hub.sharing.catalogue_subjects import catalogue_subjects
 
 catalogue_app = typer.Typer(help="Danh mục CSDL dùng chung.", no_args_is_help=True)
 
@@ -44,7 +45,8 @@ def validate(
     console.print(
         f"[green]Hợp lệ[/green]: {len(catalogue.agencies)} cơ quan, "
         f"{len(catalogue.datasets)} bộ dữ liệu, {grants} quyền khai thác, {rules} quy tắc; "
-        f"{len(procedures.procedures)} thủ tục, {len(procedures.evidence_types)} loại giấy tờ"
+        f"{len(procedures.procedures)} thủ tục, {len(procedures.evidence_types)} loại giấy tờ; "
+        f"{len(catalogue_subjects(loaded))} chủ đề lược đồ (đăng ký khi trục khởi động)"
     )
 
 
