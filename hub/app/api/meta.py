@@ -15,5 +15,9 @@ async def health(request: Request) -> Health:
 
 
 async def serve_openapi(request: Request) -> Response:
-    """The document of the sections the app was built with (hub/app/api/app.py)."""
-    return VietnameseJSONResponse(openapi_document(request.app.state.sections))
+    """The document of the sections the app was built with (hub/app/api/app.py), made on the
+    first request and kept: the table does not change while the app runs."""
+    state = request.app.state
+    if getattr(state, "openapi", None) is None:
+        state.openapi = openapi_document(state.sections)
+    return VietnameseJSONResponse(state.openapi)
