@@ -15,7 +15,10 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.testclient import TestClient
 
 from hub.app.api import build_app
-from hub.app.api.endpoint import openapi_path
+from hub.app.api.answers import Health
+from hub.app.api.authentication import refusal_answer
+from hub.app.api.endpoint import Access, Answer, Endpoint, Handler, Reply, openapi_path
+from hub.app.api.routing import routes
 from hub.app.wiring import Hub
 from hub.registry.http import ConfluentRegistryClient
 
@@ -120,3 +123,27 @@ def test_an_external_registry_is_not_documented(embedded_hub: Hub) -> None:
     assert not any(path.startswith("/registry") for path in document["paths"])
     assert "/api/v1/catalogue" in document["paths"]
     assert mismatches(app, document) == (set(), set())
+
+
+def test_a_handler_answering_an_undeclared_model_is_an_error() -> None:
+    """A route answers the model its endpoint declares for the status, serialised with only
+    the keys it was given; another model, or an undeclared status, is a 500, never sent."""
+
+    async def declared(request: Request) -> Health:
+        return Health(status="ok")
+
+    async def undeclared(request: Request) -> Reply:
+        return Reply(Health(status="ok"), 201)
+
+    def endpoint(path: str, handler: Handler) -> Endpoint:
+        return Endpoint(
+            "GET", path, handler, path.strip("/"), "", {200: Answer("OK", Health)}, Access.OPEN
+        )
+
+    app = Starlette(
+        routes=routes([endpoint("/ok", declared), endpoint("/bad", undeclared)], refusal_answer)
+    )
+    client = TestClient(app, raise_server_exceptions=False)
+    ok = client.get("/ok")
+    assert (ok.status_code, ok.json()) == (200, {"status": "ok"})
+    assert client.get("/bad").status_code == 500
