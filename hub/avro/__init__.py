@@ -1,4 +1,5 @@
-"""Avro schemas from ``schemas/``, their personal-field marks, and the Confluent wire format."""
+"""Avro schemas (shipped in ``hub/defaults/schemas/``), their personal-field marks, and the
+Confluent wire format."""
 
 from hub.avro.errors import SerializationError
 from hub.avro.schema import DatasetSchema, load_schema

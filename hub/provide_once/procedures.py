@@ -1,5 +1,5 @@
 """Which evidence each administrative procedure needs and issues: data kept with the catalogue
-(catalogue/procedures.yaml), loaded and cross-checked once."""
+(hub/defaults/catalogue/procedures.yaml), loaded and cross-checked once."""
 
 from __future__ import annotations
 

@@ -8,17 +8,10 @@ fetch any of them before the first record is written or masked.
 
 from __future__ import annotations
 
-import json
-
 from hub.catalogue.loader import LoadedCatalogue
 from hub.registry.port import Subject, subject_for_topic
 from hub.sharing.masked_records import maskable
-from hub.sharing.masking import masked_schema
-
-
-def masked_schema_text(definition: dict[str, object]) -> str:
-    """The masked schema's text as the masking worker registers it."""
-    return json.dumps(definition, ensure_ascii=False, separators=(",", ":"))
+from hub.sharing.masking import masked_schema, masked_schema_text
 
 
 def catalogue_subjects(catalogue: LoadedCatalogue) -> dict[Subject, str]:

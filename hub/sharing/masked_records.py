@@ -11,7 +11,6 @@ like the field, or dropped (null) with it, so that no personal value leaves in c
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import fastavro
@@ -27,7 +26,7 @@ from hub.errors import ConfigurationError, UnreachableError
 from hub.ingest.dead_letter import DeadLetter
 from hub.ingest.validation import Violation
 from hub.registry.port import RegistryError, SchemaRegistry, subject_for_topic
-from hub.sharing.masking import Projection, Projector
+from hub.sharing.masking import Projection, Projector, masked_schema_text
 from hub.sharing.pseudonym import Pseudonymiser
 
 MASKER_GROUP = "kho.masker"
@@ -89,7 +88,7 @@ class DatasetMasker:
         self._decoder = decoder
         self._pseudonymiser = pseudonymiser
         definition = projector.masked_schema()
-        text = json.dumps(definition, ensure_ascii=False, separators=(",", ":"))
+        text = masked_schema_text(definition)
         self.schema_id = registry.register(subject_for_topic(entry.masked_topic), text)
         self._parsed = fastavro.parse_schema(definition)
         key_field = projector.schema.key_field

@@ -13,6 +13,7 @@ The masked projection has its own Avro schema, derived from the dataset's, so th
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
@@ -86,3 +87,9 @@ def masked_schema(entry: DatasetEntry, schema: DatasetSchema) -> dict[str, Any]:
     if key is not None and key in dropped:
         del definition["kho.key"]
     return definition
+
+
+def masked_schema_text(definition: dict[str, Any]) -> str:
+    """The masked schema's text as it is registered: compact JSON, so that the masking worker
+    and the start-up registration (catalogue_subjects) register the very same text."""
+    return json.dumps(definition, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,1 @@
+"""The provide-once store: evidence citizens already gave, reused with consent, and who read it."""
