@@ -4,8 +4,8 @@ applicant in the provide-once store.
 It reads the dossier topic (``tthc.dossiers``) in the consumer group ``kho.evidence-feed``. For
 each batch: every record is decoded with its writer's schema and, when the dossier is finished
 and its procedure (``hub/defaults/catalogue/procedures.yaml``) has a ``result``, recorded as
-evidence issued by that result's issuer, under the id ``hs:<dossier_id>``. Each evidence commits in its own
-transaction, with its audit entry and its update event in the outbox.
+evidence issued by that result's issuer, under the id ``hs:<dossier_id>``. Each evidence
+commits in its own transaction, with its audit entry and its update event in the outbox.
 
 A record that cannot be decoded, or that the store refuses, becomes a dead letter on the
 evidence dataset's ``<topic>.dlq`` (source ``evidence-feed``) with the reason and the original
