@@ -32,7 +32,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("hub.sharing",),
     ("hub.auth", "hub.acl", "hub.dlq"),
     ("hub.provide_once",),
-    ("connectors", "opendata"),
+    ("connectors", "opendata", "hub.index766"),
     ("hub.settings",),
     ("hub.app",),
 ]
