@@ -57,6 +57,10 @@ class Procedure(StrictModel):
     result: str | None = None
     reuse_without_consent: tuple[str, ...] = ()
     legal_basis: str | None = None
+    full_online: bool = False
+    """Offered as a fully online public service (dịch vụ công trực tuyến toàn trình)."""
+    fee: bool = False
+    """Carries a fee or charge (phí, lệ phí) the applicant pays."""
 
     @model_validator(mode="after")
     def _basis_for_reuse(self) -> Procedure:
