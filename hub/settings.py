@@ -57,6 +57,7 @@ class KhoSettings(BaseSettings):
     publications_path: Path = Field(
         default_factory=lambda: default_path("catalogue", "publications.yaml")
     )
+    index766_path: Path = Field(default_factory=lambda: default_path("catalogue", "index766.yaml"))
     schemas_dir: Path = Field(default_factory=lambda: default_path("schemas"))
     connectors_dir: Path = Field(default_factory=lambda: shipped("connectors", "configs"))
     http_host: str = "127.0.0.1"

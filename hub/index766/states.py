@@ -5,8 +5,10 @@ worker stores them, the store reads them back, the indicators compute from them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 
 class Satisfaction(StrEnum):
@@ -52,3 +54,17 @@ class FeedbackState:
     dossier_id: str | None = None
     resolved_at: dt.datetime | None = None
     repeat_of: str | None = None
+
+
+StateT = TypeVar("StateT", DossierState, FeedbackState)
+
+
+def latest_states(records: Iterable[StateT]) -> list[StateT]:
+    """The latest state of each dossier (by `dossier_id`) or feedback (by `feedback_id`) of a
+    sequence in arrival order: a later record replaces the earlier one, in the place where the
+    record was first seen."""
+    latest: dict[str, StateT] = {}
+    for record in records:
+        key = record.dossier_id if isinstance(record, DossierState) else record.feedback_id
+        latest[key] = record
+    return list(latest.values())
