@@ -29,13 +29,16 @@ class FieldMapping(StrictModel):
     """Where a schema field comes from and how the cell is converted.
 
     A field takes its value from a source ``column``, or is the same ``constant`` on every
-    record (then no column is read)."""
+    record (then no column is read). An ``optional`` column may be missing from the source
+    altogether and its cells may be empty: the field then takes the schema's default (a column
+    added to an export after older files were written, which still load)."""
 
     column: str | None = None
     constant: str | int | float | bool | None = None
     convert: Conversion = "text"
     choices: dict[str, str] = Field(default_factory=dict)
     required: bool = True
+    optional: bool = False
 
     @field_validator("column")
     @classmethod
@@ -54,6 +57,10 @@ class FieldMapping(StrictModel):
             raise ValueError("cần đúng một trong hai: 'column' (cột nguồn) hoặc 'constant'")
         if self.convert == "choice" and not self.choices:
             raise ValueError("convert: choice cần bảng 'choices' (giá trị nguồn → mã)")
+        if self.optional and (self.column is None or "required" in self.model_fields_set):
+            raise ValueError(
+                "optional: true chỉ dùng cho trường lấy từ 'column' và đã bao hàm required: false"
+            )
         return self
 
 
@@ -150,7 +157,8 @@ class ConnectorConfig(StrictModel):
 
     @property
     def required_columns(self) -> list[str]:
-        return [m.column for m in self.fields.values() if m.column is not None]
+        """The columns the source must have (an ``optional`` column may be missing)."""
+        return [m.column for m in self.fields.values() if m.column is not None and not m.optional]
 
 
 def expand_env(text: str, environ: Mapping[str, str]) -> str:

@@ -4,6 +4,10 @@ Seeded and reproducible. Proportions echo the province's published figures: 44.3
 filed online (Tiền Giang, 2023) and 99.7% handled on time (Long An). A few rows are invalid on
 purpose — a malformed CCCD, an impossible date, an empty required cell, an unknown commune code,
 a deadline before receipt — and the generator says which, so tests can check every one is caught.
+
+The columns the Decision 766 index reads (schema version 2: synced to the national portal,
+result digitised, components, satisfaction) come last, drawn from a random stream of their own:
+every other column, and which rows are flawed, are exactly what version 1 of the sample wrote.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +27,15 @@ DONG_THAP_2025 = 82
 # Old province codes kept in CCCD numbers of people born in today's Đồng Tháp and neighbours.
 _BIRTH_PROVINCES = ["082", "082", "082", "087", "087", "080", "083", "079"]
 
+# The columns of schema version 2, for the Decision 766 index; an older export lacks them.
+INDEX_COLUMNS = [
+    "Đồng bộ Cổng DVC quốc gia",
+    "Số hóa kết quả",
+    "Số thành phần hồ sơ",
+    "Số thành phần đã số hóa",
+    "Số thành phần tái sử dụng",
+    "Đánh giá hài lòng",
+]
 HEADER = [
     "Mã hồ sơ",
     "Mã thủ tục",
@@ -37,6 +51,7 @@ HEADER = [
     "Trạng thái",
     "Thanh toán trực tuyến",
     "Lệ phí (đồng)",
+    *INDEX_COLUMNS,
 ]
 
 # (synthetic procedure code, name, level, processing days, fee in đồng)
@@ -66,6 +81,19 @@ _STATUS = [
     ("Rút hồ sơ", 1),
 ]
 _FLAWS = ["cccd", "impossible_date", "empty_required", "unknown_commune", "due_before_received"]
+# Rates of the index columns: most dossiers synced to the national portal, most finished
+# dossiers' results digitised, online dossiers digitised whole, some components reused, and a
+# few applicants dissatisfied.
+_SYNCED = 0.93
+_RESULT_DIGITISED = 0.88
+_OFFLINE_FULLY_DIGITISED = 0.55
+_REUSING = 0.22
+_RATINGS = [("Chưa đánh giá", 45), ("Hài lòng", 52), ("Không hài lòng", 3)]
+_SATISFACTION_CODES = {
+    "Chưa đánh giá": "none",
+    "Hài lòng": "satisfied",
+    "Không hài lòng": "dissatisfied",
+}
 
 
 @dataclass
@@ -83,21 +111,57 @@ def write_dossier_export(
     path: Path, *, rows: int = 400, seed: int = 766, invalid_share: float = 0.06, bom: bool = True
 ) -> SampleExport:
     """Write the export and say which spreadsheet rows are flawed on purpose."""
-    rng = random.Random(seed)  # noqa: S311 - reproducible sample data, not secrets
-    wards = [f"{w.code.value:05d}" for w in wards_of_province(DONG_THAP_2025)]
     export = SampleExport(path=path, rows=rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(HEADER)
-        for index in range(rows):
-            row = _dossier(rng, index, wards)
-            if rng.random() < invalid_share:
-                flaw = _FLAWS[len(export.invalid_rows) % len(_FLAWS)]
-                _spoil(row, flaw)
+        for index, row, flaw in _export_rows(rows, seed, invalid_share):
+            if flaw is not None:
                 export.invalid_rows[index + 2] = flaw
             writer.writerow(row)
     return export
+
+
+@dataclass(frozen=True)
+class DossierReference:
+    """A valid dossier of an export, as a citizen's feedback would name it."""
+
+    dossier_id: str
+    receiving_agency_code: str
+    received_at: dt.datetime  # aware, Vietnam time
+
+
+def dossier_references(
+    rows: int = 400, *, seed: int = 766, invalid_share: float = 0.06
+) -> list[DossierReference]:
+    """The valid dossiers ``write_dossier_export`` writes with these arguments (the demo's by
+    default), without writing the file."""
+    return [
+        DossierReference(row[0], row[3], _parsed(row[8]))
+        for _, row, flaw in _export_rows(rows, seed, invalid_share)
+        if flaw is None
+    ]
+
+
+def _export_rows(
+    rows: int, seed: int, invalid_share: float
+) -> Iterator[tuple[int, list[str], str | None]]:
+    """Each row of the export with its flaw (None for a valid row). The index columns come
+    from their own stream, so the other columns and the flaws are those of version 1."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible sample data, not secrets
+    extra = random.Random(f"{seed}:index766")  # noqa: S311 - the same
+    wards = [f"{w.code.value:05d}" for w in wards_of_province(DONG_THAP_2025)]
+    flaws = 0
+    for index in range(rows):
+        row = _dossier(rng, index, wards)
+        row += _index_columns(extra, row)
+        flaw = None
+        if rng.random() < invalid_share:
+            flaw = _FLAWS[flaws % len(_FLAWS)]
+            flaws += 1
+            _spoil(row, flaw)
+        yield index, row, flaw
 
 
 _STATUS_CODES = {
@@ -112,15 +176,18 @@ _STATUS_CODES = {
 def dossier_documents(count: int, *, seed: int = 766, start: int = 0) -> list[dict[str, Any]]:
     """Valid dossiers as JSON, as a department's system would post them to the ingest API."""
     rng = random.Random(seed)  # noqa: S311 - reproducible sample data, not secrets
+    extra = random.Random(f"{seed}:index766")  # noqa: S311 - the same
     wards = [f"{w.code.value:05d}" for w in wards_of_province(DONG_THAP_2025)]
-    return [_document(_dossier(rng, start + i, wards)) for i in range(count)]
+    documents = []
+    for i in range(count):
+        row = _dossier(rng, start + i, wards)
+        documents.append(_document(row + _index_columns(extra, row)))
+    return documents
 
 
 def _document(row: list[str]) -> dict[str, Any]:
     def iso(text: str) -> str | None:
-        if not text:
-            return None
-        return dt.datetime.strptime(text, "%d/%m/%Y %H:%M").replace(tzinfo=_VN).isoformat()
+        return _parsed(text).isoformat() if text else None
 
     return {
         "dossier_id": row[0],
@@ -137,7 +204,43 @@ def _document(row: list[str]) -> dict[str, Any]:
         "status": _STATUS_CODES[row[11]],
         "paid_online": row[12] == "Có",
         "fee_vnd": int(row[13].replace(".", "")),
+        "synced_national": row[14] == "Có",
+        "result_digitised": row[15] == "Có",
+        "components_total": int(row[16]),
+        "components_digitised": int(row[17]),
+        "reused_components": int(row[18]),
+        "satisfaction": _SATISFACTION_CODES[row[19]],
     }
+
+
+def _parsed(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%d/%m/%Y %H:%M").replace(tzinfo=_VN)
+
+
+def _index_columns(rng: random.Random, row: list[str]) -> list[str]:
+    """The cells of INDEX_COLUMNS for a dossier row (before any flaw is planted), always
+    consistent: digitised and reused components are among the dossier's components."""
+    online = row[7] == "Trực tuyến"
+    finished = row[11] == "Đã trả kết quả"
+    synced = rng.random() < _SYNCED
+    total = rng.randint(1, 6)
+    fully = online or rng.random() < _OFFLINE_FULLY_DIGITISED
+    digitised = total if fully else rng.randrange(0, total)
+    reused = rng.randint(1, digitised) if digitised and rng.random() < _REUSING else 0
+    result_digitised = finished and rng.random() < _RESULT_DIGITISED
+    rating = _weighted(rng, _RATINGS) if finished else "Chưa đánh giá"
+    return [
+        "Có" if synced else "Không",
+        "Có" if result_digitised else "Không",
+        str(total),
+        str(digitised),
+        str(reused),
+        rating,
+    ]
+
+
+def _weighted(rng: random.Random, pairs: list[tuple[str, int]]) -> str:
+    return rng.choices([v for v, _ in pairs], weights=[w for _, w in pairs])[0]
 
 
 def _dossier(rng: random.Random, index: int, wards: list[str]) -> list[str]:

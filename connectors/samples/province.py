@@ -4,6 +4,10 @@ products, QR traceability stamps and 1022 hotline feedback.
 Figures echo the province: 157 OCOP products on the provincial exchange (Tiền Giang, 2023); QR
 stamps for 17 facilities (Long An); salinity measured at the cửa Tiểu and cửa Đại stations in
 the 2025 dry season, in exports that still carry pre-2025 commune codes.
+
+The feedback's columns for the Decision 766 index (schema version 2: the agency, the dossier it
+is about, when it was resolved, which earlier feedback it repeats) come last, drawn from a
+random stream of their own, so every other column and the flawed rows are those of version 1.
 """
 
 from __future__ import annotations
@@ -11,9 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+from functools import cache
 from pathlib import Path
 
-from connectors.samples.dossiers import SampleExport
+import holidays
+
+from connectors.samples.dossiers import DossierReference, SampleExport, dossier_references
 from connectors.samples.kit import (
     UNKNOWN_COMMUNE,
     CsvFile,
@@ -31,6 +38,8 @@ from connectors.samples.kit import (
     weighted,
     write_rows,
 )
+from hub.identifiers.admin_units import commune_code_2025
+from hub.vietnam_time import VIETNAM_TZ
 
 # (id, name, river mouth, commune code as the station list has it, latitude, longitude,
 #  typical dry-season salinity in g/l). 28666, 28645, 28753 and 28579 are pre-2025 codes
@@ -261,6 +270,21 @@ _STATUS = [
     ("Đã tiếp nhận", 12),
     ("Không thụ lý", 3),
 ]
+# The columns of schema version 2, for the Decision 766 index; an older export lacks them.
+FEEDBACK_INDEX_COLUMNS = [
+    "Mã cơ quan xử lý",
+    "Mã hồ sơ liên quan",
+    "Thời điểm giải quyết",
+    "Trùng phản ánh",
+]
+# Categories whose feedback is about a dossier (the sample's texts say so), and how often it
+# names one; how many resolved feedback take more than 15 working days; how many repeat an
+# earlier one; categories the one-stop centre (TTPVHCC) rather than the commune may handle.
+_ABOUT_A_DOSSIER = {"Đất đai", "Dịch vụ công"}
+_NAMES_ITS_DOSSIER = 0.8
+_RESOLVED_LATE = 0.12
+_REPEATS = 0.06
+_PROVINCIAL = {"Đất đai", "Xây dựng", "Dịch vụ công"}
 FEEDBACK_HEADER = [
     "Mã phản ánh",
     "Kênh tiếp nhận",
@@ -270,6 +294,7 @@ FEEDBACK_HEADER = [
     "Số điện thoại",
     "Tình trạng xử lý",
     "Thời điểm tiếp nhận",
+    *FEEDBACK_INDEX_COLUMNS,
 ]
 
 
@@ -278,10 +303,12 @@ def write_feedback(path: Path, *, rows: int = 150, seed: int = 1022) -> SampleEx
     rng = random.Random(seed)  # noqa: S311 - reproducible sample data, not secrets
     start = dt.datetime(2025, 7, 1)
     data: list[Row] = []
+    received_times: list[dt.datetime] = []
     for index in range(rows):
         channel = weighted(rng, _CHANNELS)
         category, text = rng.choice(_TOPICS)
         received = moment_between(rng, start, 140)
+        received_times.append(received)
         has_phone = channel in ("Điện thoại", "Zalo") or rng.random() < 0.5
         data.append(
             {
@@ -302,4 +329,63 @@ def write_feedback(path: Path, *, rows: int = 150, seed: int = 1022) -> SampleEx
         cells({"Kênh tiếp nhận": "Điện thoại", "Số điện thoại": ""}, "phone_needs_number"),
         cell("Mã xã/phường", UNKNOWN_COMMUNE, "commune_2025"),
     ]
+    _add_index_columns(random.Random(f"{seed}:index766"), data, received_times)  # noqa: S311
     return write_rows(path, FEEDBACK_HEADER, data, flaws, seed=seed, form=CsvFile("\t", "utf-16"))
+
+
+def _add_index_columns(
+    rng: random.Random, data: list[Row], received_times: list[dt.datetime]
+) -> None:
+    """Fill FEEDBACK_INDEX_COLUMNS: feedback about a dossier names one of the demo's dossiers
+    received before it, and its agency; other feedback goes to the commune's People's
+    Committee or the one-stop centre once assigned; resolved feedback mostly within 15
+    working days; a few repeat an earlier feedback of the same category."""
+    dossiers = dossier_references()
+    for index, (row, received) in enumerate(zip(data, received_times, strict=True)):
+        category, status = row["Lĩnh vực"], row["Tình trạng xử lý"]
+        dossier = _dossier_before(rng, dossiers, received) if category in _ABOUT_A_DOSSIER else None
+        if dossier is not None:
+            row["Mã hồ sơ liên quan"] = dossier.dossier_id
+            row["Mã cơ quan xử lý"] = dossier.receiving_agency_code
+        elif status != "Đã tiếp nhận" or rng.random() < 0.3:
+            provincial = category in _PROVINCIAL and rng.random() < 0.5
+            commune = commune_code_2025(row["Mã xã/phường"]) or row["Mã xã/phường"]
+            row["Mã cơ quan xử lý"] = "TTPVHCC-82" if provincial else f"UBND-{commune}"
+        if status == "Đã giải quyết":
+            late = rng.random() < _RESOLVED_LATE
+            days = rng.randint(16, 30) if late else rng.randint(1, 14)
+            day = _working_days_after(received.date(), days)
+            row["Thời điểm giải quyết"] = dt.datetime.combine(
+                day, dt.time(rng.randrange(7, 17), rng.randrange(60))
+            )
+        earlier = [data[i] for i in range(index) if data[i]["Lĩnh vực"] == category]
+        if earlier and rng.random() < _REPEATS:
+            row["Trùng phản ánh"] = rng.choice(earlier)["Mã phản ánh"]
+
+
+def _dossier_before(
+    rng: random.Random, dossiers: list[DossierReference], received: dt.datetime
+) -> DossierReference | None:
+    """One of the dossiers received in the 60 days before the feedback, or None."""
+    if rng.random() >= _NAMES_ITS_DOSSIER:
+        return None
+    moment = received.replace(tzinfo=VIETNAM_TZ)
+    recent = [d for d in dossiers if dt.timedelta(0) < moment - d.received_at <= _SIXTY_DAYS]
+    return rng.choice(recent) if recent else None
+
+
+_SIXTY_DAYS = dt.timedelta(days=60)
+
+
+def _working_days_after(day: dt.date, count: int) -> dt.date:
+    """The ``count``-th working day (Monday to Friday, not a public holiday) after ``day``."""
+    while count:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5 and day not in _vietnam_holidays():
+            count -= 1
+    return day
+
+
+@cache
+def _vietnam_holidays() -> holidays.HolidayBase:
+    return holidays.country_holidays("VN")

@@ -62,7 +62,11 @@ def test_every_schema_is_a_catalogued_dataset_with_a_contract() -> None:
     datasets with personal fields are shared with an open projection, the others open."""
     loaded = load_catalogue(CATALOGUE, SCHEMAS)
     catalogued = {entry.schema_path for entry in loaded.catalogue.datasets}
-    on_disk = {p.relative_to(SCHEMAS).as_posix() for p in SCHEMAS.rglob("*.avsc")}
+    on_disk = {
+        p.relative_to(SCHEMAS).as_posix()
+        for p in SCHEMAS.rglob("*.avsc")
+        if "history" not in p.relative_to(SCHEMAS).parts  # earlier versions, for evolution tests
+    }
     assert catalogued == on_disk
     for entry in loaded.catalogue.datasets:
         assert entry.contract, entry.id
