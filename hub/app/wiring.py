@@ -23,6 +23,14 @@ from hub.catalogue.loader import LoadedCatalogue, load_catalogue
 from hub.db import create_engine, create_tables
 from hub.dlq.desk import DeskPorts, StewardDesk
 from hub.dlq.status import ReplayLog
+from hub.index766.store import IndexStore
+from hub.index766.worker import (
+    INDEX_DOSSIER_DATASET,
+    INDEX_FEEDBACK_DATASET,
+    INDEX_GROUP,
+    IndexPorts,
+    IndexWorker,
+)
 from hub.ingest.idempotency import IdempotencyStore
 from hub.ingest.writer import DatasetWriter
 from hub.provide_once.access_log import AccessLogView
@@ -247,6 +255,28 @@ class Hub:
         )
         return DossierFeed(
             self.catalogue.entry(dataset_id), ports, group=group, batch_size=batch_size
+        )
+
+    @cached_property
+    def index_store(self) -> IndexStore:
+        """The 766 index's states and its worker's offsets, in the hub's database."""
+        return IndexStore(self.engine)
+
+    def index_worker(self, *, group: str = INDEX_GROUP, batch_size: int = 500) -> IndexWorker:
+        """The 766 index worker reading the dossier and feedback topics in ``group``."""
+        ports = IndexPorts(
+            bus=self.bus,
+            group_offsets=self.group_offsets,
+            decoder=self.decoder,
+            store=self.index_store,
+            dlq_writer=self.writer,
+        )
+        return IndexWorker(
+            self.catalogue.entry(INDEX_DOSSIER_DATASET),
+            self.catalogue.entry(INDEX_FEEDBACK_DATASET),
+            ports,
+            group=group,
+            batch_size=batch_size,
         )
 
     @cached_property

@@ -1,0 +1,363 @@
+"""The index worker (``kho index run``): the dossier and feedback topics become the latest states
+the 766 index is computed from, exactly once across kill -9.
+
+It reads ``tthc.dossiers`` and ``feedback.citizen_feedback`` in the consumer group
+``kho.index766`` (Kafka splits the partitions between the group's members; the embedded bus
+does the same for one). For each batch:
+
+1. records the index already applied are skipped: the offsets saved in the database
+   (``hub.index766.store``) are the truth of where the worker is, not the group's;
+2. each record is decoded with its writer's schema and becomes a state; one that cannot
+   (undecodable, not a dossier, counts that contradict each other) becomes a dead letter on
+   its dataset's ``<topic>.dlq`` with the reason and its bytes, sent before the batch commits
+   (so it is never lost; after a crash it may be sent twice, never zero times), and does not
+   block its partition;
+3. the states and the next offsets are written in **one** database transaction. A kill -9
+   before its COMMIT leaves neither, after it both; a failure anywhere in the batch rolls the
+   whole batch back and the previous figures stay;
+4. then the group's offsets are committed, for lag reports and so the next member starts near
+   the right place. The group's commit may lag the database's (a crash between them): the
+   records it replays are skipped by step 1.
+
+"Seeking to the stored offsets": the bus port's group consumer starts at the group's committed
+offsets and has no seek. The saved offsets are never behind the group's except after a rebuild
+(or a database restored from an older backup); at start the worker reads, for every partition
+where the group is ahead, the records in between directly (``EventBus.fetch``) before it polls.
+Where the saved offsets are ahead, step 1 skips.
+
+``rebuild`` empties the tables and the group's saved offsets in one transaction; the next run
+reads both topics from their beginning. Stop the group's other members while it rebuilds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from hub.avro.errors import SerializationError
+from hub.avro.json_codec import record_to_json
+from hub.bus.port import BusRecord, Consumer, EventBus, Position
+from hub.bus.relay import GroupOffsetsFactory
+from hub.catalogue.models import DatasetEntry
+from hub.errors import UnreachableError
+from hub.index766.records import Refusal, dossier_state, feedback_state
+from hub.index766.states import DossierState, FeedbackState
+from hub.index766.store import IndexStore, PartitionKey
+from hub.ingest.dead_letter import DeadLetter
+from hub.ingest.validation import Violation
+from hub.registry.port import RegistryError
+
+log = logging.getLogger(__name__)
+
+INDEX_DOSSIER_DATASET = "tthc.dossiers"
+INDEX_FEEDBACK_DATASET = "feedback.citizen_feedback"
+INDEX_GROUP = "kho.index766"
+INDEX_SOURCE = "index766"
+"""The ``source.kind`` of the worker's dead letters."""
+UNDECODABLE_RULE = "index766_undecodable"
+
+
+class Decoder(Protocol):
+    """Decodes Confluent wire-format bytes with the writer's schema (``RegistryDecoder``)."""
+
+    def decode(self, payload: bytes) -> dict[str, Any]: ...
+
+
+class DeadLetterWriter(Protocol):
+    """Sends a dataset's dead letters to its ``<topic>.dlq`` (``DatasetWriter``)."""
+
+    def send_to_dlq(self, letters: list[DeadLetter]) -> list[Position]: ...
+
+
+AfterStates = Callable[[], None]
+"""Called inside the batch's transaction after the states are written and before the offsets
+are saved. Only tests set it, to inject a failure at the worst moment (fault injection)."""
+
+
+@dataclass(frozen=True)
+class IndexPorts:
+    """What the worker works with; the shell builds them (``Hub.index_worker``)."""
+
+    bus: EventBus
+    group_offsets: GroupOffsetsFactory
+    decoder: Decoder
+    store: IndexStore
+    dlq_writer: Callable[[str], DeadLetterWriter]
+    """The writer of a dataset (by id), for its dead letters; asked for on first use."""
+
+
+@dataclass
+class IndexRun:
+    """What a run applied."""
+
+    dossiers: int = 0
+    feedback: int = 0
+    skipped: int = 0
+    """Records the saved offsets already covered (replayed by the group after a crash)."""
+    dead_letters: Counter[str] = field(default_factory=Counter)
+    """By rule."""
+    batches: int = 0
+    caught_up: int = 0
+    """Records read directly from the saved offsets, where the group's were ahead."""
+    drained: bool = True
+    """False when ``drain`` stopped waiting before reaching the end offsets it started with."""
+
+    @property
+    def dead_lettered(self) -> int:
+        return sum(self.dead_letters.values())
+
+    def summary(self) -> str:
+        return (
+            f"{self.dossiers} dossiers, {self.feedback} feedback, skipped {self.skipped},"
+            f" dead-lettered {self.dead_lettered}, batches {self.batches}"
+        )
+
+
+@dataclass
+class _Decoded:
+    record: BusRecord
+    dossier: DossierState | None = None
+    feedback: FeedbackState | None = None
+    letter: DeadLetter | None = None
+
+
+class IndexWorker:
+    """Keeps the index's states up to date from the dossier and feedback topics."""
+
+    def __init__(
+        self,
+        dossiers: DatasetEntry,
+        feedback: DatasetEntry,
+        ports: IndexPorts,
+        *,
+        group: str = INDEX_GROUP,
+        batch_size: int = 500,
+        after_states: AfterStates | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self._ports = ports
+        self._bus = ports.bus
+        self._store = ports.store
+        self.entries = {dossiers.topic: dossiers, feedback.topic: feedback}
+        self._dossier_topic = dossiers.topic
+        self.group = group
+        self._batch_size = batch_size
+        self._after_states = after_states
+        self._prepared = False
+
+    @property
+    def topics(self) -> list[str]:
+        return list(self.entries)
+
+    def prepare(self) -> None:
+        """Create the input topics and their dead-letter topics."""
+        if self._prepared:
+            return
+        for entry in self.entries.values():
+            self._bus.ensure_topic(entry.topic)
+            self._bus.ensure_topic(entry.dlq_topic)
+        self._prepared = True
+
+    def rebuild(self) -> None:
+        """Forget every state and the saved offsets: the next run reads the topics from their
+        beginning and recomputes the same states."""
+        self._store.clear(self.group)
+        log.info("index cleared for a rebuild (group %s)", self.group)
+
+    def drain(self, *, idle_timeout_s: float = 30.0) -> IndexRun:
+        """Apply everything up to the end offsets seen at the start, then stop. Gives up
+        (``drained=False``) after ``idle_timeout_s`` without a record."""
+        self.prepare()
+        targets = {
+            (topic, partition): end
+            for topic in self.topics
+            for partition, end in self._bus.end_offsets(topic).items()
+            if end > 0
+        }
+        run = IndexRun()
+        self._catch_up(run)
+        done = self._store.saved_offsets(self.group)
+        if all(done.get(key, 0) >= end for key, end in targets.items()):
+            return run
+        consumer = self._bus.consumer(self.group, self.topics)
+        try:
+            idle_since = time.monotonic()
+            while any(done.get(key, 0) < end for key, end in targets.items()):
+                records = consumer.poll(timeout_s=1.0, max_records=self._batch_size)
+                if not records:
+                    if time.monotonic() - idle_since >= idle_timeout_s:
+                        run.drained = False
+                        break
+                    continue
+                self._batch(records, run, consumer)
+                for r in records:
+                    key = (r.topic, r.partition)
+                    done[key] = max(done.get(key, 0), r.offset + 1)
+                idle_since = time.monotonic()
+        finally:
+            consumer.close()
+        return run
+
+    def run(self, stop: threading.Event, *, report_every_s: float = 30.0) -> IndexRun:
+        """Apply records as they arrive until ``stop`` is set; the batch in hand is finished
+        first. Logs the counts periodically."""
+        self.prepare()
+        run = IndexRun()
+        self._catch_up(run, stop)
+        consumer = self._bus.consumer(self.group, self.topics)
+        next_report = time.monotonic() + report_every_s
+        try:
+            while not stop.is_set():
+                records = consumer.poll(timeout_s=0.5, max_records=self._batch_size)
+                if records:
+                    self._batch(records, run, consumer)
+                if time.monotonic() >= next_report:
+                    log.info("index worker so far: %s", run.summary())
+                    next_report = time.monotonic() + report_every_s
+        finally:
+            consumer.close()
+        return run
+
+    def apply(self, records: Sequence[BusRecord]) -> IndexRun:
+        """Apply one batch of records (the worker's step, for callers holding records)."""
+        run = IndexRun()
+        self.prepare()
+        self._batch(records, run, None)
+        return run
+
+    def _catch_up(self, run: IndexRun, stop: threading.Event | None = None) -> None:
+        """Read directly what the group's committed offsets jumped over (after a rebuild)."""
+        offsets = self._ports.group_offsets()
+        try:
+            committed = {
+                (topic, partition): offset
+                for topic in self.topics
+                for partition, offset in offsets.committed(self.group, topic).items()
+            }
+        finally:
+            offsets.close()
+        saved = self._store.saved_offsets(self.group)
+        for (topic, partition), until in committed.items():
+            position = saved.get((topic, partition), 0)
+            while position < until and not (stop is not None and stop.is_set()):
+                room = min(self._batch_size, until - position)
+                records = self._bus.fetch(topic, partition, position, room)
+                records = [r for r in records if r.offset < until]
+                if not records:
+                    log.warning(
+                        "%s:%d offsets %d..%d are gone from the bus (retention?)",
+                        topic,
+                        partition,
+                        position,
+                        until,
+                    )
+                    break
+                self._batch(records, run, None)
+                run.caught_up += len(records)
+                position = records[-1].offset + 1
+
+    def _batch(
+        self, records: Sequence[BusRecord], run: IndexRun, consumer: Consumer | None
+    ) -> None:
+        store = self._store
+        keys = {(r.topic, r.partition) for r in records}
+        with store.engine.connect() as conn:
+            saved = store.offsets(conn, self.group, keys)
+        fresh = [r for r in records if r.offset >= saved.get((r.topic, r.partition), 0)]
+        decoded = [self._decode(r) for r in fresh]
+        letters = [d.letter for d in decoded if d.letter is not None]
+        if letters:
+            self._send_letters(letters)
+        with store.engine.begin() as conn:
+            locked = store.offsets(conn, self.group, keys, lock=True)
+            applied = [
+                d
+                for d in decoded
+                if d.record.offset >= locked.get((d.record.topic, d.record.partition), 0)
+            ]
+            dossiers = [d.dossier for d in applied if d.dossier is not None]
+            feedback = [d.feedback for d in applied if d.feedback is not None]
+            store.put_dossiers(conn, dossiers)
+            store.put_feedback(conn, feedback)
+            if self._after_states is not None:
+                self._after_states()  # fault injection (tests): a failure before the offsets
+            store.save_offsets(conn, self.group, _next_offsets(d.record for d in applied))
+        if consumer is not None:
+            consumer.commit()  # after the database: the group may lag, never lead
+        run.dossiers += len(dossiers)
+        run.feedback += len(feedback)
+        run.skipped += len(records) - len(applied)
+        for d in applied:
+            if d.letter is not None:
+                run.dead_letters[d.letter.violations[0].rule] += 1
+        run.batches += 1
+        log.debug("index batch: %d records, %d applied", len(records), len(applied))
+
+    def _decode(self, record: BusRecord) -> _Decoded:
+        try:
+            datum = self._ports.decoder.decode(record.value)
+        except (SerializationError, RegistryError) as exc:
+            if isinstance(exc, UnreachableError):
+                raise  # the registry is down: not the record's fault, do not dead-letter
+            return _Decoded(
+                record,
+                letter=self._letter(
+                    record, UNDECODABLE_RULE, "$", f"Không giải mã được bản ghi: {exc}"
+                ),
+            )
+        try:
+            if record.topic == self._dossier_topic:
+                return _Decoded(record, dossier=dossier_state(datum))
+            return _Decoded(record, feedback=feedback_state(datum))
+        except Refusal as refusal:
+            return _Decoded(
+                record,
+                letter=self._letter(record, refusal.rule, refusal.path, refusal.message, datum),
+            )
+
+    def _letter(
+        self,
+        record: BusRecord,
+        rule: str,
+        path: str,
+        message: str,
+        datum: dict[str, Any] | None = None,
+    ) -> DeadLetter:
+        return DeadLetter(
+            dataset=self.entries[record.topic].id,
+            source={
+                "kind": INDEX_SOURCE,
+                "name": f"{record.topic}:{record.partition}",
+                "position": record.offset,
+            },
+            violations=(Violation(path, rule, message),),
+            original=record.value,
+            record=record_to_json(datum) if datum is not None else None,
+        )
+
+    def _send_letters(self, letters: list[DeadLetter]) -> None:
+        by_dataset: dict[str, list[DeadLetter]] = {}
+        for letter in letters:
+            log.warning(
+                "%s@%s dead-lettered: %s",
+                letter.source.get("name"),
+                letter.source.get("position"),
+                letter.reason,
+            )
+            by_dataset.setdefault(letter.dataset, []).append(letter)
+        for dataset, batch in by_dataset.items():
+            self._ports.dlq_writer(dataset).send_to_dlq(batch)
+
+
+def _next_offsets(records: Iterable[BusRecord]) -> dict[PartitionKey, int]:
+    offsets: dict[PartitionKey, int] = {}
+    for r in records:
+        key = (r.topic, r.partition)
+        offsets[key] = max(offsets.get(key, 0), r.offset + 1)
+    return offsets
