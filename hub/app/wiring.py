@@ -23,6 +23,9 @@ from hub.catalogue.loader import LoadedCatalogue, load_catalogue
 from hub.db import create_engine, create_tables
 from hub.dlq.desk import DeskPorts, StewardDesk
 from hub.dlq.status import ReplayLog
+from hub.index766.facts import ProcedureFacts
+from hub.index766.method import IndexMethod, load_method
+from hub.index766.reading import IndexReader
 from hub.index766.store import IndexStore
 from hub.index766.worker import (
     INDEX_DOSSIER_DATASET,
@@ -261,6 +264,17 @@ class Hub:
     def index_store(self) -> IndexStore:
         """The 766 index's states and its worker's offsets, in the hub's database."""
         return IndexStore(self.engine)
+
+    @cached_property
+    def index_method(self) -> IndexMethod:
+        """The 766 method (groups, indicators, weights), validated at load."""
+        return load_method(self.settings.index766_path)
+
+    @cached_property
+    def index_reader(self) -> IndexReader:
+        """The 766 index's figures, ranking, trend and the dossiers behind a figure."""
+        facts = ProcedureFacts.from_catalogue(self.procedures)
+        return IndexReader(self.index_store, self.index_method, facts)
 
     def index_worker(self, *, group: str = INDEX_GROUP, batch_size: int = 500) -> IndexWorker:
         """The 766 index worker reading the dossier and feedback topics in ``group``."""

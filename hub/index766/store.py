@@ -246,6 +246,24 @@ class IndexStore:
         with self.engine.connect() as conn:
             return [_feedback_of(row._mapping) for row in conn.execute(query)]
 
+    def linked_dossiers(self, unit: UnitLike, period: PeriodLike) -> frozenset[str]:
+        """The unit's dossiers of the period that some feedback names (received any time):
+        they count against ``satisfaction.overall``."""
+        d, f = index_dossiers_table, index_feedback_table
+        query = (
+            sa.select(d.c.dossier_id)
+            .distinct()
+            .join(f, f.c.dossier_id == d.c.dossier_id)
+            .where(d.c.received_at >= period.start, d.c.received_at < period.end)
+        )
+        kind, code = unit_parts(unit)
+        if kind == "agency":
+            query = query.where(d.c.receiving_agency_code == code)
+        elif kind == "commune":
+            query = query.where(d.c.commune_code == code)
+        with self.engine.connect() as conn:
+            return frozenset(conn.scalars(query))
+
     def procedures_of_agencies(self) -> dict[str, frozenset[str]]:
         """The distinct procedures each receiving agency handles (has received a dossier of)."""
         t = index_dossiers_table

@@ -10,6 +10,7 @@ from hub.app.api import meta
 from hub.app.api.answers import Health
 from hub.app.api.endpoint import Access, Answer, Endpoint
 from hub.app.api.routes_datasets import DATASET_ENDPOINTS
+from hub.app.api.routes_index766 import INDEX766_ENDPOINTS
 from hub.app.api.routes_provide_once import PROVIDE_ONCE_ENDPOINTS
 from hub.app.api.routes_publications import PUBLICATION_ENDPOINTS
 
@@ -41,5 +42,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *DATASET_ENDPOINTS,
     *PROVIDE_ONCE_ENDPOINTS,
     *PUBLICATION_ENDPOINTS,
+    *INDEX766_ENDPOINTS,
 )
 """Every endpoint of the app itself, in the order its routes are tried."""

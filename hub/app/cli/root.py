@@ -17,6 +17,7 @@ from hub.app.cli.catalogue import catalogue_app
 from hub.app.cli.connector import connector_app, print_ingest
 from hub.app.cli.console import console, err_console
 from hub.app.cli.dlq import dlq_app
+from hub.app.cli.index766 import index_app
 from hub.app.cli.ingest import ingest_app
 from hub.app.cli.mask import mask_app, print_masking_run
 from hub.app.cli.provide_once import evidence_app, print_feed_run, print_prefill, subject_app
@@ -53,6 +54,7 @@ app.add_typer(evidence_app, name="evidence")
 app.add_typer(subject_app, name="subject")
 app.add_typer(approval_app, name="approval")
 app.add_typer(ingest_app, name="ingest")
+app.add_typer(index_app, name="index")
 
 HostOption = Annotated[
     str | None, typer.Option("--host", help="Địa chỉ lắng nghe (mặc định: KHO_HTTP_HOST).")

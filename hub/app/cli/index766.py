@@ -1,0 +1,148 @@
+"""``kho index``: the Decision 766 service-quality index.
+
+- ``kho index run [--once] [--rebuild]``: the index worker (dossier and feedback topics → the
+  latest states in the hub's database, exactly once).
+- ``kho index show UNIT PERIOD``: a unit's figures for a period, as the API answers them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from hub.app.cli.console import console
+from hub.app.cli.shell import shell
+from hub.index766.figures import IndexFigures
+from hub.index766.periods import parse_period, parse_unit
+from hub.index766.worker import INDEX_GROUP, IndexRun, IndexWorker
+from hub.stopping import drain_once, run_until_signalled
+from hub.vietnam_time import vietnam_time
+
+index_app = typer.Typer(
+    help="Chỉ số 766 (chất lượng phục vụ người dân, doanh nghiệp): tính từ hồ sơ và phản ánh.",
+    no_args_is_help=True,
+)
+
+
+@index_app.command("run")
+def index_run(
+    ctx: typer.Context,
+    once: Annotated[
+        bool,
+        typer.Option("--once", help="Đọc tới cuối các topic hiện có rồi thoát, in số lượng."),
+    ] = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Xóa trạng thái của chỉ số và tính lại từ đầu các topic (dừng tiến trình khác"
+            " cùng nhóm trước).",
+        ),
+    ] = False,
+    batch: Annotated[int, typer.Option(min=1, help="Số bản ghi mỗi giao dịch.")] = 500,
+    group: Annotated[str, typer.Option(help="Nhóm consumer đọc các topic.")] = INDEX_GROUP,
+    report_every: Annotated[
+        float, typer.Option(min=1.0, help="Ghi nhật ký tiến độ mỗi N giây.")
+    ] = 30.0,
+) -> None:
+    """Hồ sơ TTHC và phản ánh → trạng thái mới nhất cho chỉ số 766, đúng một lần."""
+    hub = shell(ctx).hub()
+    worker = hub.index_worker(group=group, batch_size=batch)
+    if rebuild:
+        worker.rebuild()
+        console.print("Đã xóa trạng thái của chỉ số 766; tính lại từ đầu các topic.")
+    if once:
+        drain_once(worker.drain, lambda run: print_index_run(run, worker), "Chưa đọc hết", console)
+        return
+    logging.getLogger("hub.index766").setLevel(logging.INFO)
+    console.print(
+        f"Đang tính chỉ số 766 từ {', '.join(worker.topics)} (nhóm {worker.group}); Ctrl-C để dừng."
+    )
+    run = run_until_signalled(lambda stop: worker.run(stop, report_every_s=report_every))
+    console.print("Đã dừng sau khi cam kết lô cuối.")
+    print_index_run(run, worker)
+
+
+@index_app.command("show")
+def index_show(
+    ctx: typer.Context,
+    unit: Annotated[
+        str, typer.Argument(help="Đơn vị: province, agency:<mã cơ quan> hoặc commune:<mã xã>.")
+    ],
+    period: Annotated[str, typer.Argument(help="Kỳ: tháng 2025-08, quý 2025-Q3 hoặc năm 2025.")],
+) -> None:
+    """In các chỉ số của một đơn vị trong một kỳ (như API /api/v1/index766)."""
+    parsed_unit, parsed_period = parse_unit(unit), parse_period(period)
+    hub = shell(ctx).hub()
+    figures = hub.index_reader.figures(parsed_unit, parsed_period, dt.datetime.now(dt.UTC))
+    print_figures(figures)
+
+
+def print_index_run(run: IndexRun, worker: IndexWorker) -> None:
+    table = Table(title=f"Chỉ số 766: trạng thái từ {', '.join(worker.topics)}")
+    table.add_column("Hồ sơ", justify="right")
+    table.add_column("Phản ánh", justify="right")
+    table.add_column("Đã có (bỏ qua)", justify="right")
+    table.add_column("Thư chết (→ .dlq)", justify="right")
+    table.add_column("Số lô", justify="right")
+    table.add_row(
+        str(run.dossiers),
+        str(run.feedback),
+        str(run.skipped),
+        str(run.dead_lettered),
+        str(run.batches),
+    )
+    console.print(table)
+    if run.dead_letters:
+        rules = ", ".join(f"{rule}: {count}" for rule, count in run.dead_letters.most_common())
+        console.print(f"Thư chết theo quy tắc: {rules}")
+
+
+def print_figures(figures: IndexFigures) -> None:
+    """The figures as a table: each group, then its indicators (numbers rounded for display)."""
+    table = Table(
+        title=(
+            f"Chỉ số 766 — {figures.unit}, kỳ {figures.period}"
+            f" (tính đến {vietnam_time(figures.as_of)}, phương pháp {figures.method_version})"
+        )
+    )
+    table.add_column("Nhóm / chỉ số")
+    table.add_column("Tử số", justify="right")
+    table.add_column("Mẫu số", justify="right")
+    table.add_column("Tỷ lệ", justify="right")
+    table.add_column("Điểm / tối đa", justify="right")
+    for group in figures.groups:
+        table.add_row(
+            f"[bold]{group.title}[/bold]",
+            "",
+            "",
+            "",
+            f"[bold]{_number(group.points)} / {_number(group.max_points)}[/bold]",
+        )
+        for i in group.indicators:
+            if not i.computed:
+                numbers = ("—", "—", "không tính")
+            elif i.no_data:
+                numbers = (str(i.numerator), str(i.denominator), "không có dữ liệu")
+            else:
+                ratio = "" if i.ratio is None else f"{i.ratio * 100:.2f}%".replace(".", ",")
+                numbers = (str(i.numerator), str(i.denominator), ratio)
+            table.add_row(
+                f"  {i.title} ({i.id})",
+                *numbers,
+                f"{_number(i.points)} / {_number(i.max_points)}",
+            )
+    console.print(table)
+    console.print(
+        f"Tổng điểm: {_number(figures.points)} / {_number(figures.computed_max)} điểm tính được"
+        f" (tối đa {_number(figures.max_points)}); điểm quy đổi: {_number(figures.score)}/100"
+    )
+
+
+def _number(value: float) -> str:
+    """Two decimals with a Vietnamese decimal comma: 18,40."""
+    return f"{value:.2f}".replace(".", ",")
