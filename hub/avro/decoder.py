@@ -18,9 +18,11 @@ class RegistryDecoder:
         self._registry = registry
         self._parsed: dict[int, Any] = {}
 
-    def decode(self, payload: bytes) -> dict[str, Any]:
+    def decode(self, payload: bytes, reader_schema: Any = None) -> dict[str, Any]:
+        """The record as its writer wrote it; with a parsed ``reader_schema`` (a later version
+        of the subject), as that version reads it: fields the writer lacked take defaults."""
         schema_id, _ = split_wire(payload)
         if schema_id not in self._parsed:
             text = self._registry.schema_text(SchemaId(schema_id))
             self._parsed[schema_id] = fastavro.parse_schema(json.loads(text))
-        return decode(payload, self._parsed[schema_id])
+        return decode(payload, self._parsed[schema_id], reader_schema)

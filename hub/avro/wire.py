@@ -10,6 +10,7 @@ import struct
 from typing import Any
 
 import fastavro
+from fastavro.read import SchemaResolutionError
 
 from hub.avro.errors import SerializationError
 
@@ -42,13 +43,17 @@ def split_wire(payload: bytes) -> tuple[int, bytes]:
     return schema_id, payload[_HEADER.size :]
 
 
-def decode(payload: bytes, parsed_schema: Any) -> dict[str, Any]:
-    """Decode the Avro body of a wire-format message with the writer's schema."""
+def decode(payload: bytes, parsed_schema: Any, reader_schema: Any = None) -> dict[str, Any]:
+    """Decode the Avro body of a wire-format message with the writer's schema; with a parsed
+    ``reader_schema``, resolved to it as Avro resolves schemas (a field the writer's version
+    lacks takes the reader's default)."""
     _, body = split_wire(payload)
     try:
-        record = fastavro.schemaless_reader(io.BytesIO(body), parsed_schema, None)
+        record = fastavro.schemaless_reader(io.BytesIO(body), parsed_schema, reader_schema)
     except (ValueError, TypeError, EOFError, IndexError, StopIteration) as exc:
         raise SerializationError(f"Không giải mã được Avro: {exc}") from exc
+    except SchemaResolutionError as exc:
+        raise SerializationError(f"Lược đồ đọc không đọc được lược đồ ghi: {exc}") from exc
     if not isinstance(record, dict):
         raise SerializationError("Thông điệp Avro không phải một bản ghi (record)")
     return record
