@@ -110,11 +110,15 @@ class IndexMethod(StrictModel):
                     f"khác max_points của nhóm ({group.max_points:g})",
                     ("groups", g, "max_points"),
                 )
-        if self.max_points_exact > 100:
-            raise MethodProblem(
-                f"tổng điểm tối đa các nhóm là {float(self.max_points_exact):g}, vượt quá 100",
-                ("groups",),
-            )
+        running = Fraction(0)
+        for g, group in enumerate(self.groups):
+            running += exact(group.max_points)
+            if running > 100:
+                raise MethodProblem(
+                    f"tổng điểm tối đa các nhóm là {float(self.max_points_exact):g}, vượt quá 100 "
+                    f"(từ nhóm {group.id})",
+                    ("groups", g, "max_points"),
+                )
         return self
 
     @property
