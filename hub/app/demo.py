@@ -1,12 +1,14 @@
 """The demo: a seeded dossier export flows CSV → Avro on the bus → open-data portal, and its
 masked projection onto ``<topic>.masked``; finished dossiers become evidence in the
-provide-once store, and one is reused to prefill a new dossier.
+provide-once store, and one is reused to prefill a new dossier; the 766 index worker keeps the
+dossiers' latest states and the summary gives the province's score for the latest month.
 
 The connector runs from its checkpoint, as ``kho connector run`` does: a second demo in the same
 data folder finds the same sample already taken and puts nothing on the topic again."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,9 @@ from hub.app.wiring import Hub
 from hub.audit.entry import CLI, Actor
 from hub.audit.trail import record_write
 from hub.db import create_tables
+from hub.index766.figures import IndexFigures
+from hub.index766.periods import PROVINCE
+from hub.index766.worker import IndexRun
 from hub.ingest.writer import IngestReport
 from hub.provide_once.dossier_feed import DossierFeed, FeedRun
 from hub.provide_once.prefill import PrefillAnswer
@@ -39,6 +44,10 @@ class DemoSummary:
     evidence: FeedRun
     feed: DossierFeed
     prefill: PrefillAnswer | None
+    index: IndexRun
+    """The 766 index worker's run over the dossiers the connector put on the topic."""
+    province_index: IndexFigures | None
+    """The province's 766 index for the latest month with dossiers, judged now."""
 
     @property
     def ingest(self) -> IngestReport:
@@ -68,6 +77,7 @@ def run_demo(hub: Hub, *, rows: int = 400, seed: int = 766) -> DemoSummary:
     )
     report = run.report
     record_write(hub.audit, CLI, report.dataset, report.audit_details(export.path.name))
+    index = hub.index_worker().drain(idle_timeout_s=10)
     masked = hub.masking_worker([config.dataset]).drain()
     published = _publish_with_approval(hub)
     feed = hub.dossier_feed(config.dataset)
@@ -80,7 +90,19 @@ def run_demo(hub: Hub, *, rows: int = 400, seed: int = 766) -> DemoSummary:
         evidence=evidence,
         feed=feed,
         prefill=_prefill_a_marriage(hub),
+        index=index,
+        province_index=_province_index(hub),
     )
+
+
+def _province_index(hub: Hub) -> IndexFigures | None:
+    """The province's index for the latest month a dossier was received in (after the evidence
+    feed, so results stored as evidence count), or None when the index is empty."""
+    reader = hub.index_reader
+    month = reader.latest_month()
+    if month is None:
+        return None
+    return reader.figures(PROVINCE, month, dt.datetime.now(dt.UTC))
 
 
 def _publish_with_approval(hub: Hub) -> list[PublishResult]:

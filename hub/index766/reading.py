@@ -137,16 +137,6 @@ class IndexReader:
             linked_dossiers=self.store.linked_dossiers(unit, period),
         )
 
-    def weakest(self, figures: IndexFigures, count: int = 3) -> list[tuple[str, str, float]]:
-        """The computed indicators that lost the most points: (id, title, points lost)."""
-        lost = [
-            (i.id, i.title, i.max_points - i.points)
-            for g in figures.groups
-            for i in g.indicators
-            if i.computed
-        ]
-        return sorted(lost, key=lambda x: (-x[2], x[0]))[:count]
-
     def latest_month(self) -> Period | None:
         """The month of the latest dossier received (Vietnam time), or None when empty."""
         latest = self.store.latest_received()

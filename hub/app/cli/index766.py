@@ -146,3 +146,24 @@ def print_figures(figures: IndexFigures) -> None:
 def _number(value: float) -> str:
     """Two decimals with a Vietnamese decimal comma: 18,40."""
     return f"{value:.2f}".replace(".", ",")
+
+
+def print_province_index(figures: IndexFigures | None, weakest: int = 3) -> None:
+    """The demo's line: the province's score for a month and its weakest indicators."""
+    if figures is None:
+        console.print("Chỉ số 766: chưa có hồ sơ nào để tính.")
+        return
+    lost = sorted(
+        ((i.max_points - i.points, i) for g in figures.groups for i in g.indicators if i.computed),
+        key=lambda pair: (-pair[0], pair[1].id),
+    )[:weakest]
+    console.print(
+        f"Chỉ số 766 của tỉnh, kỳ {figures.period}: {_number(figures.score)}/100"
+        f" ({_number(figures.points)} / {_number(figures.computed_max)} điểm tính được)."
+    )
+    console.print(f"{weakest} chỉ số yếu nhất (điểm bị mất):")
+    for missing, i in lost:
+        console.print(
+            f"  - {i.title} ({i.id}): {_number(i.points)} / {_number(i.max_points)},"
+            f" mất {_number(missing)} điểm"
+        )

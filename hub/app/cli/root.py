@@ -17,7 +17,7 @@ from hub.app.cli.catalogue import catalogue_app
 from hub.app.cli.connector import connector_app, print_ingest
 from hub.app.cli.console import console, err_console
 from hub.app.cli.dlq import dlq_app
-from hub.app.cli.index766 import index_app
+from hub.app.cli.index766 import index_app, print_index_run, print_province_index
 from hub.app.cli.ingest import ingest_app
 from hub.app.cli.mask import mask_app, print_masking_run
 from hub.app.cli.provide_once import evidence_app, print_feed_run, print_prefill, subject_app
@@ -91,6 +91,8 @@ def demo(
     print_masking_run(summary.masked, hub)
     print_feed_run(summary.evidence, summary.feed)
     print_prefill(summary.prefill)
+    print_index_run(summary.index, hub.index_worker())
+    print_province_index(summary.province_index)
     if not once:
         _serve(hub, host, port)
 
