@@ -49,9 +49,9 @@ def is_finished(dossier: DossierState, as_of: dt.datetime) -> bool:
 
 def is_on_time(dossier: DossierState, as_of: dt.datetime) -> bool:
     """Finished by its due time, or still open by as_of and not yet due."""
-    if is_finished(dossier, as_of):
-        assert dossier.finished_at is not None  # noqa: S101 (is_finished checked it)
-        return dossier.finished_at <= dossier.due_at
+    finished = dossier.finished_at
+    if finished is not None and finished <= as_of:
+        return finished <= dossier.due_at
     return dossier.due_at >= as_of
 
 
