@@ -1,0 +1,51 @@
+"""``kho index run`` and ``kho index show`` as a user runs them, and the demo running the index:
+the figures as a Vietnamese table, a bad unit or period as one line naming it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hub.app.demo import run_demo
+from hub.app.wiring import Hub
+from tests.unit.index766.index_records import DOSSIERS, dossier, publish
+from tests.unit.test_cli import kho
+
+
+def test_index_run_once_then_show(tmp_path: Path, cli_hub: Hub) -> None:
+    """After ``kho index run --once`` the agency's August table shows 1 of 2 on time."""
+    publish(
+        cli_hub,
+        DOSSIERS,
+        [dossier("HS-1", finished="2025-08-05 10:00"), dossier("HS-2")],
+    )
+    ran = kho(["index", "run", "--once"], tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert "Chỉ số 766" in ran.stdout
+
+    shown = kho(["index", "show", "agency:so-tp", "2025-08"], tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    line = next(x for x in shown.stdout.splitlines() if "progress.on_time" in x)
+    assert "│     1 │" in line and "│      2 │" in line and "50,00%" in line
+    assert "Tiến độ giải quyết" in shown.stdout and "điểm quy đổi" in shown.stdout
+
+
+def test_a_bad_unit_or_period_is_one_line_naming_it(tmp_path: Path) -> None:
+    """No traceback: ``Lỗi:`` and the value that does not parse."""
+    for args, named in (
+        (["index", "show", "tinh", "2025-08"], "'tinh'"),
+        (["index", "show", "province", "2025-8"], "'2025-8'"),
+        (["index", "show", "agency:khong-co", "2025-08"], "agency:khong-co"),
+    ):
+        shown = kho(args, tmp_path)
+        assert shown.returncode == 1
+        (line,) = shown.stderr.strip().splitlines()
+        assert line.startswith("Lỗi:") and named in line
+
+
+def test_the_demo_runs_the_index(embedded_hub: Hub) -> None:
+    """Every dossier the connector accepted is in the index, and the province has a score."""
+    summary = run_demo(embedded_hub, rows=40, seed=9)
+    assert summary.index.dossiers == summary.ingest.accepted > 0
+    figures = summary.province_index
+    assert figures is not None and figures.unit == "province"
+    assert 0 < figures.score <= 100
