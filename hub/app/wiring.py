@@ -276,8 +276,16 @@ class Hub:
         facts = ProcedureFacts.from_catalogue(self.procedures)
         return IndexReader(self.index_store, self.index_method, facts)
 
-    def index_worker(self, *, group: str = INDEX_GROUP, batch_size: int = 500) -> IndexWorker:
-        """The 766 index worker reading the dossier and feedback topics in ``group``."""
+    def index_worker(
+        self,
+        *,
+        group: str = INDEX_GROUP,
+        batch_size: int = 500,
+        dossiers: str = INDEX_DOSSIER_DATASET,
+        feedback: str = INDEX_FEEDBACK_DATASET,
+    ) -> IndexWorker:
+        """The 766 index worker reading the dossier and feedback datasets' topics in
+        ``group``."""
         ports = IndexPorts(
             bus=self.bus,
             group_offsets=self.group_offsets,
@@ -286,8 +294,8 @@ class Hub:
             dlq_writer=self.writer,
         )
         return IndexWorker(
-            self.catalogue.entry(INDEX_DOSSIER_DATASET),
-            self.catalogue.entry(INDEX_FEEDBACK_DATASET),
+            self.catalogue.entry(dossiers),
+            self.catalogue.entry(feedback),
             ports,
             group=group,
             batch_size=batch_size,

@@ -18,7 +18,13 @@ from hub.app.cli.console import console
 from hub.app.cli.shell import shell
 from hub.index766.figures import IndexFigures
 from hub.index766.periods import parse_period, parse_unit
-from hub.index766.worker import INDEX_GROUP, IndexRun, IndexWorker
+from hub.index766.worker import (
+    INDEX_DOSSIER_DATASET,
+    INDEX_FEEDBACK_DATASET,
+    INDEX_GROUP,
+    IndexRun,
+    IndexWorker,
+)
 from hub.stopping import drain_once, run_until_signalled
 from hub.vietnam_time import vietnam_time
 
@@ -45,13 +51,19 @@ def index_run(
     ] = False,
     batch: Annotated[int, typer.Option(min=1, help="Số bản ghi mỗi giao dịch.")] = 500,
     group: Annotated[str, typer.Option(help="Nhóm consumer đọc các topic.")] = INDEX_GROUP,
+    dossiers: Annotated[
+        str, typer.Option(help="Bộ dữ liệu hồ sơ TTHC (mã trong danh mục).")
+    ] = INDEX_DOSSIER_DATASET,
+    feedback: Annotated[
+        str, typer.Option(help="Bộ dữ liệu phản ánh, kiến nghị (mã trong danh mục).")
+    ] = INDEX_FEEDBACK_DATASET,
     report_every: Annotated[
         float, typer.Option(min=1.0, help="Ghi nhật ký tiến độ mỗi N giây.")
     ] = 30.0,
 ) -> None:
     """Hồ sơ TTHC và phản ánh → trạng thái mới nhất cho chỉ số 766, đúng một lần."""
     hub = shell(ctx).hub()
-    worker = hub.index_worker(group=group, batch_size=batch)
+    worker = hub.index_worker(group=group, batch_size=batch, dossiers=dossiers, feedback=feedback)
     if rebuild:
         worker.rebuild()
         console.print("Đã xóa trạng thái của chỉ số 766; tính lại từ đầu các topic.")
