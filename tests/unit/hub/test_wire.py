@@ -32,6 +32,12 @@ def dossier() -> dict[str, object]:
         "status": "received",
         "paid_online": False,
         "fee_vnd": 0,
+        "synced_national": True,
+        "result_digitised": False,
+        "components_total": 3,
+        "components_digitised": 2,
+        "reused_components": 1,
+        "satisfaction": "satisfied",
     }
 
 
