@@ -39,6 +39,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import sqlalchemy as sa
+
 from hub.avro.errors import SerializationError
 from hub.avro.json_codec import record_to_json
 from hub.bus.port import BusRecord, Consumer, EventBus, Position
@@ -274,20 +276,16 @@ class IndexWorker:
         letters = [d.letter for d in decoded if d.letter is not None]
         if letters:
             self._send_letters(letters)
-        with store.engine.begin() as conn:
-            locked = store.offsets(conn, self.group, keys, lock=True)
-            applied = [
-                d
-                for d in decoded
-                if d.record.offset >= locked.get((d.record.topic, d.record.partition), 0)
-            ]
-            dossiers = [d.dossier for d in applied if d.dossier is not None]
-            feedback = [d.feedback for d in applied if d.feedback is not None]
-            store.put_dossiers(conn, dossiers)
-            store.put_feedback(conn, feedback)
-            if self._after_states is not None:
-                self._after_states()  # fault injection (tests): a failure before the offsets
-            store.save_offsets(conn, self.group, _next_offsets(d.record for d in applied))
+        try:
+            applied = self._commit(keys, decoded)
+        except sa.exc.IntegrityError:
+            # Another member of the group saved this partition's first offset at the same
+            # moment (a rebalance handed it over): its row exists now, so retrying skips
+            # whatever that member applied.
+            log.info("offsets of %s saved concurrently; applying the batch again", sorted(keys))
+            applied = self._commit(keys, decoded)
+        dossiers = [d.dossier for d in applied if d.dossier is not None]
+        feedback = [d.feedback for d in applied if d.feedback is not None]
         if consumer is not None:
             consumer.commit()  # after the database: the group may lag, never lead
         run.dossiers += len(dossiers)
@@ -298,6 +296,24 @@ class IndexWorker:
                 run.dead_letters[d.letter.violations[0].rule] += 1
         run.batches += 1
         log.debug("index batch: %d records, %d applied", len(records), len(applied))
+
+    def _commit(self, keys: set[PartitionKey], decoded: list[_Decoded]) -> list[_Decoded]:
+        """Write the states and the next offsets in one transaction; the records applied (those
+        the saved offsets, read under lock, do not cover yet)."""
+        store = self._store
+        with store.engine.begin() as conn:
+            locked = store.offsets(conn, self.group, keys, lock=True)
+            applied = [
+                d
+                for d in decoded
+                if d.record.offset >= locked.get((d.record.topic, d.record.partition), 0)
+            ]
+            store.put_dossiers(conn, [d.dossier for d in applied if d.dossier is not None])
+            store.put_feedback(conn, [d.feedback for d in applied if d.feedback is not None])
+            if self._after_states is not None:
+                self._after_states()  # fault injection (tests): a failure before the offsets
+            store.save_offsets(conn, self.group, _next_offsets(d.record for d in applied))
+        return applied
 
     def _decode(self, record: BusRecord) -> _Decoded:
         try:
