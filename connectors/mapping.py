@@ -25,9 +25,7 @@ class RowMapper:
     def __init__(self, config: ConnectorConfig) -> None:
         # Every field in the configuration's order; constants filled in, the rest set per row.
         # An optional field left empty stays out of the record: it takes the schema's default.
-        self._template = {
-            name: m.constant for name, m in config.fields.items() if not m.optional
-        }
+        self._template = {name: m.constant for name, m in config.fields.items() if not m.optional}
         self._fields: tuple[_Field, ...] = tuple(
             (name, m.column, m.required and not m.optional, CONVERTERS[m.convert], m)
             for name, m in config.fields.items()
