@@ -30,8 +30,9 @@ class FieldMapping(StrictModel):
 
     A field takes its value from a source ``column``, or is the same ``constant`` on every
     record (then no column is read). An ``optional`` column may be missing from the source
-    altogether and its cells may be empty: the field then takes the schema's default (a column
-    added to an export after older files were written, which still load)."""
+    altogether and its cells may be empty, whatever ``required`` says: the field then takes
+    the schema's default (a column added to an export after older files were written, which
+    still load)."""
 
     column: str | None = None
     constant: str | int | float | bool | None = None
@@ -57,10 +58,8 @@ class FieldMapping(StrictModel):
             raise ValueError("cần đúng một trong hai: 'column' (cột nguồn) hoặc 'constant'")
         if self.convert == "choice" and not self.choices:
             raise ValueError("convert: choice cần bảng 'choices' (giá trị nguồn → mã)")
-        if self.optional and (self.column is None or "required" in self.model_fields_set):
-            raise ValueError(
-                "optional: true chỉ dùng cho trường lấy từ 'column' và đã bao hàm required: false"
-            )
+        if self.optional and self.column is None:
+            raise ValueError("optional: true chỉ dùng cho trường lấy từ một cột ('column')")
         return self
 
 

@@ -13,6 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from connectors.config import FieldMapping, load_connector_config
+from connectors.mapping import RowMapper
 from connectors.runner import run_connector
 from connectors.samples.dossiers import HEADER, INDEX_COLUMNS, write_dossier_export
 from connectors.samples.province import FEEDBACK_HEADER, FEEDBACK_INDEX_COLUMNS
@@ -153,9 +154,23 @@ def test_optional_columns_are_not_required_in_the_header() -> None:
     assert set(HEADER) - set(INDEX_COLUMNS) == set(DOSSIERS.required_columns)
 
 
-def test_optional_with_required_or_without_a_column_is_refused() -> None:
-    """`optional` already means the cell may be empty, and needs a column to be optional."""
-    with pytest.raises(ValidationError, match="optional: true"):
-        FieldMapping(column="Số hóa kết quả", optional=True, required=True)
+def test_an_optional_field_needs_a_column() -> None:
+    """A constant cannot be optional: only a source column can be missing."""
     with pytest.raises(ValidationError, match="optional: true"):
         FieldMapping(constant=0, optional=True)
+
+
+def test_an_optional_cell_left_empty_is_not_a_required_violation() -> None:
+    """An empty optional cell is no problem even with required: true; the field is left out of
+    the record, for the schema's default."""
+    config = DOSSIERS.model_copy(
+        update={
+            "fields": {
+                "components_total": FieldMapping(
+                    column="Số thành phần hồ sơ", convert="vn_integer", optional=True, required=True
+                )
+            }
+        }
+    )
+    assert RowMapper(config).map({"Số thành phần hồ sơ": ""}) == ({}, [])
+    assert RowMapper(config).map({"Số thành phần hồ sơ": "3"}) == ({"components_total": 3}, [])
