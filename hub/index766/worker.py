@@ -43,6 +43,7 @@ import sqlalchemy as sa
 
 from hub.avro.errors import SerializationError
 from hub.avro.json_codec import record_to_json
+from hub.bus.errors import BusError
 from hub.bus.port import BusRecord, Consumer, EventBus, Position
 from hub.bus.relay import GroupOffsetsFactory
 from hub.catalogue.models import DatasetEntry
@@ -62,6 +63,7 @@ INDEX_GROUP = "kho.index766"
 INDEX_SOURCE = "index766"
 """The ``source.kind`` of the worker's dead letters."""
 UNDECODABLE_RULE = "index766_undecodable"
+_COORDINATOR_WAIT_S = 30.0
 
 
 class Decoder(Protocol):
@@ -235,15 +237,7 @@ class IndexWorker:
 
     def _catch_up(self, run: IndexRun, stop: threading.Event | None = None) -> None:
         """Read directly what the group's committed offsets jumped over (after a rebuild)."""
-        offsets = self._ports.group_offsets()
-        try:
-            committed = {
-                (topic, partition): offset
-                for topic in self.topics
-                for partition, offset in offsets.committed(self.group, topic).items()
-            }
-        finally:
-            offsets.close()
+        committed = self._group_committed()
         saved = self._store.saved_offsets(self.group)
         for (topic, partition), until in committed.items():
             position = saved.get((topic, partition), 0)
@@ -263,6 +257,27 @@ class IndexWorker:
                 self._batch(records, run, None)
                 run.caught_up += len(records)
                 position = records[-1].offset + 1
+
+    def _group_committed(self) -> dict[PartitionKey, int]:
+        """The group's committed offsets. Kafka answers COORDINATOR_NOT_AVAILABLE while it
+        elects the group's coordinator (a new broker creating its offsets topic): a refusal is
+        retried for a while before it is raised."""
+        deadline = time.monotonic() + _COORDINATOR_WAIT_S
+        while True:
+            offsets = self._ports.group_offsets()
+            try:
+                return {
+                    (topic, partition): offset
+                    for topic in self.topics
+                    for partition, offset in offsets.committed(self.group, topic).items()
+                }
+            except BusError as exc:
+                if isinstance(exc, UnreachableError) or time.monotonic() >= deadline:
+                    raise
+                log.info("group %s offsets not readable yet (%s); retrying", self.group, exc)
+                time.sleep(1.0)
+            finally:
+                offsets.close()
 
     def _batch(
         self, records: Sequence[BusRecord], run: IndexRun, consumer: Consumer | None

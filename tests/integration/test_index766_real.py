@@ -4,6 +4,7 @@ are one transaction), later records of a dossier having replaced the earlier one
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -20,6 +21,7 @@ import yaml
 from connectors.samples.dossiers import dossier_documents
 from hub.app.wiring import Hub, build_hub
 from hub.db import create_engine
+from hub.index766.periods import PROVINCE
 from hub.index766.store import index_dossiers_table
 from hub.settings import KhoSettings
 from tests.integration.conftest import KAFKA_URL, POSTGRES_URL
@@ -150,3 +152,12 @@ def test_index_run_killed_mid_backfill_equals_a_clean_rebuild(
     for later in updates:
         state = by_id[later["dossier_id"]]
         assert state["status"] == "finished" and state["satisfaction"] == "dissatisfied"
+
+    # The reads the API makes, on PostgreSQL: the latest month's province figures count every
+    # dossier the index holds for that month.
+    month = hub.index_reader.latest_month()
+    assert month is not None
+    held = hub.index_store.dossiers(PROVINCE, month)
+    figures = hub.index_reader.figures(PROVINCE, month, dt.datetime.now(dt.UTC))
+    on_time = next(i for g in figures.groups for i in g.indicators if i.id == "progress.on_time")
+    assert on_time.denominator == len(held) > 0
