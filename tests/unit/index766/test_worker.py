@@ -4,19 +4,25 @@ bytes while the rest goes on; a failure mid-batch leaves the previous states."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
+import fastavro
 import pytest
 
 from hub.app.wiring import Hub
+from hub.avro.wire import encode
 from hub.bus import read_all
 from hub.index766.periods import parse_period, parse_unit
 from hub.index766.records import (
     COUNTS_CONTRADICT_RULE,
     RESOLVED_BEFORE_RECEIVED_RULE,
 )
+from hub.index766.states import Satisfaction
 from hub.index766.worker import INDEX_GROUP, INDEX_SOURCE, UNDECODABLE_RULE
+from hub.registry import subject_for_topic
 from tests.bus_ports import embedded_group_offsets
+from tests.paths import SCHEMAS_DIR
 from tests.unit.index766.index_records import (
     DOSSIERS,
     FEEDBACK,
@@ -189,3 +195,28 @@ def test_a_failure_mid_batch_leaves_the_previous_states(embedded_hub: Hub) -> No
     assert run.dossiers == 2
     rows = {row[0]: row for row in index_tables(hub)[0]}
     assert sorted(rows) == ["HS-1", "HS-2", "HS-3"] and rows["HS-1"][7] is not None
+
+
+def test_a_version_1_dossier_takes_the_new_fields_defaults(embedded_hub: Hub) -> None:
+    """A dossier written by an older producer with schema version 1 (no index fields) is kept
+    with the version 2 defaults: not synced, no components, no rating."""
+    hub = embedded_hub
+    topic = hub.catalogue.entry(DOSSIERS).topic
+    v1 = (SCHEMAS_DIR / "tthc" / "history" / "dossier.v1.avsc").read_text(encoding="utf-8")
+    v1_id = hub.registry.register(subject_for_topic(topic), v1)
+    old = dossier("HS-V1", finished="2025-08-05 10:00")
+    for moment in ("received_at", "due_at", "finished_at"):
+        old[moment] = dt.datetime.fromisoformat(old[moment])
+    payload = encode(v1_id, fastavro.parse_schema(json.loads(v1)), old)
+    publish_bytes(hub, DOSSIERS, [payload])
+
+    run = worker(hub).drain(idle_timeout_s=IDLE)
+
+    assert (run.dossiers, run.dead_lettered) == (1, 0)
+    (state,) = hub.index_store.dossiers(parse_unit("province"), parse_period("2025-08"))
+    assert state.dossier_id == "HS-V1" and state.finished_at == old["finished_at"]
+    assert (state.synced_national, state.components_total, state.satisfaction) == (
+        False,
+        0,
+        Satisfaction.NONE,
+    )
