@@ -3,6 +3,11 @@ the figures as a Vietnamese table, a bad unit or period as one line naming it.""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from hub.app.demo import run_demo
@@ -49,3 +54,25 @@ def test_the_demo_runs_the_index(embedded_hub: Hub) -> None:
     figures = summary.province_index
     assert figures is not None and figures.unit == "province"
     assert 0 < figures.score <= 100
+
+
+def test_sigterm_stops_after_the_batch_in_hand(tmp_path: Path, cli_hub: Hub) -> None:
+    """``kho index run`` on SIGTERM commits what it read, says so and exits 0."""
+    publish(cli_hub, DOSSIERS, [dossier(f"HS-{i}") for i in range(50)])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KHO_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub.app", "index", "run", "--batch", "10"],
+        cwd=tmp_path,
+        env={**env, "COLUMNS": "200"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while cli_hub.index_store.counts()[0] < 50 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "Đã dừng sau khi cam kết lô cuối." in out
+    assert cli_hub.index_store.counts() == (50, 0)
