@@ -31,3 +31,7 @@ bash scripts/services.sh start postgres kafka
 # generated 1,000,000-row CSV (about 30 s to write) is kept for later runs.
 # shellcheck disable=SC2086 # word splitting of the extra arguments is intended
 "$bin/python" bench/connector_batch.py ${BENCH_CONNECTORS_ARGS:-}
+# BENCH_INDEX766_ARGS go to bench/index766.py, e.g. "--dossiers 20000 --requests 50"; its first
+# run of a size produces the dossiers onto a topic of their own, later runs reuse it.
+# shellcheck disable=SC2086 # word splitting of the extra arguments is intended
+"$bin/python" bench/index766.py ${BENCH_INDEX766_ARGS:-}

@@ -1,0 +1,363 @@
+"""The Decision 766 index: backfill from Kafka, API latency and freshness, each with a reference.
+
+On the real Kafka (SASL) and PostgreSQL, in a database of its own (``kho_bench_index766``, made
+on first use) so that emptying the index never touches another run's tables:
+
+  (a) backfill  N synthetic dossiers (connectors/samples, seeded) are produced once onto
+                ``bench.index766.n<N>.dossiers`` with the raw kafka-python producer, encoded by
+                the hub's writer (Confluent wire format, schema registered in the hub's
+                registry); a later run reuses the topic when it holds N records. Then
+                  reference  a raw KafkaConsumer assigned every partition from the beginning,
+                             each value split from its 5-byte header and decoded by
+                             fastavro.schemaless_reader, nothing stored;
+                  index      the hub's index worker (``Hub.index_worker``, as ``kho index run
+                             --rebuild --once`` runs it) in a consumer group of its own: the
+                             store emptied, then every record decoded with its writer's schema,
+                             made a state and written with its offsets, one transaction per batch.
+                records/s of each and the ratio index/reference (aim ≥ 0.5).
+  (c) API       with the N dossiers stored, ``--requests`` GETs each of a province-month, an
+                agency ranking and a province trend over the dossiers' five months, one client,
+                through uvicorn (a process of its own); the reference is bare SQL on the same
+                table and month (count of the month's rows, its on-time count), ``--requests``
+                times each. A question stops after ``--budget`` seconds (at least 5 GETs): at
+                full size one answer can take seconds. p50/p99 of each (aim: API p99 < 50 ms).
+  (b) freshness the worker running in a thread; new dossiers received in a month no other
+                dossier has are posted through the HTTP ingest API at ``--rate`` dossiers/s for
+                ``--seconds``, in 20 batches a second; one client polls the province-month and
+                notes when its dossier count first covers each batch. p50/p99 from the batch's
+                acceptance (the 200 answer) to that moment (aim p99 < 2 s).
+
+    python bench/index766.py [--dossiers 1000000] [--requests 200] [--budget 60] [--rate 200]
+        [--seconds 10] [--batch 500] [--kafka kafka://kho:kho@127.0.0.1:19092]
+        [--database-url postgresql://kho:kho@127.0.0.1:15432/kho_bench_index766] [--skip-freshness]
+
+Machines are noisy: compare the ratios, not the absolute figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import os
+import statistics
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import fastavro
+import httpx
+import kafka
+import psycopg
+import sqlalchemy as sa
+from harness import SERVICES_DIR, UvicornServer, bench_folder, catalogue_copy
+from rich.console import Console
+
+from connectors.samples.dossiers import dossier_documents
+from hub.app.wiring import Hub, build_hub
+from hub.auth.tokens import Role
+from hub.avro.json_codec import record_from_json
+from hub.avro.wire import split_wire
+from hub.bus.kafka_url import parse_kafka_url
+from hub.index766.periods import parse_period
+from hub.index766.store import index_dossiers_table
+from hub.settings import KhoSettings
+
+DATASET = "tthc.dossiers"
+MONTH, FIRST, LAST = "2025-08", "2025-07", "2025-11"
+"""The sample dossiers are received from July to November 2025 (connectors/samples)."""
+FRESH_MONTH = "2026-06"
+"""The month the freshness run's dossiers are received in: none of the backfill's."""
+PG_PORT = os.environ.get("KHO_SVC_PG_PORT", "15432")
+console = Console(soft_wrap=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dossiers", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=200, help="GETs of each API question")
+    parser.add_argument(
+        "--budget", type=float, default=60.0, help="seconds at most per API question (≥ 5 GETs)"
+    )
+    parser.add_argument("--rate", type=int, default=200, help="dossiers/s in the freshness run")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the freshness run")
+    parser.add_argument("--batch", type=int, default=500, help="the worker's records per batch")
+    parser.add_argument(
+        "--kafka",
+        default=f"kafka://kho:kho@127.0.0.1:{os.environ.get('KHO_SVC_KAFKA_PORT', 19092)}",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=f"postgresql://kho:kho@127.0.0.1:{PG_PORT}/kho_bench_index766",
+    )
+    parser.add_argument("--skip-freshness", action="store_true")
+    args = parser.parse_args()
+
+    _ensure_database(args.database_url)
+    folder = bench_folder("index766")
+    folder.mkdir(parents=True, exist_ok=True)
+    topic = f"bench.index766.n{args.dossiers}.dossiers"
+    settings = KhoSettings(
+        data_dir=folder,
+        bus_url=args.kafka,
+        database_url=args.database_url,
+        catalogue_path=catalogue_copy(folder, DATASET, topic, others="rename"),
+    )
+    hub = build_hub(settings)
+    group = f"bench.index766.{uuid.uuid4().hex[:8]}"
+    try:
+        held = _produce_once(hub, args.kafka, topic, args.dossiers)
+        reference = _timed(
+            "(a) reference kafka-python + fastavro",
+            held,
+            lambda: _raw_read(hub, args.kafka, topic, held),
+        )
+        index = _timed(
+            "(a) index worker backfill", held, lambda: _backfill(hub, group, args.batch, held)
+        )
+        console.print(f"(a) backfill ratio index/reference = {index / reference:.2f} (aim ≥ 0.5)")
+        with UvicornServer(settings) as base_url:
+            _api_latency(hub, base_url, args.requests, args.budget)
+            if not args.skip_freshness:
+                _freshness(hub, base_url, group, args)
+    finally:
+        hub.close()
+
+
+def _ensure_database(url: str) -> None:
+    """Create the bench's database (owned by its user) through the development cluster's
+    superuser socket (scripts/services) when it does not exist."""
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        psycopg.connect(dsn, connect_timeout=10).close()
+        return
+    except psycopg.OperationalError as exc:
+        if "does not exist" not in str(exc):
+            raise SystemExit(f"cannot reach the bench database: {exc}") from exc
+    info = psycopg.conninfo.conninfo_to_dict(dsn)
+    sock = SERVICES_DIR / "postgres" / "run"
+    sock = sock if len(str(sock)) + 20 <= 100 else Path(f"/tmp/kho-pg-{PG_PORT}")  # noqa: S108
+    admin = f"postgresql://postgres@/postgres?host={sock}&port={PG_PORT}"
+    console.print(f"creating database {info['dbname']}")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(
+            psycopg.sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0").format(
+                psycopg.sql.Identifier(str(info["dbname"])),
+                psycopg.sql.Identifier(str(info["user"])),
+            )
+        )
+
+
+def _timed(label: str, count: int, action: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    action()
+    elapsed = time.perf_counter() - started
+    console.print(f"  {label}: {count / elapsed:,.0f} records/s ({elapsed:.1f} s)")
+    return count / elapsed
+
+
+def _produce_once(hub: Hub, bus_url: str, topic: str, count: int) -> int:
+    """The N dossiers on the bench topic, produced unless it holds them already (plus the
+    dossiers earlier freshness runs posted to it); the number of records it holds."""
+    hub.bus.ensure_topic(topic)
+    held = sum(hub.bus.end_offsets(topic).values())
+    if held >= count:
+        console.print(f"reusing {topic} ({held:,} dossiers)")
+        return held
+    if held:
+        raise SystemExit(f"{topic} holds {held:,} records, fewer than {count:,}: delete it")
+    writer = hub.writer(DATASET)
+    producer = kafka.KafkaProducer(
+        **parse_kafka_url(bus_url).client_options(),
+        acks="all",
+        linger_ms=20,
+        batch_size=256 * 1024,
+    )
+    started = time.perf_counter()
+    try:
+        for start in range(0, count, 50_000):
+            documents = dossier_documents(min(50_000, count - start), seed=766, start=start)
+            for d in documents:
+                message = writer.message(record_from_json(writer.schema.parsed, d))
+                producer.send(topic, key=message.key, value=message.value)
+            producer.flush()
+    finally:
+        producer.close()
+    console.print(
+        f"produced {count:,} dossiers onto {topic} in {time.perf_counter() - started:.0f} s"
+    )
+    return count
+
+
+def _raw_read(hub: Hub, bus_url: str, topic: str, count: int) -> None:
+    """(a) reference: the raw consumer and fastavro, every record decoded, nothing kept."""
+    parsed = hub.writer(DATASET).schema.parsed
+    consumer = kafka.KafkaConsumer(
+        **parse_kafka_url(bus_url).client_options(),
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=8 * 1024 * 1024,
+    )
+    partitions = [kafka.TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning()
+    seen = 0
+    try:
+        while seen < count:
+            for records in consumer.poll(timeout_ms=1000, max_records=5000).values():
+                for record in records:
+                    _, body = split_wire(record.value)
+                    fastavro.schemaless_reader(io.BytesIO(body), parsed, parsed)
+                seen += len(records)
+    finally:
+        consumer.close()
+
+
+def _backfill(hub: Hub, group: str, batch: int, count: int) -> None:
+    """(a) the index worker, store emptied first (``kho index run --rebuild --once``)."""
+    worker = hub.index_worker(group=group, batch_size=batch)
+    worker.rebuild()
+    run = worker.drain(idle_timeout_s=60)
+    if run.dossiers + run.skipped != count or not run.drained:
+        raise SystemExit(f"index worker applied {run.summary()}, expected {count:,} dossiers")
+
+
+def _percentiles(label: str, millis: list[float], aim: str = "") -> None:
+    cuts = statistics.quantiles(millis, n=100)
+    console.print(f"  {label}: p50 {cuts[49]:.1f} ms, p99 {cuts[98]:.1f} ms {aim}".rstrip())
+
+
+def _api_latency(hub: Hub, base_url: str, requests: int, budget: float) -> None:
+    """(c) three API questions through uvicorn, one client; bare SQL on the month as reference."""
+    questions = {
+        "province-month": f"/api/v1/index766?unit=province&period={MONTH}",
+        "agency ranking": f"/api/v1/index766/ranking?period={MONTH}&level=agency",
+        "province trend": f"/api/v1/index766/trend?unit=province&from={FIRST}&to={LAST}",
+    }
+    console.print(f"(c) API latency, {requests} GETs each, one client")
+    with httpx.Client(base_url=base_url, timeout=120) as client:
+        for label, path in questions.items():
+            answer = client.get(path)  # warm-up
+            if answer.status_code != 200:
+                raise SystemExit(f"{path} answered {answer.status_code}: {answer.text[:300]}")
+            millis: list[float] = []
+            until = time.perf_counter() + budget
+            while len(millis) < requests and (len(millis) < 5 or time.perf_counter() < until):
+                started = time.perf_counter()
+                client.get(path).raise_for_status()
+                millis.append((time.perf_counter() - started) * 1000)
+            _percentiles(f"API {label} ({len(millis)} GETs)", millis, "(aim p99 < 50 ms)")
+    period, t = parse_period(MONTH), index_dossiers_table
+    in_month = (t.c.received_at >= period.start) & (t.c.received_at < period.end)
+    on_time = sa.func.count().filter(
+        sa.or_(
+            t.c.finished_at <= t.c.due_at, t.c.finished_at.is_(None) & (t.c.due_at >= period.end)
+        )
+    )
+    query = sa.select(sa.func.count(), on_time).where(in_month)
+    with hub.engine.connect() as conn:
+        rows, timely = conn.execute(query).one()
+        millis = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            conn.execute(query).one()
+            millis.append((time.perf_counter() - started) * 1000)
+    _percentiles(f"reference SQL count of {MONTH} ({rows:,} rows, {timely:,} on time)", millis)
+
+
+def _fresh_documents(count: int, run: str) -> list[dict[str, Any]]:
+    """New dossiers received in FRESH_MONTH (their times shifted together), ids of this run."""
+    target = dt.datetime.fromisoformat(f"{FRESH_MONTH}-10T08:00:00+07:00")
+    documents = dossier_documents(count, seed=1022, start=20_000_000)
+    for i, d in enumerate(documents):
+        shift = target - dt.datetime.fromisoformat(d["received_at"])
+        for name in ("received_at", "due_at", "finished_at"):
+            if d[name] is not None:
+                d[name] = (dt.datetime.fromisoformat(d[name]) + shift).isoformat()
+        d["dossier_id"] = f"BENCH-{run}-{i:07d}"
+    return documents
+
+
+def _freshness(hub: Hub, base_url: str, group: str, args: argparse.Namespace) -> None:
+    """(b) steady ingest through the API while the worker runs; when the index shows each batch."""
+    run = uuid.uuid4().hex[:8]
+    per_batch = max(1, args.rate // 20)
+    batches = int(args.seconds * 20)
+    documents = _fresh_documents(per_batch * batches, run)
+    token = hub.tokens.create("vp-ubnd", frozenset({Role.PRODUCER})).plaintext
+    figures = f"/api/v1/index766?unit=province&period={FRESH_MONTH}"
+    worker = hub.index_worker(group=group, batch_size=args.batch)  # the backfill's: caught up
+    stop, done = threading.Event(), threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), kwargs={"report_every_s": 3600})
+    thread.start()
+    accepted: list[tuple[int, float]] = []  # (dossiers counted once this batch shows, when)
+    seen: list[tuple[int, float]] = []
+
+    def count(client: httpx.Client) -> int:
+        answer = client.get(figures)
+        if answer.status_code == 404:
+            return 0
+        groups = answer.raise_for_status().json()["groups"]
+        return next(
+            int(i["denominator"])
+            for g in groups
+            for i in g["indicators"]
+            if i["id"] == "progress.on_time"
+        )
+
+    def poll() -> None:
+        with httpx.Client(base_url=base_url, timeout=30) as client:
+            base = count(client)
+            accepted.append((base, time.perf_counter()))
+            deadline = float("inf")
+            while not seen or seen[-1][0] < base + len(documents):
+                n = count(client)
+                if not seen or n > seen[-1][0]:
+                    seen.append((n, time.perf_counter()))
+                if done.is_set():
+                    deadline = min(deadline, time.perf_counter() + 15)
+                if time.perf_counter() > deadline:
+                    break
+                time.sleep(0.005)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    while not accepted:
+        time.sleep(0.01)
+    base = accepted.pop()[0]
+    url = f"/api/v1/datasets/{DATASET}/records"
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        started = time.perf_counter()
+        for i in range(batches):
+            pause = started + i / 20 - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            body = json.dumps(documents[i * per_batch : (i + 1) * per_batch], ensure_ascii=False)
+            answer = client.post(url, content=body.encode("utf-8"), headers=headers)
+            if answer.status_code != 200:
+                raise SystemExit(f"ingest answered {answer.status_code}: {answer.text[:300]}")
+            accepted.append((base + (i + 1) * per_batch, time.perf_counter()))
+    sent_for = time.perf_counter() - started
+    done.set()
+    poller.join()
+    stop.set()
+    thread.join()
+    millis = []
+    for wanted, moment in accepted:
+        shown = next((when for n, when in seen if n >= wanted), None)
+        if shown is not None:
+            millis.append(max(0.0, shown - moment) * 1000)
+    console.print(
+        f"(b) freshness: {len(documents):,} dossiers at {len(documents) / sent_for:,.0f}/s"
+        f" in batches of {per_batch}; {len(millis)}/{len(accepted)} batches shown"
+    )
+    if len(millis) >= 2:
+        _percentiles("acceptance → API shows the batch", millis, "(aim p99 < 2000 ms)")
+
+
+if __name__ == "__main__":
+    main()
