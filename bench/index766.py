@@ -98,7 +98,7 @@ def main() -> None:
     args = parser.parse_args()
 
     _ensure_database(args.database_url)
-    folder = bench_folder("index766")
+    folder = bench_folder(f"index766-n{args.dossiers}")  # runs of other sizes may overlap
     folder.mkdir(parents=True, exist_ok=True)
     topic = f"bench.index766.n{args.dossiers}.dossiers"
     settings = KhoSettings(
