@@ -21,6 +21,9 @@ from pathlib import Path
 from typing import Literal
 
 import httpx
+import psycopg
+import psycopg.conninfo
+import psycopg.sql
 import yaml
 from rich.console import Console
 
@@ -29,6 +32,7 @@ from hub.settings import KhoSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SERVICES_DIR = Path(os.environ.get("KHO_SERVICES_DIR", PROJECT_ROOT / ".services"))
+PG_PORT = int(os.environ.get("KHO_SVC_PG_PORT", "15432"))
 CATALOGUE_DIR = default_path("catalogue")
 DOSSIER_CONNECTOR = shipped("connectors", "configs") / "tthc-dossiers.yaml"
 
@@ -126,3 +130,36 @@ class UvicornServer:
     def __exit__(self, *exc: object) -> None:
         self.process.terminate()
         self.process.wait(timeout=15)
+
+
+def default_admin_url() -> str:
+    """The development cluster's superuser on its Unix socket (trusted; scripts/services)."""
+    sock = SERVICES_DIR / "postgres" / "run"
+    if len(str(sock)) + 20 > 100:
+        sock = Path(f"/tmp/kho-pg-{PG_PORT}")  # noqa: S108
+    return f"postgresql://postgres@/postgres?host={sock}&port={PG_PORT}"
+
+
+def libpq_url(url: str) -> str:
+    """The URL as psycopg takes it: without SQLAlchemy's ``+driver``."""
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme.split('+')[0]}{sep}{rest}"
+
+
+def ensure_database(dsn: str, console: Console, admin_url: str | None = None) -> None:
+    """Create a bench's own database, owned by its user, when it does not exist yet."""
+    try:
+        psycopg.connect(dsn, connect_timeout=10).close()
+        return
+    except psycopg.OperationalError as exc:
+        if "does not exist" not in str(exc):
+            raise SystemExit(f"cannot reach the bench database: {exc}") from exc
+    info = psycopg.conninfo.conninfo_to_dict(dsn)
+    name, owner = str(info["dbname"]), str(info["user"])
+    console.print(f"creating database {name} owned by {owner}")
+    with psycopg.connect(admin_url or default_admin_url(), autocommit=True) as admin:
+        admin.execute(
+            psycopg.sql.SQL(
+                "CREATE DATABASE {} OWNER {} ENCODING 'UTF8' TEMPLATE template0"
+            ).format(psycopg.sql.Identifier(name), psycopg.sql.Identifier(owner))
+        )

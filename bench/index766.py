@@ -46,15 +46,20 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import fastavro
 import httpx
 import kafka
-import psycopg
 import sqlalchemy as sa
-from harness import SERVICES_DIR, UvicornServer, bench_folder, catalogue_copy
+from harness import (
+    PG_PORT,
+    UvicornServer,
+    bench_folder,
+    catalogue_copy,
+    ensure_database,
+    libpq_url,
+)
 from rich.console import Console
 
 from connectors.samples.dossiers import dossier_documents
@@ -72,7 +77,6 @@ MONTH, FIRST, LAST = "2025-08", "2025-07", "2025-11"
 """The sample dossiers are received from July to November 2025 (connectors/samples)."""
 FRESH_MONTH = "2026-06"
 """The month the freshness run's dossiers are received in: none of the backfill's."""
-PG_PORT = os.environ.get("KHO_SVC_PG_PORT", "15432")
 console = Console(soft_wrap=True)
 
 
@@ -97,7 +101,7 @@ def main() -> None:
     parser.add_argument("--skip-freshness", action="store_true")
     args = parser.parse_args()
 
-    _ensure_database(args.database_url)
+    ensure_database(libpq_url(args.database_url), console)
     folder = bench_folder(f"index766-n{args.dossiers}")  # runs of other sizes may overlap
     folder.mkdir(parents=True, exist_ok=True)
     topic = f"bench.index766.n{args.dossiers}.dossiers"
@@ -126,30 +130,6 @@ def main() -> None:
                 _freshness(hub, base_url, group, args)
     finally:
         hub.close()
-
-
-def _ensure_database(url: str) -> None:
-    """Create the bench's database (owned by its user) through the development cluster's
-    superuser socket (scripts/services) when it does not exist."""
-    dsn = url.replace("postgresql+psycopg://", "postgresql://")
-    try:
-        psycopg.connect(dsn, connect_timeout=10).close()
-        return
-    except psycopg.OperationalError as exc:
-        if "does not exist" not in str(exc):
-            raise SystemExit(f"cannot reach the bench database: {exc}") from exc
-    info = psycopg.conninfo.conninfo_to_dict(dsn)
-    sock = SERVICES_DIR / "postgres" / "run"
-    sock = sock if len(str(sock)) + 20 <= 100 else Path(f"/tmp/kho-pg-{PG_PORT}")  # noqa: S108
-    admin = f"postgresql://postgres@/postgres?host={sock}&port={PG_PORT}"
-    console.print(f"creating database {info['dbname']}")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            psycopg.sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0").format(
-                psycopg.sql.Identifier(str(info["dbname"])),
-                psycopg.sql.Identifier(str(info["user"])),
-            )
-        )
 
 
 def _timed(label: str, count: int, action: Callable[[], None]) -> float:

@@ -55,7 +55,6 @@ import hashlib
 import io
 import json
 import math
-import os
 import random
 import shutil
 import tempfile
@@ -69,7 +68,13 @@ from typing import Any, Generic, TypeVar
 import httpx
 import psycopg
 import sqlalchemy as sa
-from harness import SERVICES_DIR, UvicornServer
+from harness import (
+    PG_PORT,
+    UvicornServer,
+    default_admin_url,
+    ensure_database,
+    libpq_url,
+)
 from rich.console import Console
 from rich.table import Table
 
@@ -89,7 +94,6 @@ OTHER = ("vp-ubnd", "1.000656")  # consents to another agency, for another proce
 POOL_SIZE = 15  # SQLAlchemy's QueuePool default: pool_size 5 + max_overflow 10
 SEED = 2025
 SEED_LAYOUT = 1  # bump when the seeded data changes shape: older seeds are then rebuilt
-PG_PORT = int(os.environ.get("KHO_SVC_PG_PORT", "15432"))
 console = Console(width=110)
 T = TypeVar("T")
 
@@ -106,7 +110,7 @@ def main() -> None:
         help="the bench's own database (its tables are dropped and reseeded)",
     )
     parser.add_argument(
-        "--admin-url", default=_default_admin_url(), help="creates the database when missing"
+        "--admin-url", default=default_admin_url(), help="creates the database when missing"
     )
     parser.add_argument("--skip-in-process", action="store_true", help="leave out (c)")
     parser.add_argument(
@@ -119,8 +123,8 @@ def main() -> None:
     if not 0 < args.subjects <= 1_000_000 or args.evidence < args.subjects:
         parser.error("--subjects must be 1..1,000,000 and --evidence at least --subjects")
 
-    dsn = _libpq_url(args.database_url)
-    _ensure_database(dsn, args.admin_url)
+    dsn = libpq_url(args.database_url)
+    ensure_database(dsn, console, args.admin_url)
     workdir = Path(tempfile.mkdtemp(prefix="kho-bench-prefill-"))
     settings = KhoSettings(
         data_dir=workdir,
@@ -158,38 +162,6 @@ def main() -> None:
 # --- the database -------------------------------------------------------------------------
 
 
-def _default_admin_url() -> str:
-    """The development cluster's superuser on its Unix socket (trusted; scripts/services)."""
-    sock = SERVICES_DIR / "postgres" / "run"
-    if len(str(sock)) + 20 > 100:
-        sock = Path(f"/tmp/kho-pg-{PG_PORT}")
-    return f"postgresql://postgres@/postgres?host={sock}&port={PG_PORT}"
-
-
-def _libpq_url(url: str) -> str:
-    """The URL as psycopg takes it: without SQLAlchemy's ``+driver``."""
-    scheme, sep, rest = url.partition("://")
-    return f"{scheme.split('+')[0]}{sep}{rest}"
-
-
-def _ensure_database(dsn: str, admin_url: str) -> None:
-    try:
-        psycopg.connect(dsn, connect_timeout=10).close()
-        return
-    except psycopg.OperationalError as exc:
-        if "does not exist" not in str(exc):
-            raise SystemExit(f"cannot reach the bench database: {exc}") from exc
-    info = psycopg.conninfo.conninfo_to_dict(dsn)
-    name, owner = str(info["dbname"]), str(info["user"])
-    console.print(f"creating database {name} owned by {owner}")
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(
-            psycopg.sql.SQL(
-                "CREATE DATABASE {} OWNER {} ENCODING 'UTF8' TEMPLATE template0"
-            ).format(psycopg.sql.Identifier(name), psycopg.sql.Identifier(owner))
-        )
-
-
 _MARKER = "bench_prefill_seed"
 
 
@@ -224,7 +196,7 @@ def _seed(settings: KhoSettings, subjects: int, evidence: int) -> None:
         create_tables(engine)
         catalogue = load_catalogue(settings.catalogue_path, settings.schemas_dir).catalogue
         procedures = load_procedures(settings.procedures_path, catalogue)
-        counts = _load(_libpq_url(settings.database_url), procedures, subjects, evidence)
+        counts = _load(libpq_url(settings.database_url), procedures, subjects, evidence)
         with engine.connect() as conn:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             conn.execute(sa.text("VACUUM ANALYZE"))
