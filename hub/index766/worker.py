@@ -43,6 +43,7 @@ import sqlalchemy as sa
 
 from hub.avro.errors import SerializationError
 from hub.avro.json_codec import record_to_json
+from hub.bus.draining import drain_to
 from hub.bus.errors import BusError
 from hub.bus.port import BusRecord, Consumer, EventBus, Position
 from hub.bus.relay import GroupOffsetsFactory
@@ -191,19 +192,14 @@ class IndexWorker:
             return run
         consumer = self._bus.consumer(self.group, self.topics)
         try:
-            idle_since = time.monotonic()
-            while any(done.get(key, 0) < end for key, end in targets.items()):
-                records = consumer.poll(timeout_s=1.0, max_records=self._batch_size)
-                if not records:
-                    if time.monotonic() - idle_since >= idle_timeout_s:
-                        run.drained = False
-                        break
-                    continue
-                self._batch(records, run, consumer)
-                for r in records:
-                    key = (r.topic, r.partition)
-                    done[key] = max(done.get(key, 0), r.offset + 1)
-                idle_since = time.monotonic()
+            run.drained = drain_to(
+                consumer,
+                targets,
+                done,
+                lambda records: self._batch(records, run, consumer),
+                max_records=self._batch_size,
+                idle_timeout_s=idle_timeout_s,
+            )
         finally:
             consumer.close()
         return run

@@ -35,6 +35,7 @@ from hub.audit.entry import Actor
 from hub.avro.decoder import RegistryDecoder
 from hub.avro.errors import SerializationError
 from hub.avro.json_codec import record_to_json
+from hub.bus.draining import drain_to
 from hub.bus.errors import BusError
 from hub.bus.port import BusRecord, Consumer, EventBus
 from hub.bus.relay import GroupOffsetsFactory
@@ -208,31 +209,27 @@ class DossierFeed:
         (``drained=False``) after ``idle_timeout_s`` without a record."""
         self.prepare()
         bus = self._bus
-        targets = {p: end for p, end in bus.end_offsets(self.topic).items() if end > 0}
+        topic = self.topic
+        targets = {(topic, p): end for p, end in bus.end_offsets(topic).items() if end > 0}
         offsets = self._ports.group_offsets()
         try:
-            done = offsets.committed(self.group, self.topic)
+            done = {(topic, p): o for p, o in offsets.committed(self.group, topic).items()}
         finally:
             offsets.close()
         run = FeedRun()
         run.events_sent += self._send_events(run)
-        if all(done.get(p, 0) >= end for p, end in targets.items()):
+        if all(done.get(key, 0) >= end for key, end in targets.items()):
             return run
-        consumer = bus.consumer(self.group, [self.topic])
+        consumer = bus.consumer(self.group, [topic])
         try:
-            idle_since = time.monotonic()
-            while any(done.get(p, 0) < end for p, end in targets.items()):
-                records = consumer.poll(timeout_s=1.0, max_records=self._batch_size)
-                if not records:
-                    if time.monotonic() - idle_since >= idle_timeout_s:
-                        run.drained = False
-                        break
-                    continue
-                self._process(consumer, records, run)
-                for r in records:
-                    if r.topic == self.topic:
-                        done[r.partition] = max(done.get(r.partition, 0), r.offset + 1)
-                idle_since = time.monotonic()
+            run.drained = drain_to(
+                consumer,
+                targets,
+                done,
+                lambda records: self._process(consumer, records, run),
+                max_records=self._batch_size,
+                idle_timeout_s=idle_timeout_s,
+            )
         finally:
             consumer.close()
         return run

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from hub.avro.decoder import RegistryDecoder
+from hub.bus.draining import drain_to
 from hub.bus.port import BusRecord, EventBus
 from hub.bus.relay import (
     AfterWrite,
@@ -158,20 +159,14 @@ class MaskingWorker:
         run = self._new_run()
         relay = self._relay()
         try:
-            idle_since = time.monotonic()
-            while any(done.get(key, 0) < end for key, end in targets.items()):
-                records = relay.poll(timeout_s=1.0, max_records=self._batch_size)
-                if not records:
-                    if time.monotonic() - idle_since >= idle_timeout_s:
-                        run.drained = False
-                        break
-                    continue
-                self._process(relay, records, run)
-                for r in records:
-                    done[(r.topic, r.partition)] = max(
-                        done.get((r.topic, r.partition), 0), r.offset + 1
-                    )
-                idle_since = time.monotonic()
+            run.drained = drain_to(
+                relay,
+                targets,
+                done,
+                lambda records: self._process(relay, records, run),
+                max_records=self._batch_size,
+                idle_timeout_s=idle_timeout_s,
+            )
         finally:
             relay.close()
         return run
