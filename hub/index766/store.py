@@ -222,14 +222,7 @@ class IndexStore:
             .exists()
             .label("result_in_store")
         )
-        query = sa.select(t, in_store).where(
-            t.c.received_at >= period.start, t.c.received_at < period.end
-        )
-        kind, code = unit_parts(unit)
-        if kind == "agency":
-            query = query.where(t.c.receiving_agency_code == code)
-        elif kind == "commune":
-            query = query.where(t.c.commune_code == code)
+        query = _in_scope(sa.select(t, in_store), t, t.c.receiving_agency_code, unit, period)
         with self.engine.connect() as conn:
             return [_dossier_of(row._mapping) for row in conn.execute(query)]
 
@@ -237,12 +230,7 @@ class IndexStore:
         """The feedback about the unit received in the period: by its ``agency_code`` for an
         agency, its commune for a commune, all of it for the province."""
         t = index_feedback_table
-        query = sa.select(t).where(t.c.received_at >= period.start, t.c.received_at < period.end)
-        kind, code = unit_parts(unit)
-        if kind == "agency":
-            query = query.where(t.c.agency_code == code)
-        elif kind == "commune":
-            query = query.where(t.c.commune_code == code)
+        query = _in_scope(sa.select(t), t, t.c.agency_code, unit, period)
         with self.engine.connect() as conn:
             return [_feedback_of(row._mapping) for row in conn.execute(query)]
 
@@ -250,17 +238,8 @@ class IndexStore:
         """The unit's dossiers of the period that some feedback names (received any time):
         they count against ``satisfaction.overall``."""
         d, f = index_dossiers_table, index_feedback_table
-        query = (
-            sa.select(d.c.dossier_id)
-            .distinct()
-            .join(f, f.c.dossier_id == d.c.dossier_id)
-            .where(d.c.received_at >= period.start, d.c.received_at < period.end)
-        )
-        kind, code = unit_parts(unit)
-        if kind == "agency":
-            query = query.where(d.c.receiving_agency_code == code)
-        elif kind == "commune":
-            query = query.where(d.c.commune_code == code)
+        joined = sa.select(d.c.dossier_id).distinct().join(f, f.c.dossier_id == d.c.dossier_id)
+        query = _in_scope(joined, d, d.c.receiving_agency_code, unit, period)
         with self.engine.connect() as conn:
             return frozenset(conn.scalars(query))
 
@@ -382,3 +361,21 @@ def _feedback_of(row: Mapping[Any, Any]) -> FeedbackState:
         resolved_at=row["resolved_at"],
         repeat_of=row["repeat_of"],
     )
+
+
+def _in_scope(
+    query: sa.Select[Any],
+    table: sa.Table,
+    agency: sa.Column[Any],
+    unit: UnitLike,
+    period: PeriodLike,
+) -> sa.Select[Any]:
+    """``query`` narrowed to the rows of ``table`` received in the period and about the unit:
+    ``agency`` for an agency, the commune for a commune, every row for the province."""
+    query = query.where(table.c.received_at >= period.start, table.c.received_at < period.end)
+    kind, code = unit_parts(unit)
+    if kind == "agency":
+        return query.where(agency == code)
+    if kind == "commune":
+        return query.where(table.c.commune_code == code)
+    return query
