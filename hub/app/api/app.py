@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Router
 
 from hub.app.api import authentication, registry_handlers
 from hub.app.api.errors import (
-    http_error,
     provide_once_error,
     unexpected_error,
     unreachable_error,
@@ -21,6 +21,9 @@ from hub.app.api.openapi_document import Section
 from hub.app.api.registry_routes import PREFIX, REGISTRY_ENDPOINTS
 from hub.app.api.routes import ENDPOINTS
 from hub.app.api.routing import routes
+from hub.app.web.errors import page_or_api_error
+from hub.app.web.routes import PAGE_ROUTES
+from hub.app.web.security import SecurityHeadersMiddleware
 from hub.app.wiring import Hub
 from hub.errors import UnreachableError
 from hub.provide_once.errors import ProvideOnceError
@@ -37,6 +40,7 @@ def build_app(hub: Hub) -> Starlette:
         app_routes.append(
             Mount(PREFIX, app=Router(routes=registry, default=registry_handlers.not_found))
         )
+    app_routes.extend(PAGE_ROUTES)  # the public pages (hub/app/web), after the API's routes
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -52,8 +56,9 @@ def build_app(hub: Hub) -> Starlette:
     app = Starlette(
         routes=app_routes,
         lifespan=lifespan,
+        middleware=[Middleware(SecurityHeadersMiddleware)],
         exception_handlers={
-            HTTPException: http_error,
+            HTTPException: page_or_api_error,  # a page path's 404 is a Vietnamese page
             UnreachableError: unreachable_error,
             ProvideOnceError: provide_once_error,
             Exception: unexpected_error,

@@ -1,0 +1,14 @@
+"""The pages' route table, mounted by hub/app/api/app.py next to the API's routes."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from hub.app.web import assets, home
+
+PAGE_ROUTES: list[BaseRoute] = [
+    Route("/", home.home_page, name="home"),
+    Route("/favicon.ico", assets.favicon, name="favicon"),
+    Mount("/static", app=StaticFiles(packages=[("hub.app.web", "static")]), name="static"),
+]

@@ -1,0 +1,90 @@
+"""One Jinja2 environment for every page, with the Vietnamese number and date filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from importlib.metadata import version
+from typing import Any
+
+from babel.numbers import format_decimal
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from hub.vietnam_time import VIETNAM_TZ
+
+LOCALE = "vi_VN"
+
+NAVIGATION = (
+    ("/", "Trang chủ"),
+    ("/chi-so-766", "Chỉ số 766"),
+    ("/du-lieu", "Dữ liệu mở"),
+)
+"""The header's links: (path, label); a section is current when the page's path starts with it."""
+
+ASSET_VERSION = version("kho")
+"""In the static files' URLs, so a new release is never served an old cached stylesheet."""
+
+
+def vn_number(value: float | int | Decimal | None, digits: int = 1) -> str:
+    """``1234.5`` -> ``1.234,5``: Vietnamese grouping and decimal marks, at most ``digits``
+    decimals (none shown when the value is whole). ``None`` -> an en dash."""
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
+    return str(format_decimal(value, format=pattern, locale=LOCALE))
+
+
+def vn_date(value: dt.date | dt.datetime | None) -> str:
+    """``31/07/2025``; a moment is taken in Vietnam time (naive means UTC)."""
+    if value is None:
+        return "–"
+    if isinstance(value, dt.datetime):
+        value = _in_vietnam(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def vn_datetime(value: dt.datetime | None) -> str:
+    """``31/07/2025 14:05``, in Vietnam time (naive means UTC)."""
+    if value is None:
+        return "–"
+    return _in_vietnam(value).strftime("%d/%m/%Y %H:%M")
+
+
+def _in_vietnam(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(VIETNAM_TZ)
+
+
+def _environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("hub.app.web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["vn_number"] = vn_number
+    environment.filters["vn_date"] = vn_date
+    environment.filters["vn_datetime"] = vn_datetime
+    environment.globals["navigation"] = NAVIGATION
+    environment.globals["asset_version"] = ASSET_VERSION
+    return environment
+
+
+ENVIRONMENT = _environment()
+
+
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The template ``name`` rendered with ``context``; ``request`` is in the context too (the
+    navigation marks the current section by its path)."""
+    template = ENVIRONMENT.get_template(name)
+    html = template.render({"request": request, "path": request.url.path, **(context or {})})
+    return HTMLResponse(html, status_code=status)
