@@ -71,7 +71,11 @@ async def readable(request: Request) -> tuple[Hub, DatasetEntry, Credential | No
     return hub, entry, credential, access
 
 
-def _describe(hub: Hub, entry: DatasetEntry, credential: Credential | None) -> DatasetDescription:
+def describe_dataset(
+    hub: Hub, entry: DatasetEntry, credential: Credential | None
+) -> DatasetDescription:
+    """The dataset as the catalogue describes it to the caller (the pages render the same
+    model for the public: ``credential`` None)."""
     schema = hub.catalogue.schema(entry.id)
     agency = hub.catalogue.catalogue.agency(entry.owner)
     pseudonymised = set(entry.pseudonymise)
@@ -118,7 +122,7 @@ async def list_catalogue(request: Request) -> CatalogueAnswer:
     hub = _hub(request)
     credential = optional_agency(request)
     entries = [
-        _describe(hub, e, credential)
+        describe_dataset(hub, e, credential)
         for e in hub.catalogue.catalogue.datasets
         if is_visible(credential, e)
     ]
@@ -131,7 +135,7 @@ async def show_dataset(request: Request) -> DatasetDescription:
     entry = catalogue_entry(hub, request.path_params["dataset_id"])
     if not is_visible(credential, entry):
         raise refusal_error(Refusal("unknown_dataset", _unknown(entry.id), hidden=True))
-    return _describe(hub, entry, credential)
+    return describe_dataset(hub, entry, credential)
 
 
 async def read_records(request: Request) -> RecordsPage:
