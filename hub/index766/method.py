@@ -41,6 +41,8 @@ class IndicatorSpec(StrictModel):
 
     id: str = Field(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+\*?$")
     title_vi: str = Field(min_length=1)
+    explain_vi: str | None = Field(default=None, min_length=1)
+    """A plain Vietnamese sentence on what the indicator measures, for the public pages."""
     max_points: float = Field(gt=0, le=100)
     computed: bool = True
     scale: float | None = Field(default=None, gt=0)
