@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo demo-once test unit lint wheel-smoke bench services-start services-stop services-status clean
+.PHONY: install web-assets demo demo-once test unit lint wheel-smoke bench screenshots services-start services-stop services-status clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,11 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(INSTALLED)
 
-install: $(INSTALLED)
+install: $(INSTALLED) web-assets
+
+# the pages' front-end packages (web/package-lock.json) into hub/app/web/static/vendor/
+web-assets:
+	bash scripts/web-assets.sh
 
 demo: install
 	$(BIN)/kho demo
@@ -28,6 +32,7 @@ lint: install
 	$(BIN)/mypy
 
 unit: install
+	bash scripts/browser.sh >/dev/null
 	$(BIN)/python -m pytest -m "not integration"
 
 test: install
@@ -39,6 +44,11 @@ wheel-smoke:
 
 bench: install
 	bash scripts/bench.sh
+
+# every public page at 1280×800 and 390×844, in headless Chromium, into screenshots/
+screenshots: install
+	bash scripts/browser.sh >/dev/null
+	$(BIN)/python -m tests.browser.screenshots screenshots
 
 services-start:
 	bash scripts/services.sh start

@@ -25,4 +25,5 @@ stop_started() {
 trap stop_started EXIT
 
 bash scripts/services.sh start
+bash scripts/browser.sh >/dev/null  # Debian's chromium for tests/browser
 "$bin/python" -m pytest "$@"

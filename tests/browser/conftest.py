@@ -1,0 +1,206 @@
+"""Shared fixtures of the browser tests: a hub served by uvicorn in a subprocess (the embedded
+defaults, seeded with every sample source and the demo), Debian's headless chromium driven by
+Playwright, a ``page`` that fails the test on any console error or request to another host, and
+``axe``, which runs axe-core (from the npm package in web/) and fails on serious or critical
+violations."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Route, sync_playwright
+
+from tests.paths import PROJECT_ROOT
+
+AXE_SCRIPT = PROJECT_ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+START_TIMEOUT_S = 180
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder carries the ``browser`` marker."""
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
+
+
+def chromium_path() -> str:
+    """Debian's chromium (scripts/browser.sh installs it); the test fails when it is missing."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.fail("chromium is not installed: run `bash scripts/browser.sh` (make test does)")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class ServedHub:
+    base_url: str
+    data_dir: Path
+    log: Path
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def api(self, path: str, **params: str) -> httpx.Response:
+        """The hub's API answer, for comparing with what a page shows."""
+        return httpx.get(self.url(path), params=params, timeout=30)
+
+
+@pytest.fixture(scope="session")
+def served_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedHub]:
+    """A hub on the embedded defaults, seeded (tests.browser.hub_server), on a free port."""
+    folder = tmp_path_factory.mktemp("browser-hub")
+    data_dir, log = folder / "kho", folder / "server.log"
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("KHO_")}
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "tests.browser.hub_server", str(data_dir), str(port)],
+            cwd=PROJECT_ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    served = ServedHub(f"http://127.0.0.1:{port}", data_dir, log)
+    try:
+        _wait_until_up(served, server)
+        yield served
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _wait_until_up(served: ServedHub, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the hub stopped while starting:\n{served.log.read_text()[-4000:]}")
+        try:
+            if httpx.get(served.url("/healthz"), timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"the hub did not answer within {START_TIMEOUT_S} s:\n{served.log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    launched = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+    yield launched
+    launched.close()
+
+
+@dataclass
+class PageProblems:
+    """What the page did wrong while a test drove it."""
+
+    console_errors: list[str] = field(default_factory=list)
+    outside_requests: list[str] = field(default_factory=list)
+    allowed: list[str] = field(default_factory=list)
+
+    def allow(self, text: str) -> None:
+        """A console error containing ``text`` is expected (Chromium logs a page answered
+        with 404 as "Failed to load resource: ... status of 404")."""
+        self.allowed.append(text)
+
+    def check(self) -> None:
+        errors = [e for e in self.console_errors if not any(a in e for a in self.allowed)]
+        assert not errors, f"console errors: {errors}"
+        assert not self.outside_requests, f"requests to another host: {self.outside_requests}"
+
+
+@pytest.fixture
+def page_problems() -> PageProblems:
+    return PageProblems()
+
+
+@pytest.fixture
+def page(browser: Browser, served_hub: ServedHub, page_problems: PageProblems) -> Iterator[Page]:
+    """A fresh page at 1280×800 whose base URL is the served hub. The test fails on a console
+    error, an uncaught script error, or any request to another host (which is aborted)."""
+    context = browser.new_context(
+        base_url=served_hub.base_url, viewport={"width": 1280, "height": 800}, locale="vi-VN"
+    )
+    opened = context.new_page()
+    own = urlsplit(served_hub.base_url).netloc
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            page_problems.console_errors.append(f"{message.text} ({message.location})")
+
+    def on_request(route: Route) -> None:
+        if urlsplit(route.request.url).netloc != own:
+            page_problems.outside_requests.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    opened.on("console", on_console)
+    opened.on("pageerror", lambda error: page_problems.console_errors.append(str(error)))
+    opened.route("**/*", on_request)
+    yield opened
+    context.close()
+    page_problems.check()
+
+
+Axe = Callable[[Page], None]
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE_SCRIPT.exists():
+        pytest.fail(
+            f"{AXE_SCRIPT} is missing: run `bash scripts/web-assets.sh` (make install does)"
+        )
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def axe(axe_source: str) -> Axe:
+    """``axe(page)``: runs axe-core on the page as it is and fails on any serious or critical
+    violation, naming the rule and the elements."""
+
+    def check(page: Page) -> None:
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.evaluate(axe_source)  # through DevTools: the page's CSP does not apply
+        violations = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        )
+        severe = [v for v in violations if v["impact"] in ("serious", "critical")]
+        summary = [
+            f"{v['id']} ({v['impact']}): {v['help']} at "
+            + ", ".join(str(node["target"]) for node in v["nodes"][:5])
+            for v in severe
+        ]
+        assert not severe, f"axe on {page.url}:\n" + "\n".join(summary)
+
+    return check
