@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from hub.catalogue.models import Catalogue
+from hub.catalogue.models import Catalogue, LocalizedText
+from opendata.cited_values import fill_citations
 from opendata.coverage import Coverage
 from opendata.dcat import dataset_graph, to_jsonld
 from opendata.description import (
@@ -85,11 +86,16 @@ def build_portal_dataset(
     files: list[PortalResource],
     coverage: Coverage,
     modified: dt.datetime,
+    table: Table | None = None,
 ) -> tuple[PortalDataset, DatasetDescription]:
+    """``table``: the published rows, whose values fill the ``{column}`` citations of the
+    spec's description (``opendata.cited_values``)."""
     entry = catalogue.dataset(spec.dataset)
     agency = catalogue.agency(entry.owner)
     title = spec.title or entry.title
-    about = spec.description or entry.description
+    about: LocalizedText | Bilingual = entry.description
+    if spec.description is not None:
+        about = spec.description if table is None else fill_citations(spec.description, table)
     licence_id, licence_uri = _LICENCES.get(entry.licence, (entry.licence, entry.licence))
     description = DatasetDescription(
         identifier=spec.id,

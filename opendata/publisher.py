@@ -272,6 +272,7 @@ class Publisher:
             files,
             materialised.coverage,
             modified,
+            table,
         )
         if plan:
             planned = self._retrying(lambda: self._portal.plan(dataset))

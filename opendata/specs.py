@@ -26,6 +26,7 @@ from pydantic import Field, model_validator
 
 from hub.catalogue.models import DOTTED_ID, LocalizedText
 from hub.config_files import StrictModel, load_yaml_model
+from opendata.cited_values import cited_columns
 
 _COLUMN = r"^[a-z][a-z0-9_]{0,62}$"
 
@@ -153,6 +154,7 @@ class PublicationSpec(StrictModel):
         if self.aggregation is not None:
             named.extend(self.aggregation.fields)
         named.extend(f for f in (self.time_field, self.commune_field) if f)
+        named.extend(cited_columns(self.description))  # `{column}` in the description
         return tuple(dict.fromkeys(named))
 
     @property

@@ -1,7 +1,8 @@
 """The demo: a seeded dossier export flows CSV → Avro on the bus → open-data portal, and its
 masked projection onto ``<topic>.masked``; finished dossiers become evidence in the
 provide-once store, and one is reused to prefill a new dossier; the 766 index worker keeps the
-dossiers' latest states and the summary gives the province's score for the latest month.
+dossiers' latest states, the latest closed month's figures become open data, and the summary
+gives the province's score for the latest month.
 
 The connector runs from its checkpoint, as ``kho connector run`` does: a second demo in the same
 data folder finds the same sample already taken and puts nothing on the topic again."""
@@ -21,6 +22,7 @@ from hub.app.wiring import Hub
 from hub.audit.entry import CLI, Actor
 from hub.audit.trail import record_write
 from hub.db import create_tables
+from hub.index766.export import MonthExport
 from hub.index766.figures import IndexFigures
 from hub.index766.periods import PROVINCE
 from hub.index766.worker import IndexRun
@@ -48,6 +50,9 @@ class DemoSummary:
     """The 766 index worker's run over the dossiers the connector put on the topic."""
     province_index: IndexFigures | None
     """The province's 766 index for the latest month with dossiers, judged now."""
+    index_export: MonthExport | None
+    """The latest closed month's figures put on ``tthc.index766_monthly`` (None: already
+    there, or no closed month with dossiers)."""
 
     @property
     def ingest(self) -> IngestReport:
@@ -79,9 +84,12 @@ def run_demo(hub: Hub, *, rows: int = 400, seed: int = 766) -> DemoSummary:
     record_write(hub.audit, CLI, report.dataset, report.audit_details(export.path.name))
     index = hub.index_worker().drain(idle_timeout_s=10)
     masked = hub.masking_worker([config.dataset]).drain()
-    published = _publish_with_approval(hub)
     feed = hub.dossier_feed(config.dataset)
     evidence = feed.drain(idle_timeout_s=10)
+    # After the feed, so results stored as evidence count; before publishing, so the index's
+    # latest closed month is on the portal too.
+    index_export = hub.index_export().export_latest(dt.datetime.now(dt.UTC))
+    published = _publish_with_approval(hub)
     return DemoSummary(
         source=export.path,
         run=run,
@@ -92,6 +100,7 @@ def run_demo(hub: Hub, *, rows: int = 400, seed: int = 766) -> DemoSummary:
         prefill=_prefill_a_marriage(hub),
         index=index,
         province_index=_province_index(hub),
+        index_export=index_export,
     )
 
 

@@ -23,6 +23,7 @@ from hub.catalogue.loader import LoadedCatalogue, load_catalogue
 from hub.db import create_engine, create_tables
 from hub.dlq.desk import DeskPorts, StewardDesk
 from hub.dlq.status import ReplayLog
+from hub.index766.export import INDEX_EXPORT_DATASET, IndexExport
 from hub.index766.facts import ProcedureFacts
 from hub.index766.method import IndexMethod, load_method
 from hub.index766.reading import IndexReader
@@ -300,6 +301,12 @@ class Hub:
             group=group,
             batch_size=batch_size,
         )
+
+    def index_export(self, dataset_id: str = INDEX_EXPORT_DATASET) -> IndexExport:
+        """``kho index export``: the index's monthly figures onto the dataset's topic, through
+        its writer (schema, contract, dead letters)."""
+        topic = self.catalogue.entry(dataset_id).topic
+        return IndexExport(self.index_reader, self.writer(dataset_id), self.bus, topic)
 
     @cached_property
     def replay_log(self) -> ReplayLog:

@@ -3,6 +3,8 @@
 - ``kho index run [--once] [--rebuild]``: the index worker (dossier and feedback topics → the
   latest states in the hub's database, exactly once).
 - ``kho index show UNIT PERIOD``: a unit's figures for a period, as the API answers them.
+- ``kho index export [--month YYYY-MM | --all-closed]``: closed months' figures of every unit
+  onto the open dataset ``tthc.index766_monthly``, for ``kho publish``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from rich.table import Table
 
 from hub.app.cli.console import console
 from hub.app.cli.shell import shell
+from hub.index766.errors import IndexInputError
+from hub.index766.export import INDEX_EXPORT_DATASET, ExportRun
 from hub.index766.figures import IndexFigures
 from hub.index766.periods import parse_period, parse_unit
 from hub.index766.worker import (
@@ -92,6 +96,60 @@ def index_show(
     hub = shell(ctx).hub()
     figures = hub.index_reader.figures(parsed_unit, parsed_period, dt.datetime.now(dt.UTC))
     print_figures(figures)
+
+
+@index_app.command("export")
+def index_export(
+    ctx: typer.Context,
+    month: Annotated[
+        str | None,
+        typer.Option(
+            "--month", help="Xuất (lại) một tháng đã khép lại, dạng 2025-08; thay các dòng cũ."
+        ),
+    ] = None,
+    all_closed: Annotated[
+        bool,
+        typer.Option("--all-closed", help="Xuất lại mọi tháng đã khép lại có hồ sơ."),
+    ] = False,
+) -> None:
+    """Số liệu chỉ số 766 của mọi đơn vị theo tháng đã khép lại → bộ dữ liệu mở
+    tthc.index766_monthly (mặc định: các tháng chưa xuất)."""
+    if month is not None and all_closed:
+        raise IndexInputError("Chọn --month hoặc --all-closed, không chọn cả hai")
+    asked = None if month is None else parse_period(month)
+    if asked is not None and asked.kind != "month":
+        raise IndexInputError(f"Tháng không hợp lệ: {month!r} (dạng 2025-08)")
+    export = shell(ctx).hub().index_export()
+    now = dt.datetime.now(dt.UTC)
+    if asked is None:
+        run = export.export_pending(now, again=all_closed)
+    else:
+        run = ExportRun([export.export_month(asked, now)])
+    print_export_run(run)
+    if run.refused:
+        raise typer.Exit(1)
+
+
+def print_export_run(run: ExportRun) -> None:
+    if not run.months:
+        console.print("Không có tháng nào đã khép lại mà chưa xuất.")
+        return
+    table = Table(title=f"Chỉ số 766 → {INDEX_EXPORT_DATASET}")
+    table.add_column("Tháng")
+    table.add_column("Đơn vị", justify="right")
+    table.add_column("Dòng đã ghi", justify="right")
+    table.add_column("Dòng bị từ chối (→ .dlq)", justify="right")
+    for m in run.months:
+        table.add_row(m.month.key, str(m.units), str(m.rows), str(m.refused))
+    console.print(table)
+    refused = [m for m in run.months if not m.complete]
+    for m in refused:
+        console.print(
+            f"Tháng {m.month.key} chưa xuất xong: {m.refused} dòng vi phạm"
+            f" {', '.join(m.refused_rules)}; xem kho dlq list {INDEX_EXPORT_DATASET}"
+        )
+    if len(refused) < len(run.months):
+        console.print(f"Công bố: kho publish --only {INDEX_EXPORT_DATASET}")
 
 
 def print_index_run(run: IndexRun, worker: IndexWorker) -> None:
