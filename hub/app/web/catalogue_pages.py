@@ -95,6 +95,7 @@ async def catalogue_page(request: Request) -> Response:
         "facets": facet_choices({}, items),
         "total": len(items),
         "filtered": False,
+        "chosen_filters": 0,
         **LABELS,
     }
     try:
@@ -117,6 +118,7 @@ async def catalogue_page(request: Request) -> Response:
         results=[described for _, described in apply_filters(filters, ranked)],
         facets=facet_choices(filters, items, ranked),
         filtered=bool(filters) or not query.empty,
+        chosen_filters=len(filters),
     )
     return render(request, "catalogue/list.html", context)
 
