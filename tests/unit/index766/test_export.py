@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from hub.app.demo import run_demo
 from hub.app.wiring import Hub
 from hub.audit.entry import CLI
 from hub.bus.reading import read_all
@@ -200,3 +201,24 @@ def test_kho_index_export_prints_the_months_and_refuses_bad_options(
         assert refused.returncode == 1
         (line,) = refused.stderr.strip().splitlines()
         assert line.startswith("Lỗi:") and named in line
+
+
+def test_the_demo_publishes_the_latest_closed_month_once(embedded_hub: Hub) -> None:
+    """The demo exports the sample's latest closed month and publishes it; a second demo finds
+    it exported and leaves the publication unchanged."""
+    first = run_demo(embedded_hub, rows=40, seed=9)
+    exported = first.index_export
+    assert exported is not None and exported.complete
+    indicators = len(embedded_hub.index_method.indicators())
+    assert exported.rows == exported.units * indicators == len(_rows_on_topic(embedded_hub))
+    published = {r.publication_id: r for r in first.published}[INDEX_EXPORT_DATASET]
+    assert (published.status, published.action, published.rows) == (
+        "published",
+        "created",
+        exported.rows,
+    )
+
+    second = run_demo(embedded_hub, rows=40, seed=9)
+    assert second.index_export is None
+    again = {r.publication_id: r for r in second.published}[INDEX_EXPORT_DATASET]
+    assert (again.status, again.action) == ("published", "unchanged")
