@@ -6,25 +6,26 @@ violations."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Route, sync_playwright
 
+from tests.browser.serving import (
+    HubDidNotStart,
+    ServedHub,
+    find_chromium,
+    free_port,
+    serve_hub,
+)
 from tests.paths import PROJECT_ROOT
 
+__all__ = ["Axe", "PageProblems", "ServedHub", "free_port"]  # what the test modules import
+
 AXE_SCRIPT = PROJECT_ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
-START_TIMEOUT_S = 180
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -37,73 +38,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def chromium_path() -> str:
     """Debian's chromium (scripts/browser.sh installs it); the test fails when it is missing."""
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    path = find_chromium()
     if path is None:
         pytest.fail("chromium is not installed: run `bash scripts/browser.sh` (make test does)")
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@dataclass
-class ServedHub:
-    base_url: str
-    data_dir: Path
-    log: Path
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
-
-    def api(self, path: str, **params: str) -> httpx.Response:
-        """The hub's API answer, for comparing with what a page shows."""
-        return httpx.get(self.url(path), params=params, timeout=30)
-
-
 @pytest.fixture(scope="session")
 def served_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedHub]:
     """A hub on the embedded defaults, seeded (tests.browser.hub_server), on a free port."""
-    folder = tmp_path_factory.mktemp("browser-hub")
-    data_dir, log = folder / "kho", folder / "server.log"
-    port = free_port()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("KHO_")}
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "tests.browser.hub_server", str(data_dir), str(port)],
-            cwd=PROJECT_ROOT,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    served = ServedHub(f"http://127.0.0.1:{port}", data_dir, log)
     try:
-        _wait_until_up(served, server)
-        yield served
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def _wait_until_up(served: ServedHub, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the hub stopped while starting:\n{served.log.read_text()[-4000:]}")
-        try:
-            if httpx.get(served.url("/healthz"), timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"the hub did not answer within {START_TIMEOUT_S} s:\n{served.log.read_text()}")
+        with serve_hub(tmp_path_factory.mktemp("browser-hub")) as served:
+            yield served
+    except HubDidNotStart as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")

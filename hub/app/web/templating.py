@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 from importlib.metadata import version
+from importlib.resources import files
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -26,6 +27,10 @@ NAVIGATION = (
 
 ASSET_VERSION = version("kho")
 """In the static files' URLs, so a new release is never served an old cached stylesheet."""
+
+CHARTS_AVAILABLE = files("hub.app.web").joinpath("static", "vendor", "uPlot.iife.min.js").is_file()
+"""Whether the charting library was installed (scripts/web-assets.sh): without it the pages
+leave their charts out and keep their tables, which hold every figure."""
 
 
 def vn_number(value: float | int | Decimal | None, digits: int = 1) -> str:
@@ -71,6 +76,7 @@ def _environment() -> Environment:
     environment.filters["vn_datetime"] = vn_datetime
     environment.globals["navigation"] = NAVIGATION
     environment.globals["asset_version"] = ASSET_VERSION
+    environment.globals["charts_available"] = CHARTS_AVAILABLE
     return environment
 
 
