@@ -251,7 +251,7 @@ async def unit_page(request: Request) -> Response:
             "figures": figures,
             "has_data": has_data(figures),
             "groups": groups,
-            "weakest": weakest(groups, count=100),
+            "weakest": weakest(groups),
             "trend": _trend_rows(series),
             "unit_url": unit_path(unit),
             "behind_url": unit_path(unit) + "/ho-so",
