@@ -49,5 +49,10 @@ def pages_to_visit(served: ServedHub) -> list[PageToVisit]:
         PageToVisit("index766-late-dossiers", f"/chi-so-766/tinh/ho-so?{behind}"),
         PageToVisit("catalogue", "/du-lieu"),
         PageToVisit("dataset-salinity", "/du-lieu/salinity.readings"),
+        PageToVisit("catalogue-search", "/du-lieu?q=do+man&class=open"),
+        PageToVisit("catalogue-query-too-long", "/du-lieu?" + urlencode({"q": "x" * 10_000}), 400),
+        PageToVisit("dataset-dossiers", "/du-lieu/tthc.dossiers"),
+        PageToVisit("dataset-shared-only", "/du-lieu/feedback.citizen_feedback"),
+        PageToVisit("dataset-not-found", "/du-lieu/khong.co", 404),
         PageToVisit("not-found", "/chi-so-766/co-quan/KHONG-CO", 404),
     ]
