@@ -27,6 +27,11 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   git ls-files -z --cached --others --exclude-standard \
     | while IFS= read -r -d '' file; do [ -e "$file" ] && printf '%s\0' "$file"; done \
     | tar --null -T - -cf - | tar -xf - -C "$work/src"
+  # the pages' front-end files are git-ignored (scripts/web-assets.sh copies them from npm at
+  # install time) and still ship in the wheel
+  if [ -d hub/app/web/static/vendor ]; then
+    mkdir -p "$work/src/hub/app/web/static" && cp -r hub/app/web/static/vendor "$work/src/hub/app/web/static/"
+  fi
 else  # an exported tree (no git): everything but what git would ignore
   tar --exclude=./.venv --exclude=./.kho --exclude=./.services --exclude=./build \
     --exclude='*.egg-info' --exclude=__pycache__ -cf - . | tar -xf - -C "$work/src"
@@ -35,12 +40,16 @@ fi
 pip=("$work/venv/bin/python" -m pip --quiet --disable-pip-version-check)
 "${pip[@]}" wheel --no-deps --wheel-dir "$work/dist" "$work/src"
 wheel=$(ls "$work/dist"/kho-*.whl)
-"$work/venv/bin/python" - "$wheel" <<'EOF'
+"$work/venv/bin/python" - "$wheel" "$([ -d hub/app/web/static/vendor ] && echo vendor)" <<'EOF'
 import sys
 import zipfile
 
 names = set(zipfile.ZipFile(sys.argv[1]).namelist())
 shipped = [
+    "hub/app/web/templates/base.html",
+    "hub/app/web/static/kho.css",
+    "hub/app/web/static/favicon.ico",
+    *(["hub/app/web/static/vendor/uPlot.iife.min.js"] if sys.argv[2] == "vendor" else []),
     "hub/defaults/catalogue/datasets.yaml",
     "hub/defaults/catalogue/procedures.yaml",
     "hub/defaults/catalogue/publications.yaml",
@@ -98,7 +107,7 @@ import httpx
 
 base = sys.argv[1]
 for path in ("/healthz", "/openapi.json", "/api/v1/catalogue", "/api/v1/publications",
-             "/registry/subjects"):
+             "/registry/subjects", "/", "/chi-so-766", "/static/kho.css"):
     answer = httpx.get(base + path)
     if answer.status_code != 200:
         sys.exit(f"wheel-smoke: GET {path} answered {answer.status_code}")
