@@ -58,6 +58,12 @@ def vn_datetime(value: dt.datetime | None) -> str:
     return _in_vietnam(value).strftime("%d/%m/%Y %H:%M")
 
 
+def lower_first(text: str) -> str:
+    """``Quý III/2025`` -> ``quý III/2025``: a label inside a sentence (``lower`` would also
+    lower the Roman numerals)."""
+    return text[:1].lower() + text[1:]
+
+
 def _in_vietnam(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
@@ -74,6 +80,7 @@ def _environment() -> Environment:
     environment.filters["vn_number"] = vn_number
     environment.filters["vn_date"] = vn_date
     environment.filters["vn_datetime"] = vn_datetime
+    environment.filters["lower_first"] = lower_first
     environment.globals["navigation"] = NAVIGATION
     environment.globals["asset_version"] = ASSET_VERSION
     environment.globals["charts_available"] = CHARTS_AVAILABLE
