@@ -7,8 +7,16 @@
 # StandardAuthorizer refuses what no ACL allows. The hub's account is kho, password kho (a
 # development password, like PostgreSQL's kho/kho): KHO_BUS_URL=kafka://kho:kho@127.0.0.1:19092.
 # A data directory formatted without the SCRAM credentials is formatted again (dev data only).
-# Env: KHO_SVC_KAFKA_PORT, KHO_SVC_KAFKA_CONTROLLER_PORT (lib.sh),
-#      KHO_SVC_KAFKA_HEAP (broker JVM heap flags, default "-Xms256m -Xmx1g").
+# `stop` returns once the JVM has exited (SIGTERM, then SIGKILL after KHO_SVC_KAFKA_STOP_TIMEOUT
+# seconds), so `stop` then `start` on the same data works; `start` keeps every login (the SCRAM
+# anchor user, services/kafka/sasl.sh).
+# Env: KHO_SERVICES_DIR (lib.sh; this broker's state lives in its kafka/ folder),
+#      KHO_SVC_KAFKA_PORT, KHO_SVC_KAFKA_CONTROLLER_PORT (lib.sh; 19092, 19093),
+#      KHO_SVC_KAFKA_LIB (the jars folder, default $KHO_SERVICES_DIR/kafka/lib),
+#      KHO_SVC_KAFKA_HEAP (broker JVM heap flags, default "-Xms256m -Xmx1g"),
+#      KHO_SVC_KAFKA_STOP_TIMEOUT (seconds of clean shutdown before SIGKILL, default 60).
+# A second broker beside the usual one, e.g. for a test: KHO_SERVICES_DIR=/tmp/k2
+# KHO_SVC_KAFKA_PORT=29092 KHO_SVC_KAFKA_CONTROLLER_PORT=29093 scripts/services/kafka.sh start
 set -euo pipefail
 # shellcheck source=scripts/services/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -18,7 +26,7 @@ source "$KHO_ROOT/services/kafka/sasl.sh"
 
 src="$KHO_ROOT/services/kafka"              # pom.xml, log4j2.xml (in git)
 dir="$KHO_SERVICES_DIR/kafka"               # runtime state (not in git)
-lib="$dir/lib"
+lib="${KHO_SVC_KAFKA_LIB:-$dir/lib}"
 data="$dir/data"
 logs="$dir/logs"
 props="$dir/server.properties"
@@ -31,6 +39,7 @@ hub_password=kho     # the development password of User:kho, the hub's service a
 broker_password=""   # User:broker's, kept in the data directory's SASL marker
 read -r -a heap <<<"${KHO_SVC_KAFKA_HEAP:--Xms256m -Xmx1g}"
 ready_timeout=90
+stop_timeout=${KHO_SVC_KAFKA_STOP_TIMEOUT:-60}
 
 java_bin() { printf '%s' "${JAVA_HOME:+$JAVA_HOME/bin/}java"; }
 
@@ -43,6 +52,42 @@ kafka_alive() {
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# pid_running PID -> 0 while PID has not exited (a zombie, exited but not yet reaped, has)
+pid_running() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) } # the fields after "(comm) ", the first of which is the state
+  [[ ${stat%% *} != [ZX] ]]
+}
+
+# wait_exit PID SECONDS -> 0 once PID has exited, 1 if it still runs after SECONDS
+wait_exit() {
+  local pid=$1 deadline=$((SECONDS + $2))
+  while pid_running "$pid"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+
+# stop_broker -> SIGTERM (a controlled shutdown), SIGKILL after $stop_timeout s; returns once the
+#   JVM has exited and both ports are closed, and removes the PID file
+stop_broker() {
+  local pid deadline
+  pid=$(cat "$pidfile")
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! wait_exit "$pid" "$stop_timeout"; then
+    svc_log "pid $pid still running after ${stop_timeout}s: sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_exit "$pid" 10 || svc_die "pid $pid still running 10s after SIGKILL"
+  fi
+  rm -f "$pidfile"
+  deadline=$((SECONDS + 10))
+  while port_open "$port" || port_open "$cport"; do
+    ((SECONDS < deadline)) || svc_die "port $port or $cport still answers after pid $pid exited"
+    sleep 0.2
+  done
+}
 
 # run_tool MAINCLASS ARGS... -> runs a Kafka command-line class with a small, quick-starting JVM
 run_tool() {
@@ -136,11 +181,19 @@ format_storage() {
   local cluster_id scram
   cluster_id=$(run_tool kafka.tools.StorageTool random-uuid)
   mapfile -t scram < <(kafka_scram_arguments "$hub_password" "$broker_password")
-  svc_log "formatting $data (cluster id $cluster_id, SCRAM users $KAFKA_HUB_USER and $KAFKA_BROKER_USER) ..."
+  svc_log "formatting $data (cluster id $cluster_id, SCRAM users $KAFKA_HUB_USER and" \
+    "$KAFKA_BROKER_USER, anchor $KAFKA_SCRAM_ANCHOR_USER) ..."
   mkdir -p "$data"
   run_tool kafka.tools.StorageTool format -t "$cluster_id" -c "$props" --standalone "${scram[@]}" \
     >"$logs/format.log" 2>&1 || { cat "$logs/format.log" >&2; svc_die "storage format failed"; }
   kafka_write_marker "$data" "$broker_password"
+}
+
+# unanchored_note -> prints what a data directory formatted before the SCRAM anchor risks
+unanchored_note() {
+  printf '%s' "$data was formatted without the SCRAM anchor user: a restart on it can lose every" \
+    " SCRAM-SHA-512 login once a SCRAM user has been deleted (services/kafka/sasl.sh);" \
+    " '$0 reset' deletes this development data and the next start formats it again"
 }
 
 # broker_ready -> 0 once the broker answers an Admin request (metadata + describeConfigs) from a
@@ -168,6 +221,7 @@ cmd_start() {
   choose_broker_password
   write_config
   format_storage
+  kafka_scram_anchored "$data" || svc_log "WARNING: $(unanchored_note)"
 
   local log_off
   log_off=$(stat -c %s "$logs/server.log" 2>/dev/null || echo 0)
@@ -188,7 +242,8 @@ cmd_start() {
     fi
     if ((SECONDS >= deadline)); then
       show_log_tail "$log_off"
-      svc_stop_pid "$pidfile" 10
+      stop_broker
+      kafka_scram_anchored "$data" || svc_log "$(unanchored_note)"
       svc_die "broker not ready after ${ready_timeout}s (stopped it)"
     fi
     sleep 1
@@ -202,7 +257,7 @@ cmd_stop() {
   fi
   if kafka_alive; then
     svc_log "stopping (pid $(cat "$pidfile")) ..."
-    svc_stop_pid "$pidfile" 60
+    stop_broker
   fi
   port_open "$port" && svc_die "port $port still answers: something else is running there"
   svc_log "stopped"

@@ -2,6 +2,8 @@
 # Entrypoint of the kafka service in docker-compose.yml: the apache/kafka image with the same
 # SASL/SCRAM listeners, StandardAuthorizer and super users as scripts/services/kafka.sh
 # (services/kafka/sasl.sh), which this folder is mounted with at /opt/kho.
+# The first format also writes the SCRAM anchor user (sasl.sh), without which a restart on the
+# volume can lose every SCRAM-SHA-512 login.
 # Env: KHO_KAFKA_PASSWORD  User:kho's password (letters, digits, -._~), written at the first
 #                          format; change it later with `kafka-configs.sh --alter --entity-type
 #                          users --entity-name kho --add-config 'SCRAM-SHA-512=[password=...]'`
@@ -23,6 +25,12 @@ fi
 
 if kafka_sasl_formatted "$data"; then
   broker_password=$(kafka_broker_password "$data")
+  if ! kafka_scram_anchored "$data"; then
+    echo "WARNING: $data was formatted without the SCRAM anchor user" \
+      "($KAFKA_SCRAM_ANCHOR_USER): once a SCRAM user has been deleted, a restart can lose every" \
+      "SCRAM-SHA-512 login (a Kafka bug, see /opt/kho/sasl.sh). A volume this script formats" \
+      "has the anchor: recreate this one (docker compose down -v) once its data may go." >&2
+  fi
 elif [[ -e $data/meta.properties ]]; then
   echo "$data was formatted without SASL/SCRAM credentials; remove the kafka-data volume" \
     "(docker compose down -v) to format it again" >&2

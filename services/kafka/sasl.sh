@@ -7,7 +7,8 @@
 #               Users and their SCRAM credentials live in the cluster metadata; the hub's service
 #               account (User:$KAFKA_HUB_USER) and the broker's own (User:broker, used for
 #               inter-broker traffic) are written at storage-format time, so the first login
-#               works; agencies' users come later from `kho acl user`.
+#               works; agencies' users come later from `kho acl user`. A third user, the
+#               anchor (below), has a credential on both mechanisms that nobody logs in with.
 #   CONTROLLER  SASL_PLAINTEXT with PLAIN: the KRaft controller listener. Its one user,
 #               User:controller, has a random password that only this node's server.properties
 #               holds (a new one at every start), so nothing else can log in there.
@@ -19,8 +20,22 @@
 KAFKA_HUB_USER=kho
 KAFKA_BROKER_USER=broker
 KAFKA_CONTROLLER_USER=controller
+# The anchor: a SCRAM user written first at format time, on both mechanisms, with a random
+# password that is never kept, no ACL and no super-user right; never delete it.
+# Why: Kafka 4.1.2 (4.2.1 and 4.3.0 alike) can lose every credential of a mechanism when a node
+# restarts. Its metadata loader folds the log after the latest snapshot (on a development broker,
+# the whole log) into one ScramDelta, and ScramDelta.apply() drops a mechanism's user map as soon
+# as the map is empty *inside* its loop over the users. If the first user of the loop's HashMap
+# order is a deleted one (an agency's user removed, or the SCRAM-SHA-256 credential that
+# `kho acl user` drops), the map is dropped, and every user put after it (kho, broker) goes into
+# the dropped map: every SCRAM-SHA-512 login fails, the broker's own readiness check included.
+# A HashMap is visited from bucket 0, each bucket in insertion order. This name's
+# String.hashCode() is 0, so it sits in bucket 0 whatever the table size, and, written before
+# any other SCRAM record, it is the first user visited: the map is never empty after it.
+KAFKA_SCRAM_ANCHOR_USER=kho-scram-anchor-abqoftk
 # Written into the data directory after a format that added the SCRAM credentials; it holds
-# the broker's password. A formatted directory without it was formatted without SASL.
+# the broker's password and, since the anchor exists, the anchor's name. A formatted directory
+# without it was formatted without SASL.
 KAFKA_SASL_MARKER=kho-sasl.properties
 
 # kafka_random_password -> 32 random hex digits (128 bits)
@@ -86,10 +101,14 @@ EOF
 }
 
 # kafka_scram_arguments HUB_PASSWORD BROKER_PASSWORD -> prints the storage tool's --add-scram
-#   arguments, one a line: the hub on both mechanisms, the broker on SCRAM-SHA-512
+#   arguments, one a line: the anchor on both mechanisms first (the storage tool writes the
+#   records in this order), then the hub on both mechanisms, the broker on SCRAM-SHA-512
 kafka_scram_arguments() {
-  local hub=$1 broker=$2
-  printf '%s\n' --add-scram "SCRAM-SHA-512=[name=$KAFKA_HUB_USER,password=$hub]" \
+  local hub=$1 broker=$2 anchor
+  anchor=$(kafka_random_password)
+  printf '%s\n' --add-scram "SCRAM-SHA-512=[name=$KAFKA_SCRAM_ANCHOR_USER,password=$anchor]" \
+    --add-scram "SCRAM-SHA-256=[name=$KAFKA_SCRAM_ANCHOR_USER,password=$anchor]" \
+    --add-scram "SCRAM-SHA-512=[name=$KAFKA_HUB_USER,password=$hub]" \
     --add-scram "SCRAM-SHA-256=[name=$KAFKA_HUB_USER,password=$hub]" \
     --add-scram "SCRAM-SHA-512=[name=$KAFKA_BROKER_USER,password=$broker]"
 }
@@ -105,11 +124,18 @@ kafka_broker_password() {
   sed -n 's/^broker\.password=//p' "$1/$KAFKA_SASL_MARKER"
 }
 
+# kafka_scram_anchored DATA_DIR -> 0 when DATA_DIR was formatted with the anchor user, so that a
+#   restart keeps every SCRAM login (see KAFKA_SCRAM_ANCHOR_USER)
+kafka_scram_anchored() {
+  [[ -s $1/$KAFKA_SASL_MARKER ]] &&
+    grep -qx "scram.anchor=$KAFKA_SCRAM_ANCHOR_USER" "$1/$KAFKA_SASL_MARKER"
+}
+
 # kafka_write_marker DATA_DIR BROKER_PASSWORD -> records a format with SCRAM credentials
 kafka_write_marker() {
   (
     umask 077
-    printf '# Formatted with SCRAM credentials by services/kafka/sasl.sh.\nbroker.password=%s\n' \
-      "$2" >"$1/$KAFKA_SASL_MARKER"
+    printf '%s\n' '# Formatted with SCRAM credentials by services/kafka/sasl.sh.' \
+      "broker.password=$2" "scram.anchor=$KAFKA_SCRAM_ANCHOR_USER" >"$1/$KAFKA_SASL_MARKER"
   )
 }
