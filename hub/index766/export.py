@@ -24,12 +24,13 @@ from typing import Any, Protocol
 
 from hub.bus.port import EventBus
 from hub.bus.reading import read_all
+from hub.bus.span import PositionSpan
 from hub.index766.errors import IndexInputError
 from hub.index766.figures import IndexFigures
 from hub.index766.periods import PROVINCE, Period, Unit, periods_containing
 from hub.index766.reading import IndexReader
 from hub.index766.store import Level
-from hub.ingest.writer import IncomingRecord, IngestReport, OnFlushed, SourceRef
+from hub.ingest.writer import IncomingRecord, IngestReport, OnFlushed, SourceRef, write_details
 
 INDEX_EXPORT_DATASET = "tthc.index766_monthly"
 """The catalogue dataset the index's monthly figures are exported to."""
@@ -57,10 +58,19 @@ class MonthExport:
     rows: int
     refused: int
     refused_rules: tuple[str, ...] = ()
+    written: PositionSpan = field(default_factory=PositionSpan)
 
     @property
     def complete(self) -> bool:
         return self.refused == 0
+
+    def audit_details(self) -> dict[str, Any]:
+        """The details of the audit entry for the month's write."""
+        return {
+            "source": _SOURCE,
+            "month": self.month.key,
+            **write_details(self.written, self.refused),
+        }
 
 
 @dataclass
@@ -234,4 +244,17 @@ def _done(
     rules = sorted({rule for r in reports for rule in r.rejected_by_rule})
     refused = sum(r.rejected for r in reports)
     accepted = sum(r.accepted for r in reports)
-    return MonthExport(month, units, accepted, refused, tuple(rules))
+    return MonthExport(month, units, accepted, refused, tuple(rules), _joined(reports))
+
+
+def _joined(reports: list[IngestReport]) -> PositionSpan:
+    """Where the month's writes landed, as one span (they were written one after the other)."""
+    joined = PositionSpan()
+    for span in (r.written for r in reports if r.written.first is not None):
+        joined.first = joined.first or span.first
+        joined.last = span.last
+        joined.count += span.count
+        for partition, (low, high) in span.ranges.items():
+            known_low, known_high = joined.ranges.get(partition, (low, high))
+            joined.ranges[partition] = (min(low, known_low), max(high, known_high))
+    return joined

@@ -26,9 +26,9 @@ def _issued(stdout: str) -> str:
 def test_catalogue_validate_accepts_the_repository_file(tmp_path: Path) -> None:
     result = kho(["catalogue", "validate"], tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "14 bộ dữ liệu" in result.stdout and "13 quyền khai thác" in result.stdout
+    assert "15 bộ dữ liệu" in result.stdout and "13 quyền khai thác" in result.stdout
     assert "12 thủ tục" in result.stdout
-    assert "20 chủ đề lược đồ" in result.stdout  # 14 datasets' and 6 masked topics' subjects
+    assert "21 chủ đề lược đồ" in result.stdout  # 15 datasets' and 6 masked topics' subjects
 
 
 def test_catalogue_validate_names_a_fault_in_the_procedures_file(tmp_path: Path) -> None:

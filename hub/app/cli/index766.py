@@ -18,6 +18,8 @@ from rich.table import Table
 
 from hub.app.cli.console import console
 from hub.app.cli.shell import shell
+from hub.audit.entry import CLI
+from hub.audit.trail import record_write
 from hub.index766.errors import IndexInputError
 from hub.index766.export import INDEX_EXPORT_DATASET, ExportRun
 from hub.index766.figures import IndexFigures
@@ -119,12 +121,15 @@ def index_export(
     asked = None if month is None else parse_period(month)
     if asked is not None and asked.kind != "month":
         raise IndexInputError(f"Tháng không hợp lệ: {month!r} (dạng 2025-08)")
-    export = shell(ctx).hub().index_export()
+    hub = shell(ctx).hub()
+    export = hub.index_export()
     now = dt.datetime.now(dt.UTC)
     if asked is None:
         run = export.export_pending(now, again=all_closed)
     else:
         run = ExportRun([export.export_month(asked, now)])
+    for exported in run.months:
+        record_write(hub.audit, CLI, INDEX_EXPORT_DATASET, exported.audit_details())
     print_export_run(run)
     if run.refused:
         raise typer.Exit(1)

@@ -17,7 +17,7 @@ import pytest
 
 from hub.app.demo import run_demo
 from hub.app.wiring import Hub
-from hub.audit.entry import CLI
+from hub.audit.entry import CLI, AuditFilter
 from hub.bus.reading import read_all
 from hub.index766.errors import IndexInputError
 from hub.index766.export import INDEX_EXPORT_DATASET, monthly_rows
@@ -181,13 +181,23 @@ def test_a_month_exported_again_replaces_its_rows_in_the_published_csv(
 def test_kho_index_export_prints_the_months_and_refuses_bad_options(
     tmp_path: Path, cli_hub: Hub
 ) -> None:
-    """The command exports the closed months not yet exported and says how to publish them;
-    a bad month or both options is one line naming it, exit 1."""
+    """The command exports the closed months not yet exported, logs each month's write in the
+    audit log and says how to publish them; a bad month or both options is one line naming it,
+    exit 1."""
     _sample(cli_hub)
     ran = kho(["index", "export"], tmp_path)
     assert ran.returncode == 0, ran.stderr
     assert "2025-07" in ran.stdout and "2025-08" in ran.stdout
     assert f"kho publish --only {INDEX_EXPORT_DATASET}" in ran.stdout
+    logged = [
+        e.as_dict()["details"]
+        for e in cli_hub.audit.query(AuditFilter(dataset=INDEX_EXPORT_DATASET), limit=10)
+    ]
+    indicators = len(cli_hub.index_method.indicators())
+    assert [(d["month"], d["count"], d["dead_letters"]) for d in logged] == [
+        ("2025-07", 5 * indicators, 0),
+        ("2025-08", 5 * indicators, 0),
+    ]
 
     again = kho(["index", "export"], tmp_path)
     assert again.returncode == 0 and "chưa xuất" in again.stdout
