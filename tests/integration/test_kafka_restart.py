@@ -36,6 +36,7 @@ from tests.paths import CATALOGUE_DIR, PROJECT_ROOT
 
 KAFKA_SH = PROJECT_ROOT / "scripts" / "services" / "kafka.sh"
 POM = PROJECT_ROOT / "services" / "kafka" / "pom.xml"
+SASL_SH = PROJECT_ROOT / "services" / "kafka" / "sasl.sh"
 # An agency id whose Java String.hashCode() is 0: HashMap bucket 0, whatever the table size.
 # The other ids' buckets are not 0 while the user map has 16 or 32 buckets, so DEPARTED is the
 # first user a restarted broker visits (after the anchor, which is also in bucket 0, but first).
@@ -235,6 +236,23 @@ def test_the_departed_agency_sorts_first() -> None:
     assert java_string_hash(DEPARTED) == 0
     for size in (16, 32):
         assert all(hashmap_bucket(a, size) != 0 for a in (OWNER, READER, "kho", "broker"))
+
+
+def test_the_format_writes_the_anchor_user_first() -> None:
+    """The storage format's first SCRAM credentials, on both mechanisms, are the anchor's, whose
+    name hashes to 0, so a restarted broker visits it before any deleted user."""
+    listed = subprocess.run(
+        ["bash", "-c", f'source "{SASL_SH}" && kafka_scram_arguments hub-pw broker-pw'],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
+    values = listed[1::2]
+    anchor = values[0].split("name=", 1)[1].split(",", 1)[0]
+    assert listed[0::2][:5] == ["--add-scram"] * 5
+    assert [v.split("=", 1)[0] for v in values[:2]] == ["SCRAM-SHA-512", "SCRAM-SHA-256"]
+    assert all(f"name={anchor}," in v for v in values[:2])
+    assert anchor not in ("kho", "broker") and java_string_hash(anchor) == 0
 
 
 def test_restart_keeps_the_hub_and_agency_logins_and_the_records(
