@@ -4,21 +4,18 @@ the catalogue typed runs as a script, and a phone never scrolls sideways."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import uvicorn
 import yaml
 from playwright.sync_api import Browser, ConsoleMessage, Page
 
 from hub.app.api import build_app
 from hub.app.wiring import build_hub
 from hub.settings import KhoSettings
-from tests.browser.conftest import Axe, PageProblems, ServedHub, free_port
+from tests.browser.conftest import Axe, PageProblems, ServedHub
 from tests.paths import CATALOGUE_DIR
+from tests.serving import serve_app
 
 PAGES = (
     "/du-lieu",
@@ -58,16 +55,19 @@ def test_typing_do_man_finds_salinity_first(page: Page) -> None:
 
 
 def test_a_filter_chosen_and_sent_without_javascript(browser: Browser, served_hub_url: str) -> None:
-    """With JavaScript off, choosing "Dữ liệu mở" and pressing Tìm lists only open datasets."""
+    """With JavaScript off, opening the filters, choosing "Dữ liệu mở" and pressing Tìm lists
+    only open datasets, and the filters stay open showing the choice."""
     context = browser.new_context(base_url=served_hub_url, java_script_enabled=False)
     try:
         page = context.new_page()
         page.goto("/du-lieu")
+        page.locator("summary", has_text="Lọc theo lĩnh vực").click()  # opens the details
         page.get_by_label("Phân loại dữ liệu").select_option("open")
         page.get_by_role("button", name="Tìm").click()
         page.wait_for_url("**class=open*")
         tags = page.locator(".dataset-card .dataset-tags .tag:first-child").all_inner_texts()
         assert tags and all(tag == "Dữ liệu mở" for tag in tags)
+        assert page.get_by_label("Phân loại dữ liệu").input_value() == "open"
     finally:
         context.close()
 
@@ -117,7 +117,7 @@ def test_a_phone_never_scrolls_sideways(browser: Browser, served_hub_url: str, p
 
 @pytest.fixture(scope="module")
 def tampered_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A hub served in a thread on a catalogue copy whose salinity title and description hold
+    """A hub served (in a thread) on a catalogue copy whose salinity title and description hold
     a script and an image with an error handler."""
     folder = tmp_path_factory.mktemp("tampered")
     catalogue = yaml.safe_load((CATALOGUE_DIR / "datasets.yaml").read_text(encoding="utf-8"))
@@ -133,24 +133,13 @@ def tampered_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             data_dir=data,
             bus_url=f"embedded:{data / 'bus.sqlite3'}",
             database_url=f"sqlite:///{data / 'kho.sqlite3'}",
-            catalogue_path=Path(copy),
+            catalogue_path=copy,
         )
     )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(build_app(hub), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the tampered hub did not start"
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serve_app(build_app(hub)) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         hub.close()
 
 

@@ -34,7 +34,7 @@ from hub.app.web.catalogue_labels import (
     retention_text,
 )
 from hub.app.web.catalogue_preview import Preview, read_preview
-from hub.app.web.catalogue_publications import dataset_publications, file_path
+from hub.app.web.catalogue_publications import PublicationView, dataset_publications, file_path
 from hub.app.web.catalogue_search import (
     MAX_QUERY_CHARS,
     QueryTooLong,
@@ -55,6 +55,9 @@ LABELS = {
     "frequencies": FREQUENCIES,
     "licences": LICENCES,
 }
+
+
+_LATER = "hãy thử lại sau ít phút."
 
 
 def _hub(request: Request) -> Hub:
@@ -157,7 +160,12 @@ async def dataset_page(request: Request) -> Response:
     if entry is None:
         return unknown_dataset_page(request, dataset_id)
     described = describe_dataset(hub, entry, None)
-    publications = await run_in_threadpool(dataset_publications, hub, entry.id)
+    publications: list[PublicationView] = []
+    publications_error = None
+    try:
+        publications = await run_in_threadpool(dataset_publications, hub, entry.id)
+    except UnreachableError:
+        publications_error = f"Lúc này không đọc được các ấn phẩm; {_LATER}"
     access = read_access(None, entry)
     preview: Preview | None = None
     preview_error = None
@@ -165,7 +173,7 @@ async def dataset_page(request: Request) -> Response:
         try:
             preview = await run_in_threadpool(read_preview, hub, entry, access.projection)
         except UnreachableError:
-            preview_error = "Lúc này không đọc được dữ liệu để xem trước; hãy thử lại sau ít phút."
+            preview_error = f"Lúc này không đọc được dữ liệu để xem trước; {_LATER}"
     agencies = {a.id: a.name for a in hub.catalogue.catalogue.agencies}
     context = {
         "dataset": described,
@@ -176,6 +184,7 @@ async def dataset_page(request: Request) -> Response:
         "preview": preview,
         "preview_error": preview_error,
         "publications": publications,
+        "publications_error": publications_error,
         "has_dcat": any(p.published for p in publications),
         "consumers": [(agencies.get(c.agency, c.agency), c) for c in described.consumers],
         "personal_count": sum(1 for f in described.fields if f.personal),

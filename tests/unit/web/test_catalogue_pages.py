@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from starlette.testclient import TestClient
@@ -298,3 +304,42 @@ def test_a_script_in_a_dataset_description_is_escaped(tampered: TestClient) -> N
         assert "<script" not in page.text
         assert "<img" not in page.text
         assert "&lt;script&gt;document.title=&#34;hacked&#34;&lt;/script&gt;" in page.text
+
+
+def test_a_bus_that_does_not_answer_leaves_the_page_readable(tmp_path: Path) -> None:
+    """With Kafka unreachable (nothing listens on the port), the dataset page of a served hub
+    still answers 200 with everything from the catalogue, and says the preview cannot be read
+    now. (Served by uvicorn in its own process: kafka-python keeps retrying the connection in
+    the background after the page gave up, which must not outlive the test.)"""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("KHO_")}
+    environment.update(KHO_DATA_DIR=str(tmp_path / "kho"), KHO_BUS_URL="kafka://127.0.0.1:9")
+    command = [sys.executable, "-m", "uvicorn", "--factory", "hub.app.api.main:create_app"]
+    server = subprocess.Popen(
+        [*command, "--port", str(port), "--log-level", "warning"],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        page = _get_when_up(f"http://127.0.0.1:{port}/du-lieu/salinity.readings", server)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert page.status_code == 200
+    assert "Lúc này không đọc được dữ liệu để xem trước" in page.text
+    assert "Số đo độ mặn tại các cửa sông" in page.text
+
+
+def _get_when_up(url: str, server: subprocess.Popen[bytes]) -> httpx.Response:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "the hub stopped while starting"
+        try:
+            return httpx.get(url, timeout=60)
+        except httpx.ConnectError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within 60 s")
