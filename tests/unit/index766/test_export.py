@@ -14,14 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from hub.app.demo import run_demo
-from hub.app.wiring import Hub
+from hub.app.wiring import Hub, build_hub
 from hub.audit.entry import CLI, AuditFilter
 from hub.bus.reading import read_all
 from hub.index766.errors import IndexInputError
-from hub.index766.export import INDEX_EXPORT_DATASET, monthly_rows
+from hub.index766.export import INDEX_EXPORT_DATASET, IndexExport, RowWriter, monthly_rows
 from hub.index766.periods import PROVINCE, Period, Unit
+from hub.settings import KhoSettings
+from tests.paths import CATALOGUE_DIR
 from tests.unit.index766.index_records import (
     DOSSIERS,
     FEEDBACK,
@@ -232,3 +235,67 @@ def test_the_demo_publishes_the_latest_closed_month_once(embedded_hub: Hub) -> N
     assert second.index_export is None
     again = {r.publication_id: r for r in second.published}[INDEX_EXPORT_DATASET]
     assert (again.status, again.action) == ("published", "unchanged")
+
+
+class _KilledBeforeProvince:
+    """A fake writer, only to stop the export between its two writes (as a process killed
+    there would): the first write goes through the real dataset writer, the second raises."""
+
+    def __init__(self, writer: RowWriter) -> None:
+        self._writer = writer
+        self._writes = 0
+
+    def write(self, incoming: Any, *, on_flushed: Any = None) -> Any:
+        self._writes += 1
+        if self._writes > 1:
+            raise KeyboardInterrupt
+        return self._writer.write(incoming, on_flushed=on_flushed)
+
+
+def test_an_export_stopped_before_the_province_rows_is_done_again(embedded_hub: Hub) -> None:
+    """Without its province rows the month is not exported: the next run writes it whole, and
+    the publication still holds each (unit, month, indicator) once."""
+    _sample(embedded_hub)
+    topic = embedded_hub.catalogue.entry(INDEX_EXPORT_DATASET).topic
+    writer = _KilledBeforeProvince(embedded_hub.writer(INDEX_EXPORT_DATASET))
+    stopped = IndexExport(embedded_hub.index_reader, writer, embedded_hub.bus, topic)
+    with pytest.raises(KeyboardInterrupt):
+        stopped.export_month(JULY, NOW)
+    export = embedded_hub.index_export()
+    assert export.exported_months() == set() and _rows_on_topic(embedded_hub)
+
+    run = export.export_pending(NOW)
+
+    assert [m.month for m in run.months] == [JULY, AUGUST]
+    assert export.exported_months() == {"2025-07", "2025-08"}
+    (result,) = embedded_hub.publisher().run(CLI, only=[INDEX_EXPORT_DATASET])
+    assert result.rows == len(_units(embedded_hub)) * 2 * len(
+        embedded_hub.index_method.indicators()
+    )
+
+
+def test_rows_a_contract_refuses_go_to_the_dlq_and_leave_the_month_to_export(
+    embedded_settings: KhoSettings, tmp_path: Path
+) -> None:
+    """With a stricter contract (no indicator at its maximum) the refused rows are dead letters
+    naming the rule, the province rows are not written, and the month stays pending."""
+    raw = yaml.safe_load((CATALOGUE_DIR / "datasets.yaml").read_text(encoding="utf-8"))
+    entry = next(d for d in raw["datasets"] if d["id"] == INDEX_EXPORT_DATASET)
+    rule = next(r for r in entry["contract"] if r["rule"] == "points_within_max")
+    rule["expr"] = "points < max_points"
+    catalogue = tmp_path / "datasets.yaml"
+    catalogue.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with build_hub(embedded_settings.model_copy(update={"catalogue_path": catalogue})) as hub:
+        _sample(hub)
+        export = hub.index_export()
+
+        july = export.export_month(JULY, NOW)
+
+        assert (
+            not july.complete and july.refused > 0 and july.refused_rules == ("points_within_max",)
+        )
+        assert export.exported_months() == set()
+        dlq = hub.catalogue.entry(INDEX_EXPORT_DATASET).dlq_topic
+        assert sum(hub.bus.end_offsets(dlq).values()) == july.refused
+        assert all(row["unit"] != "province" for row in _rows_on_topic(hub))
+        assert [m.month for m in export.export_pending(NOW).months] == [JULY, AUGUST]
