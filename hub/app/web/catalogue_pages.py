@@ -6,6 +6,7 @@ GET form (every view its own URL), and each dataset's page. Both render the mode
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -80,15 +81,33 @@ def unknown_dataset_page(request: Request, dataset_id: str) -> Response:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A dataset as the list shows it (the API's description for the public) and searches it."""
+
+    described: DatasetDescription
+    text: SearchText
+
+
+def public_catalogue(request: Request) -> list[Faceted[Listed]]:
+    """The datasets the public may see, described, folded for search and faceted: built once
+    per app, on the first request (the catalogue is loaded once, when the hub starts)."""
+    cached: list[Faceted[Listed]] | None = getattr(request.app.state, "public_catalogue", None)
+    if cached is None:
+        hub = _hub(request)
+        cached = []
+        for entry in hub.catalogue.catalogue.datasets:
+            if is_visible(None, entry):
+                described = describe_dataset(hub, entry, None)
+                listed = Listed(described, _search_text(entry, described))
+                cached.append(Faceted(listed, _facets(described)))
+        request.app.state.public_catalogue = cached
+    return cached
+
+
 async def catalogue_page(request: Request) -> Response:
-    hub = _hub(request)
     raw = request.query_params.get("q", "")
-    described = [
-        (entry, describe_dataset(hub, entry, None))
-        for entry in hub.catalogue.catalogue.datasets
-        if is_visible(None, entry)
-    ]
-    items = [Faceted((entry, d), _facets(d)) for entry, d in described]
+    items = public_catalogue(request)
     context: dict[str, Any] = {
         "query_text": raw[:MAX_QUERY_CHARS],
         "max_query_chars": MAX_QUERY_CHARS,
@@ -115,10 +134,10 @@ async def catalogue_page(request: Request) -> Response:
             f"{exc.facet.name} «{exc.value}» không có trong danh mục; hãy chọn trong danh sách."
         )
         return render(request, "catalogue/list.html", context, status=400)
-    ranked = search(query, [(item, _search_text(*item.item)) for item in items])
+    ranked = search(query, [(item, item.item.text) for item in items])
     context.update(
         notices=query.notices,
-        results=[described for _, described in apply_filters(filters, ranked)],
+        results=[listed.described for listed in apply_filters(filters, ranked)],
         facets=facet_choices(filters, items, ranked),
         filtered=bool(filters) or not query.empty,
         chosen_filters=len(filters),
