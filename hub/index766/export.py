@@ -20,7 +20,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from hub.bus.port import EventBus
 from hub.bus.reading import read_all
@@ -29,7 +29,6 @@ from hub.index766.errors import IndexInputError
 from hub.index766.figures import IndexFigures
 from hub.index766.periods import PROVINCE, Period, Unit, periods_containing
 from hub.index766.reading import IndexReader
-from hub.index766.store import Level
 from hub.ingest.writer import IncomingRecord, IngestReport, OnFlushed, SourceRef, write_details
 
 INDEX_EXPORT_DATASET = "tthc.index766_monthly"
@@ -38,6 +37,8 @@ INDEX_EXPORT_DATASET = "tthc.index766_monthly"
 _LEVEL_ORDER = {"province": 0, "agency": 1, "commune": 2}
 """Rows sort by month, then the province, the agencies and the communes (the key's order)."""
 _SOURCE = "kho index export"
+Level = Literal["agency", "commune"]
+"""The levels below the province, as ``IndexReader.ranking`` takes them."""
 
 
 class RowWriter(Protocol):
