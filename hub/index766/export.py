@@ -7,7 +7,10 @@ publishes it like any other dataset.
 - Each row is keyed by its month, unit and indicator (``row_id``), so a month exported again
   replaces its rows in the publication, which keeps each key's latest record (``snapshot``).
 - Only closed months are exported: they are judged at their end, so their figures no longer
-  follow the clock.
+  follow the clock. By default, those not yet exported, from the last closed month with
+  dossiers back to the first month without any (a province receives dossiers every month).
+- Every unit the index knows has its rows each month, as the API answers for it: a unit
+  without a dossier that month has denominators 0 and ``no_data``.
 - A month counts as exported once its province rows are on the topic. They are written last,
   after the bus acknowledged every other row of the month, so a run killed halfway leaves the
   month to be exported again by the next run; a month whose rows a contract refused keeps no
