@@ -10,7 +10,7 @@ Both are pure: the caller (the index worker and store) keeps the latest state of
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 from hub.index766.errors import IndexInputError
 from hub.index766.facts import ProcedureFacts
@@ -19,6 +19,11 @@ from hub.index766.method import IndexMethod
 from hub.index766.periods import PROVINCE, Period, Unit
 from hub.index766.ratios import RULES, Item, Scope
 from hub.index766.states import DossierState, FeedbackState
+from hub.index766.tallies import TALLIED, Tally
+from hub.index766.tallies import counts as tallied_counts
+
+FEEDBACK_ONLY = frozenset(RULES) - TALLIED
+"""The indicators counted from the feedback's states alone."""
 
 __all__ = [
     "BehindItem",
@@ -27,6 +32,7 @@ __all__ = [
     "compute_index",
     "count_indicators",
     "dossiers_behind",
+    "index_from_tallies",
     "outcomes_of",
 ]
 
@@ -62,13 +68,15 @@ def count_indicators(
     as_of: dt.datetime,
     *,
     linked_dossiers: Collection[str] | None = None,
+    only: Collection[str] | None = None,
 ) -> dict[str, Count]:
-    """Each computed indicator's numerator and denominator at `as_of`."""
+    """Each computed indicator's numerator and denominator at `as_of` (those of `only`, when
+    given)."""
     ds, fs = list(dossiers), list(feedback)
     scope = _scope(method, procedures, fs, unit, as_of, linked_dossiers)
     counts: dict[str, Count] = {}
     for _, spec in method.indicators():
-        if not spec.computed:
+        if not spec.computed or (only is not None and spec.id not in only):
             continue
         numerator = denominator = 0
         for _item, counted in RULES[spec.id].tally(ds, fs, scope):
@@ -97,6 +105,25 @@ def compute_index(
     counts = count_indicators(
         method, procedures, dossiers, feedback, unit, as_of, linked_dossiers=linked_dossiers
     )
+    return assemble(method, counts, unit, period, as_of)
+
+
+def index_from_tallies(
+    method: IndexMethod,
+    procedures: ProcedureFacts,
+    cells: Mapping[tuple[str, str], Tally],
+    feedback: Iterable[FeedbackState],
+    unit: Unit,
+    period: Period,
+    now: dt.datetime,
+) -> IndexFigures:
+    """The same figures as `compute_index`, with the dossier-level indicators read from the
+    unit's tallies per (procedure, agency) judged at `period.as_of(now)` (`tallies.combined`
+    of the stored cells and the open period's correction) and the feedback ones counted from
+    the feedback's states."""
+    as_of = period.as_of(now)
+    counts = tallied_counts(cells, procedures, unit)
+    counts |= count_indicators(method, procedures, (), feedback, unit, as_of, only=FEEDBACK_ONLY)
     return assemble(method, counts, unit, period, as_of)
 
 

@@ -1,8 +1,9 @@
 """The index as its readers ask for it (the API, ``kho index show``, the demo): a unit's figures
 for a period, a ranking of agencies or communes, a monthly trend, the dossiers behind a figure.
 
-Each answer is computed now from the latest states in the store (``hub.index766.store``) by
-the method's pure computation (``hub.index766.indicators``), judged at ``period.as_of(now)``.
+Each answer is read from the unit's tallies in the store (``hub.index766.store``), judged at
+``period.as_of(now)``: an open period's tallies are corrected with its unsettled dossiers, and
+the feedback indicators are counted from the feedback's states (``hub.index766.tallies``).
 What a procedure is (fully online, with a fee, issuing a result) comes from the procedure
 catalogue; which procedures an agency handles is the catalogue's ``handled_by`` together with
 the procedures it has received dossiers of in the index."""
@@ -10,15 +11,26 @@ the procedures it has received dossiers of in the index."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from hub.index766.errors import IndexInputError
 from hub.index766.facts import ProcedureFacts
 from hub.index766.figures import BehindItem, IndexFigures
-from hub.index766.indicators import compute_index, dossiers_behind
+from hub.index766.indicators import dossiers_behind, index_from_tallies
 from hub.index766.method import IndexMethod
-from hub.index766.periods import Period, Unit, month_range, periods_containing, scoped
+from hub.index766.periods import (
+    PROVINCE,
+    Period,
+    Unit,
+    month_range,
+    parse_unit,
+    periods_containing,
+    scoped,
+)
+from hub.index766.states import DossierState
 from hub.index766.store import IndexStore, Level
+from hub.index766.tallies import CellKey, Tally, combined, correction
 
 MAX_TREND_MONTHS = 120
 """A trend spans at most ten years of months."""
@@ -50,37 +62,41 @@ class IndexReader:
 
     def figures(self, unit: Unit, period: Period, now: dt.datetime) -> IndexFigures:
         self._known(unit)
-        facts = self._facts()
-        dossiers = self.store.dossiers(unit, period)
-        feedback = self.store.feedback(unit, period)
-        linked = self.store.linked_dossiers(unit, period)
-        return compute_index(
-            self.method, facts, dossiers, feedback, unit, period, now, linked_dossiers=linked
+        stored = self.store.tallies([period.key], unit=unit.key)
+        return index_from_tallies(
+            self.method,
+            self._facts(),
+            self._judged(stored, self._unsettled(unit, period, now), unit, period, now),
+            self.store.feedback(unit, period),
+            unit,
+            period,
+            now,
         )
 
     def ranking(self, period: Period, level: Level, now: dt.datetime) -> list[Ranked]:
         """The agencies or communes that received dossiers in the period, best points first
         (then by code)."""
-        province = Unit("province")
         facts = self._facts()
-        dossiers = self.store.dossiers(province, period)
-        feedback = self.store.feedback(province, period)
-        linked = self.store.linked_dossiers(province, period)
-        codes = sorted(
-            {d.receiving_agency_code if level == "agency" else d.commune_code for d in dossiers}
-        )
+        stored = self.store.tallies([period.key], level=level)
+        by_unit: dict[str, dict[CellKey, Tally]] = {}
+        for key, tally in stored.items():
+            by_unit.setdefault(key.unit, {})[key] = tally
+        unsettled = self._unsettled(PROVINCE, period, now)
+        feedback = self.store.feedback(PROVINCE, period)
         ranked = []
-        for code in codes:
-            unit = Unit(level, code)
-            figures = compute_index(
+        for unit_key, cells in by_unit.items():
+            if not any(t.dossiers > 0 for t in cells.values()):
+                continue  # every dossier of the unit moved away
+            unit = parse_unit(unit_key)
+            mine = [(d, linked) for d, linked in unsettled if unit.matches(d)]
+            figures = index_from_tallies(
                 self.method,
                 facts,
-                scoped(dossiers, unit, period),
+                self._judged(cells, mine, unit, period, now),
                 scoped(feedback, unit, period),
                 unit,
                 period,
                 now,
-                linked_dossiers=linked,
             )
             ranked.append(Ranked(unit, figures))
         return sorted(ranked, key=lambda r: (-r.figures.points, r.unit.key))
@@ -98,22 +114,28 @@ class IndexReader:
                 f"Chuỗi theo tháng dài {len(months)} tháng, tối đa {MAX_TREND_MONTHS} tháng"
             )
         facts = self._facts()
-        whole = _Span(first.start, last.end)
-        dossiers = self.store.dossiers(unit, whole)
-        feedback = self.store.feedback(unit, whole)
-        linked = self.store.linked_dossiers(unit, whole)
+        stored = self.store.tallies([m.key for m in months], unit=unit.key)
+        by_month: dict[str, dict[CellKey, Tally]] = {}
+        for key, tally in stored.items():
+            by_month.setdefault(key.period, {})[key] = tally
+        feedback = self.store.feedback(unit, _Span(first.start, last.end))
         return [
             MonthFigures(
                 month,
-                compute_index(
+                index_from_tallies(
                     self.method,
                     facts,
-                    scoped(dossiers, unit, month),
+                    self._judged(
+                        by_month.get(month.key, {}),
+                        self._unsettled(unit, month, now),
+                        unit,
+                        month,
+                        now,
+                    ),
                     scoped(feedback, unit, month),
                     unit,
                     month,
                     now,
-                    linked_dossiers=linked,
                 ),
             )
             for month in months
@@ -141,6 +163,25 @@ class IndexReader:
         """The month of the latest dossier received (Vietnam time), or None when empty."""
         latest = self.store.latest_received()
         return None if latest is None else periods_containing(latest)[0]
+
+    def _unsettled(
+        self, unit: Unit, period: Period, now: dt.datetime
+    ) -> list[tuple[DossierState, bool]]:
+        """The unit's dossiers that an open period must judge at ``now`` (none once closed)."""
+        as_of = period.as_of(now)
+        return [] if as_of >= period.end else self.store.unsettled(unit, period, as_of)
+
+    @staticmethod
+    def _judged(
+        stored: Mapping[CellKey, Tally],
+        unsettled: Sequence[tuple[DossierState, bool]],
+        unit: Unit,
+        period: Period,
+        now: dt.datetime,
+    ) -> dict[tuple[str, str], Tally]:
+        """The unit's cells judged at ``period.as_of(now)``: as stored (judged at the end),
+        corrected by the unsettled dossiers of an open period."""
+        return combined(stored, correction(unsettled, unit, period, period.as_of(now)))
 
     def _known(self, unit: Unit) -> None:
         if not self.store.has_unit(unit):

@@ -1,41 +1,45 @@
-"""The index's tables in the hub's database: each dossier's and each feedback's latest state,
-and the worker's consumed offsets, written together in one transaction.
+"""The index's tables in the hub's database: each dossier's and each feedback's latest state, the
+running tallies the dossier-level indicators are read from, and the worker's consumed offsets,
+all written together in one transaction.
 
-Design: the index keeps **latest states, not counters**. Every figure is computed at query time
-from the states of the unit and period (``hub.index766.indicators``): it is exact to the method
-by construction, a later record of a dossier simply replaces the row its earlier one wrote (a
-dossier that moved to another unit or period leaves the old one with nothing to undo), and the
-figures of the open period depend on ``as_of`` (an unfinished dossier is on time until its due
-time passes), which a stored counter could not follow without a timer rewriting it. A month of
-a province is tens of thousands of rows, read through an index on (unit, received_at).
+Design: the index keeps **latest states and the tallies they sum to**. A later record of a
+dossier replaces the row its earlier one wrote, and the tallies change by the difference
+(``hub.index766.tallies.delta``) in the same transaction: a dossier that moved to another unit
+or period leaves the old cells and enters the new ones. A unit's figures are read from its
+cells (a few hundred rows, whatever the number of dossiers); the open period is corrected at
+query time with its few unsettled dossiers (``unsettled``), and the feedback indicators are
+counted from the feedback's states of the unit and period.
 
 A dossier belongs to the period in which it was received, in Vietnam time: a period is a range
-``[start, end)`` of ``received_at`` (``Period.start``/``end`` are Vietnam-time boundaries), so a
-month, a quarter and a year use the same indexes: (receiving agency, received_at), (commune,
-received_at) and received_at alone for the province.
+``[start, end)`` of ``received_at`` (``Period.start``/``end`` are Vietnam-time boundaries).
 
-``result_in_store`` is not stored: it is read at query time from the provide-once store's
-evidence table (``hs:<dossier_id>``, same database). The evidence feed is another consumer group
-that may store a dossier's evidence before or after this worker sees the dossier; a flag set at
-write time would be stale whenever the feed came second, while a join is always current.
+``result_in_store`` mirrors the provide-once store's evidence table (``hs:<dossier_id>``, same
+database). The evidence feed is another consumer group that may store a dossier's evidence
+before or after this worker sees the dossier: the flag is set when the state is written, and
+``refresh_in_store`` (run by the worker between batches) flips it, with the tallies, for the
+evidence created since its last look.
 
 The consumed offsets are keyed by (group, topic, partition). They are the truth of where the
 worker is: it skips what they cover and reads what the group's committed offsets jumped over
-(``hub.index766.worker``). On PostgreSQL a batch locks its partitions' offset rows, so two
-members of the group briefly handed the same partition never apply a record twice.
+(``hub.index766.worker``). On PostgreSQL a batch locks its partitions' offset rows and the
+dossier rows it changes, so two members of the group never apply a record twice nor count a
+dossier from a stale state.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.db import UtcDateTime, metadata
+from hub.index766.periods import VIETNAM
 from hub.index766.states import DossierState, FeedbackState, Satisfaction
+from hub.index766.tallies import FIELDS, CellKey, Tally, delta
 from hub.provide_once.dossier_evidence import EVIDENCE_ID_PREFIX
 from hub.provide_once.tables import evidence_table
 
@@ -62,10 +66,20 @@ index_dossiers_table = sa.Table(
     sa.Column("components_digitised", sa.Integer, nullable=False),
     sa.Column("reused_components", sa.Integer, nullable=False),
     sa.Column("satisfaction", sa.String(16), nullable=False),
+    sa.Column("result_in_store", sa.Boolean, nullable=False),
     sa.Index("ix_index766_dossiers_agency_received", "receiving_agency_code", "received_at"),
     sa.Index("ix_index766_dossiers_commune_received", "commune_code", "received_at"),
     sa.Index("ix_index766_dossiers_received", "received_at"),
+    sa.Index(
+        "ix_index766_dossiers_open_due",
+        "due_at",
+        postgresql_where=sa.text("finished_at IS NULL"),
+        sqlite_where=sa.text("finished_at IS NULL"),
+    ),
+    sa.Index("ix_index766_dossiers_finished", "finished_at"),
 )
+"""Each dossier's latest state. The two last indexes find the unsettled dossiers of an open
+period: unfinished and due soon, or finished after now."""
 
 index_feedback_table = sa.Table(
     "index766_feedback",
@@ -81,7 +95,21 @@ index_feedback_table = sa.Table(
     sa.Index("ix_index766_feedback_agency_received", "agency_code", "received_at"),
     sa.Index("ix_index766_feedback_commune_received", "commune_code", "received_at"),
     sa.Index("ix_index766_feedback_received", "received_at"),
+    sa.Index("ix_index766_feedback_dossier", "dossier_id"),
 )
+
+index_tallies_table = sa.Table(
+    "index766_tallies",
+    metadata,
+    sa.Column("unit", sa.String(80), primary_key=True),
+    sa.Column("period", sa.String(8), primary_key=True),
+    sa.Column("procedure_code", _CODE, primary_key=True),
+    sa.Column("agency_code", _CODE, primary_key=True),
+    *(sa.Column(name, sa.BigInteger, nullable=False) for name in FIELDS),
+    sa.Index("ix_index766_tallies_period_unit", "period", "unit"),
+)
+"""The dossier-level tallies of each (unit, period, procedure, agency) cell, judged at the
+period's end (``hub.index766.tallies``)."""
 
 index_offsets_table = sa.Table(
     "index766_offsets",
@@ -93,6 +121,9 @@ index_offsets_table = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
 )
 """The next offset to apply, per (group, topic, partition): saved with the states it covers."""
+
+EVIDENCE_LOOKBACK = dt.timedelta(minutes=5)
+"""How far behind the newest evidence ``refresh_in_store`` looks again next time."""
 
 Level = Literal["agency", "commune"]
 PartitionKey = tuple[str, int]
@@ -178,22 +209,168 @@ class IndexStore:
                     sa.insert(t).values(group_id=group, topic=topic, partition=partition, **values)
                 )
 
-    def put_dossiers(self, conn: sa.Connection, states: Sequence[DossierState]) -> None:
-        """Each dossier's state replaces the one it had (the last of the batch wins)."""
-        latest = {s.dossier_id: s for s in states}
-        if not latest:
+    def apply(
+        self,
+        conn: sa.Connection,
+        dossiers: Sequence[DossierState],
+        feedback: Sequence[FeedbackState],
+    ) -> None:
+        """Write a batch's states (the last of each id wins) and change the tallies by what
+        they change: the batch's dossiers, and those a feedback names or stops naming."""
+        new_dossiers = {s.dossier_id: s for s in dossiers}
+        new_feedback = {s.feedback_id: s for s in feedback}
+        if not new_dossiers and not new_feedback:
             return
-        t = index_dossiers_table
-        conn.execute(sa.delete(t).where(t.c.dossier_id.in_(list(latest))))
-        conn.execute(sa.insert(t), [_dossier_row(s) for s in latest.values()])
+        named = set(self._named_by(conn, new_feedback))
+        named.update(f.dossier_id for f in new_feedback.values() if f.dossier_id)
+        affected = set(new_dossiers) | named
+        before = self._states_with_links(conn, affected)
+        in_store = self._with_evidence(conn, new_dossiers)
+        if new_feedback:
+            self._upsert(
+                conn,
+                index_feedback_table,
+                ["feedback_id"],
+                map(_feedback_row, new_feedback.values()),
+            )
+        if new_dossiers:
+            rows = [
+                _dossier_row(s) | {"result_in_store": s.dossier_id in in_store}
+                for s in new_dossiers.values()
+            ]
+            self._upsert(conn, index_dossiers_table, ["dossier_id"], rows)
+        linked_after = (
+            self._linked(conn, affected)
+            if new_feedback
+            else {i for i, (_, named) in before.items() if named}
+        )
+        after: list[tuple[DossierState, bool]] = []
+        for dossier_id in affected:
+            state = new_dossiers.get(dossier_id)
+            if state is not None:
+                state = _replace_in_store(state, dossier_id in in_store)
+            elif dossier_id in before:
+                state = before[dossier_id][0]
+            else:
+                continue  # a feedback names a dossier the index has not seen
+            after.append((state, dossier_id in linked_after))
+        self._add_tallies(conn, delta(before.values(), after))
 
-    def put_feedback(self, conn: sa.Connection, states: Sequence[FeedbackState]) -> None:
-        latest = {s.feedback_id: s for s in states}
-        if not latest:
+    def refresh_in_store(
+        self, conn: sa.Connection, since: dt.datetime | None
+    ) -> dt.datetime | None:
+        """Mark the dossiers whose evidence the provide-once store created since ``since``
+        (all of them when None), with their tallies; the new watermark, to pass next time.
+        The watermark lags the newest evidence by ``EVIDENCE_LOOKBACK`` so a transaction that
+        committed late is still seen (marking twice changes nothing)."""
+        e, d = evidence_table, index_dossiers_table
+        evidence_id = sa.literal(EVIDENCE_ID_PREFIX) + d.c.dossier_id
+        query = (
+            sa.select(d.c.dossier_id, e.c.created_at)
+            .join(e, e.c.evidence_id == evidence_id)
+            .where(d.c.result_in_store.is_(False))
+        )
+        if since is not None:
+            query = query.where(e.c.created_at >= since)
+        newest: dt.datetime | None = None
+        found: list[str] = []
+        for dossier_id, created_at in conn.execute(query):
+            found.append(dossier_id)
+            newest = created_at if newest is None or created_at > newest else newest
+        if found:
+            before = self._states_with_links(conn, set(found))
+            conn.execute(sa.update(d).where(d.c.dossier_id.in_(found)).values(result_in_store=True))
+            after = [(_replace_in_store(s, True), linked) for s, linked in before.values()]
+            self._add_tallies(conn, delta(before.values(), after))
+        latest: dt.datetime | None = conn.scalar(sa.select(sa.func.max(e.c.created_at)))
+        if latest is None:
+            return since
+        return (
+            max(since, latest - EVIDENCE_LOOKBACK)
+            if since is not None
+            else latest - EVIDENCE_LOOKBACK
+        )
+
+    def _named_by(self, conn: sa.Connection, feedback: Mapping[str, FeedbackState]) -> list[str]:
+        """The dossiers the stored states of these feedback name (before they are replaced)."""
+        if not feedback:
+            return []
+        f = index_feedback_table
+        query = sa.select(f.c.dossier_id).where(
+            f.c.feedback_id.in_(list(feedback)), f.c.dossier_id.is_not(None)
+        )
+        return list(conn.scalars(query))
+
+    def _states_with_links(
+        self, conn: sa.Connection, dossier_ids: set[str]
+    ) -> dict[str, tuple[DossierState, bool]]:
+        """The stored states of these dossiers, each with whether a feedback names it; their
+        rows stay locked until the transaction ends (PostgreSQL)."""
+        if not dossier_ids:
+            return {}
+        d, f = index_dossiers_table, index_feedback_table
+        linked = sa.select(sa.literal(1)).where(f.c.dossier_id == d.c.dossier_id).exists()
+        query = (
+            sa.select(d, linked.label("linked"))
+            .where(d.c.dossier_id.in_(sorted(dossier_ids)))
+            .order_by(d.c.dossier_id)
+            .with_for_update(of=d)
+        )
+        return {
+            row.dossier_id: (_dossier_of(row._mapping), bool(row.linked))
+            for row in conn.execute(query)
+        }
+
+    def _linked(self, conn: sa.Connection, dossier_ids: set[str]) -> set[str]:
+        if not dossier_ids:
+            return set()
+        f = index_feedback_table
+        query = sa.select(f.c.dossier_id).distinct().where(f.c.dossier_id.in_(list(dossier_ids)))
+        return set(conn.scalars(query))
+
+    def _with_evidence(self, conn: sa.Connection, dossier_ids: Iterable[str]) -> set[str]:
+        """Which of these dossiers already have their result in the provide-once store."""
+        wanted = [EVIDENCE_ID_PREFIX + i for i in dossier_ids]
+        if not wanted:
+            return set()
+        e = evidence_table
+        found = conn.scalars(sa.select(e.c.evidence_id).where(e.c.evidence_id.in_(wanted)))
+        return {i.removeprefix(EVIDENCE_ID_PREFIX) for i in found}
+
+    def _add_tallies(self, conn: sa.Connection, change: Mapping[CellKey, Tally]) -> None:
+        """Add each cell's change to its row (made when missing), in key order so that two
+        members of the group never wait on each other's rows in a cycle."""
+        if not change:
             return
-        t = index_feedback_table
-        conn.execute(sa.delete(t).where(t.c.feedback_id.in_(list(latest))))
-        conn.execute(sa.insert(t), [_feedback_row(s) for s in latest.values()])
+        t = index_tallies_table
+        rows = [
+            {
+                "unit": key.unit,
+                "period": key.period,
+                "procedure_code": key.procedure_code,
+                "agency_code": key.agency_code,
+                **tally._asdict(),
+            }
+            for key, tally in sorted(change.items())
+        ]
+        insert = _insert_for(conn, t)
+        statement = insert.on_conflict_do_update(
+            index_elements=["unit", "period", "procedure_code", "agency_code"],
+            set_={name: t.c[name] + insert.excluded[name] for name in FIELDS},
+        )
+        conn.execute(statement, rows)
+
+    def _upsert(
+        self,
+        conn: sa.Connection,
+        table: sa.Table,
+        key: list[str],
+        rows: Iterable[dict[str, Any]],
+    ) -> None:
+        values = list(rows)
+        insert = _insert_for(conn, table)
+        replaced = {c.name: insert.excluded[c.name] for c in table.columns if c.name not in key}
+        conn.execute(insert.on_conflict_do_update(index_elements=key, set_=replaced), values)
 
     def clear(self, group: str) -> None:
         """Empty the states and the group's offsets (``kho index run --rebuild``), in one
@@ -201,6 +378,7 @@ class IndexStore:
         with self.engine.begin() as conn:
             conn.execute(sa.delete(index_dossiers_table))
             conn.execute(sa.delete(index_feedback_table))
+            conn.execute(sa.delete(index_tallies_table))
             conn.execute(
                 sa.delete(index_offsets_table).where(index_offsets_table.c.group_id == group)
             )
@@ -212,19 +390,47 @@ class IndexStore:
     # -- reading ---------------------------------------------------------------------------
 
     def dossiers(self, unit: UnitLike, period: PeriodLike) -> list[DossierState]:
-        """The latest states of the dossiers the unit received in the period, with
-        ``result_in_store`` read from the provide-once store."""
+        """The latest states of the dossiers the unit received in the period."""
         t = index_dossiers_table
-        evidence_id = sa.literal(EVIDENCE_ID_PREFIX) + t.c.dossier_id
-        in_store = (
-            sa.select(sa.literal(1))
-            .where(evidence_table.c.evidence_id == evidence_id)
-            .exists()
-            .label("result_in_store")
-        )
-        query = _in_scope(sa.select(t, in_store), t, t.c.receiving_agency_code, unit, period)
+        query = _in_scope(sa.select(t), t, t.c.receiving_agency_code, unit, period)
         with self.engine.connect() as conn:
             return [_dossier_of(row._mapping) for row in conn.execute(query)]
+
+    def unsettled(
+        self, unit: UnitLike, period: PeriodLike, now: dt.datetime
+    ) -> list[tuple[DossierState, bool]]:
+        """The unit's dossiers of the period whose tally at ``now`` can differ from their tally
+        at the period's end (``tallies.is_unsettled``), each with whether a feedback names it."""
+        d, f = index_dossiers_table, index_feedback_table
+        linked = sa.select(sa.literal(1)).where(f.c.dossier_id == d.c.dossier_id).exists()
+        base = sa.select(d, linked.label("linked"))
+        due_soon = d.c.finished_at.is_(None) & (d.c.due_at >= now) & (d.c.due_at < period.end)
+        found: dict[str, tuple[DossierState, bool]] = {}
+        with self.engine.connect() as conn:
+            for condition in (due_soon, d.c.finished_at > now):
+                query = _in_scope(base.where(condition), d, d.c.receiving_agency_code, unit, period)
+                for row in conn.execute(query):
+                    found[row.dossier_id] = (_dossier_of(row._mapping), bool(row.linked))
+        return list(found.values())
+
+    def tallies(
+        self, periods: Sequence[str], *, unit: str | None = None, level: str | None = None
+    ) -> dict[CellKey, Tally]:
+        """The stored cells of the periods (keys like ``2025-08``), for one unit (its key) or
+        every unit of a level (``agency`` or ``commune``)."""
+        t = index_tallies_table
+        query = sa.select(t).where(t.c.period.in_(list(periods)))
+        if unit is not None:
+            query = query.where(t.c.unit == unit)
+        if level is not None:
+            query = query.where(t.c.unit > f"{level}:", t.c.unit < f"{level};")
+        with self.engine.connect() as conn:
+            return {
+                CellKey(row.unit, row.period, row.procedure_code, row.agency_code): Tally(
+                    *(int(row._mapping[name]) for name in FIELDS)
+                )
+                for row in conn.execute(query)
+            }
 
     def feedback(self, unit: UnitLike, period: PeriodLike) -> list[FeedbackState]:
         """The feedback about the unit received in the period: by its ``agency_code`` for an
@@ -244,13 +450,26 @@ class IndexStore:
             return frozenset(conn.scalars(query))
 
     def procedures_of_agencies(self) -> dict[str, frozenset[str]]:
-        """The distinct procedures each receiving agency handles (has received a dossier of)."""
-        t = index_dossiers_table
-        query = sa.select(t.c.receiving_agency_code, t.c.procedure_code).distinct()
-        found: dict[str, set[str]] = {}
+        """The distinct procedures each receiving agency handles (has received a dossier of),
+        read from the agencies' yearly cells."""
+        t = index_tallies_table
+        d = index_dossiers_table
         with self.engine.connect() as conn:
-            for agency, procedure in conn.execute(query):
-                found.setdefault(agency, set()).add(procedure)
+            first, last = conn.execute(
+                sa.select(sa.func.min(d.c.received_at), sa.func.max(d.c.received_at))
+            ).one()
+            if first is None:
+                return {}
+            years = [str(y) for y in range(_vietnam_year(first), _vietnam_year(last) + 1)]
+            query = (
+                sa.select(t.c.unit, t.c.procedure_code)
+                .distinct()
+                .where(t.c.period.in_(years), t.c.unit > "agency:", t.c.unit < "agency;")
+                .where(t.c.dossiers > 0)
+            )
+            found: dict[str, set[str]] = {}
+            for unit, procedure in conn.execute(query):
+                found.setdefault(unit.removeprefix("agency:"), set()).add(procedure)
         return {agency: frozenset(codes) for agency, codes in found.items()}
 
     def units(self) -> UnitCodes:
@@ -290,6 +509,23 @@ class IndexStore:
             dossiers = conn.scalar(sa.select(sa.func.count()).select_from(index_dossiers_table))
             feedback = conn.scalar(sa.select(sa.func.count()).select_from(index_feedback_table))
         return int(dossiers or 0), int(feedback or 0)
+
+
+def _insert_for(conn: sa.Connection, table: sa.Table) -> Any:
+    """An INSERT that can say ON CONFLICT DO UPDATE, in the connection's dialect."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if conn.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"the index has no upsert for {conn.dialect.name}")
+
+
+def _replace_in_store(state: DossierState, in_store: bool) -> DossierState:
+    return state if state.result_in_store == in_store else replace(state, result_in_store=in_store)
+
+
+def _vietnam_year(instant: dt.datetime) -> int:
+    return instant.astimezone(VIETNAM).year
 
 
 def _dossier_row(s: DossierState) -> dict[str, Any]:

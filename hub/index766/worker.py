@@ -31,6 +31,7 @@ reads both topics from their beginning. Stop the group's other members while it 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -65,6 +66,8 @@ INDEX_SOURCE = "index766"
 """The ``source.kind`` of the worker's dead letters."""
 UNDECODABLE_RULE = "index766_undecodable"
 _COORDINATOR_WAIT_S = 30.0
+EVIDENCE_LOOK_EVERY_S = 1.0
+"""How often a running worker looks for results newly stored as evidence."""
 
 
 class Decoder(Protocol):
@@ -155,6 +158,8 @@ class IndexWorker:
         self._batch_size = batch_size
         self._after_states = after_states
         self._prepared = False
+        self._evidence_since: dt.datetime | None = None
+        self._next_evidence_look = 0.0
 
     @property
     def topics(self) -> list[str]:
@@ -188,20 +193,20 @@ class IndexWorker:
         run = IndexRun()
         self._catch_up(run)
         done = self._store.saved_offsets(self.group)
-        if all(done.get(key, 0) >= end for key, end in targets.items()):
-            return run
-        consumer = self._bus.consumer(self.group, self.topics)
-        try:
-            run.drained = drain_to(
-                consumer,
-                targets,
-                done,
-                lambda records: self._batch(records, run, consumer),
-                max_records=self._batch_size,
-                idle_timeout_s=idle_timeout_s,
-            )
-        finally:
-            consumer.close()
+        if any(done.get(key, 0) < end for key, end in targets.items()):
+            consumer = self._bus.consumer(self.group, self.topics)
+            try:
+                run.drained = drain_to(
+                    consumer,
+                    targets,
+                    done,
+                    lambda records: self._batch(records, run, consumer),
+                    max_records=self._batch_size,
+                    idle_timeout_s=idle_timeout_s,
+                )
+            finally:
+                consumer.close()
+        self.refresh_evidence()
         return run
 
     def run(self, stop: threading.Event, *, report_every_s: float = 30.0) -> IndexRun:
@@ -217,12 +222,21 @@ class IndexWorker:
                 records = consumer.poll(timeout_s=0.5, max_records=self._batch_size)
                 if records:
                     self._batch(records, run, consumer)
+                if time.monotonic() >= self._next_evidence_look:
+                    self.refresh_evidence()
+                    self._next_evidence_look = time.monotonic() + EVIDENCE_LOOK_EVERY_S
                 if time.monotonic() >= next_report:
                     log.info("index worker so far: %s", run.summary())
                     next_report = time.monotonic() + report_every_s
         finally:
             consumer.close()
         return run
+
+    def refresh_evidence(self) -> None:
+        """Count the results the provide-once store received since the last look
+        (``IndexStore.refresh_in_store``); the first look of a process checks them all."""
+        with self._store.engine.begin() as conn:
+            self._evidence_since = self._store.refresh_in_store(conn, self._evidence_since)
 
     def apply(self, records: Sequence[BusRecord]) -> IndexRun:
         """Apply one batch of records (the worker's step, for callers holding records)."""
@@ -319,8 +333,11 @@ class IndexWorker:
                 for d in decoded
                 if d.record.offset >= locked.get((d.record.topic, d.record.partition), 0)
             ]
-            store.put_dossiers(conn, [d.dossier for d in applied if d.dossier is not None])
-            store.put_feedback(conn, [d.feedback for d in applied if d.feedback is not None])
+            store.apply(
+                conn,
+                [d.dossier for d in applied if d.dossier is not None],
+                [d.feedback for d in applied if d.feedback is not None],
+            )
             if self._after_states is not None:
                 self._after_states()  # fault injection (tests): a failure before the offsets
             store.save_offsets(conn, self.group, _next_offsets(d.record for d in applied))

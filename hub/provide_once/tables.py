@@ -26,6 +26,7 @@ evidence_table = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Index("ix_evidence_subject_type", "subject_id", "evidence_type"),
+    sa.Index("ix_evidence_created_at", "created_at"),  # the 766 index looks for new evidence
 )
 
 evidence_versions_table = sa.Table(

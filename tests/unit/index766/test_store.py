@@ -1,5 +1,5 @@
 """The index's store on SQLite: a unit's and period's latest states (a period in Vietnam time),
-the provide-once store's evidence seen as ``result_in_store`` at query time, the units and the
+the provide-once store's evidence seen as ``result_in_store`` once the worker looks, the units and the
 procedures present, and the offsets saved with the states."""
 
 from __future__ import annotations
@@ -40,8 +40,7 @@ def state(dossier_id: str, received: dt.datetime, **fields: object) -> DossierSt
 
 def put(store: IndexStore, dossiers: list[DossierState], feedback: list[FeedbackState]) -> None:
     with store.engine.begin() as conn:
-        store.put_dossiers(conn, dossiers)
-        store.put_feedback(conn, feedback)
+        store.apply(conn, dossiers, feedback)
 
 
 def test_a_dossier_belongs_to_the_vietnam_month_it_was_received_in(embedded_hub: Hub) -> None:
@@ -132,6 +131,7 @@ def test_result_in_store_is_read_from_the_evidence_table(embedded_hub: Hub) -> N
         evidence_writer=lambda: hub.writer(EVIDENCE_DATASET),
     )
     DossierFeed(hub.catalogue.entry(DOSSIERS), ports).drain(idle_timeout_s=5)
+    worker(hub).drain(idle_timeout_s=5)  # looks for the evidence created since
 
     states = {d.dossier_id: d for d in hub.index_store.dossiers(province, august)}
     assert states["HS-DONE"].result_in_store and not states["HS-OPEN"].result_in_store

@@ -1,0 +1,222 @@
+"""The index's running tallies: what every dossier-level indicator counts, summed per (unit,
+period, procedure), so that a unit's figures are read from a few hundred rows whatever the
+number of dossiers behind them.
+
+A dossier adds one ``Tally`` to each of its nine (unit, period) cells: the province, its
+receiving agency and its commune, for the month, the quarter and the year it was received in.
+Each is judged at that period's **end**, the moment a closed period is judged at
+(``Period.as_of``). When a later record of the dossier arrives, the worker subtracts the
+tallies of the state it replaces and adds those of the new one (``delta``), in the transaction
+that writes the state: the tallies always equal the sum over the stored states.
+
+An open period is judged at ``now`` instead. A dossier's tally at ``now`` differs from its tally
+at the period's end only while it is *unsettled* (``is_unsettled``): unfinished and due between
+the two moments, or finished after ``now``. The reader corrects the stored tallies with those
+few dossiers (``correction``), so the open month is exact too.
+
+``counts`` turns a cell's rows into each dossier-level indicator's numerator and denominator,
+with the procedure catalogue's facts applied at read time (which procedures are fully online,
+carry a fee, issue a result): a catalogue change needs no rebuild. The definitions stay in
+``hub.index766.ratios``; a test holds the two equal on random dossiers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from hub.index766.facts import ProcedureFacts
+from hub.index766.figures import Count
+from hub.index766.periods import Period, Unit, periods_containing, units_of
+from hub.index766.ratios import is_finished, is_on_time
+from hub.index766.states import DossierState, Satisfaction
+
+
+class Tally(NamedTuple):
+    """What a set of dossiers counts for each dossier-level indicator (all sums)."""
+
+    dossiers: int = 0
+    synced: int = 0
+    on_time: int = 0
+    online: int = 0
+    with_fee: int = 0
+    paid_online: int = 0
+    finished: int = 0
+    result_digitised: int = 0
+    result_in_store: int = 0
+    with_components: int = 0
+    components_digitised: int = 0
+    reused: int = 0
+    satisfied: int = 0
+
+
+ZERO = Tally()
+FIELDS: tuple[str, ...] = Tally._fields
+"""The tally's counters, in order: the columns of the tallies table."""
+
+
+def plus(a: Tally, b: Tally) -> Tally:
+    return Tally(*map(operator.add, a, b))
+
+
+def minus(a: Tally, b: Tally) -> Tally:
+    return Tally(*map(operator.sub, a, b))
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class CellKey:
+    """Where a tally is kept: a unit, a period, a procedure and, for a commune, the receiving
+    agency (a commune's fee-bearing procedures are those of the agencies that received its
+    dossiers); ``""`` otherwise."""
+
+    unit: str
+    period: str
+    procedure_code: str
+    agency_code: str
+
+
+def tally_of(dossier: DossierState, as_of: dt.datetime, *, linked: bool) -> Tally:
+    """One dossier's tally judged at ``as_of``; ``linked``: a feedback names it."""
+    finished = is_finished(dossier, as_of)
+    on_time = is_on_time(dossier, as_of)
+    with_fee = dossier.fee_vnd > 0
+    with_components = dossier.components_total > 0
+    return Tally(
+        dossiers=1,
+        synced=int(dossier.synced_national),
+        on_time=int(on_time),
+        online=int(dossier.channel == "online"),
+        with_fee=int(with_fee),
+        paid_online=int(with_fee and dossier.paid_online),
+        finished=int(finished),
+        result_digitised=int(finished and dossier.result_digitised),
+        result_in_store=int(finished and dossier.result_in_store),
+        with_components=int(with_components),
+        components_digitised=int(
+            with_components and dossier.components_digitised == dossier.components_total
+        ),
+        reused=int(dossier.reused_components > 0),
+        satisfied=int(on_time and dossier.satisfaction != Satisfaction.DISSATISFIED and not linked),
+    )
+
+
+def cells_of(dossier: DossierState, *, linked: bool) -> Iterator[tuple[CellKey, Tally]]:
+    """The dossier's nine cells with its tally in each, judged at each period's end."""
+    for period in periods_containing(dossier.received_at):
+        tally = tally_of(dossier, period.end, linked=linked)
+        for unit in units_of(dossier):
+            yield _key(unit, period, dossier), tally
+
+
+def _key(unit: Unit, period: Period, dossier: DossierState) -> CellKey:
+    agency = dossier.receiving_agency_code if unit.level == "commune" else ""
+    return CellKey(unit.key, period.key, dossier.procedure_code, agency)
+
+
+def delta(
+    before: Iterable[tuple[DossierState, bool]], after: Iterable[tuple[DossierState, bool]]
+) -> dict[CellKey, Tally]:
+    """What the tallies change by when the states ``before`` (each with its ``linked`` flag)
+    are replaced by the states ``after``; cells whose change is nothing are left out."""
+    change: dict[CellKey, Tally] = {}
+    for states, sign in ((before, -1), (after, 1)):
+        for dossier, linked in states:
+            for key, tally in cells_of(dossier, linked=linked):
+                current = change.get(key, ZERO)
+                change[key] = plus(current, tally) if sign > 0 else minus(current, tally)
+    return {key: tally for key, tally in change.items() if any(tally)}
+
+
+def is_unsettled(dossier: DossierState, now: dt.datetime, end: dt.datetime) -> bool:
+    """Whether the dossier's tally at ``now`` can differ from its tally at ``end``."""
+    finished = dossier.finished_at
+    if finished is None:
+        return now <= dossier.due_at < end
+    return finished > now
+
+
+def correction(
+    unsettled: Iterable[tuple[DossierState, bool]], unit: Unit, period: Period, as_of: dt.datetime
+) -> dict[CellKey, Tally]:
+    """What turns a period's tallies judged at its end into tallies judged at ``as_of``: for
+    each unsettled dossier of the unit and period, its tally at ``as_of`` minus its tally at
+    the end."""
+    change: dict[CellKey, Tally] = {}
+    for dossier, linked in unsettled:
+        key = _key(unit, period, dossier)
+        step = minus(
+            tally_of(dossier, as_of, linked=linked), tally_of(dossier, period.end, linked=linked)
+        )
+        change[key] = plus(change.get(key, ZERO), step)
+    return change
+
+
+def combined(*cells: Mapping[CellKey, Tally]) -> dict[tuple[str, str], Tally]:
+    """The tallies of one unit and period summed per (procedure, agency)."""
+    total: dict[tuple[str, str], Tally] = {}
+    for rows in cells:
+        for key, tally in rows.items():
+            slot = (key.procedure_code, key.agency_code)
+            total[slot] = plus(total.get(slot, ZERO), tally)
+    return total
+
+
+def counts(
+    rows: Mapping[tuple[str, str], Tally], procedures: ProcedureFacts, unit: Unit
+) -> dict[str, Count]:
+    """Each dossier-level indicator's numerator and denominator from a unit's tallies per
+    (procedure, agency), exactly as ``hub.index766.ratios`` defines them."""
+    everything = full_online = with_result = ZERO
+    by_procedure: dict[str, Tally] = {}
+    agencies: set[str] = set()
+    for (procedure, agency), tally in rows.items():
+        if tally.dossiers <= 0:
+            continue
+        everything = plus(everything, tally)
+        if procedure in procedures.full_online:
+            full_online = plus(full_online, tally)
+        if procedure in procedures.with_result:
+            with_result = plus(with_result, tally)
+        by_procedure[procedure] = plus(by_procedure.get(procedure, ZERO), tally)
+        if agency:
+            agencies.add(agency)
+    charged = {code for code, tally in by_procedure.items() if tally.with_fee > 0}
+    paid = {code for code, tally in by_procedure.items() if tally.paid_online > 0}
+    marked = procedures.fee_procedures_of(unit, agencies)
+    return {
+        "publicity.synced": Count(everything.synced, everything.dossiers),
+        "progress.on_time": Count(everything.on_time, everything.dossiers),
+        "online.full_online": Count(full_online.online, full_online.dossiers),
+        "payment.dossiers_paid_online": Count(everything.paid_online, everything.with_fee),
+        "payment.procedures_paid_online": Count(len(charged & paid), len(charged)),
+        "payment.procedures_with_fee_dossiers": Count(len(marked & charged), len(marked)),
+        "digitisation.e_result": Count(everything.result_digitised, everything.finished),
+        "digitisation.components": Count(
+            everything.components_digitised, everything.with_components
+        ),
+        "digitisation.reuse": Count(everything.reused, everything.dossiers),
+        "digitisation.data_store": Count(with_result.result_in_store, with_result.finished),
+        "satisfaction.overall": Count(everything.satisfied, everything.dossiers),
+    }
+
+
+TALLIED = frozenset(
+    {
+        "publicity.synced",
+        "progress.on_time",
+        "online.full_online",
+        "payment.dossiers_paid_online",
+        "payment.procedures_paid_online",
+        "payment.procedures_with_fee_dossiers",
+        "digitisation.e_result",
+        "digitisation.components",
+        "digitisation.reuse",
+        "digitisation.data_store",
+        "satisfaction.overall",
+    }
+)
+"""The indicators read from the tallies; the feedback ones are counted from the feedback's
+states at query time (a unit's feedback is a small fraction of its dossiers)."""
