@@ -21,11 +21,12 @@ on first use) so that emptying the index never touches another run's tables:
                 table and month (count of the month's rows, its on-time count), ``--requests``
                 times each. A question stops after ``--budget`` seconds (at least 5 GETs): at
                 full size one answer can take seconds. p50/p99 of each (aim: API p99 < 50 ms).
-  (b) freshness the worker running in a thread; new dossiers received in a month no other
-                dossier has are posted through the HTTP ingest API at ``--rate`` dossiers/s for
-                ``--seconds``, in 20 batches a second; one client polls the province-month and
-                notes when its dossier count first covers each batch. p50/p99 from the batch's
-                acceptance (the 200 answer) to that moment (aim p99 < 2 s).
+  (b) freshness the worker running in a thread; updates of dossiers the index holds, each
+                moving its dossier into a month no other dossier has (one per run), are posted
+                through the HTTP ingest API at ``--rate`` dossiers/s for ``--seconds``, in 20
+                batches a second; one client polls that month for the province and notes when
+                its dossier count first covers each batch. p50/p99 from the batch's acceptance
+                (the 200 answer) to that moment (aim p99 < 2 s).
 
     python bench/index766.py [--dossiers 1000000] [--requests 200] [--budget 60] [--rate 200]
         [--seconds 10] [--batch 500] [--kafka kafka://kho:kho@127.0.0.1:19092]
@@ -68,6 +69,7 @@ from hub.auth.tokens import Role
 from hub.avro.json_codec import record_from_json
 from hub.avro.wire import split_wire
 from hub.bus.kafka_url import parse_kafka_url
+from hub.db import metadata
 from hub.index766.periods import parse_period
 from hub.index766.store import index_dossiers_table
 from hub.settings import KhoSettings
@@ -75,8 +77,7 @@ from hub.settings import KhoSettings
 DATASET = "tthc.dossiers"
 MONTH, FIRST, LAST = "2025-08", "2025-07", "2025-11"
 """The sample dossiers are received from July to November 2025 (connectors/samples)."""
-FRESH_MONTH = "2026-06"
-"""The month the freshness run's dossiers are received in: none of the backfill's."""
+
 console = Console(soft_wrap=True)
 
 
@@ -102,6 +103,7 @@ def main() -> None:
     args = parser.parse_args()
 
     ensure_database(libpq_url(args.database_url), console)
+    _fresh_index_tables(args.database_url)
     folder = bench_folder(f"index766-n{args.dossiers}")  # runs of other sizes may overlap
     folder.mkdir(parents=True, exist_ok=True)
     topic = f"bench.index766.n{args.dossiers}.dossiers"
@@ -130,6 +132,18 @@ def main() -> None:
                 _freshness(hub, base_url, group, args)
     finally:
         hub.close()
+
+
+def _fresh_index_tables(database_url: str) -> None:
+    """The index's tables made anew in the bench's own database: a run never meets the
+    tables of an older version of the index."""
+    engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        tables = [t for name, t in metadata.tables.items() if name.startswith("index766_")]
+        metadata.drop_all(engine, tables=tables)
+        metadata.create_all(engine, tables=tables)
+    finally:
+        engine.dispose()
 
 
 def _timed(label: str, count: int, action: Callable[[], None]) -> float:
@@ -248,27 +262,39 @@ def _api_latency(hub: Hub, base_url: str, requests: int, budget: float) -> None:
     _percentiles(f"reference SQL count of {MONTH} ({rows:,} rows, {timely:,} on time)", millis)
 
 
-def _fresh_documents(count: int, run: str) -> list[dict[str, Any]]:
-    """New dossiers received in FRESH_MONTH (their times shifted together), ids of this run."""
-    target = dt.datetime.fromisoformat(f"{FRESH_MONTH}-10T08:00:00+07:00")
-    documents = dossier_documents(count, seed=1022, start=20_000_000)
-    for i, d in enumerate(documents):
+def _updates(ids: list[str], month: str) -> list[dict[str, Any]]:
+    """Later records of the dossiers ``ids``, received in ``month`` (times shifted together)."""
+    target = dt.datetime.fromisoformat(f"{month}-10T08:00:00+07:00")
+    documents = dossier_documents(len(ids), seed=1022, start=20_000_000)
+    for dossier_id, d in zip(ids, documents, strict=True):
         shift = target - dt.datetime.fromisoformat(d["received_at"])
         for name in ("received_at", "due_at", "finished_at"):
             if d[name] is not None:
                 d[name] = (dt.datetime.fromisoformat(d[name]) + shift).isoformat()
-        d["dossier_id"] = f"BENCH-{run}-{i:07d}"
+        d["dossier_id"] = dossier_id
     return documents
+
+
+def _held_ids(hub: Hub, count: int) -> list[str]:
+    """``count`` dossiers the index holds, picked at random."""
+    t = index_dossiers_table
+    query = sa.select(t.c.dossier_id).order_by(sa.func.random()).limit(count)
+    with hub.engine.connect() as conn:
+        ids = list(conn.scalars(query))
+    if len(ids) < count:
+        raise SystemExit(f"the index holds {len(ids):,} dossiers, fewer than {count:,}")
+    return ids
 
 
 def _freshness(hub: Hub, base_url: str, group: str, args: argparse.Namespace) -> None:
     """(b) steady ingest through the API while the worker runs; when the index shows each batch."""
-    run = uuid.uuid4().hex[:8]
+    run = uuid.uuid4().int
+    month = f"{2030 + run % 60}-{run // 60 % 12 + 1:02d}"  # no dossier is received there yet
     per_batch = max(1, args.rate // 20)
     batches = int(args.seconds * 20)
-    documents = _fresh_documents(per_batch * batches, run)
+    documents = _updates(_held_ids(hub, per_batch * batches), month)
     token = hub.tokens.create("vp-ubnd", frozenset({Role.PRODUCER})).plaintext
-    figures = f"/api/v1/index766?unit=province&period={FRESH_MONTH}"
+    figures = f"/api/v1/index766?unit=province&period={month}"
     worker = hub.index_worker(group=group, batch_size=args.batch)  # the backfill's: caught up
     stop, done = threading.Event(), threading.Event()
     thread = threading.Thread(target=worker.run, args=(stop,), kwargs={"report_every_s": 3600})
@@ -332,7 +358,7 @@ def _freshness(hub: Hub, base_url: str, group: str, args: argparse.Namespace) ->
         if shown is not None:
             millis.append(max(0.0, shown - moment) * 1000)
     console.print(
-        f"(b) freshness: {len(documents):,} dossiers at {len(documents) / sent_for:,.0f}/s"
+        f"(b) freshness: {len(documents):,} dossier updates at {len(documents) / sent_for:,.0f}/s"
         f" in batches of {per_batch}; {len(millis)}/{len(accepted)} batches shown"
     )
     if len(millis) >= 2:

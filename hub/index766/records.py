@@ -15,6 +15,7 @@ NOT_A_DOSSIER_RULE = "index766_not_a_dossier"
 NOT_A_FEEDBACK_RULE = "index766_not_a_feedback"
 COUNTS_CONTRADICT_RULE = "index766_counts_contradict"
 RESOLVED_BEFORE_RECEIVED_RULE = "index766_resolved_before_received"
+_SATISFACTION = {s.value: s for s in Satisfaction}
 
 
 class Refusal(Exception):
@@ -41,9 +42,10 @@ def dossier_state(datum: dict[str, Any]) -> DossierState:
                 f"$.{name}",
                 f"{name} = {value} lớn hơn components_total = {total}",
             )
-    satisfaction = datum.get("satisfaction") or Satisfaction.NONE.value
-    if satisfaction not in {s.value for s in Satisfaction}:
-        raise Refusal(rule, "$.satisfaction", f"satisfaction không hợp lệ: {satisfaction!r}")
+    written = datum.get("satisfaction") or Satisfaction.NONE.value
+    satisfaction = _SATISFACTION.get(written)
+    if satisfaction is None:
+        raise Refusal(rule, "$.satisfaction", f"satisfaction không hợp lệ: {written!r}")
     return DossierState(
         dossier_id=_text(datum, "dossier_id", rule),
         procedure_code=_text(datum, "procedure_code", rule),
@@ -61,7 +63,7 @@ def dossier_state(datum: dict[str, Any]) -> DossierState:
         components_total=total,
         components_digitised=digitised,
         reused_components=reused,
-        satisfaction=Satisfaction(satisfaction),
+        satisfaction=satisfaction,
     )
 
 

@@ -227,18 +227,18 @@ class IndexStore:
         before = self._states_with_links(conn, affected)
         in_store = self._with_evidence(conn, new_dossiers)
         if new_feedback:
-            self._upsert(
-                conn,
-                index_feedback_table,
-                ["feedback_id"],
-                map(_feedback_row, new_feedback.values()),
+            rows = [_feedback_row(s) for s in new_feedback.values()]
+            _upsert(
+                conn, index_feedback_table, ["feedback_id"], _in_order(index_feedback_table, rows)
             )
         if new_dossiers:
             rows = [
                 _dossier_row(s) | {"result_in_store": s.dossier_id in in_store}
                 for s in new_dossiers.values()
             ]
-            self._upsert(conn, index_dossiers_table, ["dossier_id"], rows)
+            _upsert(
+                conn, index_dossiers_table, ["dossier_id"], _in_order(index_dossiers_table, rows)
+            )
         linked_after = (
             self._linked(conn, affected)
             if new_feedback
@@ -279,7 +279,9 @@ class IndexStore:
             newest = created_at if newest is None or created_at > newest else newest
         if found:
             before = self._states_with_links(conn, set(found))
-            conn.execute(sa.update(d).where(d.c.dossier_id.in_(found)).values(result_in_store=True))
+            conn.execute(
+                sa.update(d).where(_among(conn, d.c.dossier_id, found)).values(result_in_store=True)
+            )
             after = [(_replace_in_store(s, True), linked) for s, linked in before.values()]
             self._add_tallies(conn, delta(before.values(), after))
         latest: dt.datetime | None = conn.scalar(sa.select(sa.func.max(e.c.created_at)))
@@ -297,7 +299,7 @@ class IndexStore:
             return []
         f = index_feedback_table
         query = sa.select(f.c.dossier_id).where(
-            f.c.feedback_id.in_(list(feedback)), f.c.dossier_id.is_not(None)
+            _among(conn, f.c.feedback_id, feedback), f.c.dossier_id.is_not(None)
         )
         return list(conn.scalars(query))
 
@@ -312,7 +314,7 @@ class IndexStore:
         linked = sa.select(sa.literal(1)).where(f.c.dossier_id == d.c.dossier_id).exists()
         query = (
             sa.select(d, linked.label("linked"))
-            .where(d.c.dossier_id.in_(sorted(dossier_ids)))
+            .where(_among(conn, d.c.dossier_id, dossier_ids))
             .order_by(d.c.dossier_id)
             .with_for_update(of=d)
         )
@@ -325,7 +327,9 @@ class IndexStore:
         if not dossier_ids:
             return set()
         f = index_feedback_table
-        query = sa.select(f.c.dossier_id).distinct().where(f.c.dossier_id.in_(list(dossier_ids)))
+        query = (
+            sa.select(f.c.dossier_id).distinct().where(_among(conn, f.c.dossier_id, dossier_ids))
+        )
         return set(conn.scalars(query))
 
     def _with_evidence(self, conn: sa.Connection, dossier_ids: Iterable[str]) -> set[str]:
@@ -334,43 +338,19 @@ class IndexStore:
         if not wanted:
             return set()
         e = evidence_table
-        found = conn.scalars(sa.select(e.c.evidence_id).where(e.c.evidence_id.in_(wanted)))
+        found = conn.scalars(
+            sa.select(e.c.evidence_id).where(_among(conn, e.c.evidence_id, wanted))
+        )
         return {i.removeprefix(EVIDENCE_ID_PREFIX) for i in found}
 
     def _add_tallies(self, conn: sa.Connection, change: Mapping[CellKey, Tally]) -> None:
-        """Add each cell's change to its row (made when missing), in key order so that two
-        members of the group never wait on each other's rows in a cycle."""
+        """Add each cell's change to its row (made when missing); rows are taken in key order
+        (``_upsert``), so two members of the group never wait on each other in a cycle."""
         if not change:
             return
-        t = index_tallies_table
-        rows = [
-            {
-                "unit": key.unit,
-                "period": key.period,
-                "procedure_code": key.procedure_code,
-                "agency_code": key.agency_code,
-                **tally._asdict(),
-            }
-            for key, tally in sorted(change.items())
-        ]
-        insert = _insert_for(conn, t)
-        statement = insert.on_conflict_do_update(
-            index_elements=["unit", "period", "procedure_code", "agency_code"],
-            set_={name: t.c[name] + insert.excluded[name] for name in FIELDS},
-        )
-        conn.execute(statement, rows)
-
-    def _upsert(
-        self,
-        conn: sa.Connection,
-        table: sa.Table,
-        key: list[str],
-        rows: Iterable[dict[str, Any]],
-    ) -> None:
-        values = list(rows)
-        insert = _insert_for(conn, table)
-        replaced = {c.name: insert.excluded[c.name] for c in table.columns if c.name not in key}
-        conn.execute(insert.on_conflict_do_update(index_elements=key, set_=replaced), values)
+        rows = [(*key, *tally) for key, tally in change.items()]
+        keys = ["unit", "period", "procedure_code", "agency_code"]
+        _upsert(conn, index_tallies_table, keys, rows, added=FIELDS)
 
     def clear(self, group: str) -> None:
         """Empty the states and the group's offsets (``kho index run --rebuild``), in one
@@ -511,13 +491,68 @@ class IndexStore:
         return int(dossiers or 0), int(feedback or 0)
 
 
-def _insert_for(conn: sa.Connection, table: sa.Table) -> Any:
-    """An INSERT that can say ON CONFLICT DO UPDATE, in the connection's dialect."""
+def _in_order(table: sa.Table, rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    """Rows as tuples in the table's column order (what ``_upsert`` takes)."""
+    names = [c.name for c in table.columns]
+    return [tuple(row[name] for name in names) for row in rows]
+
+
+def _upsert(
+    conn: sa.Connection,
+    table: sa.Table,
+    key: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    added: Sequence[str] = (),
+) -> None:
+    """Insert the rows (tuples in the table's column order), or update those whose ``key``
+    exists: the columns of ``added`` are added to, the others replaced. On PostgreSQL the rows
+    are copied into a temporary table of the same shape (COPY, one stream whatever the batch's
+    size) and upserted from it in key order by one statement; elsewhere an executemany."""
+    if not rows:
+        return
+    names = [c.name for c in table.columns]
+    changed = [name for name in names if name not in key]
+    if conn.dialect.name != "postgresql":
+        insert = sqlite.insert(table)
+        replaced = {
+            name: table.c[name] + insert.excluded[name] if name in added else insert.excluded[name]
+            for name in changed
+        }
+        statement = insert.on_conflict_do_update(index_elements=list(key), set_=replaced)
+        conn.execute(statement, [dict(zip(names, row, strict=True)) for row in rows])
+        return
+    columns = ", ".join(names)
+    staging = f"{table.name}_batch"
+    assignments = ", ".join(
+        f"{name} = {table.name}.{name} + excluded.{name}"
+        if name in added
+        else f"{name} = excluded.{name}"
+        for name in changed
+    )
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} (LIKE {table.name}) ON COMMIT DELETE ROWS"
+    )
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    conn.exec_driver_sql(
+        f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging} "  # noqa: S608 - names from the table's own metadata, values copied
+        f"ORDER BY {', '.join(key)} "  # rows locked in key order: no deadlock between members
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {assignments}"
+    )
+    conn.exec_driver_sql(f"TRUNCATE {staging}")
+
+
+def _among(
+    conn: sa.Connection, column: sa.Column[Any], values: Iterable[str]
+) -> sa.ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL one array parameter (``= ANY``) however many."""
+    wanted = list(values)
     if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    if conn.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"the index has no upsert for {conn.dialect.name}")
+        return column == sa.any_(sa.bindparam(None, wanted, type_=postgresql.ARRAY(sa.String)))
+    return column.in_(wanted)
 
 
 def _replace_in_store(state: DossierState, in_store: bool) -> DossierState:

@@ -23,14 +23,14 @@ carry a fee, issue a result): a catalogue change needs no rebuild. The definitio
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import operator
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from hub.index766.facts import ProcedureFacts
 from hub.index766.figures import Count
-from hub.index766.periods import Period, Unit, periods_containing, units_of
+from hub.index766.periods import PROVINCE, VIETNAM, Period, Unit, periods_containing
 from hub.index766.ratios import is_finished, is_on_time
 from hub.index766.states import DossierState, Satisfaction
 
@@ -66,8 +66,7 @@ def minus(a: Tally, b: Tally) -> Tally:
     return Tally(*map(operator.sub, a, b))
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class CellKey:
+class CellKey(NamedTuple):
     """Where a tally is kept: a unit, a period, a procedure and, for a commune, the receiving
     agency (a commune's fee-bearing procedures are those of the agencies that received its
     dossiers); ``""`` otherwise."""
@@ -80,35 +79,61 @@ class CellKey:
 
 def tally_of(dossier: DossierState, as_of: dt.datetime, *, linked: bool) -> Tally:
     """One dossier's tally judged at ``as_of``; ``linked``: a feedback names it."""
-    finished = is_finished(dossier, as_of)
-    on_time = is_on_time(dossier, as_of)
-    with_fee = dossier.fee_vnd > 0
-    with_components = dossier.components_total > 0
-    return Tally(
-        dossiers=1,
-        synced=int(dossier.synced_national),
-        on_time=int(on_time),
-        online=int(dossier.channel == "online"),
-        with_fee=int(with_fee),
-        paid_online=int(with_fee and dossier.paid_online),
-        finished=int(finished),
-        result_digitised=int(finished and dossier.result_digitised),
-        result_in_store=int(finished and dossier.result_in_store),
-        with_components=int(with_components),
-        components_digitised=int(
-            with_components and dossier.components_digitised == dossier.components_total
-        ),
-        reused=int(dossier.reused_components > 0),
-        satisfied=int(on_time and dossier.satisfaction != Satisfaction.DISSATISFIED and not linked),
+    return Tally._make(_counted(dossier, _lasting(dossier), as_of, linked))
+
+
+def _lasting(d: DossierState) -> tuple[int, int, int, int, int, int, int]:
+    """The counts of a dossier that do not depend on the moment it is judged at:
+    synced, online, with_fee, paid_online, with_components, components_digitised, reused."""
+    with_fee = d.fee_vnd > 0
+    with_components = d.components_total > 0
+    return (
+        int(d.synced_national),
+        int(d.channel == "online"),
+        int(with_fee),
+        int(with_fee and d.paid_online),
+        int(with_components),
+        int(with_components and d.components_digitised == d.components_total),
+        int(d.reused_components > 0),
     )
 
 
-def cells_of(dossier: DossierState, *, linked: bool) -> Iterator[tuple[CellKey, Tally]]:
-    """The dossier's nine cells with its tally in each, judged at each period's end."""
-    for period in periods_containing(dossier.received_at):
-        tally = tally_of(dossier, period.end, linked=linked)
-        for unit in units_of(dossier):
-            yield _key(unit, period, dossier), tally
+def _counted(
+    d: DossierState,
+    lasting: tuple[int, int, int, int, int, int, int],
+    as_of: dt.datetime,
+    linked: bool,
+) -> tuple[int, ...]:
+    """The dossier's tally at ``as_of`` as a plain tuple, in ``FIELDS`` order."""
+    synced, online, with_fee, paid, with_components, digitised, reused = lasting
+    finished = is_finished(d, as_of)
+    on_time = is_on_time(d, as_of)
+    return (
+        1,
+        synced,
+        int(on_time),
+        online,
+        with_fee,
+        paid,
+        int(finished),
+        int(finished and d.result_digitised),
+        int(finished and d.result_in_store),
+        with_components,
+        digitised,
+        reused,
+        int(on_time and d.satisfaction != Satisfaction.DISSATISFIED and not linked),
+    )
+
+
+def _calendar(local: dt.datetime) -> tuple[tuple[str, dt.datetime], ...]:
+    """The keys and ends of the month, quarter and year of a Vietnam-time instant."""
+    return _periods(local.year, local.month)
+
+
+@functools.lru_cache(maxsize=1024)
+def _periods(year: int, month: int) -> tuple[tuple[str, dt.datetime], ...]:
+    anchor = dt.datetime(year, month, 1, tzinfo=VIETNAM)
+    return tuple((p.key, p.end) for p in periods_containing(anchor))
 
 
 def _key(unit: Unit, period: Period, dossier: DossierState) -> CellKey:
@@ -120,14 +145,31 @@ def delta(
     before: Iterable[tuple[DossierState, bool]], after: Iterable[tuple[DossierState, bool]]
 ) -> dict[CellKey, Tally]:
     """What the tallies change by when the states ``before`` (each with its ``linked`` flag)
-    are replaced by the states ``after``; cells whose change is nothing are left out."""
-    change: dict[CellKey, Tally] = {}
-    for states, sign in ((before, -1), (after, 1)):
+    are replaced by the states ``after``; cells whose change is nothing are left out.
+
+    Each dossier counts in nine cells: the province, its agency and its commune, for its
+    month, quarter and year, each judged at the period's end. The dossiers are first summed
+    per (period, procedure, agency, commune), then each sum is spread over its three units."""
+    sums: dict[tuple[str, str, str, str], list[int]] = {}
+    for states, step in ((before, operator.sub), (after, operator.add)):
         for dossier, linked in states:
-            for key, tally in cells_of(dossier, linked=linked):
-                current = change.get(key, ZERO)
-                change[key] = plus(current, tally) if sign > 0 else minus(current, tally)
-    return {key: tally for key, tally in change.items() if any(tally)}
+            lasting = _lasting(dossier)
+            procedure, agency = dossier.procedure_code, dossier.receiving_agency_code
+            for period, end in _calendar(dossier.received_at.astimezone(VIETNAM)):
+                key = (period, procedure, agency, dossier.commune_code)
+                current = sums.get(key)
+                counted = _counted(dossier, lasting, end, linked)
+                sums[key] = list(map(step, ZERO if current is None else current, counted))
+    change: dict[CellKey, list[int]] = {}
+    for (period, procedure, agency, commune), summed in sums.items():
+        for cell in (
+            CellKey(PROVINCE.key, period, procedure, ""),
+            CellKey(f"agency:{agency}", period, procedure, ""),
+            CellKey(f"commune:{commune}", period, procedure, agency),
+        ):
+            current = change.get(cell)
+            change[cell] = summed if current is None else list(map(operator.add, current, summed))
+    return {key: Tally._make(values) for key, values in change.items() if any(values)}
 
 
 def is_unsettled(dossier: DossierState, now: dt.datetime, end: dt.datetime) -> bool:
