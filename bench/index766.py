@@ -289,7 +289,7 @@ def _held_ids(hub: Hub, count: int) -> list[str]:
 def _freshness(hub: Hub, base_url: str, group: str, args: argparse.Namespace) -> None:
     """(b) steady ingest through the API while the worker runs; when the index shows each batch."""
     run = uuid.uuid4().int
-    month = f"{2030 + run % 60}-{run // 60 % 12 + 1:02d}"  # no dossier is received there yet
+    month = f"{2000 + run % 20}-{run // 20 % 12 + 1:02d}"  # no dossier is received there yet
     per_batch = max(1, args.rate // 20)
     batches = int(args.seconds * 20)
     documents = _updates(_held_ids(hub, per_batch * batches), month)

@@ -85,7 +85,8 @@ def assemble(
     as_of: dt.datetime,
 ) -> IndexFigures:
     """The figures from each computed indicator's count (an indicator missing from `counts`
-    counts 0/0: no data)."""
+    counts 0/0: no data). The parts are built without validation (``model_construct``): every
+    value is computed here, and a ranking assembles hundreds of them."""
     groups: list[GroupFigure] = []
     total = Fraction(0)
     for group in method.groups:
@@ -94,7 +95,7 @@ def assemble(
         for spec in group.indicators:
             if not spec.computed:
                 figures.append(
-                    IndicatorFigure(
+                    IndicatorFigure.model_construct(
                         id=spec.id,
                         title=spec.title_vi,
                         numerator=None,
@@ -116,7 +117,7 @@ def assemble(
                 points = spec.points(ratio)
             group_points += points
             figures.append(
-                IndicatorFigure(
+                IndicatorFigure.model_construct(
                     id=spec.id,
                     title=spec.title_vi,
                     numerator=count.numerator,
@@ -130,7 +131,7 @@ def assemble(
             )
         total += group_points
         groups.append(
-            GroupFigure(
+            GroupFigure.model_construct(
                 id=group.id,
                 title=group.title_vi,
                 points=float(group_points),

@@ -4,6 +4,7 @@ code: the computation reads every maximum, scale, target and cap from here."""
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 from pathlib import Path
 
@@ -19,9 +20,17 @@ from hub.index766.yaml_lines import compose, line_of
 _WHAT = "Tệp phương pháp chỉ số 766"
 
 
+@functools.lru_cache(maxsize=1024)
 def exact(value: float) -> Fraction:
-    """A decimal written in the file, as the exact number a person meant (0.8 is 4/5)."""
+    """A decimal written in the file, as the exact number a person meant (0.8 is 4/5).
+    Remembered: a ranking turns the same few numbers hundreds of times."""
     return Fraction(str(value))
+
+
+@functools.lru_cache(maxsize=1024)
+def _per_ratio(scale: float, target: float) -> Fraction:
+    """The points a ratio of 1 earns before the cap: scale ÷ target, exact."""
+    return exact(scale) / exact(target)
 
 
 class MethodProblem(ValueError):
@@ -66,7 +75,7 @@ class IndicatorSpec(StrictModel):
         if not self.computed or self.scale is None:
             return Fraction(0)
         cap = exact(self.cap) if self.cap is not None else exact(self.max_points)
-        return min(cap, exact(self.scale) * ratio / exact(self.target))
+        return min(cap, _per_ratio(self.scale, self.target) * ratio)
 
 
 class GroupSpec(StrictModel):
