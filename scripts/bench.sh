@@ -35,3 +35,7 @@ bash scripts/services.sh start postgres kafka
 # run of a size produces the dossiers onto a topic of their own, later runs reuse it.
 # shellcheck disable=SC2086 # word splitting of the extra arguments is intended
 "$bin/python" bench/index766.py ${BENCH_INDEX766_ARGS:-}
+# BENCH_PAGES_ARGS go to bench/pages.py, e.g. "--dossiers 20000 --requests 100": the public
+# pages' render time against the API calls serving the same figures, and their weight.
+# shellcheck disable=SC2086 # word splitting of the extra arguments is intended
+"$bin/python" bench/pages.py ${BENCH_PAGES_ARGS:-}

@@ -66,16 +66,11 @@ class TrendRow:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What every 766 page needs: the hub, judged now, the months with data."""
+    """What every 766 page needs: the hub, judged now, the latest month with a dossier."""
 
     hub: Hub
     now: dt.datetime
     latest: Period
-    data_trend: list[MonthFigures]
-
-    @property
-    def choices(self) -> list[PeriodChoice]:
-        return choices([m.month for m in self.data_trend])
 
 
 def _hub(request: Request) -> Hub:
@@ -89,13 +84,14 @@ async def _off_loop(work: Callable[[], T]) -> T:
 
 async def _context(hub: Hub) -> Context | None:
     """None when the index has no dossier yet."""
-    now = dt.datetime.now(dt.UTC)
     latest = await _off_loop(hub.index_reader.latest_month)
-    if latest is None:
-        return None
-    first, last = trend_window(latest)
-    series = await _off_loop(lambda: hub.index_reader.trend(PROVINCE, first, last, now))
-    return Context(hub, now, latest, from_first_data(series))
+    return None if latest is None else Context(hub, dt.datetime.now(dt.UTC), latest)
+
+
+def _choices(context: Context, series: list[MonthFigures]) -> list[PeriodChoice]:
+    """The months with dossiers of the trend shown, and the latest month, with their quarters
+    and years (the trend is computed for the page anyway: the choices cost nothing more)."""
+    return choices([m.month for m in series] + [context.latest])
 
 
 def from_first_data(series: list[MonthFigures]) -> list[MonthFigures]:
@@ -150,7 +146,7 @@ async def dashboard_page(request: Request) -> Response:
             "period_label": period_label(period),
             "level": level,
             "levels": [("agency", "Cơ quan tiếp nhận"), ("commune", "Xã, phường")],
-            "choices": context.choices,
+            "choices": _choices(context, series),
             "figures": province,
             "weakest": weakest(groups),
             "ranking": [
@@ -186,8 +182,6 @@ def _ranked_row(hub: Hub, rank: int, ranked: Ranked, period: Period) -> RankRow:
 async def _trend_for(context: Context, unit: Unit, period: Period) -> list[MonthFigures]:
     """The unit's months with data in the trend window ending with the period."""
     first, last = trend_window(period)
-    if unit == PROVINCE and last == context.latest:
-        return context.data_trend
     reader = context.hub.index_reader
     series = await _off_loop(lambda: reader.trend(unit, first, last, context.now))
     return from_first_data(series)
@@ -247,7 +241,7 @@ async def unit_page(request: Request) -> Response:
             "level_word": LEVEL_WORDS[unit.level],
             "period": period,
             "period_label": period_label(period),
-            "choices": context.choices,
+            "choices": _choices(context, series),
             "figures": figures,
             "has_data": has_data(figures),
             "groups": groups,
