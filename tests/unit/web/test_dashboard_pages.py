@@ -174,3 +174,18 @@ def test_an_empty_index_says_so(client: TestClient) -> None:
         answer = client.get(path)
         assert answer.status_code == 200
         assert "Chưa có hồ sơ thủ tục hành chính nào trong chỉ số" in answer.text
+
+
+def test_without_the_charting_library_the_page_keeps_its_tables(
+    seeded: Hub, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When scripts/web-assets.sh has not installed uPlot, the page links no chart script
+    (no 404 in the browser) and still holds the trend's table."""
+    from hub.app.web.templating import ENVIRONMENT
+
+    with_charts = client.get("/chi-so-766", params={"period": "2025-08"}).text
+    assert "/static/vendor/uPlot.iife.min.js" in with_charts
+    monkeypatch.setitem(ENVIRONMENT.globals, "charts_available", False)
+    page = client.get("/chi-so-766", params={"period": "2025-08"}).text
+    assert "uPlot" not in page and "/static/charts.js" not in page
+    assert '<table id="trend-table"' in page and 'data-period="2025-08"' in page
