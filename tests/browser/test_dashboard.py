@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
@@ -253,3 +254,17 @@ def test_unknown_units_and_periods_get_the_404_page(
     page.get_by_role("link", name="Xem chỉ số 766").click()
     page.wait_for_url("**/chi-so-766")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Chỉ số 766")
+
+
+def test_every_page_weighs_under_300_kb_without_cache(
+    served_hub: ServedHub, month: str, units: dict[str, str]
+) -> None:
+    """The HTML plus every stylesheet and script it links, fetched fresh, is under 300 KB."""
+    for path in dashboard_pages(month, units):
+        html = httpx.get(served_hub.url(path), timeout=30)
+        assets = set(re.findall(r'(?:href|src)="(/static/[^"?]+)', html.text))
+        assert any(a.endswith(".css") for a in assets), path
+        weight = len(html.content) + sum(
+            len(httpx.get(served_hub.url(asset), timeout=30).content) for asset in assets
+        )
+        assert weight < 300 * 1024, f"{path} weighs {weight / 1024:.0f} KB"
