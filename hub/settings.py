@@ -49,6 +49,10 @@ class KhoSettings(BaseSettings):
     # `kho publish --watch`: the shortest interval between republications of a `continuous`
     # dataset (daily, weekly, monthly and annual datasets wait that long).
     publish_continuous_interval_s: float = Field(default=300.0, gt=0)
+    # One publisher at a time per hub database (PostgreSQL advisory lock, or a file lock in
+    # `data_dir`); a second `kho publish` waits. Off only to test the portal's own safety
+    # against two writers.
+    publish_lock: bool = True
     # The shipped defaults (package data, hub.defaults and connectors/configs) unless set.
     catalogue_path: Path = Field(default_factory=lambda: default_path("catalogue", "datasets.yaml"))
     procedures_path: Path = Field(

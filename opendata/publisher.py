@@ -15,6 +15,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import groupby
@@ -37,6 +38,7 @@ from opendata.files import sha256_hex
 from opendata.materialise import Materialised, check_spec, materialise_together, topic_records
 from opendata.portal.port import Action, OpenDataPortal, PortalPlan, PublishOutcome, WithdrawMode
 from opendata.portal_dataset import build_portal_dataset, content_digest, publication_files
+from opendata.publish_inputs import PublishedFrom, PublishInputs, source_digest
 from opendata.specs import PublicationCatalogue, PublicationSpec
 from opendata.state import PublicationStates
 from opendata.table import Table
@@ -101,7 +103,10 @@ class Publisher:
         audit: AuditLog,
         policy: PublishPolicy,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        lock: Callable[[], AbstractContextManager[object]] | None = None,
     ) -> None:
+        """``lock``: held for each run, so that two publishers of one hub never write at
+        once (``opendata.publish_lock``); by default none."""
         self._bus = bus
         self._decoder = decoder
         self._catalogue = catalogue
@@ -112,17 +117,33 @@ class Publisher:
         self._audit = audit
         self._policy = policy
         self._clock = clock
+        self._lock = lock or nullcontext
+        self._inputs = states.inputs
 
     @property
     def portal(self) -> OpenDataPortal:
         return self._portal
 
     def run(
-        self, actor: Actor, *, plan: bool = False, only: Sequence[str] | None = None
+        self,
+        actor: Actor,
+        *,
+        plan: bool = False,
+        only: Sequence[str] | None = None,
+        full: bool = False,
     ) -> list[PublishResult]:
         """Publish (or, with ``plan``, say what publishing would do to) every publication, or
         those named in ``only``. Nothing is appended to the audit log under ``plan``. The
-        publications of one dataset share one read of its topic."""
+        publications of one dataset share one read of its topic; a publication whose topic end
+        offsets, spec and catalogue entry are those of its last publish is not read at all
+        (``opendata.publish_inputs``), unless ``full``. Runs are serialised by the lock given
+        to the constructor (one publisher at a time per hub database)."""
+        with self._lock():
+            return self._run(actor, plan=plan, only=only, full=full)
+
+    def _run(
+        self, actor: Actor, *, plan: bool, only: Sequence[str] | None, full: bool
+    ) -> list[PublishResult]:
         specs = [self._spec(p) for p in only] if only else list(self._publications.publications)
         results: dict[str, PublishResult] = {}
         for group in _by_dataset(specs):
@@ -136,7 +157,7 @@ class Publisher:
                 else:
                     results[spec.id] = result
             if ready:
-                self._publish_dataset(ready, actor, results, plan=plan)
+                self._publish_dataset(ready, actor, results, plan=plan, full=full)
         answered = [results[spec.id] for spec in specs]
         if only:
             return answered
@@ -196,9 +217,11 @@ class Publisher:
         results: dict[str, PublishResult],
         *,
         plan: bool,
+        full: bool = False,
     ) -> None:
-        """Read the dataset's topic once, materialising every publication of it on the way,
-        then publish each; their results go into ``results``."""
+        """Compare each publication's inputs with its last publish's; read the dataset's
+        topic once for those that changed, materialising every one of them on the way, then
+        publish each; their results go into ``results``."""
         entry = self._catalogue.entry(specs[0].dataset)
         try:
             offsets = self._bus.end_offsets(entry.topic)
@@ -208,16 +231,29 @@ class Publisher:
                         spec, "waiting", reason="chủ đề chưa có bản ghi nào"
                     )
                 return
+            source = source_digest(self._catalogue, entry.id, self._portal.home_url)
+            inputs = {s.id: PublishInputs(s.digest, source, offsets) for s in specs}
+            changed = []
+            for spec in specs:
+                held = None if full else self._unchanged(spec.id, inputs[spec.id])
+                if held is None:
+                    changed.append(spec)
+                else:
+                    results[spec.id] = self._held(spec, entry, held, actor, plan=plan)
+            if not changed:
+                return
             records = topic_records(self._bus, self._decoder, entry.topic, offsets)
-            made = materialise_together(specs, self._catalogue.schema(entry.id), records)
+            made = materialise_together(changed, self._catalogue.schema(entry.id), records)
         except KhoError as exc:
             for spec in specs:
-                results[spec.id] = self._result(spec, "failed", reason=str(exc))
+                if spec.id not in results:
+                    results[spec.id] = self._result(spec, "failed", reason=str(exc))
             return
-        for spec, materialised in zip(specs, made, strict=True):
-            result = self._not_tried(spec, results) or self._guarded(
-                spec, partial(self._publish, spec, entry, materialised, offsets, actor, plan=plan)
+        for spec, materialised in zip(changed, made, strict=True):
+            step = partial(
+                self._publish, spec, entry, materialised, inputs[spec.id], actor, plan=plan
             )
+            result = self._not_tried(spec, results) or self._guarded(spec, step)
             assert result is not None  # noqa: S101 (_publish always answers)
             results[spec.id] = result
 
@@ -249,7 +285,7 @@ class Publisher:
         spec: PublicationSpec,
         entry: DatasetEntry,
         materialised: Materialised,
-        offsets: dict[int, int],
+        inputs: PublishInputs,
         actor: Actor,
         *,
         plan: bool,
@@ -278,7 +314,16 @@ class Publisher:
             planned = self._retrying(lambda: self._portal.plan(dataset))
             return self._planned(spec, planned, table)
         outcome = self._retrying(lambda: self._portal.publish(dataset))
-        self._states.record_published(description, digest, offsets, now)
+        self._states.record_published(description, digest, inputs.topic_offsets, now)
+        hashes = {f.filename: sha256_hex(f.content) for f in files}
+        self._inputs.record(
+            spec.id,
+            inputs,
+            content_digest=digest,
+            rows=len(table.rows),
+            location=outcome.location,
+            files=hashes,
+        )
         self._audit.append(
             DATASET_PUBLISH,
             actor=actor,
@@ -290,12 +335,60 @@ class Publisher:
                 "rows": len(table.rows),
                 "suppressed_groups": table.suppressed_groups,
                 "content_digest": digest,
-                "files": {f.filename: sha256_hex(f.content) for f in files},
+                "files": hashes,
                 "uploaded": list(outcome.uploaded),
                 "location": outcome.location,
             },
         )
         return self._done(spec, outcome, len(table.rows))
+
+    def _unchanged(self, publication_id: str, inputs: PublishInputs) -> PublishedFrom | None:
+        """The last publish, when the publication is public and was built from these very
+        inputs; otherwise None (it must be materialised)."""
+        state = self._states.get(publication_id)
+        if state is None or state.status != "published":
+            return None
+        held = self._inputs.get(publication_id)
+        if held is None or held.inputs != inputs or held.content_digest != state.content_digest:
+            return None
+        return held
+
+    def _held(
+        self,
+        spec: PublicationSpec,
+        entry: DatasetEntry,
+        held: PublishedFrom,
+        actor: Actor,
+        *,
+        plan: bool,
+    ) -> PublishResult:
+        """An unchanged publication: what its last publish produced, with nothing read."""
+        if plan:
+            return self._result(spec, "planned", action="unchanged", rows=held.rows)
+        self._audit.append(
+            DATASET_PUBLISH,
+            actor=actor,
+            dataset=entry.id,
+            details={
+                "publication": spec.id,
+                "spec_digest": spec.digest,
+                "outcome": "unchanged",
+                "rows": held.rows,
+                "content_digest": held.content_digest,
+                "files": held.files,
+                "uploaded": [],
+                "location": held.location,
+                "topic_read": False,
+            },
+        )
+        return self._result(
+            spec,
+            "published",
+            action="unchanged",
+            rows=held.rows,
+            location=held.location,
+            reason=NOTHING_CHANGED,
+        )
 
     def _withdraw(self, spec: _Publication, why: str, actor: Actor, *, plan: bool) -> PublishResult:
         name = portal_name(spec.id)
@@ -307,6 +400,7 @@ class Publisher:
         if outcome.action == "absent":
             return self._result(spec, "waiting", action="absent", reason=why)
         self._states.record_withdrawn(spec.id)
+        self._inputs.forget(spec.id)
         self._audit.append(
             DATASET_WITHDRAW,
             actor=actor,
@@ -387,6 +481,9 @@ class _Removed:
 
 
 _REMOVED_REASON = "ấn phẩm không còn trong danh mục dữ liệu mở"
+NOTHING_CHANGED = (
+    "không có gì thay đổi: chủ đề, đặc tả và danh mục như lần công bố trước (không đọc chủ đề)"
+)
 
 
 def _by_dataset(specs: list[PublicationSpec]) -> list[list[PublicationSpec]]:

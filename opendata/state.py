@@ -14,6 +14,7 @@ from pydantic import TypeAdapter
 
 from hub.db import UtcDateTime, metadata
 from opendata.description import DatasetDescription
+from opendata.publish_inputs import PublishInputsStore
 
 publications_state_table = sa.Table(
     "opendata_publications",
@@ -43,6 +44,11 @@ class PublicationState:
 class PublicationStates:
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
+
+    @property
+    def inputs(self) -> PublishInputsStore:
+        """What each publication was built from at its last publish, in the same database."""
+        return PublishInputsStore(self._engine)
 
     def get(self, publication_id: str) -> PublicationState | None:
         table = publications_state_table

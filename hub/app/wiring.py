@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -174,8 +174,10 @@ class Hub:
         create_tables(self.engine)
         return ApprovalStore(self.engine, self.audit, self.catalogue.catalogue, self.publications)
 
-    def publisher(self) -> Publisher:
+    def publisher(self, on_lock_wait: Callable[[], None] = lambda: None) -> Publisher:
+        """``on_lock_wait``: called when another publisher of this hub holds the lock."""
         from opendata.portal.factory import open_portal
+        from opendata.publish_lock import publish_lock
         from opendata.publisher import Publisher, PublishPolicy
         from opendata.state import PublicationStates
 
@@ -194,6 +196,7 @@ class Hub:
             states=PublicationStates(self.engine),
             audit=self.audit,
             policy=PublishPolicy(s.publish_withdraw, s.publish_retries, s.publish_backoff_s),
+            lock=publish_lock(self.engine, s.data_dir, on_lock_wait) if s.publish_lock else None,
         )
 
     def publish_watch(self) -> PublishWatch:

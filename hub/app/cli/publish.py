@@ -14,7 +14,7 @@ from hub.app.cli.console import console
 from hub.app.cli.shell import shell
 from hub.app.wiring import Hub
 from hub.audit.entry import CLI
-from opendata.publisher import PublishResult
+from opendata.publisher import NOTHING_CHANGED, PublishResult
 
 # Commands registered at the root: ``kho publish``, ``kho dcat``.
 publish_app = typer.Typer()
@@ -89,15 +89,29 @@ def publish(
         ),
     ] = False,
     poll: Annotated[float, typer.Option(help="--watch: số giây giữa hai lần kiểm tra.")] = 30.0,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Đọc lại chủ đề và dựng lại tệp kể cả khi chủ đề, đặc tả và danh mục không đổi"
+            " từ lần công bố trước (ví dụ khi bộ dữ liệu bị xoá tay trên cổng).",
+        ),
+    ] = False,
 ) -> None:
     """Công bố các ấn phẩm của danh mục dữ liệu mở lên cổng (đã bỏ trường cá nhân)."""
     hub = shell(ctx).hub()
-    publisher = hub.publisher()
+    publisher = hub.publisher(
+        on_lock_wait=lambda: console.print(
+            "Một lần công bố khác của trục đang chạy; chờ lần đó xong rồi mới công bố."
+        )
+    )
     if watch:
         _watch(hub, poll)
         return
-    results = publisher.run(CLI, plan=plan, only=only)
+    results = publisher.run(CLI, plan=plan, only=only, full=full)
     print_results(results, console, plan=plan)
+    if results and all(r.reason == NOTHING_CHANGED for r in results):
+        console.print("Không có gì thay đổi từ lần công bố trước; không đọc lại chủ đề nào.")
     if any(r.failed for r in results):
         raise typer.Exit(1)
 
