@@ -1,6 +1,6 @@
 """The index's store on SQLite: a unit's and period's latest states (a period in Vietnam time),
-the provide-once store's evidence seen as ``result_in_store`` once the worker looks, the units and the
-procedures present, and the offsets saved with the states."""
+the provide-once store's evidence seen as ``result_in_store`` once the worker looks, the units
+and the procedures present, and the offsets saved with the states."""
 
 from __future__ import annotations
 
