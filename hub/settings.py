@@ -91,6 +91,18 @@ class KhoSettings(BaseSettings):
     subject_token_audience: str = "kho"  # noqa: S105 (a JWT audience)
     subject_id_claim: str = "sub"
     subject_signing_key: SecretStr | None = None
+    # People sign in to the pages with OpenID Connect (code flow with PKCE) at this issuer, e.g.
+    # http://127.0.0.1:18080/realms/kho; its access tokens are accepted by the API too. Empty:
+    # the development sign-in (pick a sample person), on the embedded defaults only.
+    oidc_issuer_url: str = ""
+    oidc_client_id: str = "kho"
+    oidc_client_secret_file: Path | None = None  # empty: a public client (PKCE only)
+    # Signs the session cookie; empty: <data_dir>/session.key on the embedded defaults.
+    session_secret_file: Path | None = None
+    session_cookie_secure: bool = False  # set when the hub is served over https
+    session_max_age_s: int = Field(default=8 * 3600, ge=60)
+    # None: the development sign-in when no issuer is set and the defaults are embedded.
+    development_signin: bool | None = None
 
     @model_validator(mode="after")
     def _embedded_in_data_dir(self) -> KhoSettings:

@@ -26,6 +26,9 @@ EVIDENCE_READ: Final = "evidence.read"
 EVIDENCE_REFUSED: Final = "evidence.refused"
 CONSENT_GRANT: Final = "consent.grant"
 CONSENT_REVOKE: Final = "consent.revoke"
+SIGNIN: Final = "signin.success"
+SIGNIN_REFUSED: Final = "signin.refused"
+SIGNOUT: Final = "signin.signout"
 
 KNOWN_ACTIONS: Final = frozenset(
     {
@@ -47,6 +50,9 @@ KNOWN_ACTIONS: Final = frozenset(
         EVIDENCE_REFUSED,
         CONSENT_GRANT,
         CONSENT_REVOKE,
+        SIGNIN,
+        SIGNIN_REFUSED,
+        SIGNOUT,
     }
 )
 

@@ -17,11 +17,13 @@ from hub.app.api.errors import (
     unexpected_error,
     unreachable_error,
 )
+from hub.app.api.observability import HTTPMetricsMiddleware, RequestContextMiddleware
 from hub.app.api.openapi_document import Section
 from hub.app.api.registry_routes import PREFIX, REGISTRY_ENDPOINTS
 from hub.app.api.routes import ENDPOINTS
 from hub.app.api.routing import routes
 from hub.app.web.errors import page_or_api_error
+from hub.app.web.people.assembly import build_signin
 from hub.app.web.routes import PAGE_ROUTES
 from hub.app.web.security import SecurityHeadersMiddleware
 from hub.app.wiring import Hub
@@ -31,6 +33,7 @@ from hub.registry.embedded import DatabaseSchemaRegistry
 
 
 def build_app(hub: Hub) -> Starlette:
+    signin = build_signin(hub.settings)  # refuses unsafe sign-in settings before anything runs
     sections = [Section("", ENDPOINTS)]
     app_routes: list[BaseRoute] = [*routes(ENDPOINTS, authentication.refusal_answer)]
     if isinstance(hub.registry, DatabaseSchemaRegistry):
@@ -56,14 +59,21 @@ def build_app(hub: Hub) -> Starlette:
     app = Starlette(
         routes=app_routes,
         lifespan=lifespan,
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        middleware=[
+            Middleware(RequestContextMiddleware),  # first: every log line has the request id
+            Middleware(HTTPMetricsMiddleware),
+            Middleware(SecurityHeadersMiddleware),
+            signin.middleware,  # the signed session cookie of people signed in to the pages
+        ],
         exception_handlers={
             HTTPException: page_or_api_error,  # a page path's 404 is a Vietnamese page
             UnreachableError: unreachable_error,
             ProvideOnceError: provide_once_error,
             Exception: unexpected_error,
+            **signin.exception_handlers,  # to sign-in, and a form without its CSRF token
         },
     )
     app.state.hub = hub
+    signin.install(app)
     app.state.sections = sections  # what /openapi.json describes
     return app

@@ -25,6 +25,8 @@ from starlette.responses import Response
 
 from hub.app.api.endpoint import Access
 from hub.app.api.errors import ApiError, error_response
+from hub.app.web.people.access_tokens import PersonTokens
+from hub.app.web.people.person import Person
 from hub.app.wiring import Hub
 from hub.auth.tokens import AuthError, Credential
 from hub.provide_once.subject_auth import looks_like_jwt
@@ -98,6 +100,11 @@ class TokenBackend(AuthenticationBackend):
         access = self.access
         if access is Access.PUBLIC and "authorization" not in conn.headers:
             return None
+        person_tokens: PersonTokens | None = getattr(conn.app.state, "person_tokens", None)
+        if person_tokens is not None and "authorization" in conn.headers:
+            token = _bearer(conn) if access is not Access.REGISTRY_CHANGE else ""
+            if looks_like_jwt(token) and person_tokens.issued_here(token):
+                return _as_person(await _person(person_tokens, token), access)
         if access is Access.SUBJECT:
             return _as_subject(await _subject(conn, hub))
         if access is Access.AGENCY_OR_SUBJECT and looks_like_jwt(_bearer(conn)):
@@ -150,6 +157,37 @@ def optional_agency(request: Request) -> Credential | None:
 
 def _as_subject(found: Subject) -> tuple[AuthCredentials, BaseUser]:
     return AuthCredentials(["subject"]), SubjectUser(found)
+
+
+def _as_person(person: Person, access: Access) -> tuple[AuthCredentials, BaseUser]:
+    """A person signed in at the identity provider, under the same policy as a token: a citizen
+    is their subject, a member of staff their agency with their roles."""
+    if person.is_citizen:
+        if access in (Access.AGENCY, Access.REGISTRY_CHANGE):
+            raise ApiError(
+                403,
+                "not_an_agency",
+                "Đây là phiên đăng nhập của công dân; thao tác này cần quyền của cơ quan",
+            )
+        return _as_subject(person.citizen())
+    if access is Access.SUBJECT:
+        raise ApiError(
+            403,
+            "not_a_subject",
+            "Đây là phiên đăng nhập của cán bộ; trang này cần phiên đăng nhập của công dân,"
+            " tổ chức",
+        )
+    credential = person.credential()
+    return AuthCredentials(["agency", *sorted(r.value for r in credential.roles)]), AgencyUser(
+        credential
+    )
+
+
+async def _person(person_tokens: PersonTokens, token: str) -> Person:
+    try:
+        return await run_in_threadpool(person_tokens.verify, token)
+    except AuthError as exc:
+        raise _invalid(exc) from exc
 
 
 async def _agency(conn: HTTPConnection, hub: Hub, *, allow_basic: bool) -> Credential:

@@ -8,11 +8,13 @@ from starlette.staticfiles import StaticFiles
 from hub.app.web import assets, home
 from hub.app.web.catalogue_pages import CATALOGUE_PAGES
 from hub.app.web.dashboard import DASHBOARD_PAGES
+from hub.app.web.people.signin_pages import SIGNIN_ROUTES
 
 PAGE_ROUTES: list[BaseRoute] = [
     Route("/", home.home_page, name="home"),
     *DASHBOARD_PAGES,
     *CATALOGUE_PAGES,
+    *SIGNIN_ROUTES,
     Route("/favicon.ico", assets.favicon, name="favicon"),
     Mount("/static", app=StaticFiles(packages=[("hub.app.web", "static")]), name="static"),
 ]

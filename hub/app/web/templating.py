@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from hub.app.web.people.template_globals import PEOPLE_GLOBALS
 from hub.vietnam_time import VIETNAM_TZ
 
 LOCALE = "vi_VN"
@@ -84,6 +85,7 @@ def _environment() -> Environment:
     environment.globals["navigation"] = NAVIGATION
     environment.globals["asset_version"] = ASSET_VERSION
     environment.globals["charts_available"] = CHARTS_AVAILABLE
+    environment.globals.update(PEOPLE_GLOBALS)  # csrf_field(), signed_in(), signin_mode()
     return environment
 
 
