@@ -29,6 +29,10 @@ class KhoSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KHO_", extra="ignore")
 
+    # `production` refuses every development shortcut at start (hub.production): the embedded
+    # bus or SQLite, Kafka without TLS, the kho/kho passwords, no pseudonym key, anonymous MQTT.
+    env: Literal["development", "production"] = "development"
+
     # The embedded hub's home: its bus, database, open-data folder and key files. Each of the
     # three URLs below, left empty, points into it.
     data_dir: Path = Path(".kho")

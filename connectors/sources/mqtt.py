@@ -13,19 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import queue
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
-from connectors.config import MqttSource
+from connectors.config import MqttSource, expand_env
 from connectors.errors import ConnectorError, SourceUnavailable
 from connectors.events import log_event
 from connectors.nfc import nfc_keys
@@ -91,7 +92,10 @@ class MqttSubscriber:
         *,
         connect_timeout_s: float = 10.0,
         reconnect_delay_s: tuple[int, int] = (1, 30),
+        environ: Mapping[str, str] | None = None,
     ) -> None:
+        """``mqtt://user:password@host:port`` logs in (``${VAR}`` read from ``environ``, by
+        default the process environment); without a user the connection is anonymous."""
         if not source.client_id.strip():
             raise ConnectorError("Nguồn MQTT cần client_id (phiên bền vững giữ tin chưa xác nhận)")
         self.source = source
@@ -108,6 +112,9 @@ class MqttSubscriber:
             clean_session=False,
             protocol=MQTTProtocolVersion.MQTTv311,
         )
+        login = urlsplit(expand_env(source.url, os.environ if environ is None else environ))
+        if login.username:
+            client.username_pw_set(unquote(login.username), unquote(login.password or ""))
         client.manual_ack_set(True)
         client.reconnect_delay_set(*reconnect_delay_s)
         client.on_connect = self._on_connect

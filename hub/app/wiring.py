@@ -37,6 +37,7 @@ from hub.index766.worker import (
 )
 from hub.ingest.idempotency import IdempotencyStore
 from hub.ingest.writer import DatasetWriter
+from hub.production import require_production_ready
 from hub.provide_once.access_log import AccessLogView
 from hub.provide_once.dossier_feed import DOSSIER_DATASET, FEED_GROUP, DossierFeed, FeedPorts
 from hub.provide_once.evidence import EVIDENCE_DATASET
@@ -341,7 +342,9 @@ class Hub:
 
 def build_hub(settings: KhoSettings) -> Hub:
     """Load the catalogue, open the database and the bus. No network call is made to Kafka
-    until the bus is first used."""
+    until the bus is first used. Under ``KHO_ENV=production`` a development shortcut in the
+    settings is refused first (hub.production), before anything is opened."""
+    require_production_ready(settings, settings.env)
     catalogue = load_catalogue(settings.catalogue_path, settings.schemas_dir)
     engine = create_engine(settings.database_url)
     create_tables(engine)

@@ -15,7 +15,7 @@ def open_bus(url: str, *, client_id: str = "kho") -> EventBus:
         from hub.bus.embedded import EmbeddedBus
 
         return EmbeddedBus(embedded_path(url))
-    if url.startswith("kafka://"):
+    if url.startswith(("kafka://", "kafka+ssl://")):
         from hub.bus.kafka import KafkaBus
         from hub.bus.kafka_url import parse_kafka_url
 

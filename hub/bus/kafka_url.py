@@ -3,6 +3,12 @@
     kafka://host:port[,host:port]                             PLAINTEXT, no login
     kafka://user:password@host:port[,host:port]               SASL_PLAINTEXT, SCRAM-SHA-512
     kafka://user:password@host:port?mechanism=SCRAM-SHA-256   SASL_PLAINTEXT, SCRAM-SHA-256
+    kafka+ssl://host:port?cafile=/etc/kho/ca.pem              SSL (TLS, no login)
+    kafka+ssl://user:password@host:port?cafile=/etc/kho/ca.pem
+                                                              SASL_SSL, SCRAM-SHA-512
+
+``kafka+ssl://`` checks the brokers' certificates against ``cafile`` (default: the system's
+trusted authorities) and their host names.
 
 User and password are percent-decoded (``%40`` for ``@``, ``%3A`` for ``:``). The password never
 appears in ``repr``, ``str`` or an error message.
@@ -18,6 +24,7 @@ from urllib.parse import parse_qsl, unquote
 from hub.errors import ConfigurationError
 
 SCHEME = "kafka://"
+TLS_SCHEME = "kafka+ssl://"
 MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256")
 DEFAULT_MECHANISM = MECHANISMS[0]
 _HOST = r"\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?"  # [IPv6] or a name
@@ -33,6 +40,8 @@ class KafkaConnection:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     mechanism: str = DEFAULT_MECHANISM
+    tls: bool = False
+    cafile: str | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -45,6 +54,8 @@ class KafkaConnection:
 
     @property
     def security_protocol(self) -> str:
+        if self.tls:
+            return "SASL_SSL" if self.authenticated else "SSL"
         return "SASL_PLAINTEXT" if self.authenticated else "PLAINTEXT"
 
     def client_options(self) -> dict[str, Any]:
@@ -53,6 +64,10 @@ class KafkaConnection:
             "bootstrap_servers": list(self.servers),
             "security_protocol": self.security_protocol,
         }
+        if self.tls:
+            options["ssl_check_hostname"] = True
+            if self.cafile is not None:
+                options["ssl_cafile"] = self.cafile
         if self.authenticated:
             options["sasl_mechanism"] = self.mechanism
             options["sasl_plain_username"] = self.username
@@ -61,27 +76,38 @@ class KafkaConnection:
 
     def as_user(self, username: str, password: str) -> KafkaConnection:
         """The same brokers, logged in as someone else (an agency's Kafka user)."""
-        return KafkaConnection(self.servers, username, password, self.mechanism)
+        return KafkaConnection(
+            self.servers, username, password, self.mechanism, self.tls, self.cafile
+        )
 
     def __str__(self) -> str:
         login = f"{self.username}:{_HIDDEN}@" if self.authenticated else ""
-        query = "" if self.mechanism == DEFAULT_MECHANISM else f"?mechanism={self.mechanism}"
-        return f"{SCHEME}{login}{self.bootstrap}{query}"
+        params = [] if self.mechanism == DEFAULT_MECHANISM else [f"mechanism={self.mechanism}"]
+        params += [f"cafile={self.cafile}"] if self.cafile else []
+        query = f"?{'&'.join(params)}" if params else ""
+        return f"{TLS_SCHEME if self.tls else SCHEME}{login}{self.bootstrap}{query}"
 
     def __repr__(self) -> str:
         hidden = _HIDDEN if self.password is not None else None
         return (
             f"KafkaConnection(servers={self.servers!r}, username={self.username!r}, "
-            f"password={hidden!r}, mechanism={self.mechanism!r})"
+            f"password={hidden!r}, mechanism={self.mechanism!r}, tls={self.tls!r}, "
+            f"cafile={self.cafile!r})"
         )
 
 
+def is_kafka_url(url: str) -> bool:
+    """``kafka://`` or ``kafka+ssl://``."""
+    return url.startswith((SCHEME, TLS_SCHEME))
+
+
 def parse_kafka_url(url: str) -> KafkaConnection:
-    """Parse a ``kafka://`` bus URL; anything malformed is a ConfigurationError naming
-    KHO_BUS_URL (and never the password)."""
-    if not url.startswith(SCHEME):
-        raise _bad("phải bắt đầu bằng kafka://")
-    rest = url.removeprefix(SCHEME)
+    """Parse a ``kafka://`` or ``kafka+ssl://`` bus URL; anything malformed is a
+    ConfigurationError naming KHO_BUS_URL (and never the password)."""
+    if not is_kafka_url(url):
+        raise _bad("phải bắt đầu bằng kafka:// hoặc kafka+ssl://")
+    tls = url.startswith(TLS_SCHEME)
+    rest = url.removeprefix(TLS_SCHEME if tls else SCHEME)
     rest, _, query = rest.partition("?")
     if "#" in query or "#" in rest:
         raise _bad("không được có phần #")
@@ -90,16 +116,20 @@ def parse_kafka_url(url: str) -> KafkaConnection:
     if "/" in hosts:
         raise _bad("không được có đường dẫn sau địa chỉ máy chủ")
     servers = _servers(hosts)
-    mechanism = _mechanism(query)
+    mechanism, cafile = _options(query)
+    if cafile is not None and not tls:
+        raise _bad("cafile chỉ dùng được với kafka+ssl://")
     if not at:
         if mechanism is not None:
             raise _bad("mechanism chỉ dùng được khi có tên đăng nhập (kafka://user:password@...)")
-        return KafkaConnection(servers)
+        return KafkaConnection(servers, tls=tls, cafile=cafile)
     username, colon, password = userinfo.partition(":")
     username, password = unquote(username), unquote(password)
     if not username or not colon or not password:
         raise _bad("cần cả tên đăng nhập và mật khẩu (kafka://user:password@host:port)")
-    return KafkaConnection(servers, username, password, mechanism or DEFAULT_MECHANISM)
+    return KafkaConnection(
+        servers, username, password, mechanism or DEFAULT_MECHANISM, tls=tls, cafile=cafile
+    )
 
 
 def _servers(hosts: str) -> tuple[str, ...]:
@@ -113,21 +143,26 @@ def _servers(hosts: str) -> tuple[str, ...]:
     return servers
 
 
-def _mechanism(query: str) -> str | None:
+def _options(query: str) -> tuple[str | None, str | None]:
+    """The ``mechanism`` and ``cafile`` parameters, each None when absent."""
     if not query:
-        return None
+        return None, None
     try:
         pairs = parse_qsl(query, strict_parsing=True)
     except ValueError:
         raise _bad("phần tham số sau ? không đọc được") from None
     mechanism: str | None = None
+    cafile: str | None = None
     for key, value in pairs:
+        if key == "cafile":
+            cafile = value
+            continue
         if key != "mechanism":
-            raise _bad(f"tham số {key!r} không được hỗ trợ; chỉ có mechanism")
+            raise _bad(f"tham số {key!r} không được hỗ trợ; chỉ có mechanism và cafile")
         if value.upper() not in MECHANISMS:
             raise _bad(f"mechanism {value!r} không được hỗ trợ; dùng {' hoặc '.join(MECHANISMS)}")
         mechanism = value.upper()
-    return mechanism
+    return mechanism, cafile
 
 
 def _bad(reason: str) -> ConfigurationError:

@@ -31,7 +31,7 @@ def open_relay(
 
         bus = EmbeddedBus(embedded_path(url))
         return EmbeddedRelay(bus, group, topics, after_write=after_write, owns_bus=True)
-    if url.startswith("kafka://"):
+    if url.startswith(("kafka://", "kafka+ssl://")):
         from hub.bus.kafka_relay import KafkaRelay
         from hub.bus.kafka_url import parse_kafka_url
 
@@ -53,7 +53,7 @@ def open_group_offsets(url: str, *, client_id: str = "kho") -> GroupOffsets:
         from hub.bus.embedded_relay import EmbeddedGroupOffsets
 
         return EmbeddedGroupOffsets(EmbeddedBus(embedded_path(url)), owns_bus=True)
-    if url.startswith("kafka://"):
+    if url.startswith(("kafka://", "kafka+ssl://")):
         from hub.bus.kafka_relay import KafkaGroupOffsets
         from hub.bus.kafka_url import parse_kafka_url
 

@@ -33,7 +33,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("hub.auth", "hub.acl", "hub.dlq"),
     ("hub.provide_once",),
     ("connectors", "opendata", "hub.index766"),
-    ("hub.settings",),
+    ("hub.settings", "hub.production"),
     ("hub.app",),
 ]
 ROOTS = ("hub", "connectors", "opendata")

@@ -6,18 +6,32 @@ stops, so several workers each get their own clients.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import NoReturn
 
+import pydantic
 from starlette.applications import Starlette
 
 from hub.app.api.app import build_app
 from hub.app.wiring import build_hub
+from hub.errors import KhoError
 from hub.settings import KhoSettings
 
 
 def create_app() -> Starlette:
-    hub = build_hub(KhoSettings())
+    try:
+        hub = build_hub(KhoSettings())
+    except pydantic.ValidationError as exc:
+        _refuse_start(
+            "Cấu hình không hợp lệ: "
+            + "; ".join(
+                f"KHO_{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+            )
+        )
+    except KhoError as exc:
+        _refuse_start(str(exc))
     app = build_app(hub)
 
     serving = app.router.lifespan_context
@@ -32,3 +46,10 @@ def create_app() -> Starlette:
 
     app.router.lifespan_context = lifespan
     return app
+
+
+def _refuse_start(message: str) -> NoReturn:
+    """One line naming the setting or the server, no traceback, a non-zero exit (uvicorn lets
+    SystemExit through its factory loading)."""
+    print(f"Lỗi: {' '.join(message.split())}", file=sys.stderr)  # noqa: T201
+    raise SystemExit(1)

@@ -117,7 +117,7 @@ def _admin(connection: KafkaConnection, settings: KhoSettings) -> Iterator[Kafka
 
 
 def _kafka(settings: KhoSettings) -> KafkaConnection:
-    if not settings.bus_url.startswith("kafka://"):
+    if not settings.bus_url.startswith(("kafka://", "kafka+ssl://")):
         raise AclUnsupported(
             "KHO_BUS_URL trỏ tới bus nhúng (embedded), không có người dùng hay ACL;"
             " đặt KHO_BUS_URL=kafka://kho:<mật khẩu>@host:port"
