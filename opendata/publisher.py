@@ -31,6 +31,7 @@ from hub.bus.port import EventBus
 from hub.catalogue.loader import LoadedCatalogue
 from hub.catalogue.models import DatasetEntry
 from hub.errors import KhoError
+from hub.metrics import RECORDS_OUT, timed_publication
 from opendata.anonymity import SmallGroup, require_k_anonymity
 from opendata.approvals import ApprovalStore, PublicationStatus
 from opendata.errors import PortalUnavailable, PublishBlocked
@@ -313,7 +314,10 @@ class Publisher:
         if plan:
             planned = self._retrying(lambda: self._portal.plan(dataset))
             return self._planned(spec, planned, table)
-        outcome = self._retrying(lambda: self._portal.publish(dataset))
+        with timed_publication(entry.id) as outcomes:
+            outcome = self._retrying(lambda: self._portal.publish(dataset))
+            outcomes.append(outcome.action)
+        RECORDS_OUT.labels(dataset=entry.id, sink="portal").inc(len(table.rows))
         self._states.record_published(description, digest, inputs.topic_offsets, now)
         hashes = {f.filename: sha256_hex(f.content) for f in files}
         self._inputs.record(

@@ -55,6 +55,7 @@ from hub.index766.states import DossierState, FeedbackState
 from hub.index766.store import IndexStore, PartitionKey
 from hub.ingest.dead_letter import DeadLetter
 from hub.ingest.validation import Violation
+from hub.metrics import RECORDS_OUT
 from hub.registry.port import RegistryError
 
 log = logging.getLogger(__name__)
@@ -319,6 +320,8 @@ class IndexWorker:
         for d in applied:
             if d.letter is not None:
                 run.dead_letters[d.letter.violations[0].rule] += 1
+            else:
+                RECORDS_OUT.labels(dataset=self.entries[d.record.topic].id, sink="index").inc()
         run.batches += 1
         log.debug("index batch: %d records, %d applied", len(records), len(applied))
 

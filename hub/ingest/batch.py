@@ -21,6 +21,7 @@ from hub.bus.port import Position
 from hub.bus.span import PositionSpan
 from hub.ingest.validation import Violation
 from hub.ingest.writer import DatasetWriter, IncomingRecord, SourceRef, write_details
+from hub.metrics import RECORDS_IN
 
 
 class IngestMode(StrEnum):
@@ -97,6 +98,8 @@ def ingest_batch(
     bad = [c for c in checked if c.violations]
     good = [c for c in checked if not c.violations and c.record is not None]
     dataset = writer.entry.id
+    if bad:
+        RECORDS_IN.labels(dataset=dataset, outcome="rejected").inc(len(bad))
     if bad and mode is IngestMode.ATOMIC:
         rejected = tuple(RecordError(c.index, c.violations) for c in bad)
         return BatchResult(dataset, mode, accepted=(), rejected=rejected)

@@ -10,6 +10,7 @@ from hub.avro.quick_check import QuickCheck
 from hub.avro.schema import DatasetSchema
 from hub.catalogue.models import DatasetEntry
 from hub.contracts import Contract, Violation, compile_contract
+from hub.metrics import CONTRACT_FAILURES
 
 __all__ = ["RecordValidator", "Violation"]
 
@@ -27,12 +28,16 @@ class RecordValidator:
         self._fields = frozenset(schema.field_names)
         self._quick = QuickCheck(schema.parsed)
         self._contract = contract or compile_contract(entry.id, entry.contract, schema)
+        self._dataset = entry.id
 
     def violations(self, record: dict[str, Any]) -> list[Violation]:
         found = self._type_violations(record)
         if found:
             return found
-        return self._contract.violations(record)
+        broken = self._contract.violations(record)
+        for rule in {v.rule for v in broken}:
+            CONTRACT_FAILURES.labels(dataset=self._dataset, rule=rule).inc()
+        return broken
 
     def _type_violations(self, record: dict[str, Any]) -> list[Violation]:
         # As many keys as the schema has fields, and all of them there: nothing unknown.

@@ -18,6 +18,7 @@ from hub.catalogue.loader import LoadedCatalogue
 from hub.catalogue.models import DatasetEntry
 from hub.ingest.dead_letter import DeadLetter
 from hub.ingest.validation import RecordValidator, Violation
+from hub.metrics import RECORDS_IN, count_dead_letters
 from hub.registry.port import SchemaRegistry, subject_for_topic
 
 
@@ -139,7 +140,9 @@ class DatasetWriter:
         return OutgoingMessage(key=key, value=value, headers=headers)
 
     def publish(self, messages: list[OutgoingMessage]) -> list[Position]:
-        return self._bus.publish(self._entry.topic, messages)
+        positions = self._bus.publish(self._entry.topic, messages)
+        RECORDS_IN.labels(dataset=self._entry.id, outcome="accepted").inc(len(positions))
+        return positions
 
     def dead_letter(self, item: IncomingRecord, problems: Iterable[Violation]) -> DeadLetter:
         return DeadLetter(
@@ -151,10 +154,12 @@ class DatasetWriter:
         )
 
     def send_to_dlq(self, letters: list[DeadLetter]) -> list[Position]:
-        return self._bus.publish(
+        positions = self._bus.publish(
             self._entry.dlq_topic,
             [OutgoingMessage(key=None, value=letter.to_bytes()) for letter in letters],
         )
+        _count_letters(letters)
+        return positions
 
     def write(
         self, incoming: Iterable[IncomingRecord], *, on_flushed: OnFlushed | None = None
@@ -218,6 +223,10 @@ class DatasetWriter:
         report.written.add(accepted)
         report.accepted += len(batch.good)
         report.rejected += len(batch.bad)
+        dataset = self._entry.id
+        RECORDS_IN.labels(dataset=dataset, outcome="accepted").inc(len(batch.good))
+        RECORDS_IN.labels(dataset=dataset, outcome="rejected").inc(len(batch.bad))
+        _count_letters(batch.bad)
         for letter in batch.bad:
             rules = {v.rule for v in letter.violations}
             report.rejected_by_rule.update(rules)
@@ -225,6 +234,13 @@ class DatasetWriter:
                 report.examples.setdefault(rule, letter)
         if on_flushed is not None and batch.last is not None:
             on_flushed(Flushed(batch.last, accepted, rejected))
+
+
+def _count_letters(letters: Sequence[DeadLetter]) -> None:
+    """``kho_dead_letters_total``: each letter by its dataset, source kind and first rule."""
+    for letter in letters:
+        rule = letter.violations[0].rule if letter.violations else "unknown"
+        count_dead_letters(letter.dataset, str(letter.source.get("kind", "unknown")), [rule])
 
 
 @dataclass

@@ -44,6 +44,7 @@ from hub.errors import UnreachableError
 from hub.ingest.dead_letter import DeadLetter
 from hub.ingest.validation import Violation
 from hub.ingest.writer import DatasetWriter
+from hub.metrics import RECORDS_OUT
 from hub.provide_once.dossier_evidence import DossierFields, evidence_of
 from hub.provide_once.errors import ProvideOnceError
 from hub.provide_once.evidence import EvidenceInput, Outcome, RecordOutcome
@@ -274,6 +275,9 @@ class DossierFeed:
                 log.warning("%s dead-lettered: %s", _where(letter.source), letter.reason)
             self._writer().send_to_dlq(letters)
         consumer.commit()  # the batch's evidence and dead letters are stored: at least once
+        RECORDS_OUT.labels(dataset=self.entry.id, sink="evidence").inc(
+            counts.records - counts.dead_letters
+        )
         counts.events_sent = self._send_events(run)
         run.add(counts)
         run.batches += 1

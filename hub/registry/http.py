@@ -80,6 +80,11 @@ class ConfluentRegistryClient:
             self._by_id[int(schema_id)] = str(_field(body, "schema", self._where))
         return self._by_id[schema_id]
 
+    def ping(self) -> None:
+        """One cheap call (the global compatibility level): raises when the registry does not
+        answer. For readiness checks."""
+        self._call("GET", "config")
+
     def close(self) -> None:
         self._client.close()
 

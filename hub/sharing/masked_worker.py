@@ -38,6 +38,8 @@ from hub.bus.relay import (
 from hub.catalogue.loader import LoadedCatalogue
 from hub.catalogue.models import DatasetEntry
 from hub.errors import ConfigurationError
+from hub.logs import record_context
+from hub.metrics import RECORDS_OUT, count_dead_letters
 from hub.registry.port import SchemaRegistry
 from hub.sharing.mask_lag import masking_lag
 from hub.sharing.masked_records import MASKER_GROUP, DatasetMasker, maskable_datasets
@@ -197,20 +199,26 @@ class MaskingWorker:
             if outcome.letter is not None:
                 entry = self._maskers[record.topic].entry
                 self._bus.ensure_topic(entry.dlq_topic)
-                log.warning(
-                    "%s:%d@%d dead-lettered: %s",
-                    record.topic,
-                    record.partition,
-                    record.offset,
-                    outcome.letter.reason,
-                )
+                with record_context(record.topic, record.partition, record.offset):
+                    log.warning(
+                        "%s:%d@%d dead-lettered: %s",
+                        record.topic,
+                        record.partition,
+                        record.offset,
+                        outcome.letter.reason,
+                        extra={"dataset": entry.id},
+                    )
         relay.commit([o.message for o in outcomes])
         for record, outcome in zip(records, outcomes, strict=True):
-            counts = run.counts[self._maskers[record.topic].entry.id]
+            dataset = self._maskers[record.topic].entry.id
+            counts = run.counts[dataset]
             if outcome.letter is None:
                 counts.masked += 1
+                RECORDS_OUT.labels(dataset=dataset, sink="masked").inc()
             else:
                 counts.dead_letters += 1
+                rule = outcome.letter.violations[0].rule
+                count_dead_letters(dataset, str(outcome.letter.source["kind"]), [rule])
 
     def _report(self, run: MaskingRun, offsets: GroupOffsets) -> None:
         for dataset in masking_lag(self._bus, offsets, self.entries):

@@ -21,6 +21,8 @@ FLOORS: list[tuple[str, ...]] = [
         "hub.stopping",
         "hub.defaults",
         "hub.secret_keys",
+        "hub.metrics",
+        "hub.logs",
     ),
     ("hub.config_files", "hub.db", "hub.async_postgres"),
     ("hub.bus",),

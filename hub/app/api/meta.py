@@ -1,4 +1,5 @@
-"""The app's own endpoints: liveness, and the OpenAPI document of every endpoint it serves."""
+"""The app's own endpoints: liveness, metrics, and the OpenAPI document of every endpoint it
+serves (readiness is in hub/app/api/readiness.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,17 @@ from starlette.responses import Response
 from hub.app.api.answers import Health
 from hub.app.api.errors import VietnameseJSONResponse
 from hub.app.api.openapi_document import openapi_document
+from hub.metrics import exposition
 
 
 async def health(request: Request) -> Health:
     return Health(status="ok")
+
+
+async def metrics(request: Request) -> Response:
+    """The Prometheus text of this process, or of every API worker in multiprocess mode."""
+    body, content_type = exposition()
+    return Response(body, media_type=content_type)
 
 
 async def serve_openapi(request: Request) -> Response:

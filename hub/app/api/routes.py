@@ -6,7 +6,7 @@ registry's endpoints, served under their own mount, are in hub/app/api/registry_
 
 from __future__ import annotations
 
-from hub.app.api import meta
+from hub.app.api import meta, readiness
 from hub.app.api.answers import Health
 from hub.app.api.endpoint import Access, Answer, Endpoint
 from hub.app.api.routes_datasets import DATASET_ENDPOINTS
@@ -22,6 +22,29 @@ SERVICE = (
         "health",
         "Liveness",
         {200: Answer("OK", Health)},
+        access=Access.OPEN,
+        tags=("service",),
+    ),
+    Endpoint(
+        "GET",
+        "/readyz",
+        readiness.readiness,
+        "readiness",
+        "Sẵn sàng phục vụ | Readiness: the database, the bus and the schema registry answer",
+        {
+            200: Answer("Every service answers", readiness.Readiness),
+            503: Answer("A service is down; ``down`` names it", readiness.Readiness),
+        },
+        access=Access.OPEN,
+        tags=("service",),
+    ),
+    Endpoint(
+        "GET",
+        "/metrics",
+        meta.metrics,
+        "metrics",
+        "Số đo Prometheus | Prometheus metrics",
+        {200: Answer("The Prometheus text exposition format", media_type="text/plain")},
         access=Access.OPEN,
         tags=("service",),
     ),

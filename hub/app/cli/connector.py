@@ -30,6 +30,7 @@ from connectors.sources.files import FileSource
 from connectors.sources.port import BatchSource
 from connectors.sources.sql import SqlTableSource
 from hub.app.cli.console import console
+from hub.app.cli.observability import MetricsPortOption, expose_metrics
 from hub.app.cli.progress import RichProgress
 from hub.app.cli.shell import shell
 from hub.app.wiring import Hub
@@ -69,6 +70,7 @@ def connector_run(
         float | None,
         typer.Option("--duration", help="MQTT: dừng sau số giây này (mặc định: đến khi Ctrl-C)."),
     ] = None,
+    metrics_port: MetricsPortOption = None,
 ) -> None:
     """Chạy connector từ điểm đã lưu; bản ghi lỗi vào hàng thư chết <topic>.dlq."""
     connector = load_connector_config(config)
@@ -80,10 +82,13 @@ def connector_run(
             raise ConnectorError(f"Connector {connector.name} đọc tệp: hãy chỉ ra --input")
         print_summary(run_file(hub, store, connector, FileSource(connector, input_file)))
     elif isinstance(source, FolderSource):
+        expose_metrics(metrics_port)
         _run_folder(hub, store, connector, source, follow=follow)
     elif isinstance(source, SqlSource | RestSource):
+        expose_metrics(metrics_port)
         _run_polled(hub, store, connector, source, follow=follow)
     else:
+        expose_metrics(metrics_port)
         _run_mqtt(hub, store, connector, duration)
 
 

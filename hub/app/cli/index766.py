@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 
 from hub.app.cli.console import console
+from hub.app.cli.observability import MetricsPortOption, expose_metrics, sampling_lag
 from hub.app.cli.shell import shell
 from hub.audit.entry import CLI
 from hub.audit.trail import record_write
@@ -66,6 +67,7 @@ def index_run(
     report_every: Annotated[
         float, typer.Option(min=1.0, help="Ghi nhật ký tiến độ mỗi N giây.")
     ] = 30.0,
+    metrics_port: MetricsPortOption = None,
 ) -> None:
     """Hồ sơ TTHC và phản ánh → trạng thái mới nhất cho chỉ số 766, đúng một lần."""
     hub = shell(ctx).hub()
@@ -80,7 +82,15 @@ def index_run(
     console.print(
         f"Đang tính chỉ số 766 từ {', '.join(worker.topics)} (nhóm {worker.group}); Ctrl-C để dừng."
     )
-    run = run_until_signalled(lambda stop: worker.run(stop, report_every_s=report_every))
+    expose_metrics(metrics_port)
+    run = run_until_signalled(
+        sampling_lag(
+            hub,
+            worker.group,
+            worker.topics,
+            lambda stop: worker.run(stop, report_every_s=report_every),
+        )
+    )
     console.print("Đã dừng sau khi cam kết lô cuối.")
     print_index_run(run, worker)
 

@@ -9,9 +9,11 @@ import typer
 from rich.table import Table
 
 from hub.app.cli.console import console
+from hub.app.cli.observability import MetricsPortOption, expose_metrics, sampling_lag
 from hub.app.cli.shell import shell
 from hub.app.wiring import Hub
 from hub.sharing.mask_lag import DatasetLag
+from hub.sharing.masked_records import MASKER_GROUP
 from hub.sharing.masked_worker import MaskingRun
 from hub.stopping import drain_once, run_until_signalled
 
@@ -43,6 +45,7 @@ def mask_run(
         str | None,
         typer.Option(help="Tên tiến trình (transactional id kho.masker.<tên>) trên Kafka."),
     ] = None,
+    metrics_port: MetricsPortOption = None,
 ) -> None:
     """Che trường cá nhân: <topic> → <topic>.masked, đúng một lần (giao dịch)."""
     hub = shell(ctx).hub()
@@ -54,7 +57,15 @@ def mask_run(
     console.print(
         f"Đang che {len(worker.entries)} bộ dữ liệu ({worker.transactional_id}); Ctrl-C để dừng."
     )
-    run = run_until_signalled(lambda stop: worker.run(stop, report_every_s=report_every))
+    expose_metrics(metrics_port)
+    run = run_until_signalled(
+        sampling_lag(
+            hub,
+            MASKER_GROUP,
+            worker.topics,
+            lambda stop: worker.run(stop, report_every_s=report_every),
+        )
+    )
     console.print("Đã dừng sau khi cam kết lô cuối.")
     print_masking_run(run, hub)
 

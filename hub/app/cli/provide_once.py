@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hub.app.cli.console import console, err_console
+from hub.app.cli.observability import MetricsPortOption, expose_metrics, sampling_lag
 from hub.app.cli.shell import shell
 from hub.app.wiring import Hub
 from hub.audit.actions import EVIDENCE_READ
@@ -52,6 +53,7 @@ def evidence_feed(
     report_every: Annotated[
         float, typer.Option(min=1.0, help="Ghi nhật ký tiến độ mỗi N giây.")
     ] = 30.0,
+    metrics_port: MetricsPortOption = None,
 ) -> None:
     """Hồ sơ đã trả kết quả → giấy tờ của người nộp (nạp lại nhiều lần vẫn chỉ lưu một)."""
     hub = shell(ctx).hub()
@@ -61,7 +63,12 @@ def evidence_feed(
         return
     logging.getLogger("hub.provide_once").setLevel(logging.INFO)
     console.print(f"Đang nạp giấy tờ từ {feed.topic} (nhóm {feed.group}); Ctrl-C để dừng.")
-    run = run_until_signalled(lambda stop: feed.run(stop, report_every_s=report_every))
+    expose_metrics(metrics_port)
+    run = run_until_signalled(
+        sampling_lag(
+            hub, feed.group, [feed.topic], lambda stop: feed.run(stop, report_every_s=report_every)
+        )
+    )
     console.print("Đã dừng sau khi cam kết lô cuối.")
     print_feed_run(run, feed)
 

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hub.app.cli.console import console
+from hub.app.cli.observability import MetricsPortOption, expose_metrics
 from hub.app.cli.shell import shell
 from hub.app.wiring import Hub
 from hub.audit.entry import CLI
@@ -97,6 +98,7 @@ def publish(
             " từ lần công bố trước (ví dụ khi bộ dữ liệu bị xoá tay trên cổng).",
         ),
     ] = False,
+    metrics_port: MetricsPortOption = None,
 ) -> None:
     """Công bố các ấn phẩm của danh mục dữ liệu mở lên cổng (đã bỏ trường cá nhân)."""
     hub = shell(ctx).hub()
@@ -106,6 +108,7 @@ def publish(
         )
     )
     if watch:
+        expose_metrics(metrics_port)
         _watch(hub, poll)
         return
     results = publisher.run(CLI, plan=plan, only=only, full=full)

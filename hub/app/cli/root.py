@@ -20,12 +20,14 @@ from hub.app.cli.dlq import dlq_app
 from hub.app.cli.index766 import index_app, print_index_run, print_province_index
 from hub.app.cli.ingest import ingest_app
 from hub.app.cli.mask import mask_app, print_masking_run
+from hub.app.cli.observability import process_name
 from hub.app.cli.provide_once import evidence_app, print_feed_run, print_prefill, subject_app
 from hub.app.cli.publish import print_results, publish_app
 from hub.app.cli.sample import sample_app
 from hub.app.cli.shell import open_shell, shell
 from hub.app.wiring import Hub
 from hub.errors import KhoError
+from hub.logs import configure_logging
 
 app = typer.Typer(
     help="Kho — trục chia sẻ dữ liệu và cổng dữ liệu mở của tỉnh.",
@@ -37,6 +39,7 @@ app = typer.Typer(
 @app.callback()
 def root(ctx: typer.Context) -> None:
     """Kho — trục chia sẻ dữ liệu và cổng dữ liệu mở của tỉnh."""
+    configure_logging(process_name(ctx))
     open_shell(ctx)
 
 
@@ -111,13 +114,16 @@ def _serve(hub: Hub, host: str | None, port: int | None) -> None:
     host = host or hub.settings.http_host
     port = port or hub.settings.http_port
     console.print(f"API của Kho: http://{host}:{port}  (Ctrl-C để dừng)")
-    uvicorn.run(build_app(hub), host=host, port=port, log_level="info")
+    # log_config=None: uvicorn's loggers go through the hub's structured logging (hub.logs)
+    uvicorn.run(build_app(hub), host=host, port=port, log_level="info", log_config=None)
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    try:
+        configure_logging("kho")  # again, with the command's name, by the root callback
+    except KhoError as exc:
+        err_console.print(f"[bold red]Lỗi:[/bold red] {exc}")
+        raise SystemExit(1) from None
     # kafka-python logs every refused connection; the bus adapter reports the outcome itself.
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
     try:

@@ -1,0 +1,16 @@
+"""Structured logs: one configuration per process (``configure_logging``), JSON lines or a
+console format, the stdlib ``logging`` calls of the code and its libraries rendered the same
+way, and secrets masked before anything is written (``hub.logs.secrets``).
+
+Shared fields: ``time``, ``level``, ``logger``, ``process`` (the command), ``pid``, and what
+the code binds with ``structlog.contextvars``: ``request_id`` (the API), ``dataset``,
+``agency``, and a record's ``topic``, ``partition`` and ``offset`` (``record_context``).
+"""
+
+from __future__ import annotations
+
+from hub.logs.configure import LogSettings, configure_logging
+from hub.logs.context import record_context
+from hub.logs.secrets import mask_secrets
+
+__all__ = ["LogSettings", "configure_logging", "mask_secrets", "record_context"]

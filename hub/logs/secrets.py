@@ -1,0 +1,50 @@
+"""A structlog processor that keeps secrets out of the logs: the value of any key that names a
+secret, a URL's password, a bearer token, and ``token=…``-style parameters inside text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import MutableMapping
+from typing import Any
+
+MASK = "***"
+SECRET_KEY = re.compile(
+    r"pass(word|wd)?|token|secret|authori[sz]ation|api[_-]?key|cookie|credential|signing[_-]?key"
+    r"|pseudonym[_-]?key",
+    re.IGNORECASE,
+)
+_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@\s/]+(?P<at>@)")
+_BEARER = re.compile(r"(?P<head>\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+_ASSIGNED = re.compile(
+    r"(?P<head>\b[\w-]*(?:pass(?:word|wd)?|token|secret|api[_-]?key|signing[_-]?key)[\w-]*"
+    r"[\"']?\s*[=:]\s*[\"']?)(?P<value>[^\s&\"',;)}]+)",
+    re.IGNORECASE,
+)
+
+
+def mask_text(text: str) -> str:
+    """``text`` with URL passwords, bearer tokens and ``name=value`` secrets replaced."""
+    text = _URL_PASSWORD.sub(rf"\g<head>{MASK}\g<at>", text)
+    text = _BEARER.sub(rf"\g<head>{MASK}", text)
+    return _ASSIGNED.sub(rf"\g<head>{MASK}", text)
+
+
+def _masked(key: str, value: Any) -> Any:
+    if SECRET_KEY.search(key) and value not in (None, ""):
+        return MASK
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {str(k): _masked(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked("", v) for v in value]
+    return value
+
+
+def mask_secrets(
+    logger: object, method_name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """The structlog processor: every field of the event, masked."""
+    for key, value in list(event_dict.items()):
+        event_dict[key] = _masked(key, value)
+    return event_dict
