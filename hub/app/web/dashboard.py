@@ -107,12 +107,12 @@ def _trend_rows(series: list[MonthFigures]) -> list[TrendRow]:
     return [TrendRow(m.month, period_label(m.month), m.figures) for m in series]
 
 
-def _chosen_period(request: Request, context: Context) -> Period | None | Literal[False]:
-    """The period asked for, the latest month when none is; False when it does not parse."""
+def _chosen_period(request: Request, context: Context) -> Period | None:
+    """The period asked for, the latest month when none is; None when it does not parse."""
     text = request.query_params.get("period")
     if text is None or not text.strip():
         return context.latest
-    return parse_period_or_none(text) or False
+    return parse_period_or_none(text)
 
 
 def _empty_index(request: Request) -> Response:
@@ -125,7 +125,7 @@ async def dashboard_page(request: Request) -> Response:
     if context is None:
         return _empty_index(request)
     period = _chosen_period(request, context)
-    if not period:
+    if period is None:
         return not_found_page(request, _bad_period(request))
     level_text = request.query_params.get("level", "agency")
     if level_text not in ("agency", "commune"):
@@ -222,7 +222,7 @@ async def unit_page(request: Request) -> Response:
     if context is None:
         return _empty_index(request)
     period = _chosen_period(request, context)
-    if not period:
+    if period is None:
         return not_found_page(request, _bad_period(request))
     chosen = period
     try:
@@ -264,7 +264,7 @@ async def behind_page(request: Request) -> Response:
     if context is None:
         return _empty_index(request)
     period = _chosen_period(request, context)
-    if not period:
+    if period is None:
         return not_found_page(request, _bad_period(request))
     indicator = request.query_params.get("indicator", "")
     outcome = request.query_params.get("outcome", "")
