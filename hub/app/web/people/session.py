@@ -26,6 +26,11 @@ _ENDS_AT = "ends_at"
 _EXPIRED = "expired"
 
 
+def _now() -> float:
+    """The clock sessions are timed by (a test moves it forward)."""
+    return time.time()
+
+
 class SignInRequired(Exception):  # noqa: N818 (a redirect, not an error)
     """Raised by ``require_person``; the app answers it with a redirect to ``location``."""
 
@@ -52,7 +57,7 @@ def sign_in(request: Request, person: Person, *, max_age_s: int, **extra: Any) -
     """Starts the person's session; ``extra`` keeps what sign-out needs (the ID token)."""
     request.session.clear()
     request.session.update(
-        {_PERSON: person.as_session(), _ENDS_AT: int(time.time()) + max_age_s, **extra}
+        {_PERSON: person.as_session(), _ENDS_AT: int(_now()) + max_age_s, **extra}
     )
 
 
@@ -69,7 +74,7 @@ def current_person(conn: HTTPConnection) -> Person | None:
     data = session.get(_PERSON)
     if not isinstance(data, dict):
         return None
-    if int(session.get(_ENDS_AT, 0)) <= time.time():
+    if int(session.get(_ENDS_AT, 0)) <= _now():
         return None
     return Person.from_session(data)
 
@@ -77,7 +82,7 @@ def current_person(conn: HTTPConnection) -> Person | None:
 def session_ended(conn: HTTPConnection) -> bool:
     """Whether the session holds a person whose time is over."""
     session = _session(conn)
-    return isinstance(session.get(_PERSON), dict) and int(session.get(_ENDS_AT, 0)) <= time.time()
+    return isinstance(session.get(_PERSON), dict) and int(session.get(_ENDS_AT, 0)) <= _now()
 
 
 def require_person(request: Request) -> Person:
