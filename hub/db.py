@@ -73,8 +73,25 @@ def create_tables(engine: sa.Engine) -> None:
         metadata.create_all(engine)
     except sa.exc.OperationalError as exc:
         raise UnreachableError(
-            "cơ sở dữ liệu", engine.url.render_as_string(hide_password=True), type(exc).__name__
+            "cơ sở dữ liệu", engine.url.render_as_string(hide_password=True), _why(exc)
         ) from exc
+
+
+# What the driver's message means, for the one line a person reads (libpq's and MariaDB's
+# wording; the driver's text itself is not shown: it may be long and in any language).
+_REASONS = (
+    ("password authentication failed", "sai tên đăng nhập hoặc mật khẩu"),
+    ("access denied for user", "sai tên đăng nhập hoặc mật khẩu"),
+    ("certificate verify failed", "chứng chỉ TLS của máy chủ không được xác thực"),
+    ("pg_hba.conf", "máy chủ từ chối kết nối này (pg_hba.conf, TLS?)"),
+    ("connection refused", "không có máy chủ lắng nghe ở cổng này"),
+    ("does not exist", "không có cơ sở dữ liệu hoặc người dùng này"),
+)
+
+
+def _why(exc: sa.exc.OperationalError) -> str:
+    text = str(exc.orig).lower()
+    return next((reason for clue, reason in _REASONS if clue in text), type(exc).__name__)
 
 
 @contextmanager
