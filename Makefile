@@ -1,6 +1,6 @@
 # Kho — two commands do all set-up on a fresh machine:
 #   make demo   the whole pipeline on the embedded defaults, then the pages and the HTTP API on :8000
-#   make test   the real services (Kafka, PostgreSQL, Redis, Solr, CKAN), the whole suite, stop
+#   make test   the real services (Kafka, PostgreSQL, Redis, Solr, CKAN, Keycloak), the whole suite, stop
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

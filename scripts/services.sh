@@ -3,10 +3,10 @@
 #   scripts/services.sh start [name...]   idempotent; waits until each is healthy
 #   scripts/services.sh stop  [name...]   stops by PID, in reverse order
 #   scripts/services.sh status
-# Names: postgres redis mariadb mosquitto kafka solr ckan (default: all, in that order).
+# Names: postgres redis mariadb mosquitto kafka solr ckan keycloak (default: all, in that order).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-all=(postgres redis mariadb mosquitto kafka solr ckan)
+all=(postgres redis mariadb mosquitto kafka solr ckan keycloak)
 action=${1:-status}
 shift || true
 names=("$@")

@@ -14,7 +14,7 @@ bin=.venv/bin
 bash scripts/wheel-smoke.sh
 
 started=()
-for name in postgres redis mariadb mosquitto kafka solr ckan; do
+for name in postgres redis mariadb mosquitto kafka solr ckan keycloak; do
   if ! bash scripts/services/$name.sh status >/dev/null 2>&1; then
     started+=("$name")
   fi

@@ -75,10 +75,10 @@ def log_in_at_keycloak(
     return Callback(f"{parts.path}?{parts.query}", query["state"][0], query["code"][0])
 
 
-def sign_in(hub: TestClient, browser: httpx.Client, user: tuple[str, str]) -> httpx.Response:
-    """The whole flow; the hub's answer to Keycloak's redirect back."""
+def sign_in(hub: TestClient, browser: httpx.Client, user: tuple[str, str]) -> int:
+    """The whole flow; the status of the hub's answer to Keycloak's redirect back."""
     callback = log_in_at_keycloak(browser, start_signin(hub), user)
-    return hub.get(callback.target, follow_redirects=False)
+    return hub.get(callback.target, follow_redirects=False).status_code
 
 
 def access_token(browser: httpx.Client, user: tuple[str, str]) -> str:

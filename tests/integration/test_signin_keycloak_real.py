@@ -93,8 +93,7 @@ def test_a_citizen_signs_in_with_code_and_pkce_and_lands_on_the_page_asked(
 
 def test_a_steward_carries_agency_and_roles(client: TestClient, browser: httpx.Client) -> None:
     """A member of staff is known by the agency and roles claims of the realm."""
-    done = sign_in(client, browser, STEWARD)
-    assert done.status_code == 303
+    assert sign_in(client, browser, STEWARD) == 303
     page = client.get("/tai-khoan")
     assert "so-nnmt" in page.text
     assert "steward" in page.text
@@ -140,7 +139,7 @@ def test_logout_ends_the_hub_session_and_keycloaks(
 ) -> None:
     """Sign-out posts its CSRF token, ends the hub's session and sends the browser to
     Keycloak's end-session endpoint; afterwards Keycloak asks for the password again."""
-    sign_in(client, browser, CITIZEN)
+    assert sign_in(client, browser, CITIZEN) == 303
     form = client.get("/dang-xuat")
     token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
     out = client.post("/dang-xuat", data={"csrf_token": token}, follow_redirects=False)
