@@ -100,8 +100,9 @@ def _environment(tmp_path: Path, **kho: str) -> dict[str, str]:
 
 
 def test_the_cli_refuses_in_one_line_without_a_traceback(tmp_path: Path) -> None:
-    """``kho publish --plan`` (the ``kho`` entry point) under KHO_ENV=production on the embedded defaults: exit 1, one line
-    naming the bus, the database and the key, no traceback."""
+    """``kho publish --plan`` (the ``kho`` entry point) under KHO_ENV=production on the
+    embedded defaults: exit 1, one line naming the bus, the database and the key, no
+    traceback."""
     result = subprocess.run(
         [sys.executable, "-c", "from hub.app.cli.root import main; main()", "publish", "--plan"],
         env=_environment(tmp_path, KHO_ENV="production"),
