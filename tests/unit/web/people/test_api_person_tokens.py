@@ -10,13 +10,9 @@ path is tested against Keycloak in tests/integration/test_signin_keycloak_real.p
 from __future__ import annotations
 
 import datetime as dt
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.testclient import TestClient
@@ -25,60 +21,7 @@ from hub.app.api import build_app
 from hub.app.wiring import Hub, build_hub
 from hub.auth.tokens import Role
 from hub.settings import KhoSettings
-
-KID = "test-key"
-
-
-class FakeProvider:
-    """Discovery and JWKS on 127.0.0.1, signing with ``key``."""
-
-    def __init__(self) -> None:
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
-        jwks = json.dumps({"keys": [{**public, "kid": KID, "use": "sig", "alg": "RS256"}]})
-        provider = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                if self.path.endswith("/.well-known/openid-configuration"):
-                    body = json.dumps(
-                        {"issuer": provider.issuer, "jwks_uri": f"{provider.issuer}/certs"}
-                    )
-                elif self.path.endswith("/certs"):
-                    body = jwks
-                else:
-                    self.send_error(404)
-                    return
-                data = body.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.issuer = f"http://127.0.0.1:{self.server.server_address[1]}/realms/kho"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def token(self, key: Any = None, **claims: Any) -> str:
-        now = dt.datetime.now(dt.UTC)
-        payload = {
-            "iss": self.issuer,
-            "aud": "kho",
-            "sub": "uuid-1",
-            "iat": now,
-            "exp": now + dt.timedelta(minutes=5),
-            **claims,
-        }
-        return jwt.encode(payload, key or self.key, algorithm="RS256", headers={"kid": KID})
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+from tests.unit.web.people.fake_provider import FakeProvider
 
 
 @pytest.fixture
