@@ -15,6 +15,7 @@ import pydantic
 from starlette.applications import Starlette
 
 from hub.app.api.app import build_app
+from hub.app.api.observability import log_requests
 from hub.app.wiring import build_hub
 from hub.errors import KhoError
 from hub.logs import configure_logging
@@ -24,6 +25,7 @@ from hub.settings import KhoSettings
 def create_app() -> Starlette:
     try:
         configure_logging("kho api")  # uvicorn's own loggers too: JSON lines, secrets masked
+        log_requests()
         hub = build_hub(KhoSettings())
     except pydantic.ValidationError as exc:
         _refuse_start(

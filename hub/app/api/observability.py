@@ -4,6 +4,7 @@ route template (``/api/v1/datasets/{dataset_id}``), never by the raw path."""
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import uuid
@@ -18,6 +19,16 @@ from hub.metrics import HTTP_REQUEST_DURATION
 REQUEST_ID_HEADER = "X-Request-ID"
 _ACCEPTED_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 UNMATCHED = "<unmatched>"
+ACCESS_LOGGER = "hub.app.api.access"
+"""One INFO line per request; the API's entry points set it to INFO (``log_requests``)."""
+log = logging.getLogger(ACCESS_LOGGER)  # stdlib: silent until a process configures logging
+
+
+def log_requests() -> None:
+    """Turn the access log on, whatever the root level."""
+    logging.getLogger(ACCESS_LOGGER).setLevel(logging.INFO)
+
+
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -95,8 +106,19 @@ class HTTPMetricsMiddleware:
         try:
             await self.app(scope, receive, send_noting_status)
         finally:
-            HTTP_REQUEST_DURATION.labels(
-                method=scope["method"] if scope["method"] in KNOWN_METHODS else "OTHER",
-                route=route_template(scope),
-                status=str(status),
-            ).observe(time.perf_counter() - started)
+            took = time.perf_counter() - started
+            method = scope["method"] if scope["method"] in KNOWN_METHODS else "OTHER"
+            route = route_template(scope)
+            HTTP_REQUEST_DURATION.labels(method=method, route=route, status=str(status)).observe(
+                took
+            )
+            # the access log, with the request's bound fields (uvicorn's own is turned off)
+            log.info(
+                "http request",
+                extra={
+                    "method": method,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(took * 1000, 1),
+                },
+            )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import structlog
 from pydantic import BaseModel
 from starlette.authentication import AuthenticationError
 from starlette.middleware import Middleware
@@ -14,7 +15,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.app.api.authentication import TokenBackend
+from hub.app.api.authentication import AgencyUser, TokenBackend
 from hub.app.api.endpoint import Access, Endpoint, Reply
 from hub.app.api.errors import VietnameseJSONResponse
 
@@ -34,6 +35,7 @@ def route(endpoint: Endpoint, on_refusal: OnRefusal) -> Route:
         )
 
     async def answer(request: Request) -> Response:
+        bind_caller(request)
         result = await endpoint.handler(request)
         if isinstance(result, Response):
             return result
@@ -47,6 +49,20 @@ def route(endpoint: Endpoint, on_refusal: OnRefusal) -> Route:
         name=endpoint.operation_id,
         middleware=middleware,
     )
+
+
+def bind_caller(request: Request) -> None:
+    """The dataset the path names and the calling agency, on every log line of the request
+    (the request id is bound by hub/app/api/observability.py)."""
+    fields: dict[str, str] = {}
+    dataset = request.path_params.get("dataset_id")
+    if dataset is not None:
+        fields["dataset"] = str(dataset)
+    user = request.scope.get("user")
+    if isinstance(user, AgencyUser):
+        fields["agency"] = user.credential.agency
+    if fields:
+        structlog.contextvars.bind_contextvars(**fields)
 
 
 def serialise(endpoint: Endpoint, reply: Reply) -> Response:

@@ -110,12 +110,17 @@ def _serve(hub: Hub, host: str | None, port: int | None) -> None:
     import uvicorn
 
     from hub.app.api.app import build_app
+    from hub.app.api.observability import log_requests
 
     host = host or hub.settings.http_host
     port = port or hub.settings.http_port
     console.print(f"API của Kho: http://{host}:{port}  (Ctrl-C để dừng)")
-    # log_config=None: uvicorn's loggers go through the hub's structured logging (hub.logs)
-    uvicorn.run(build_app(hub), host=host, port=port, log_level="info", log_config=None)
+    # log_config=None: uvicorn's loggers go through the hub's structured logging (hub.logs);
+    # the access log is the app's own (hub/app/api/observability.py), with the request id
+    log_requests()
+    uvicorn.run(
+        build_app(hub), host=host, port=port, log_level="info", log_config=None, access_log=False
+    )
 
 
 def main() -> None:

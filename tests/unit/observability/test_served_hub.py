@@ -93,8 +93,11 @@ def test_several_workers_export_one_sum(tmp_path: Path) -> None:
     with served(tmp_path, "--workers", "2", PROMETHEUS_MULTIPROC_DIR=str(metrics_dir)) as base:
         with httpx.Client(base_url=base, timeout=10) as client:
             baseline = _healthz_count(client.get("/metrics").text)
-            for _ in range(40):
+            sent = 0
+            # until both workers served some (each writes its own histogram file), at least 40
+            while sent < 40 or (len(list(metrics_dir.glob("histogram_*.db"))) < 2 and sent < 2000):
                 assert client.get("/healthz", headers={"Connection": "close"}).status_code == 200
+                sent += 1
             counts = {_healthz_count(client.get("/metrics").text) for _ in range(6)}
-    assert len(list(metrics_dir.glob("*.db"))) >= 2  # one file per worker at least
-    assert counts == {baseline + 40}
+    assert len(list(metrics_dir.glob("histogram_*.db"))) == 2
+    assert counts == {baseline + sent}
