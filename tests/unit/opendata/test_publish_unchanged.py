@@ -1,10 +1,11 @@
 """Cost that grows with change: an unchanged publication is answered from what its last publish
-recorded without one read of its topic; a new record, a changed catalogue entry or a changed
-(and re-approved) spec makes the publisher read and publish again; two publishers of one hub
-never run at once."""
+recorded without one read of its topic, and so is a ``--watch`` poll; a new record, a changed
+catalogue entry or a changed (and re-approved) spec makes the publisher read and publish again;
+two publishers of one hub never run at once."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from hub.bus.factory import embedded_path
 from hub.settings import KhoSettings
 from opendata.publish_lock import publish_lock
 from opendata.publisher import NOTHING_CHANGED, PublishResult
+from opendata.state import PublicationStates
+from opendata.watch import PublishWatch
 from tests.paths import CATALOGUE_DIR, DOSSIER_CONNECTOR
 from tests.unit.opendata.test_publisher_folder import CountingBus, publisher_on
 
@@ -164,3 +167,35 @@ def test_a_second_publisher_waits_for_the_running_one(
     second.join(timeout=120)
     assert not second.is_alive()
     assert (_figures(results).status, _figures(results).action) == ("published", "created")
+
+
+def test_a_watch_poll_with_nothing_new_reads_no_record(
+    embedded_hub: Hub, embedded_settings: KhoSettings, tmp_path: Path
+) -> None:
+    """``--watch`` compares end offsets first: after a publish, polls on an unchanged topic
+    fetch nothing and publish nothing; a new record makes the next poll read it."""
+    _published_once(embedded_hub, tmp_path)
+    now = [dt.datetime.now(dt.UTC)]
+    bus = CountingBus(embedded_path(embedded_settings.bus_url))
+    try:
+        watch = PublishWatch(
+            publisher_on(embedded_hub, bus),
+            PublicationStates(embedded_hub.engine),
+            embedded_hub.catalogue.catalogue,
+            embedded_hub.publications,
+            bus,
+            continuous_interval_s=0.001,
+            clock=lambda: now[0],
+        )
+        polls = [watch.cycle(CLI) for _ in range(3)]
+        assert bus.fetched == []
+        # Open datasets whose topics are still empty answer "waiting" each poll, also unread.
+        assert {r.status for poll in polls for r in poll} <= {"waiting"}
+        assert FIGURES not in {r.publication_id for poll in polls for r in poll}
+        _ingest(embedded_hub, tmp_path, 20, seed=7)
+        now[0] += dt.timedelta(days=400)  # past any update frequency of the dataset
+        republished = _figures(watch.cycle(CLI))
+        assert (republished.status, republished.action) == ("published", "updated")
+        assert bus.fetched.count(DOSSIERS) > 0
+    finally:
+        bus.close()
