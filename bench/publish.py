@@ -27,7 +27,10 @@ In one run, on the same topic and the same file bytes:
                       with an upload per file
   (d) reference       bare ckanapi: package_create, then resource_create(upload=...) per file,
                       the same bytes as (b) wrote, into separate packages
-  (e) re-run          the publisher again on unchanged data (uploads nothing)
+  (e) re-run          the publisher again on unchanged data: it compares the topic's end
+                      offsets, the specs and the catalogue entry with its last publish and
+                      reads no record (opendata.publish_inputs); the issue's aim is < 2 s at
+                      1,000,000 rows, a cost that does not grow with the topic
   (f) floor           the raw kafka-python consumer reading the same topic and fastavro
                       decoding every record, with no hub code: what any topic → CKAN path
                       pays before it has a file to upload
@@ -395,6 +398,7 @@ class Run:
     floor: float = 0.0  # (f) raw read + decode of the topic
     rerun: float = 0.0
     rerun_results: list[PublishResult] = field(default_factory=list)
+    rerun_read: float = 0.0  # seconds the re-run spent reading the topic (none expected)
     sizes: dict[str, dict[str, int]] = field(default_factory=dict)  # publication → file → bytes
     too_large: bool = False
 
@@ -439,6 +443,7 @@ def _measure(hub: Hub, ckan_url: str, token: str, loaded: Loaded, limit_mb: int)
 
     rerun_clock = Clock()
     run.rerun, run.rerun_results = _publish_all(publisher, rerun_clock, "(e) re-run, unchanged")
+    run.rerun_read = rerun_clock.total("read")
     rerun_clock.files.clear()
 
     console.print("(f) floor: the raw kafka-python consumer and fastavro, the same topic")
@@ -628,10 +633,12 @@ def _report(run: Run, rows: int, limit_mb: int) -> None:
         f" end-to-end / (floor + reference) = {ours / (run.floor + reference):.2f};"
         f" CKAN stage alone (c)/(d) = {upload / reference:.2f}"
     )
-    style = "" if uploads == 0 else "[red]"
+    style = "" if uploads == 0 and run.rerun_read == 0 else "[red]"
     console.print(
-        f"{style}(e) unchanged re-run: {run.rerun:.1f} s, {uploads} files uploaded"
-        f" ({actions}){'' if uploads == 0 else '; expected none: CKAN holds these bytes already'}"
+        f"{style}(e) unchanged re-run: {run.rerun:.2f} s next to the full run's {ours:.1f} s"
+        f" (aim < 2 s: {'met' if run.rerun < 2 else 'NOT met'}), {uploads} files uploaded"
+        f" ({actions}){'' if uploads == 0 else '; expected none: CKAN holds these bytes already'},"
+        f" topic {'not read' if run.rerun_read == 0 else f'read for {run.rerun_read:.1f} s'}"
     )
 
 
