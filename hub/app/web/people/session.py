@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
 
 from hub.app.web.people.next_path import local_path
 from hub.app.web.people.person import Person
@@ -106,6 +107,13 @@ def signin_url(wanted: str) -> str:
 def take_expired_notice(request: Request) -> bool:
     """Whether the visitor was just sent here because their session ended (asked once)."""
     return bool(request.session.pop(_EXPIRED, False))
+
+
+def private(response: Response) -> Response:
+    """Marks a page holding a person's data: never stored by the browser or a proxy, so that
+    Back after sign-out shows nothing private."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _session(conn: HTTPConnection) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from hub.app.web.people.sample_people import sample_people, sample_person
 from hub.app.web.people.session import (
     SignInRequired,
     current_person,
+    private,
     require_person,
     sign_in,
     sign_out,
@@ -90,7 +91,7 @@ async def signout_page(request: Request) -> Response:
     person = current_person(request)
     if person is None:
         return RedirectResponse(HOME, status_code=303)
-    return render(request, "people/signout.html", {"person": person})
+    return private(render(request, "people/signout.html", {"person": person}))
 
 
 async def signout(request: Request) -> Response:
@@ -117,7 +118,7 @@ async def account_page(request: Request) -> Response:
     """``/tai-khoan``: who is signed in, as the hub sees them (the pages for citizens and staff
     start from here)."""
     person = require_person(request)
-    return render(request, "people/account.html", {"person": person})
+    return private(render(request, "people/account.html", {"person": person}))
 
 
 async def sign_in_required(request: Request, exc: Exception) -> Response:
