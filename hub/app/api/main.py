@@ -36,7 +36,10 @@ def create_app() -> Starlette:
         )
     except KhoError as exc:
         _refuse_start(str(exc))
-    app = build_app(hub)
+    try:
+        app = build_app(hub)  # refuses unsafe sign-in settings (hub/app/web/people)
+    except KhoError as exc:
+        _refuse_start(str(exc))
 
     serving = app.router.lifespan_context
 
