@@ -12,8 +12,9 @@ from hub.vietnam_time import VIETNAM_TZ
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who acted: ``principal`` is ``token:<id>``, ``cli`` or ``system:<component>``; ``agency``
-    the catalogue agency it acted for, when there is one."""
+    """Who acted: ``principal`` is ``token:<id>``, ``cli``, ``system:<component>``, or for the
+    pages' sign-in ``person:<account>`` (``web:signin`` before anyone is known); ``agency`` the
+    catalogue agency it acted for, when there is one."""
 
     principal: str
     agency: str | None = None
