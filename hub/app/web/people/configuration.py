@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -53,10 +54,8 @@ def signin_settings(settings: KhoSettings) -> SignInSettings:
             " KHO_BUS_URL/KHO_DATABASE_URL riêng, không KHO_OIDC_ISSUER_URL): đăng nhập thử"
             " không được chạy trên hệ thống thật"
         )
-    common = {
-        "cookie_secure": settings.session_cookie_secure,
-        "max_age_s": settings.session_max_age_s,
-    }
+    secure = settings.session_cookie_secure
+    lifetime = settings.session_max_age_s
     if issuer:
         if settings.session_secret_file is None and not embedded:
             raise ConfigurationError(
@@ -71,12 +70,17 @@ def signin_settings(settings: KhoSettings) -> SignInSettings:
             client_secret=_read_secret(
                 settings.oidc_client_secret_file, "KHO_OIDC_CLIENT_SECRET_FILE"
             ),
-            **common,  # type: ignore[arg-type]
+            max_age_s=lifetime,
+            cookie_secure=secure,
         )
     if embedded and settings.development_signin is not False:
-        return SignInSettings(SignInMode.DEVELOPMENT, _session_secret(settings), **common)  # type: ignore[arg-type]
+        secret = _session_secret(settings)
+        return SignInSettings(
+            SignInMode.DEVELOPMENT, secret, max_age_s=lifetime, cookie_secure=secure
+        )
     # No sign-in: the session cookie still works (a visitor's CSRF token), with a fresh key.
-    return SignInSettings(SignInMode.OFF, _session_secret(settings, ephemeral=True), **common)  # type: ignore[arg-type]
+    secret = _session_secret(settings, ephemeral=True)
+    return SignInSettings(SignInMode.OFF, secret, max_age_s=lifetime, cookie_secure=secure)
 
 
 def _session_secret(settings: KhoSettings, *, ephemeral: bool = False) -> str:
@@ -86,8 +90,6 @@ def _session_secret(settings: KhoSettings, *, ephemeral: bool = False) -> str:
             raise ConfigurationError("KHO_SESSION_SECRET_FILE phải chứa ít nhất 32 ký tự")
         return secret
     if ephemeral:
-        import secrets
-
         return secrets.token_hex(32)
     key = load_hex_key(None, settings.data_dir / "session.key", setting="KHO_SESSION_SECRET_FILE")
     return key.hex()
