@@ -3,6 +3,7 @@ public, materialise it from its topic, check it, write its files, describe it in
 make the portal match — or withdraw it when its approval ended.
 
 One publication's failure stops that publication only; the result says which and why. The
+bus being down (or refusing the login) stops the run with one error: it is down for all. The
 portal being down is retried with exponential backoff (re-reading the portal each time, so a
 later attempt converges); when it stays down, the publications not yet tried are reported as
 not attempted rather than each waiting out its own retries.
@@ -30,7 +31,7 @@ from hub.avro.decoder import RegistryDecoder
 from hub.bus.port import EventBus
 from hub.catalogue.loader import LoadedCatalogue
 from hub.catalogue.models import DatasetEntry
-from hub.errors import KhoError
+from hub.errors import KhoError, UnreachableError
 from hub.metrics import RECORDS_OUT, timed_publication
 from opendata.anonymity import SmallGroup, require_k_anonymity
 from opendata.approvals import ApprovalStore, PublicationStatus
@@ -245,6 +246,8 @@ class Publisher:
                 return
             records = topic_records(self._bus, self._decoder, entry.topic, offsets)
             made = materialise_together(changed, self._catalogue.schema(entry.id), records)
+        except UnreachableError:
+            raise  # the bus is down (or refuses the login) for every dataset: stop, say it once
         except KhoError as exc:
             for spec in specs:
                 if spec.id not in results:

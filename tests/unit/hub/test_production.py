@@ -5,6 +5,7 @@ PostgreSQL (verify-full, a root certificate) reach the clients."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -167,3 +168,26 @@ def test_postgresql_tls_options_reach_the_driver() -> None:
     _, options = engine.dialect.create_connect_args(engine.url)
     assert (options["sslmode"], options["sslrootcert"]) == ("verify-full", "/ca")
     engine.dispose()
+
+
+def test_an_unreachable_bus_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    """``kho publish`` with Kafka on a closed port (a wrong password reads the same, as
+    kafka-python cannot tell them apart): one line naming Kafka and the address, exit 1, not
+    one failure per publication."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = subprocess.run(
+        [sys.executable, "-c", "from hub.app.cli.root import main; main()", "publish"],
+        env=_environment(tmp_path, KHO_BUS_URL=f"kafka://kho:wrong@127.0.0.1:{port}"),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1, output
+    assert f"Không kết nối được tới Kafka tại 127.0.0.1:{port}" in lines[0]
+    assert "wrong" not in output and "Traceback" not in output
