@@ -29,7 +29,7 @@ on first use) so that emptying the index never touches another run's tables:
                 (the 200 answer) to that moment (aim p99 < 2 s).
 
     python bench/index766.py [--dossiers 1000000] [--requests 200] [--budget 60] [--rate 200]
-        [--seconds 10] [--batch 500] [--kafka kafka://kho:kho@127.0.0.1:19092]
+        [--seconds 10] [--batch 500] [--skip-backfill] [--kafka kafka://kho:kho@127.0.0.1:19092]
         [--database-url postgresql://kho:kho@127.0.0.1:15432/kho_bench_index766] [--skip-freshness]
 
 Machines are noisy: compare the ratios, not the absolute figures.
@@ -71,7 +71,7 @@ from hub.avro.wire import split_wire
 from hub.bus.kafka_url import parse_kafka_url
 from hub.db import metadata
 from hub.index766.periods import parse_period
-from hub.index766.store import index_dossiers_table
+from hub.index766.store import index_dossiers_table, index_offsets_table
 from hub.settings import KhoSettings
 
 DATASET = "tthc.dossiers"
@@ -100,10 +100,16 @@ def main() -> None:
         default=f"postgresql://kho:kho@127.0.0.1:{PG_PORT}/kho_bench_index766",
     )
     parser.add_argument("--skip-freshness", action="store_true")
+    parser.add_argument(
+        "--skip-backfill",
+        action="store_true",
+        help="keep the index an earlier run of the same size built; measure (c) and (b) only",
+    )
     args = parser.parse_args()
 
     ensure_database(libpq_url(args.database_url), console)
-    _fresh_index_tables(args.database_url)
+    if not args.skip_backfill:
+        _fresh_index_tables(args.database_url)
     folder = bench_folder(f"index766-n{args.dossiers}")  # runs of other sizes may overlap
     folder.mkdir(parents=True, exist_ok=True)
     topic = f"bench.index766.n{args.dossiers}.dossiers"
@@ -115,17 +121,21 @@ def main() -> None:
     )
     hub = build_hub(settings)
     group = f"bench.index766.{uuid.uuid4().hex[:8]}"
+    if args.skip_backfill:
+        group = _backfill_group(hub)
     try:
         held = _produce_once(hub, args.kafka, topic, args.dossiers)
-        reference = _timed(
-            "(a) reference kafka-python + fastavro",
-            held,
-            lambda: _raw_read(hub, args.kafka, topic, held),
-        )
-        index = _timed(
-            "(a) index worker backfill", held, lambda: _backfill(hub, group, args.batch, held)
-        )
-        console.print(f"(a) backfill ratio index/reference = {index / reference:.2f} (aim ≥ 0.5)")
+        if not args.skip_backfill:
+            reference = _timed(
+                "(a) reference kafka-python + fastavro",
+                held,
+                lambda: _raw_read(hub, args.kafka, topic, held),
+            )
+            index = _timed(
+                "(a) index worker backfill", held, lambda: _backfill(hub, group, args.batch, held)
+            )
+            ratio = index / reference
+            console.print(f"(a) backfill ratio index/reference = {ratio:.2f} (aim ≥ 0.5)")
         with UvicornServer(settings) as base_url:
             _api_latency(hub, base_url, args.requests, args.budget)
             if not args.skip_freshness:
@@ -144,6 +154,15 @@ def _fresh_index_tables(database_url: str) -> None:
         metadata.create_all(engine, tables=tables)
     finally:
         engine.dispose()
+
+
+def _backfill_group(hub: Hub) -> str:
+    """The consumer group of the backfill that built the index (its saved offsets)."""
+    with hub.engine.connect() as conn:
+        groups = list(conn.scalars(sa.select(index_offsets_table.c.group_id).distinct()))
+    if len(groups) != 1:
+        raise SystemExit(f"--skip-backfill needs the index of one backfill, found {groups}")
+    return groups[0]
 
 
 def _timed(label: str, count: int, action: Callable[[], None]) -> float:
