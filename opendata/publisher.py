@@ -188,6 +188,13 @@ class Publisher:
             removed.append(result)
         return removed
 
+    def inputs_changed(self, spec: PublicationSpec, offsets: dict[int, int]) -> bool:
+        """Whether the publication's spec, catalogue entry or topic (at these end offsets)
+        differ from what its last publish was built from; reads no record."""
+        entry = self._catalogue.entry(spec.dataset)
+        source = source_digest(self._catalogue, entry.id, self._portal.home_url)
+        return self._unchanged(spec.id, PublishInputs(spec.digest, source, offsets)) is None
+
     def permitted(self, spec: PublicationSpec) -> PublicationStatus:
         return self._approvals.status(spec)
 

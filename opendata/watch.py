@@ -1,6 +1,9 @@
 """``kho publish --watch``: republish a publication when its topic changed, but no more often
 than its dataset's update frequency; withdraw at once when its approval ends.
 
+A poll compares the topics' end offsets first and reads no record when none moved; a spec or
+catalogue entry that changed since the last publish makes its publication due at once.
+
 A publication that could not be published (blocked, failed) is tried again only when its topic
 changes again, so a spec that fails its anonymity check is not re-read every cycle.
 """
@@ -67,6 +70,8 @@ class PublishWatch:
                 waited = (now - state.published_at).total_seconds()
                 if waited >= self.interval_s(spec):
                     due.append(spec.id)
+            elif self._publisher.inputs_changed(spec, offsets):
+                due.append(spec.id)  # a new spec or catalogue entry, on the same records
         return due
 
     def cycle(self, actor: Actor) -> list[PublishResult]:

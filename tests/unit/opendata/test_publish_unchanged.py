@@ -199,3 +199,33 @@ def test_a_watch_poll_with_nothing_new_reads_no_record(
         assert bus.fetched.count(DOSSIERS) > 0
     finally:
         bus.close()
+
+
+def test_a_watch_poll_publishes_a_reapproved_spec_on_the_same_records(
+    embedded_hub: Hub, embedded_settings: KhoSettings, tmp_path: Path
+) -> None:
+    """No new record, but the spec's title changed and was approved again: the next poll
+    republishes it, and the poll after that has nothing to do."""
+    _published_once(embedded_hub, tmp_path)
+    raw = yaml.safe_load((CATALOGUE_DIR / "publications.yaml").read_text(encoding="utf-8"))
+    spec = next(p for p in raw["publications"] if p["id"] == FIGURES)
+    spec["title"] = {"vi": "Hồ sơ theo xã và tháng (tên mới)", "en": "Dossiers by commune"}
+    publications = tmp_path / "publications.yaml"
+    publications.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    hub = build_hub(embedded_settings.model_copy(update={"publications_path": publications}))
+    try:
+        hub.approvals.grant(FIGURES, actor=STEWARD, note="tên mới")
+        watch = PublishWatch(
+            hub.publisher(),
+            PublicationStates(hub.engine),
+            hub.catalogue.catalogue,
+            hub.publications,
+            hub.bus,
+            continuous_interval_s=300,
+        )
+        assert FIGURES in watch.due()
+        republished = _figures(watch.cycle(CLI))
+        assert (republished.status, republished.action) == ("published", "updated")
+        assert FIGURES not in watch.due()
+    finally:
+        hub.close()
