@@ -399,18 +399,15 @@ class IndexStore:
         """The stored cells of the periods (keys like ``2025-08``), for one unit (its key) or
         every unit of a level (``agency`` or ``commune``)."""
         t = index_tallies_table
-        query = sa.select(t).where(t.c.period.in_(list(periods)))
+        keys = (t.c.unit, t.c.period, t.c.procedure_code, t.c.agency_code)
+        query = sa.select(*keys, *(t.c[name] for name in FIELDS))
+        query = query.where(t.c.period.in_(list(periods)))
         if unit is not None:
             query = query.where(t.c.unit == unit)
         if level is not None:
             query = query.where(t.c.unit > f"{level}:", t.c.unit < f"{level};")
         with self.engine.connect() as conn:
-            return {
-                CellKey(row.unit, row.period, row.procedure_code, row.agency_code): Tally(
-                    *(int(row._mapping[name]) for name in FIELDS)
-                )
-                for row in conn.execute(query)
-            }
+            return {CellKey._make(row[:4]): Tally._make(row[4:]) for row in conn.execute(query)}
 
     def feedback(self, unit: UnitLike, period: PeriodLike) -> list[FeedbackState]:
         """The feedback about the unit received in the period: by its ``agency_code`` for an
