@@ -285,7 +285,7 @@ class Hub:
         self,
         *,
         group: str = INDEX_GROUP,
-        batch_size: int = 500,
+        batch_size: int = 2000,
         dossiers: str = INDEX_DOSSIER_DATASET,
         feedback: str = INDEX_FEEDBACK_DATASET,
     ) -> IndexWorker:

@@ -55,6 +55,7 @@ from hub.index766.states import DossierState, FeedbackState
 from hub.index766.store import IndexStore, PartitionKey
 from hub.ingest.dead_letter import DeadLetter
 from hub.ingest.validation import Violation
+from hub.logs import letter_context
 from hub.metrics import RECORDS_OUT
 from hub.registry.port import RegistryError
 
@@ -145,7 +146,7 @@ class IndexWorker:
         ports: IndexPorts,
         *,
         group: str = INDEX_GROUP,
-        batch_size: int = 500,
+        batch_size: int = 2000,
         after_states: AfterStates | None = None,
     ) -> None:
         if batch_size < 1:
@@ -391,12 +392,13 @@ class IndexWorker:
     def _send_letters(self, letters: list[DeadLetter]) -> None:
         by_dataset: dict[str, list[DeadLetter]] = {}
         for letter in letters:
-            log.warning(
-                "%s@%s dead-lettered: %s",
-                letter.source.get("name"),
-                letter.source.get("position"),
-                letter.reason,
-            )
+            with letter_context(letter.dataset, letter.source):
+                log.warning(
+                    "%s@%s dead-lettered: %s",
+                    letter.source.get("name"),
+                    letter.source.get("position"),
+                    letter.reason,
+                )
             by_dataset.setdefault(letter.dataset, []).append(letter)
         for dataset, batch in by_dataset.items():
             self._ports.dlq_writer(dataset).send_to_dlq(batch)

@@ -56,7 +56,7 @@ def index_run(
             " cùng nhóm trước).",
         ),
     ] = False,
-    batch: Annotated[int, typer.Option(min=1, help="Số bản ghi mỗi giao dịch.")] = 500,
+    batch: Annotated[int, typer.Option(min=1, help="Số bản ghi mỗi giao dịch.")] = 2000,
     group: Annotated[str, typer.Option(help="Nhóm consumer đọc các topic.")] = INDEX_GROUP,
     dossiers: Annotated[
         str, typer.Option(help="Bộ dữ liệu hồ sơ TTHC (mã trong danh mục).")
