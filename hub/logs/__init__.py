@@ -10,7 +10,7 @@ the code binds with ``structlog.contextvars``: ``request_id`` (the API), ``datas
 from __future__ import annotations
 
 from hub.logs.configure import LogSettings, configure_logging
-from hub.logs.context import record_context
+from hub.logs.context import letter_context, record_context
 from hub.logs.secrets import mask_secrets
 
-__all__ = ["LogSettings", "configure_logging", "mask_secrets", "record_context"]
+__all__ = ["LogSettings", "configure_logging", "letter_context", "mask_secrets", "record_context"]

@@ -44,6 +44,7 @@ from hub.errors import UnreachableError
 from hub.ingest.dead_letter import DeadLetter
 from hub.ingest.validation import Violation
 from hub.ingest.writer import DatasetWriter
+from hub.logs import letter_context
 from hub.metrics import RECORDS_OUT
 from hub.provide_once.dossier_evidence import DossierFields, evidence_of
 from hub.provide_once.errors import ProvideOnceError
@@ -272,7 +273,8 @@ class DossierFeed:
         counts, letters = self.process(records)
         if letters:
             for letter in letters:
-                log.warning("%s dead-lettered: %s", _where(letter.source), letter.reason)
+                with letter_context(letter.dataset, letter.source):
+                    log.warning("%s dead-lettered: %s", _where(letter.source), letter.reason)
             self._writer().send_to_dlq(letters)
         consumer.commit()  # the batch's evidence and dead letters are stored: at least once
         RECORDS_OUT.labels(dataset=self.entry.id, sink="evidence").inc(

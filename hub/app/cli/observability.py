@@ -13,6 +13,7 @@ import click
 import typer
 
 from hub.app.wiring import Hub
+from hub.errors import ConfigurationError
 from hub.metrics import LagSampler, serve_metrics
 
 T = TypeVar("T")
@@ -31,9 +32,16 @@ MetricsPortOption = Annotated[
 
 
 def expose_metrics(port: int | None) -> None:
-    """Serve ``/metrics`` on ``port`` (all interfaces) when one is given."""
-    if port is not None:
+    """Serve ``/metrics`` on ``port`` (all interfaces) when one is given; a port that cannot be
+    opened is one line naming the option."""
+    if port is None:
+        return
+    try:
         serve_metrics(port)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"--metrics-port {port}: không mở được cổng cho /metrics ({exc.strerror or exc})"
+        ) from None
 
 
 def sampling_lag(

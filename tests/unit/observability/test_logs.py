@@ -23,7 +23,7 @@ from connectors.samples.dossiers import dossier_documents
 from hub.app.api import build_app
 from hub.app.wiring import build_hub
 from hub.auth.tokens import Role
-from hub.logs import LogSettings, configure_logging, record_context
+from hub.logs import LogSettings, configure_logging, letter_context, record_context
 from hub.logs.secrets import mask_text
 from hub.provide_once.subjects import parse_subject
 from hub.settings import KhoSettings
@@ -69,6 +69,16 @@ def test_stdlib_and_structlog_lines_share_the_fields(captured: io.StringIO) -> N
     assert (first["topic"], first["partition"], first["offset"]) == ("tthc.dossiers", 2, 417)
     assert second["dataset"] == "tthc.dossiers" and second["offset"] == 417
     assert "offset" not in third
+
+
+def test_a_workers_dead_letter_line_carries_its_trace(captured: io.StringIO) -> None:
+    """A dead letter's source (``topic:partition`` and offset) becomes the line's trace."""
+    source = {"kind": "index", "name": "tthc.dossiers:1", "position": 88}
+    with letter_context("tthc.dossiers", source):
+        logging.getLogger("hub.index766.worker").warning("dead-lettered")
+    (line,) = lines(captured)
+    assert line["dataset"] == "tthc.dossiers"
+    assert (line["topic"], line["partition"], line["offset"]) == ("tthc.dossiers", 1, 88)
 
 
 def test_request_lines_carry_request_id_dataset_and_agency(

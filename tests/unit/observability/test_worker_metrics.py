@@ -98,3 +98,26 @@ def test_scrape_while_the_masking_worker_runs(tmp_path: Path) -> None:
     }
     assert lag_partitions == {str(p) for p in range(partitions)}
     assert returncode == 0
+
+
+def test_a_busy_metrics_port_is_one_line(tmp_path: Path) -> None:
+    """A --metrics-port another process holds: the worker exits 1 with one line naming the
+    option, no traceback."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("KHO_")}
+    environment.update(KHO_DATA_DIR=str(tmp_path / "kho"), KHO_PSEUDONYM_KEY=PSEUDONYM_KEY)
+    with socket.socket() as holder:
+        holder.bind(("0.0.0.0", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        finished = subprocess.run(
+            [sys.executable, "-m", "hub.app", "mask", "run", "--metrics-port", str(port)],
+            cwd=tmp_path,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert finished.returncode == 1
+    output = " ".join((finished.stdout + finished.stderr).split())
+    assert f"--metrics-port {port}" in output
+    assert "Traceback" not in output
