@@ -113,7 +113,14 @@ class UvicornServer:
         # uvicorn closes a connection idle for 5 s; a client pool keeps many open, and a slow
         # tail at the end of a warm-up leaves most of them idle that long.
         command += ["--timeout-keep-alive", "300", "--workers", str(workers)]
-        self.process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT)  # noqa: S603
+        # the server's own log (one JSON line per request) goes to a file beside the bench's
+        # data, not between the figures the bench prints
+        self.log_path = Path(settings.data_dir) / "uvicorn.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = self.log_path.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603
+            command, env=env, cwd=PROJECT_ROOT, stdout=self._log, stderr=subprocess.STDOUT
+        )
 
     def __enter__(self) -> str:
         base_url = f"http://127.0.0.1:{self.port}"
@@ -125,11 +132,13 @@ class UvicornServer:
             except httpx.TransportError:
                 time.sleep(0.2)
         self.process.kill()
-        raise SystemExit("uvicorn did not start")
+        self._log.close()
+        raise SystemExit(f"uvicorn did not start (its log: {self.log_path})")
 
     def __exit__(self, *exc: object) -> None:
         self.process.terminate()
         self.process.wait(timeout=15)
+        self._log.close()
 
 
 def default_admin_url() -> str:
