@@ -6,6 +6,7 @@ call. Every kafka-python error is translated here into ``BusError`` or ``BusUnav
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TypeVar
@@ -18,6 +19,14 @@ from hub.bus.kafka_url import KafkaConnection
 from hub.bus.port import DEFAULT_PARTITIONS, BusRecord, OutgoingMessage, Position
 
 _TOPIC_ALREADY_EXISTS = 36
+_REBALANCING = (
+    kafka.errors.CommitFailedError,
+    kafka.errors.RebalanceInProgressError,
+    kafka.errors.IllegalGenerationError,
+    kafka.errors.UnknownMemberIdError,
+)
+"""A commit refused because the group moved on to a new generation: not fatal to a member."""
+log = logging.getLogger(__name__)
 _ACK_WAIT_S = 30
 _T = TypeVar("_T")
 
@@ -256,8 +265,14 @@ class KafkaGroupConsumer:
         return [to_bus_record(r) for records in batch.values() for r in records]
 
     def commit(self) -> None:
+        """Commit the positions after the records polled. When the group is rebalancing
+        (another instance joined or left) the commit is refused and not retried: the records
+        polled since the last commit are read again by the partition's next owner, at least
+        once, as after a crash. The next poll rejoins the group; the worker goes on."""
         try:
             self._consumer.commit()
+        except _REBALANCING as exc:
+            log.info("commit refused during a rebalance (%s); the next owner reads again", exc)
         except kafka.errors.KafkaError as exc:
             raise_from_kafka_error(exc, self._target)
 

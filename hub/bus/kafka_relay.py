@@ -31,10 +31,16 @@ from hub.bus.kafka import (
 )
 from hub.bus.kafka_url import KafkaConnection
 from hub.bus.port import BusRecord
-from hub.bus.relay import AfterWrite, RelayFenced, RoutedMessage
+from hub.bus.relay import AfterWrite, RelayFenced, RelayRebalanced, RoutedMessage
 
 _SEND_TIMEOUT_S = 30
 _FENCED = (kafka.errors.ProducerFencedError, kafka.errors.FencedInstanceIdError)
+_REBALANCING = (
+    kafka.errors.CommitFailedError,
+    kafka.errors.RebalanceInProgressError,
+    kafka.errors.IllegalGenerationError,
+    kafka.errors.UnknownMemberIdError,
+)
 
 
 class KafkaRelay:
@@ -172,6 +178,10 @@ class KafkaRelay:
         self._next.clear()
 
     def _raise(self, exc: Exception) -> NoReturn:
+        if isinstance(exc, _REBALANCING):
+            raise RelayRebalanced(
+                f"Nhóm {self._group} đang chia lại phân vùng; lô chưa cam kết sẽ được đọc lại"
+            ) from exc
         if isinstance(exc, _FENCED):
             raise RelayFenced(
                 f"Tiến trình khác với transactional id {self._transactional_id} đã thay thế"

@@ -48,6 +48,12 @@ class RelayFenced(BusError):
     """Another worker with the same transactional id started: this one must stop."""
 
 
+class RelayRebalanced(BusError):
+    """The group moved to a new generation before the batch was committed (another instance
+    joined or left): the batch was abandoned, and its records are read again, by this member or
+    by the partition's new owner. Not fatal: the worker polls again."""
+
+
 class ExactlyOnceRelay(Protocol):
     """A consumer-group member whose outputs and input offsets are committed together.
 

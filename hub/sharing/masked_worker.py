@@ -34,6 +34,7 @@ from hub.bus.relay import (
     GroupOffsets,
     GroupOffsetsFactory,
     RelayFactory,
+    RelayRebalanced,
 )
 from hub.catalogue.loader import LoadedCatalogue
 from hub.catalogue.models import DatasetEntry
@@ -184,7 +185,10 @@ class MaskingWorker:
             while not stop.is_set():
                 records = relay.poll(timeout_s=1.0, max_records=self._batch_size)
                 if records:
-                    self._process(relay, records, run)
+                    try:
+                        self._process(relay, records, run)
+                    except RelayRebalanced as exc:
+                        log.info("batch abandoned: %s", exc)  # read again, exactly once
                 if time.monotonic() >= next_report:
                     self._report(run, offsets)
                     next_report = time.monotonic() + report_every_s

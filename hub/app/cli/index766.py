@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 
 from hub.app.cli.console import console
+from hub.app.cli.group_member import sole_member_if_embedded
 from hub.app.cli.observability import MetricsPortOption, expose_metrics, sampling_lag
 from hub.app.cli.shell import shell
 from hub.audit.entry import CLI
@@ -72,25 +73,29 @@ def index_run(
     """Hồ sơ TTHC và phản ánh → trạng thái mới nhất cho chỉ số 766, đúng một lần."""
     hub = shell(ctx).hub()
     worker = hub.index_worker(group=group, batch_size=batch, dossiers=dossiers, feedback=feedback)
-    if rebuild:
-        worker.rebuild()
-        console.print("Đã xóa trạng thái của chỉ số 766; tính lại từ đầu các topic.")
-    if once:
-        drain_once(worker.drain, lambda run: print_index_run(run, worker), "Chưa đọc hết", console)
-        return
-    logging.getLogger("hub.index766").setLevel(logging.INFO)
-    console.print(
-        f"Đang tính chỉ số 766 từ {', '.join(worker.topics)} (nhóm {worker.group}); Ctrl-C để dừng."
-    )
-    expose_metrics(metrics_port)
-    run = run_until_signalled(
-        sampling_lag(
-            hub,
-            worker.group,
-            worker.topics,
-            lambda stop: worker.run(stop, report_every_s=report_every),
+    with sole_member_if_embedded(hub, worker.group):
+        if rebuild:
+            worker.rebuild()
+            console.print("Đã xóa trạng thái của chỉ số 766; tính lại từ đầu các topic.")
+        if once:
+            drain_once(
+                worker.drain, lambda run: print_index_run(run, worker), "Chưa đọc hết", console
+            )
+            return
+        logging.getLogger("hub.index766").setLevel(logging.INFO)
+        console.print(
+            f"Đang tính chỉ số 766 từ {', '.join(worker.topics)} (nhóm {worker.group});"
+            " Ctrl-C để dừng."
         )
-    )
+        expose_metrics(metrics_port)
+        run = run_until_signalled(
+            sampling_lag(
+                hub,
+                worker.group,
+                worker.topics,
+                lambda stop: worker.run(stop, report_every_s=report_every),
+            )
+        )
     console.print("Đã dừng sau khi cam kết lô cuối.")
     print_index_run(run, worker)
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from hub.app.cli.console import console
+from hub.app.cli.group_member import sole_member_if_embedded
 from hub.app.cli.observability import MetricsPortOption, expose_metrics, sampling_lag
 from hub.app.cli.shell import shell
 from hub.app.wiring import Hub
@@ -43,29 +46,40 @@ def mask_run(
     ] = 30.0,
     instance: Annotated[
         str | None,
-        typer.Option(help="Tên tiến trình (transactional id kho.masker.<tên>) trên Kafka."),
+        typer.Option(
+            help="Tên tiến trình (transactional id kho.masker.<tên>) trên Kafka; mặc định"
+            " <máy>-<pid>, để nhiều tiến trình cùng chạy. Đặt tên cố định cho mỗi bản sao"
+            " để tiến trình khởi động lại hủy ngay giao dịch dở của bản trước."
+        ),
     ] = None,
     metrics_port: MetricsPortOption = None,
 ) -> None:
     """Che trường cá nhân: <topic> → <topic>.masked, đúng một lần (giao dịch)."""
     hub = shell(ctx).hub()
+    # Each instance its own transactional id: two with one id would fence each other. Zombies
+    # are fenced by the group's generation (KIP-447), not by the id.
+    instance = instance or f"{socket.gethostname()}-{os.getpid()}"
     worker = hub.masking_worker(dataset, batch_size=batch, instance=instance)
-    if once:
-        drain_once(worker.drain, lambda run: print_masking_run(run, hub), "Chưa che hết", console)
-        return
-    logging.getLogger("hub.sharing").setLevel(logging.INFO)
-    console.print(
-        f"Đang che {len(worker.entries)} bộ dữ liệu ({worker.transactional_id}); Ctrl-C để dừng."
-    )
-    expose_metrics(metrics_port)
-    run = run_until_signalled(
-        sampling_lag(
-            hub,
-            MASKER_GROUP,
-            worker.topics,
-            lambda stop: worker.run(stop, report_every_s=report_every),
+    with sole_member_if_embedded(hub, MASKER_GROUP):
+        if once:
+            drain_once(
+                worker.drain, lambda run: print_masking_run(run, hub), "Chưa che hết", console
+            )
+            return
+        logging.getLogger("hub.sharing").setLevel(logging.INFO)
+        console.print(
+            f"Đang che {len(worker.entries)} bộ dữ liệu ({worker.transactional_id});"
+            " Ctrl-C để dừng."
         )
-    )
+        expose_metrics(metrics_port)
+        run = run_until_signalled(
+            sampling_lag(
+                hub,
+                MASKER_GROUP,
+                worker.topics,
+                lambda stop: worker.run(stop, report_every_s=report_every),
+            )
+        )
     console.print("Đã dừng sau khi cam kết lô cuối.")
     print_masking_run(run, hub)
 

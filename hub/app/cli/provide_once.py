@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hub.app.cli.console import console, err_console
+from hub.app.cli.group_member import sole_member_if_embedded
 from hub.app.cli.observability import MetricsPortOption, expose_metrics, sampling_lag
 from hub.app.cli.shell import shell
 from hub.app.wiring import Hub
@@ -58,17 +59,21 @@ def evidence_feed(
     """Hồ sơ đã trả kết quả → giấy tờ của người nộp (nạp lại nhiều lần vẫn chỉ lưu một)."""
     hub = shell(ctx).hub()
     feed = hub.dossier_feed(group=group, batch_size=batch)
-    if once:
-        drain_once(feed.drain, lambda run: print_feed_run(run, feed), "Chưa đọc hết", console)
-        return
-    logging.getLogger("hub.provide_once").setLevel(logging.INFO)
-    console.print(f"Đang nạp giấy tờ từ {feed.topic} (nhóm {feed.group}); Ctrl-C để dừng.")
-    expose_metrics(metrics_port)
-    run = run_until_signalled(
-        sampling_lag(
-            hub, feed.group, [feed.topic], lambda stop: feed.run(stop, report_every_s=report_every)
+    with sole_member_if_embedded(hub, feed.group):
+        if once:
+            drain_once(feed.drain, lambda run: print_feed_run(run, feed), "Chưa đọc hết", console)
+            return
+        logging.getLogger("hub.provide_once").setLevel(logging.INFO)
+        console.print(f"Đang nạp giấy tờ từ {feed.topic} (nhóm {feed.group}); Ctrl-C để dừng.")
+        expose_metrics(metrics_port)
+        run = run_until_signalled(
+            sampling_lag(
+                hub,
+                feed.group,
+                [feed.topic],
+                lambda stop: feed.run(stop, report_every_s=report_every),
+            )
         )
-    )
     console.print("Đã dừng sau khi cam kết lô cuối.")
     print_feed_run(run, feed)
 
