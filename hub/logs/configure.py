@@ -54,6 +54,14 @@ def read_log_settings() -> LogSettings:
         raise ConfigurationError(f"Cấu hình nhật ký không hợp lệ: {problems}") from None
 
 
+def _drop_color_message(
+    logger: WrappedLogger, method_name: str, event_dict: EventDict
+) -> EventDict:
+    """uvicorn passes a coloured copy of its message as an extra field: one message is enough."""
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
 def _process_fields(process: str) -> Processor:
     def add(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
         event_dict.setdefault("process", process)
@@ -90,7 +98,7 @@ def configure_logging(
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),
         _process_fields(process),
     ]
-    foreign: list[Processor] = [*shared, structlog.stdlib.ExtraAdder()]
+    foreign: list[Processor] = [*shared, structlog.stdlib.ExtraAdder(), _drop_color_message]
     renderer: Processor = (
         structlog.dev.ConsoleRenderer(colors=target.isatty())
         if console
