@@ -23,7 +23,9 @@ from connectors.samples.dossiers import dossier_documents
 from hub.app.api import build_app
 from hub.app.wiring import build_hub
 from hub.auth.tokens import Role
+from hub.errors import ConfigurationError
 from hub.logs import LogSettings, configure_logging, letter_context, record_context
+from hub.logs.configure import read_log_settings
 from hub.logs.secrets import mask_text
 from hub.provide_once.subjects import parse_subject
 from hub.settings import KhoSettings
@@ -198,3 +200,14 @@ def test_no_secret_in_the_logs_of_a_full_run(tmp_path: Path, captured: io.String
     }
     leaked = [name for name, secret in secrets.items() if secret in logs]
     assert leaked == []
+
+
+def test_a_bad_log_setting_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """KHO_LOG_LEVEL=LOUD is a configuration error naming the variable; any case is accepted
+    for a valid one."""
+    monkeypatch.setenv("KHO_LOG_LEVEL", "LOUD")
+    with pytest.raises(ConfigurationError, match="KHO_LOG_LEVEL"):
+        read_log_settings()
+    monkeypatch.setenv("KHO_LOG_LEVEL", "info")
+    monkeypatch.setenv("KHO_LOG_FORMAT", "Console")
+    assert read_log_settings() == LogSettings(level="INFO", format="console")
