@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,12 +52,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_hub(folder: Path) -> Iterator[ServedHub]:
+def serve_hub(
+    folder: Path, *, port: int | None = None, settings: Mapping[str, str] | None = None
+) -> Iterator[ServedHub]:
     """The hub on the embedded defaults in ``folder``, seeded, answering; stopped on exit.
-    The KHO_* variables of the environment are left out: the embedded defaults are meant."""
+    The KHO_* variables of the environment are left out: the embedded defaults are meant, with
+    ``settings`` (KHO_* variables) on top, e.g. the sign-in's identity provider; ``port``: a
+    free one unless given (Keycloak's realm knows the hub by its port)."""
     data_dir, log = folder / "kho", folder / "server.log"
-    port = free_port()
+    port = port or free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("KHO_")}
+    environment.update(settings or {})
     with log.open("wb") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "tests.browser.hub_server", str(data_dir), str(port)],

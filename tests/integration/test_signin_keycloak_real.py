@@ -141,6 +141,12 @@ def test_logout_ends_the_hub_session_and_keycloaks(
     Keycloak's end-session endpoint; afterwards Keycloak asks for the password again."""
     assert sign_in(client, browser, CITIZEN) == 303
     form = client.get("/dang-xuat")
+    # the form's redirect goes to Keycloak: the page's CSP lets the form go there, nowhere else
+    policy = form.headers["content-security-policy"]
+    assert (
+        f"form-action 'self' {httpx.URL(ISSUER).scheme}://{httpx.URL(ISSUER).netloc.decode()}"
+        in policy
+    )
     token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
     out = client.post("/dang-xuat", data={"csrf_token": token}, follow_redirects=False)
     assert out.status_code == 303

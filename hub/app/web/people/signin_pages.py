@@ -8,6 +8,7 @@ defaults it is the development sign-in's form of sample people. Every refusal is
 
 from __future__ import annotations
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -28,6 +29,7 @@ from hub.app.web.people.session import (
     sign_out,
     take_expired_notice,
 )
+from hub.app.web.security import CONTENT_SECURITY_POLICY
 from hub.app.web.templating import render
 from hub.app.wiring import Hub
 
@@ -91,7 +93,16 @@ async def signout_page(request: Request) -> Response:
     person = current_person(request)
     if person is None:
         return RedirectResponse(HOME, status_code=303)
-    return private(render(request, "people/signout.html", {"person": person}))
+    page = private(render(request, "people/signout.html", {"person": person}))
+    settings = _settings(request)
+    if settings.mode is SignInMode.OIDC:
+        # the form's answer redirects to the provider's end-session endpoint, and a browser
+        # holds a form's redirects to the page's form-action too
+        origin = str(httpx.URL(settings.issuer).copy_with(path="/", query=None)).rstrip("/")
+        page.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "form-action 'self'", f"form-action 'self' {origin}"
+        )
+    return page
 
 
 async def signout(request: Request) -> Response:
