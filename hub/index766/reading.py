@@ -11,7 +11,8 @@ the procedures it has received dossiers of in the index."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from hub.index766.errors import IndexInputError
@@ -29,11 +30,13 @@ from hub.index766.periods import (
     scoped,
 )
 from hub.index766.states import DossierState
-from hub.index766.store import IndexStore, Level
+from hub.index766.store import FEEDBACK_GENERATION, IndexStore, Level
 from hub.index766.tallies import CellKey, Tally, combined, correction
 
 MAX_TREND_MONTHS = 120
 """A trend spans at most ten years of months."""
+MAX_KEPT_RANKINGS = 64
+"""Closed periods' rankings kept in memory (each a few hundred units)."""
 
 
 class UnknownUnit(IndexInputError):
@@ -59,6 +62,7 @@ class IndexReader:
         self.store = store
         self.method = method
         self._catalogue_facts = procedures
+        self._closed_rankings: OrderedDict[Hashable, list[Ranked]] = OrderedDict()
 
     def figures(self, unit: Unit, period: Period, now: dt.datetime) -> IndexFigures:
         self._known(unit)
@@ -75,8 +79,26 @@ class IndexReader:
 
     def ranking(self, period: Period, level: Level, now: dt.datetime) -> list[Ranked]:
         """The agencies or communes that received dossiers in the period, best points first
-        (then by code)."""
+        (then by code). A closed period's ranking is kept while nothing it reads changes: its
+        tallies' and the feedback's counters (``IndexStore.generations``) and the procedures
+        each agency handles."""
         facts = self._facts()
+        if period.as_of(now) < period.end:
+            return self._ranking(period, level, now, facts)
+        generations = self.store.generations([period.key, FEEDBACK_GENERATION])
+        key = (period.key, level, generations, _fingerprint(facts))
+        kept = self._closed_rankings.get(key)
+        if kept is None:
+            kept = self._ranking(period, level, now, facts)
+            self._closed_rankings[key] = kept
+            while len(self._closed_rankings) > MAX_KEPT_RANKINGS:
+                self._closed_rankings.popitem(last=False)
+        self._closed_rankings.move_to_end(key)
+        return list(kept)
+
+    def _ranking(
+        self, period: Period, level: Level, now: dt.datetime, facts: ProcedureFacts
+    ) -> list[Ranked]:
         stored = self.store.tallies([period.key], level=level)
         by_unit: dict[str, dict[CellKey, Tally]] = {}
         for key, tally in stored.items():
@@ -195,6 +217,11 @@ class IndexReader:
         return replace(
             facts, handled_by={agency: frozenset(codes) for agency, codes in handled.items()}
         )
+
+
+def _fingerprint(facts: ProcedureFacts) -> Hashable:
+    handled = frozenset((agency, codes) for agency, codes in facts.handled_by.items())
+    return (facts.full_online, facts.fee, facts.with_result, handled)
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,6 +111,18 @@ index_tallies_table = sa.Table(
 """The dossier-level tallies of each (unit, period, procedure, agency) cell, judged at the
 period's end (``hub.index766.tallies``)."""
 
+index_generations_table = sa.Table(
+    "index766_generations",
+    metadata,
+    sa.Column("name", sa.String(16), primary_key=True),
+    sa.Column("generation", sa.BigInteger, nullable=False),
+)
+"""A counter per period whose tallies changed (``2025-08``…) and one for the feedback
+(``feedback``), bumped in the transaction that changes them: a reader may keep a closed
+period's answer while its counters stand still. Never reset, so a value never comes back."""
+
+FEEDBACK_GENERATION = "feedback"
+
 index_offsets_table = sa.Table(
     "index766_offsets",
     metadata,
@@ -227,6 +239,7 @@ class IndexStore:
         before = self._states_with_links(conn, affected)
         in_store = self._with_evidence(conn, new_dossiers)
         if new_feedback:
+            self._bump(conn, [FEEDBACK_GENERATION])
             rows = [_feedback_row(s) for s in new_feedback.values()]
             _upsert(
                 conn, index_feedback_table, ["feedback_id"], _in_order(index_feedback_table, rows)
@@ -351,6 +364,19 @@ class IndexStore:
         rows = [(*key, *tally) for key, tally in change.items()]
         keys = ["unit", "period", "procedure_code", "agency_code"]
         _upsert(conn, index_tallies_table, keys, rows, added=FIELDS)
+        self._bump(conn, {key.period for key in change})
+
+    def _bump(self, conn: sa.Connection, names: Iterable[str]) -> None:
+        rows = [(name, 1) for name in sorted(names)]
+        _upsert(conn, index_generations_table, ["name"], rows, added=["generation"])
+
+    def generations(self, names: Sequence[str]) -> tuple[int, ...]:
+        """The counters of these periods (or ``FEEDBACK_GENERATION``), 0 for one never bumped."""
+        t = index_generations_table
+        with self.engine.connect() as conn:
+            query = sa.select(t.c.name, t.c.generation).where(t.c.name.in_(list(names)))
+            found = {name: generation for name, generation in conn.execute(query)}
+        return tuple(int(found.get(name, 0)) for name in names)
 
     def clear(self, group: str) -> None:
         """Empty the states and the group's offsets (``kho index run --rebuild``), in one
@@ -359,6 +385,8 @@ class IndexStore:
             conn.execute(sa.delete(index_dossiers_table))
             conn.execute(sa.delete(index_feedback_table))
             conn.execute(sa.delete(index_tallies_table))
+            generations = index_generations_table
+            conn.execute(sa.update(generations).values(generation=generations.c.generation + 1))
             conn.execute(
                 sa.delete(index_offsets_table).where(index_offsets_table.c.group_id == group)
             )

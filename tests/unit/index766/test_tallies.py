@@ -217,3 +217,36 @@ def test_ranking_and_trend_answer_what_each_unit_and_month_answers(
         assert [m.month.key for m in trend] == ["2025-07", "2025-08", "2025-09"]
         for m in trend:
             assert m.figures == reader.figures(PROVINCE, m.month, now)
+
+
+def test_a_kept_closed_ranking_follows_a_late_record_and_a_feedback(
+    embedded_hub: Hub, index_method: IndexMethod
+) -> None:
+    """A closed month's ranking, kept after the first answer, changes as soon as a late record
+    of that month or a feedback is applied, and equals a fresh computation each time."""
+    store = embedded_hub.index_store
+    for ds, fs in zip(*history(random.Random(11), store=False), strict=True):
+        with store.engine.begin() as conn:
+            store.apply(conn, ds, fs)
+    reader = IndexReader(store, index_method, FACTS)
+    august, now = parse_period("2025-08"), vn(2026, 1, 1)
+    first = reader.ranking(august, "agency", now)
+    assert reader.ranking(august, "agency", now) == first  # kept
+    late = dossier(
+        "HS-LATE",
+        receiving_agency_code="so-new",
+        received_at=vn(2025, 8, 20, 9),
+        due_at=vn(2025, 8, 21, 9),
+    )
+    with store.engine.begin() as conn:
+        store.apply(conn, [late], [])
+    second = reader.ranking(august, "agency", now)
+    assert "agency:so-new" in {r.unit.key for r in second}
+    fresh = IndexReader(store, index_method, FACTS)
+    assert second == fresh.ranking(august, "agency", now)
+    complaint = feedback("PA-LATE", dossier_id="HS-LATE", received_at=vn(2025, 8, 22, 9))
+    with store.engine.begin() as conn:
+        store.apply(conn, [], [complaint])
+    third = reader.ranking(august, "agency", now)
+    assert third == IndexReader(store, index_method, FACTS).ranking(august, "agency", now)
+    assert third != second
