@@ -34,6 +34,7 @@ _PLANNED = {
     "withdrawn": "sẽ rút khỏi cổng",
     "absent": "không có trên cổng",
 }
+_CHANGES = ("created", "updated", "withdrawn")  # what a run did to the portal
 _STATUS = {
     "waiting": "chờ",
     "blocked": "[red]bị chặn[/red]",
@@ -113,8 +114,12 @@ def publish(
         return
     results = publisher.run(CLI, plan=plan, only=only, full=full)
     print_results(results, console, plan=plan)
-    if results and all(r.reason == NOTHING_CHANGED for r in results):
-        console.print("Không có gì thay đổi từ lần công bố trước; không đọc lại chủ đề nào.")
+    kept = [r for r in results if r.reason == NOTHING_CHANGED]
+    if kept and not plan and not any(r.action in _CHANGES for r in results):
+        console.print(
+            f"Không có gì thay đổi: {len(kept)} ấn phẩm giữ nguyên như lần công bố trước,"
+            " không đọc lại chủ đề."
+        )
     if any(r.failed for r in results):
         raise typer.Exit(1)
 

@@ -25,6 +25,7 @@ from opendata.state import PublicationStates
 from opendata.watch import PublishWatch
 from tests.paths import CATALOGUE_DIR, DOSSIER_CONNECTOR
 from tests.unit.opendata.test_publisher_folder import CountingBus, publisher_on
+from tests.unit.test_cli import kho
 
 FIGURES = "tthc.dossiers.monthly_by_commune"
 DOSSIERS = "tthc.dossiers"
@@ -229,3 +230,13 @@ def test_a_watch_poll_publishes_a_reapproved_spec_on_the_same_records(
         assert FIGURES not in watch.due()
     finally:
         hub.close()
+
+
+def test_kho_publish_says_nothing_changed(tmp_path: Path, cli_hub: Hub) -> None:
+    """A second ``kho publish`` on the same data: exit 0 and one sentence saying nothing
+    changed and no topic was read."""
+    _published_once(cli_hub, tmp_path)
+    again = kho(["publish", "--only", FIGURES], tmp_path)
+    assert again.returncode == 0, again.stderr
+    said = " ".join(again.stdout.split())  # whatever the terminal's width
+    assert "Không có gì thay đổi: 1 ấn phẩm giữ nguyên như lần công bố trước" in said
