@@ -98,6 +98,11 @@ def test_several_workers_export_one_sum(tmp_path: Path) -> None:
             while sent < 40 or (len(list(metrics_dir.glob("histogram_*.db"))) < 2 and sent < 2000):
                 assert client.get("/healthz", headers={"Connection": "close"}).status_code == 200
                 sent += 1
+            # a worker records a request just after its answer went out: give it a moment
+            deadline = time.monotonic() + 10
+            while _healthz_count(client.get("/metrics").text) < baseline + sent:
+                assert time.monotonic() < deadline, "the workers' counts never added up"
+                time.sleep(0.1)
             counts = {_healthz_count(client.get("/metrics").text) for _ in range(6)}
     assert len(list(metrics_dir.glob("histogram_*.db"))) == 2
     assert counts == {baseline + sent}
