@@ -1,6 +1,7 @@
-"""The app's routes and /openapi.json come from one route table: every route (the /registry
+"""The app's routes and /openapi.json come from one route table: every API route (the /registry
 mount's too) is documented with its methods, the document lists nothing the app does not serve,
-and it is a valid OpenAPI 3.1 document."""
+and it is a valid OpenAPI 3.1 document. The HTML pages (hub/app/web/routes.py) are not API
+operations: they are left out of the comparison, and none of them lives under /api."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from hub.app.api.answers import Health
 from hub.app.api.authentication import refusal_answer
 from hub.app.api.endpoint import Access, Answer, Endpoint, Handler, Reply, openapi_path
 from hub.app.api.routing import routes
+from hub.app.web.routes import PAGE_ROUTES
 from hub.app.wiring import Hub
 from hub.registry.http import ConfluentRegistryClient
 
@@ -50,9 +52,16 @@ def documented(document: dict[str, Any]) -> set[Operation]:
 
 
 def mismatches(app: Starlette, document: dict[str, Any]) -> tuple[set[Operation], set[Operation]]:
-    """(routes the document misses, documented operations no route serves)."""
-    routes, described = served(app.routes), documented(document)
+    """(API routes the document misses, documented operations no route serves)."""
+    routes, described = served(app.routes) - served(PAGE_ROUTES), documented(document)
     return routes - described, described - routes
+
+
+def test_no_page_lives_under_the_api() -> None:
+    """Pages and API operations never share a path: no page route starts with /api/."""
+    pages = served(PAGE_ROUTES)
+    assert pages  # the home page at least
+    assert not [path for _, path in pages if path.startswith(("/api/", "/registry"))]
 
 
 def _app_and_document(hub: Hub) -> tuple[Starlette, dict[str, Any]]:
