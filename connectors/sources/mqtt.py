@@ -99,7 +99,8 @@ class MqttSubscriber:
         if not source.client_id.strip():
             raise ConnectorError("Nguồn MQTT cần client_id (phiên bền vững giữ tin chưa xác nhận)")
         self.source = source
-        self.host, self.port = broker_address(source.url)
+        url = expand_env(source.url, os.environ if environ is None else environ)
+        self.host, self.port = broker_address(url)
         self._timeout = connect_timeout_s
         self._messages: queue.Queue[MqttMessage] = queue.Queue()
         self._connection = 0
@@ -112,7 +113,7 @@ class MqttSubscriber:
             clean_session=False,
             protocol=MQTTProtocolVersion.MQTTv311,
         )
-        login = urlsplit(expand_env(source.url, os.environ if environ is None else environ))
+        login = urlsplit(url)
         if login.username:
             client.username_pw_set(unquote(login.username), unquote(login.password or ""))
         client.manual_ack_set(True)
