@@ -24,9 +24,11 @@ import httpx
 import psycopg
 import psycopg.conninfo
 import psycopg.sql
+import sqlalchemy as sa
 import yaml
 from rich.console import Console
 
+from hub.db import metadata
 from hub.defaults import default_path, shipped
 from hub.settings import KhoSettings
 
@@ -172,3 +174,15 @@ def ensure_database(dsn: str, console: Console, admin_url: str | None = None) ->
                 "CREATE DATABASE {} OWNER {} ENCODING 'UTF8' TEMPLATE template0"
             ).format(psycopg.sql.Identifier(name), psycopg.sql.Identifier(owner))
         )
+
+
+def fresh_index_tables(database_url: str) -> None:
+    """The 766 index's tables made anew in a bench's own database: a run never meets the
+    tables of an older version of the index, and the worker indexes from the start."""
+    engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        tables = [t for name, t in metadata.tables.items() if name.startswith("index766_")]
+        metadata.drop_all(engine, tables=tables)
+        metadata.create_all(engine, tables=tables)
+    finally:
+        engine.dispose()

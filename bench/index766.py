@@ -61,6 +61,7 @@ from harness import (
     bench_folder,
     catalogue_copy,
     ensure_database,
+    fresh_index_tables,
     libpq_url,
 )
 from rich.console import Console
@@ -71,7 +72,6 @@ from hub.auth.tokens import Role
 from hub.avro.json_codec import record_from_json
 from hub.avro.wire import split_wire
 from hub.bus.kafka_url import parse_kafka_url
-from hub.db import metadata
 from hub.index766.periods import parse_period
 from hub.index766.store import index_dossiers_table, index_offsets_table
 from hub.settings import KhoSettings
@@ -111,7 +111,7 @@ def main() -> None:
 
     ensure_database(libpq_url(args.database_url), console)
     if not args.skip_backfill:
-        _fresh_index_tables(args.database_url)
+        fresh_index_tables(args.database_url)
     folder = bench_folder(f"index766-n{args.dossiers}")  # runs of other sizes may overlap
     folder.mkdir(parents=True, exist_ok=True)
     topic = f"bench.index766.n{args.dossiers}.dossiers"
@@ -144,18 +144,6 @@ def main() -> None:
                 _freshness(hub, base_url, group, args)
     finally:
         hub.close()
-
-
-def _fresh_index_tables(database_url: str) -> None:
-    """The index's tables made anew in the bench's own database: a run never meets the
-    tables of an older version of the index."""
-    engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    try:
-        tables = [t for name, t in metadata.tables.items() if name.startswith("index766_")]
-        metadata.drop_all(engine, tables=tables)
-        metadata.create_all(engine, tables=tables)
-    finally:
-        engine.dispose()
 
 
 def _backfill_group(hub: Hub) -> str:

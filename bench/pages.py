@@ -32,8 +32,14 @@ import statistics
 import time
 
 import httpx
-import sqlalchemy as sa
-from harness import PG_PORT, UvicornServer, bench_folder, ensure_database, libpq_url
+from harness import (
+    PG_PORT,
+    UvicornServer,
+    bench_folder,
+    ensure_database,
+    fresh_index_tables,
+    libpq_url,
+)
 from rich.console import Console
 
 from connectors.checkpoints import CheckpointStore
@@ -46,7 +52,7 @@ from hub.app.wiring import Hub, build_hub
 from hub.audit.entry import CLI
 from hub.audit.trail import record_write
 from hub.avro.json_codec import record_from_json
-from hub.db import create_tables, metadata
+from hub.db import create_tables
 from hub.index766 import store as _index_store  # noqa: F401 - its tables join the metadata
 from hub.index766.periods import parse_period
 from hub.settings import KhoSettings
@@ -72,7 +78,7 @@ def main() -> None:
         f"postgresql://kho:kho@127.0.0.1:{PG_PORT}/kho_bench_pages_n{args.dossiers}"
     )
     ensure_database(libpq_url(database_url), console)
-    _fresh_index_tables(database_url)
+    fresh_index_tables(database_url)
     folder = bench_folder(f"pages-n{args.dossiers}")
     folder.mkdir(parents=True, exist_ok=True)
     settings = KhoSettings(
@@ -150,18 +156,6 @@ def _dossiers_once(hub: Hub, count: int) -> None:
             [writer.message(record_from_json(writer.schema.parsed, d)) for d in documents]
         )
     console.print(f"put {count:,} dossiers on {topic} in {time.perf_counter() - started:.0f} s")
-
-
-def _fresh_index_tables(database_url: str) -> None:
-    """The index's tables made anew (as bench/index766.py does): a run never meets the tables
-    of an older version of the index, and the worker indexes the dossiers from the start."""
-    engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    try:
-        tables = [t for name, t in metadata.tables.items() if name.startswith("index766_")]
-        metadata.drop_all(engine, tables=tables)
-        metadata.create_all(engine, tables=tables)
-    finally:
-        engine.dispose()
 
 
 def _salinity_once(hub: Hub) -> None:
