@@ -219,3 +219,31 @@ def test_the_image_ships_the_page_assets_runs_as_kho_and_checks_its_health() -> 
     assert "npm" in build and "scripts/web-assets.sh" in build and "npm" not in final
     assert "USER kho" in final and "VOLUME /var/lib/kho" in final
     assert re.search(r"HEALTHCHECK .*\n.*urllib.*/healthz", final)
+
+
+def test_the_systemd_units_run_as_kho_restart_on_failure_and_read_the_settings_file() -> None:
+    """kho-api@ and kho-worker@ run as kho from /etc/kho/kho.env and restart on failure."""
+    for unit in ("kho-api@.service", "kho-worker@.service"):
+        text = (PROJECT_ROOT / "deploy/systemd" / unit).read_text(encoding="utf-8")
+        for line in ("User=kho", "Restart=on-failure", "EnvironmentFile=/etc/kho/kho.env"):
+            assert re.search(rf"^{re.escape(line)}$", text, re.M), f"{unit}: {line}"
+        assert re.search(r"^ExecStart=/opt/kho/venv/bin/kho ", text, re.M), unit
+
+
+def test_each_compose_worker_has_a_systemd_worker_file_with_the_same_command() -> None:
+    """deploy/systemd/workers/<service>.env runs the compose service's command, its metrics
+    port aside, so the two deployments cannot drift apart."""
+    workers = {n: c for n, c in _kho_commands().items() if c[1] != "serve"}
+    files = {p.stem: p for p in (PROJECT_ROOT / "deploy/systemd/workers").glob("*.env")}
+    assert set(files) == set(workers)
+    ports = set()
+    for name, command in workers.items():
+        text = files[name].read_text(encoding="utf-8")
+        (line,) = [x for x in text.splitlines() if x.startswith("KHO_WORKER_ARGS=")]
+        args = line.removeprefix("KHO_WORKER_ARGS=").split()
+        at = args.index("--metrics-port")
+        ports.add(args[at + 1])
+        assert args[:at] + args[at + 2 :] == [
+            w for i, w in enumerate(command[1:]) if i not in (at, at + 1)
+        ], name
+    assert len(ports) == len(workers)
