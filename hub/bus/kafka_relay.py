@@ -139,6 +139,11 @@ class KafkaRelay:
                 acks="all",
                 linger_ms=5,
                 max_block_ms=30000,
+                # Each process has its own transactional id (kho mask run), so a transaction
+                # left open by a killed one is aborted by the broker after this timeout, not
+                # by a successor: till then read_committed readers of its outputs wait (Kafka
+                # Streams uses 10 s for the same reason; a batch takes well under that).
+                transaction_timeout_ms=10000,
             )
             try:
                 producer.init_transactions()
