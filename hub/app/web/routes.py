@@ -7,6 +7,7 @@ from starlette.staticfiles import StaticFiles
 
 from hub.app.web import assets, home
 from hub.app.web.catalogue_pages import CATALOGUE_PAGES
+from hub.app.web.citizen_pages import CITIZEN_PAGES
 from hub.app.web.dashboard import DASHBOARD_PAGES
 from hub.app.web.people.signin_pages import SIGNIN_ROUTES
 
@@ -15,6 +16,7 @@ PAGE_ROUTES: list[BaseRoute] = [
     *DASHBOARD_PAGES,
     *CATALOGUE_PAGES,
     *SIGNIN_ROUTES,
+    *CITIZEN_PAGES,
     Route("/favicon.ico", assets.favicon, name="favicon"),
     Mount("/static", app=StaticFiles(packages=[("hub.app.web", "static")]), name="static"),
 ]
