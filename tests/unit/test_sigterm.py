@@ -1,7 +1,8 @@
-"""The consumer-group workers as services on the embedded defaults: SIGTERM mid-stream finishes
+"""The long-running commands as services on the embedded defaults: SIGTERM mid-stream finishes
 the batch in hand, commits it and exits 0, and a restart goes on from there (nothing handled
-twice, nothing lost); a second instance of a group is refused in one line naming the group and
-its lock file, and a killed instance (kill -9) leaves no lock behind."""
+twice, nothing lost) - the consumer-group workers, the publisher in --watch and a folder
+connector in --follow; a second instance of a group is refused in one line naming the group
+and its lock file, and a killed instance (kill -9) leaves no lock behind."""
 
 from __future__ import annotations
 
@@ -16,12 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
-from connectors.samples.dossiers import dossier_documents
+from connectors.samples.dossiers import dossier_documents, write_dossier_export
+from hub.app.demo import DOSSIER_FIGURES
 from hub.app.wiring import Hub
+from hub.audit.entry import Actor
 from hub.index766.worker import INDEX_GROUP
 from hub.provide_once.dossier_feed import FEED_GROUP
 from hub.sharing.masked_records import MASKER_GROUP
+from tests.paths import DOSSIER_CONNECTOR
 from tests.unit.test_cli import kho
 
 DOSSIERS = "tthc.dossiers"
@@ -165,3 +170,61 @@ def test_a_second_instance_on_the_embedded_bus_is_refused(
     assert process.returncode == -signal.SIGKILL
     after = kho([*worker.args, "--once"], tmp_path)
     assert after.returncode == 0, after.stderr
+
+
+def test_sigterm_stops_publish_watch_with_its_cycle_complete(tmp_path: Path, cli_hub: Hub) -> None:
+    """``kho publish --watch`` on SIGTERM exits 0 within 10 s, and the publication it wrote
+    is whole: a plain ``kho publish`` afterwards finds nothing to change."""
+    publish_dossiers(cli_hub, 200)
+    steward = Actor("system:test", agency="vp-ubnd")  # the dossiers' owner, as in the demo
+    cli_hub.approvals.grant(DOSSIER_FIGURES, actor=steward, note="số liệu tổng hợp")
+    process = start(["publish", "--watch", "--poll", "1"], tmp_path)
+    published = tmp_path / ".kho" / "opendata" / "tthc-dossiers-monthly-by-commune"
+    try:
+        wait_for(lambda: (published / "tthc-dossiers-monthly-by-commune.csv").exists(), "a CSV")
+        process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert time.monotonic() - signalled < 10
+    assert process.returncode == 0, err
+    again = kho(["publish"], tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "Không có gì thay đổi" in again.stdout
+
+
+def test_sigterm_stops_a_folder_connector_after_its_file(tmp_path: Path, cli_hub: Hub) -> None:
+    """``kho connector run <folder> --follow`` on SIGTERM mid-file exits 0, the file it was
+    reading finished and moved to done/, and a run afterwards sends nothing again."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_dossier_export(inbox / "a.csv", rows=2000, seed=3)
+    os.utime(inbox / "a.csv", (1_700_000_000, 1_700_000_000))  # old enough to be complete
+    config = yaml.safe_load(DOSSIER_CONNECTOR.read_text(encoding="utf-8"))
+    config["source"] = {"kind": "folder", "path": str(inbox), "poll_interval_s": 1}
+    path = tmp_path / "inbox.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+
+    def sent() -> int:
+        return sum(cli_hub.bus.end_offsets(DOSSIERS).values())
+
+    process = start(["connector", "run", str(path), "--follow"], tmp_path)
+    try:
+        wait_for(lambda: sent() > 0, "a first batch on the topic")
+        process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert time.monotonic() - signalled < 10
+    assert process.returncode == 0, err
+    assert (inbox / "done" / "a.csv").exists()
+    before = sent()
+    again = kho(["connector", "run", str(path)], tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert sent() == before > 0
