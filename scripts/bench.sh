@@ -39,3 +39,7 @@ bash scripts/services.sh start postgres kafka
 # pages' render time against the API calls serving the same figures, and their weight.
 # shellcheck disable=SC2086 # word splitting of the extra arguments is intended
 "$bin/python" bench/pages.py ${BENCH_PAGES_ARGS:-}
+# BENCH_SCALE_ARGS go to bench/scale.py, e.g. "--dossiers 100000": the 766 index worker's
+# throughput with 1 and with 2 instances in one consumer group.
+# shellcheck disable=SC2086 # word splitting of the extra arguments is intended
+"$bin/python" bench/scale.py ${BENCH_SCALE_ARGS:-}
