@@ -15,6 +15,8 @@ class PageToVisit:
     name: str
     path: str
     status: int = 200
+    signed_in_as: str | None = None
+    """The development sign-in's key of the person the page is for (None: a public page)."""
 
 
 def latest_month(served: ServedHub) -> str:
@@ -55,4 +57,13 @@ def pages_to_visit(served: ServedHub) -> list[PageToVisit]:
         PageToVisit("dataset-shared-only", "/du-lieu/feedback.citizen_feedback"),
         PageToVisit("dataset-not-found", "/du-lieu/khong.co", 404),
         PageToVisit("not-found", "/chi-so-766/co-quan/KHONG-CO", 404),
+    ]
+
+
+def citizen_pages_to_visit(person: str) -> list[PageToVisit]:
+    """The citizen's pages ("Dữ liệu của tôi"), signed in as ``person``."""
+    return [
+        PageToVisit("citizen-evidence", "/cua-toi", signed_in_as=person),
+        PageToVisit("citizen-consents", "/cua-toi/dong-y", signed_in_as=person),
+        PageToVisit("citizen-reads", "/cua-toi/ai-da-xem", signed_in_as=person),
     ]
