@@ -67,10 +67,20 @@ def create_engine(url: str) -> sa.Engine:
     return sa.create_engine(parsed, pool_pre_ping=True)
 
 
+# The advisory lock that serialises table creation on PostgreSQL: the API's replicas and the
+# workers of a stack start together on a fresh database, and two concurrent CREATE TABLE of the
+# same name fail on pg_type's unique index instead of waiting.
+SCHEMA_LOCK_KEY = 0x6B686F5F7363686D  # "kho_schm"
+
+
 def create_tables(engine: sa.Engine) -> None:
-    """Create every table the hub's modules declared on ``metadata`` (idempotent)."""
+    """Create every table the hub's modules declared on ``metadata`` (idempotent; processes that
+    start together on PostgreSQL create them one at a time)."""
     try:
-        metadata.create_all(engine)
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
+            metadata.create_all(conn)
     except sa.exc.OperationalError as exc:
         raise UnreachableError(
             "cơ sở dữ liệu", engine.url.render_as_string(hide_password=True), _why(exc)
