@@ -122,6 +122,7 @@ def test_my_evidence_shows_each_item_its_versions_and_its_issuer(visit: Visit) -
     page = visit.client.get("/cua-toi")
     assert page.status_code == 200
     assert page.headers["cache-control"] == "no-store"
+    assert "script-src 'self'" in page.headers["content-security-policy"]
     words = text(page.text)
     assert "Đây là các giấy tờ mà cơ quan nhà nước đã cấp cho bạn" in words
     assert "Giấy khai sinh" in words and "KS-AN-1" in words
