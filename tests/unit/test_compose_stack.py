@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -247,3 +249,23 @@ def test_each_compose_worker_has_a_systemd_worker_file_with_the_same_command() -
             w for i, w in enumerate(command[1:]) if i not in (at, at + 1)
         ], name
     assert len(ports) == len(workers)
+
+
+def test_the_image_entrypoint_turns_secret_files_into_settings(tmp_path: Path) -> None:
+    """Each non-empty /run/secrets/KHO_<NAME> becomes KHO_<NAME>; other files do not, and the
+    command runs with them."""
+    (tmp_path / "KHO_BUS_URL").write_text("kafka://kho:s3cret-x@kafka:9092\n", encoding="utf-8")
+    (tmp_path / "KHO_CKAN_API_TOKEN").write_text("", encoding="utf-8")
+    (tmp_path / "postgres_password").write_text("other\n", encoding="utf-8")
+    environ = {"PATH": os.environ["PATH"], "KHO_SECRETS_DIR": str(tmp_path)}
+    ran = subprocess.run(
+        ["sh", str(PROJECT_ROOT / "deploy/docker-entrypoint.sh"), "env"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    settings = dict(line.split("=", 1) for line in ran.stdout.splitlines() if "=" in line)
+    assert settings["KHO_BUS_URL"] == "kafka://kho:s3cret-x@kafka:9092"
+    assert "KHO_CKAN_API_TOKEN" not in settings
+    assert "postgres_password" not in settings
