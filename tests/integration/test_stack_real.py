@@ -108,6 +108,9 @@ def test_the_stack_runs_the_compose_topology_and_stops_on_sigterm(
     for name in WORKERS:
         assert "running (/metrics)" in lines[name], lines[name]
     pids = {name: int(line.split()[2]) for name, line in lines.items()}
+    for port in API_PORTS:  # what Prometheus scrapes from each API process
+        scraped = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10)
+        assert scraped.status_code == 200 and "kho_" in scraped.text, port
 
     settings = KhoSettings(
         data_dir=tmp_path / "client",
