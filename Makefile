@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install web-assets compose-schema stack-up stack-down demo demo-once test unit lint wheel-smoke bench screenshots services-start services-stop services-status clean
+.PHONY: install web-assets compose-schema deploy-tools stack-up stack-down demo demo-once test unit lint wheel-smoke bench screenshots services-start services-stop services-status clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(INSTALLED)
 
-install: $(INSTALLED) web-assets compose-schema
+install: $(INSTALLED) web-assets compose-schema deploy-tools
 
 # the pages' front-end packages (web/package-lock.json) into hub/app/web/static/vendor/
 web-assets:
@@ -28,6 +28,11 @@ compose-schema: $(COMPOSE_SCHEMA)
 $(COMPOSE_SCHEMA): deploy/compose-schema/package-lock.json | web-assets
 	npm ci --prefix deploy/compose-schema --no-audit --no-fund --loglevel=error
 	touch $@
+
+# Caddy and promtool unpacked from Debian's packages into .services/tools (no service starts),
+# which tests/unit/test_deploy_configs.py checks services/caddy and services/prometheus with
+deploy-tools:
+	bash scripts/deploy-tools.sh
 
 # the topology of docker-compose.yml as processes on the real services (scripts/services.sh)
 stack-up: install
