@@ -44,7 +44,7 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def served_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedHub]:
     """A hub on the embedded defaults, seeded (tests.browser.hub_server), on a free port."""
     try:
@@ -54,13 +54,15 @@ def served_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedHub]:
         pytest.fail(str(exc))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
+    """Playwright's sync API runs an asyncio loop in the main thread while it is open: it is
+    closed when the browser tests end, so that later tests may start loops of their own."""
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     launched = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
     yield launched
@@ -123,7 +125,7 @@ def page(browser: Browser, served_hub: ServedHub, page_problems: PageProblems) -
 Axe = Callable[[Page], None]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def axe_source() -> str:
     if not AXE_SCRIPT.exists():
         pytest.fail(
