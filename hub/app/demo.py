@@ -82,10 +82,12 @@ def run_demo(hub: Hub, *, rows: int = 400, seed: int = 766) -> DemoSummary:
     )
     report = run.report
     record_write(hub.audit, CLI, report.dataset, report.audit_details(export.path.name))
-    index = hub.index_worker().drain(idle_timeout_s=10)
+    indexer = hub.index_worker()
+    index = indexer.drain(idle_timeout_s=10)
     masked = hub.masking_worker([config.dataset]).drain()
     feed = hub.dossier_feed(config.dataset)
     evidence = feed.drain(idle_timeout_s=10)
+    indexer.refresh_evidence()  # the results the feed just stored count in the index
     # After the feed, so results stored as evidence count; before publishing, so the index's
     # latest closed month is on the portal too.
     index_export = hub.index_export().export_latest(dt.datetime.now(dt.UTC))

@@ -3,6 +3,7 @@ the figures as a Vietnamese table, a bad unit or period as one line naming it.""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -10,8 +11,13 @@ import sys
 import time
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from hub.app.demo import run_demo
 from hub.app.wiring import Hub
+from hub.index766.periods import PROVINCE, parse_period
+from hub.provide_once.dossier_evidence import EVIDENCE_ID_PREFIX
+from hub.provide_once.tables import evidence_table
 from tests.unit.index766.index_records import DOSSIERS, dossier, publish
 from tests.unit.test_cli import kho
 
@@ -54,6 +60,25 @@ def test_the_demo_runs_the_index(embedded_hub: Hub) -> None:
     figures = summary.province_index
     assert figures is not None and figures.unit == "province"
     assert 0 < figures.score <= 100
+
+
+def test_the_demo_counts_the_results_its_feed_stored(embedded_hub: Hub) -> None:
+    """The results the evidence feed stored during the demo count in
+    ``digitisation.data_store``: the index looks for them after the feed."""
+    run_demo(embedded_hub, rows=120, seed=9)
+    with embedded_hub.engine.connect() as conn:
+        stored = conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(evidence_table)
+            .where(evidence_table.c.evidence_id.startswith(EVIDENCE_ID_PREFIX))
+        )
+    year = embedded_hub.index_reader.figures(
+        PROVINCE, parse_period("2025"), dt.datetime.now(dt.UTC)
+    )
+    data_store = next(
+        i for g in year.groups for i in g.indicators if i.id == "digitisation.data_store"
+    )
+    assert stored and data_store.numerator == stored
 
 
 def test_sigterm_stops_after_the_batch_in_hand(tmp_path: Path, cli_hub: Hub) -> None:
