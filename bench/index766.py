@@ -73,7 +73,7 @@ from hub.avro.json_codec import record_from_json
 from hub.avro.wire import split_wire
 from hub.bus.kafka_url import parse_kafka_url
 from hub.index766.periods import parse_period
-from hub.index766.store import index_dossiers_table, index_offsets_table
+from hub.index766.tables import index_dossiers_table, index_offsets_table
 from hub.settings import KhoSettings
 
 DATASET = "tthc.dossiers"

@@ -30,7 +30,8 @@ from hub.index766.periods import (
     scoped,
 )
 from hub.index766.states import DossierState
-from hub.index766.store import FEEDBACK_GENERATION, IndexStore, Level
+from hub.index766.store import IndexStore, Level
+from hub.index766.tables import FEEDBACK_GENERATION
 from hub.index766.tallies import CellKey, Tally, combined, correction
 
 MAX_TREND_MONTHS = 120

@@ -34,105 +34,25 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from hub.db import UtcDateTime, metadata
+from hub.index766.bulk_writes import among, in_table_order, upsert
 from hub.index766.periods import VIETNAM
-from hub.index766.states import DossierState, FeedbackState, Satisfaction
+from hub.index766.states import DossierState, FeedbackState
+from hub.index766.tables import (
+    FEEDBACK_GENERATION,
+    dossier_of,
+    dossier_row,
+    feedback_of,
+    feedback_row,
+    index_dossiers_table,
+    index_feedback_table,
+    index_generations_table,
+    index_offsets_table,
+    index_tallies_table,
+)
 from hub.index766.tallies import FIELDS, CellKey, Tally, delta
 from hub.provide_once.dossier_evidence import EVIDENCE_ID_PREFIX
 from hub.provide_once.tables import evidence_table
-
-_ID = sa.String(100)
-_CODE = sa.String(64)
-
-index_dossiers_table = sa.Table(
-    "index766_dossiers",
-    metadata,
-    sa.Column("dossier_id", _ID, primary_key=True),
-    sa.Column("procedure_code", _CODE, nullable=False),
-    sa.Column("receiving_agency_code", _CODE, nullable=False),
-    sa.Column("commune_code", _CODE, nullable=False),
-    sa.Column("channel", sa.String(16), nullable=False),
-    sa.Column("received_at", UtcDateTime, nullable=False),
-    sa.Column("due_at", UtcDateTime, nullable=False),
-    sa.Column("finished_at", UtcDateTime, nullable=True),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("paid_online", sa.Boolean, nullable=False),
-    sa.Column("fee_vnd", sa.BigInteger, nullable=False),
-    sa.Column("synced_national", sa.Boolean, nullable=False),
-    sa.Column("result_digitised", sa.Boolean, nullable=False),
-    sa.Column("components_total", sa.Integer, nullable=False),
-    sa.Column("components_digitised", sa.Integer, nullable=False),
-    sa.Column("reused_components", sa.Integer, nullable=False),
-    sa.Column("satisfaction", sa.String(16), nullable=False),
-    sa.Column("result_in_store", sa.Boolean, nullable=False),
-    sa.Index("ix_index766_dossiers_agency_received", "receiving_agency_code", "received_at"),
-    sa.Index("ix_index766_dossiers_commune_received", "commune_code", "received_at"),
-    sa.Index("ix_index766_dossiers_received", "received_at"),
-    sa.Index(
-        "ix_index766_dossiers_open_due",
-        "due_at",
-        postgresql_where=sa.text("finished_at IS NULL"),
-        sqlite_where=sa.text("finished_at IS NULL"),
-    ),
-    sa.Index("ix_index766_dossiers_finished", "finished_at"),
-)
-"""Each dossier's latest state. The two last indexes find the unsettled dossiers of an open
-period: unfinished and due soon, or finished after now."""
-
-index_feedback_table = sa.Table(
-    "index766_feedback",
-    metadata,
-    sa.Column("feedback_id", _ID, primary_key=True),
-    sa.Column("commune_code", _CODE, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("received_at", UtcDateTime, nullable=False),
-    sa.Column("agency_code", _CODE, nullable=True),
-    sa.Column("dossier_id", _ID, nullable=True),
-    sa.Column("resolved_at", UtcDateTime, nullable=True),
-    sa.Column("repeat_of", _ID, nullable=True),
-    sa.Index("ix_index766_feedback_agency_received", "agency_code", "received_at"),
-    sa.Index("ix_index766_feedback_commune_received", "commune_code", "received_at"),
-    sa.Index("ix_index766_feedback_received", "received_at"),
-    sa.Index("ix_index766_feedback_dossier", "dossier_id"),
-)
-
-index_tallies_table = sa.Table(
-    "index766_tallies",
-    metadata,
-    sa.Column("unit", sa.String(80), primary_key=True),
-    sa.Column("period", sa.String(8), primary_key=True),
-    sa.Column("procedure_code", _CODE, primary_key=True),
-    sa.Column("agency_code", _CODE, primary_key=True),
-    *(sa.Column(name, sa.BigInteger, nullable=False) for name in FIELDS),
-    sa.Index("ix_index766_tallies_period_unit", "period", "unit"),
-)
-"""The dossier-level tallies of each (unit, period, procedure, agency) cell, judged at the
-period's end (``hub.index766.tallies``)."""
-
-index_generations_table = sa.Table(
-    "index766_generations",
-    metadata,
-    sa.Column("name", sa.String(16), primary_key=True),
-    sa.Column("generation", sa.BigInteger, nullable=False),
-)
-"""A counter per period whose tallies changed (``2025-08``…) and one for the feedback
-(``feedback``), bumped in the transaction that changes them: a reader may keep a closed
-period's answer while its counters stand still. Never reset, so a value never comes back."""
-
-FEEDBACK_GENERATION = "feedback"
-
-index_offsets_table = sa.Table(
-    "index766_offsets",
-    metadata,
-    sa.Column("group_id", sa.String(200), primary_key=True),
-    sa.Column("topic", sa.String(249), primary_key=True),
-    sa.Column("partition", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("next_offset", sa.BigInteger, nullable=False),
-    sa.Column("updated_at", UtcDateTime, nullable=False),
-)
-"""The next offset to apply, per (group, topic, partition): saved with the states it covers."""
 
 EVIDENCE_LOOKBACK = dt.timedelta(minutes=5)
 """How far behind the newest evidence ``refresh_in_store`` looks again next time."""
@@ -240,17 +160,23 @@ class IndexStore:
         in_store = self._with_evidence(conn, new_dossiers)
         if new_feedback:
             self._bump(conn, [FEEDBACK_GENERATION])
-            rows = [_feedback_row(s) for s in new_feedback.values()]
-            _upsert(
-                conn, index_feedback_table, ["feedback_id"], _in_order(index_feedback_table, rows)
+            rows = [feedback_row(s) for s in new_feedback.values()]
+            upsert(
+                conn,
+                index_feedback_table,
+                ["feedback_id"],
+                in_table_order(index_feedback_table, rows),
             )
         if new_dossiers:
             rows = [
-                _dossier_row(s) | {"result_in_store": s.dossier_id in in_store}
+                dossier_row(s) | {"result_in_store": s.dossier_id in in_store}
                 for s in new_dossiers.values()
             ]
-            _upsert(
-                conn, index_dossiers_table, ["dossier_id"], _in_order(index_dossiers_table, rows)
+            upsert(
+                conn,
+                index_dossiers_table,
+                ["dossier_id"],
+                in_table_order(index_dossiers_table, rows),
             )
         linked_after = (
             self._linked(conn, affected)
@@ -293,7 +219,7 @@ class IndexStore:
         if found:
             before = self._states_with_links(conn, set(found))
             conn.execute(
-                sa.update(d).where(_among(conn, d.c.dossier_id, found)).values(result_in_store=True)
+                sa.update(d).where(among(conn, d.c.dossier_id, found)).values(result_in_store=True)
             )
             after = [(_replace_in_store(s, True), linked) for s, linked in before.values()]
             self._add_tallies(conn, delta(before.values(), after))
@@ -312,7 +238,7 @@ class IndexStore:
             return []
         f = index_feedback_table
         query = sa.select(f.c.dossier_id).where(
-            _among(conn, f.c.feedback_id, feedback), f.c.dossier_id.is_not(None)
+            among(conn, f.c.feedback_id, feedback), f.c.dossier_id.is_not(None)
         )
         return list(conn.scalars(query))
 
@@ -327,12 +253,12 @@ class IndexStore:
         linked = sa.select(sa.literal(1)).where(f.c.dossier_id == d.c.dossier_id).exists()
         query = (
             sa.select(d, linked.label("linked"))
-            .where(_among(conn, d.c.dossier_id, dossier_ids))
+            .where(among(conn, d.c.dossier_id, dossier_ids))
             .order_by(d.c.dossier_id)
             .with_for_update(of=d)
         )
         return {
-            row.dossier_id: (_dossier_of(row._mapping), bool(row.linked))
+            row.dossier_id: (dossier_of(row._mapping), bool(row.linked))
             for row in conn.execute(query)
         }
 
@@ -340,9 +266,7 @@ class IndexStore:
         if not dossier_ids:
             return set()
         f = index_feedback_table
-        query = (
-            sa.select(f.c.dossier_id).distinct().where(_among(conn, f.c.dossier_id, dossier_ids))
-        )
+        query = sa.select(f.c.dossier_id).distinct().where(among(conn, f.c.dossier_id, dossier_ids))
         return set(conn.scalars(query))
 
     def _with_evidence(self, conn: sa.Connection, dossier_ids: Iterable[str]) -> set[str]:
@@ -351,9 +275,7 @@ class IndexStore:
         if not wanted:
             return set()
         e = evidence_table
-        found = conn.scalars(
-            sa.select(e.c.evidence_id).where(_among(conn, e.c.evidence_id, wanted))
-        )
+        found = conn.scalars(sa.select(e.c.evidence_id).where(among(conn, e.c.evidence_id, wanted)))
         return {i.removeprefix(EVIDENCE_ID_PREFIX) for i in found}
 
     def _add_tallies(self, conn: sa.Connection, change: Mapping[CellKey, Tally]) -> None:
@@ -363,12 +285,12 @@ class IndexStore:
             return
         rows = [(*key, *tally) for key, tally in change.items()]
         keys = ["unit", "period", "procedure_code", "agency_code"]
-        _upsert(conn, index_tallies_table, keys, rows, added=FIELDS)
+        upsert(conn, index_tallies_table, keys, rows, added=FIELDS)
         self._bump(conn, {key.period for key in change})
 
     def _bump(self, conn: sa.Connection, names: Iterable[str]) -> None:
         rows = [(name, 1) for name in sorted(names)]
-        _upsert(conn, index_generations_table, ["name"], rows, added=["generation"])
+        upsert(conn, index_generations_table, ["name"], rows, added=["generation"])
 
     def generations(self, names: Sequence[str]) -> tuple[int, ...]:
         """The counters of these periods (or ``FEEDBACK_GENERATION``), 0 for one never bumped."""
@@ -402,7 +324,7 @@ class IndexStore:
         t = index_dossiers_table
         query = _in_scope(sa.select(t), t, t.c.receiving_agency_code, unit, period)
         with self.engine.connect() as conn:
-            return [_dossier_of(row._mapping) for row in conn.execute(query)]
+            return [dossier_of(row._mapping) for row in conn.execute(query)]
 
     def unsettled(
         self, unit: UnitLike, period: PeriodLike, now: dt.datetime
@@ -418,7 +340,7 @@ class IndexStore:
             for condition in (due_soon, d.c.finished_at > now):
                 query = _in_scope(base.where(condition), d, d.c.receiving_agency_code, unit, period)
                 for row in conn.execute(query):
-                    found[row.dossier_id] = (_dossier_of(row._mapping), bool(row.linked))
+                    found[row.dossier_id] = (dossier_of(row._mapping), bool(row.linked))
         return list(found.values())
 
     def tallies(
@@ -443,7 +365,7 @@ class IndexStore:
         t = index_feedback_table
         query = _in_scope(sa.select(t), t, t.c.agency_code, unit, period)
         with self.engine.connect() as conn:
-            return [_feedback_of(row._mapping) for row in conn.execute(query)]
+            return [feedback_of(row._mapping) for row in conn.execute(query)]
 
     def linked_dossiers(self, unit: UnitLike, period: PeriodLike) -> frozenset[str]:
         """The unit's dossiers of the period that some feedback names (received any time):
@@ -516,147 +438,12 @@ class IndexStore:
         return int(dossiers or 0), int(feedback or 0)
 
 
-def _in_order(table: sa.Table, rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
-    """Rows as tuples in the table's column order (what ``_upsert`` takes)."""
-    names = [c.name for c in table.columns]
-    return [tuple(row[name] for name in names) for row in rows]
-
-
-def _upsert(
-    conn: sa.Connection,
-    table: sa.Table,
-    key: Sequence[str],
-    rows: Sequence[tuple[Any, ...]],
-    *,
-    added: Sequence[str] = (),
-) -> None:
-    """Insert the rows (tuples in the table's column order), or update those whose ``key``
-    exists: the columns of ``added`` are added to, the others replaced. On PostgreSQL the rows
-    are copied into a temporary table of the same shape (COPY, one stream whatever the batch's
-    size) and upserted from it in key order by one statement; elsewhere an executemany."""
-    if not rows:
-        return
-    names = [c.name for c in table.columns]
-    changed = [name for name in names if name not in key]
-    if conn.dialect.name != "postgresql":
-        insert = sqlite.insert(table)
-        replaced = {
-            name: table.c[name] + insert.excluded[name] if name in added else insert.excluded[name]
-            for name in changed
-        }
-        statement = insert.on_conflict_do_update(index_elements=list(key), set_=replaced)
-        conn.execute(statement, [dict(zip(names, row, strict=True)) for row in rows])
-        return
-    columns = ", ".join(names)
-    staging = f"{table.name}_batch"
-    assignments = ", ".join(
-        f"{name} = {table.name}.{name} + excluded.{name}"
-        if name in added
-        else f"{name} = excluded.{name}"
-        for name in changed
-    )
-    conn.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} (LIKE {table.name}) ON COMMIT DELETE ROWS"
-    )
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-    conn.exec_driver_sql(
-        f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging} "  # noqa: S608 - names from the table's own metadata, values copied
-        f"ORDER BY {', '.join(key)} "  # rows locked in key order: no deadlock between members
-        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {assignments}"
-    )
-    conn.exec_driver_sql(f"TRUNCATE {staging}")
-
-
-def _among(
-    conn: sa.Connection, column: sa.Column[Any], values: Iterable[str]
-) -> sa.ColumnElement[bool]:
-    """``column IN values``; on PostgreSQL one array parameter (``= ANY``) however many."""
-    wanted = list(values)
-    if conn.dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam(None, wanted, type_=postgresql.ARRAY(sa.String)))
-    return column.in_(wanted)
-
-
 def _replace_in_store(state: DossierState, in_store: bool) -> DossierState:
     return state if state.result_in_store == in_store else replace(state, result_in_store=in_store)
 
 
 def _vietnam_year(instant: dt.datetime) -> int:
     return instant.astimezone(VIETNAM).year
-
-
-def _dossier_row(s: DossierState) -> dict[str, Any]:
-    return {
-        "dossier_id": s.dossier_id,
-        "procedure_code": s.procedure_code,
-        "receiving_agency_code": s.receiving_agency_code,
-        "commune_code": s.commune_code,
-        "channel": s.channel,
-        "received_at": s.received_at,
-        "due_at": s.due_at,
-        "finished_at": s.finished_at,
-        "status": s.status,
-        "paid_online": s.paid_online,
-        "fee_vnd": s.fee_vnd,
-        "synced_national": s.synced_national,
-        "result_digitised": s.result_digitised,
-        "components_total": s.components_total,
-        "components_digitised": s.components_digitised,
-        "reused_components": s.reused_components,
-        "satisfaction": s.satisfaction.value,
-    }
-
-
-def _dossier_of(row: Mapping[Any, Any]) -> DossierState:
-    return DossierState(
-        dossier_id=row["dossier_id"],
-        procedure_code=row["procedure_code"],
-        receiving_agency_code=row["receiving_agency_code"],
-        commune_code=row["commune_code"],
-        channel=row["channel"],
-        received_at=row["received_at"],
-        due_at=row["due_at"],
-        finished_at=row["finished_at"],
-        status=row["status"],
-        paid_online=bool(row["paid_online"]),
-        fee_vnd=int(row["fee_vnd"]),
-        synced_national=bool(row["synced_national"]),
-        result_digitised=bool(row["result_digitised"]),
-        components_total=int(row["components_total"]),
-        components_digitised=int(row["components_digitised"]),
-        reused_components=int(row["reused_components"]),
-        satisfaction=Satisfaction(row["satisfaction"]),
-        result_in_store=bool(row["result_in_store"]),
-    )
-
-
-def _feedback_row(s: FeedbackState) -> dict[str, Any]:
-    return {
-        "feedback_id": s.feedback_id,
-        "commune_code": s.commune_code,
-        "status": s.status,
-        "received_at": s.received_at,
-        "agency_code": s.agency_code,
-        "dossier_id": s.dossier_id,
-        "resolved_at": s.resolved_at,
-        "repeat_of": s.repeat_of,
-    }
-
-
-def _feedback_of(row: Mapping[Any, Any]) -> FeedbackState:
-    return FeedbackState(
-        feedback_id=row["feedback_id"],
-        commune_code=row["commune_code"],
-        status=row["status"],
-        received_at=row["received_at"],
-        agency_code=row["agency_code"],
-        dossier_id=row["dossier_id"],
-        resolved_at=row["resolved_at"],
-        repeat_of=row["repeat_of"],
-    )
 
 
 def _in_scope(

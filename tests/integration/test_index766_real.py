@@ -22,7 +22,7 @@ from connectors.samples.dossiers import dossier_documents
 from hub.app.wiring import Hub, build_hub
 from hub.db import create_engine
 from hub.index766.periods import PROVINCE
-from hub.index766.store import index_dossiers_table
+from hub.index766.tables import index_dossiers_table
 from hub.settings import KhoSettings
 from tests.integration.conftest import KAFKA_URL, POSTGRES_URL
 from tests.paths import CATALOGUE_DIR

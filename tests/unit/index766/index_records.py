@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from hub.app.wiring import Hub
 from hub.bus import OutgoingMessage
-from hub.index766.store import index_dossiers_table, index_feedback_table
+from hub.index766.tables import index_dossiers_table, index_feedback_table
 from hub.index766.worker import IndexPorts, IndexWorker
 from hub.vietnam_time import VIETNAM_TZ
 from tests.bus_ports import embedded_group_offsets
