@@ -11,6 +11,7 @@ from hub.app.web.people.configuration import SignInMode
 from hub.app.web.people.csrf import csrf_field
 from hub.app.web.people.person import Person
 from hub.app.web.people.session import current_person
+from hub.app.web.staff.tools import TOOLS, StaffTool
 
 
 @pass_context
@@ -27,7 +28,13 @@ def signin_mode(context: Any) -> str:
     return str(settings.mode) if settings is not None else SignInMode.OFF.value
 
 
+def staff_tools() -> tuple[StaffTool, ...]:
+    """Every staff tool; the header and the staff pages show those the person opens."""
+    return TOOLS
+
+
 PEOPLE_GLOBALS: dict[str, Any] = {
+    "staff_tools": staff_tools,
     "csrf_field": csrf_field,
     "signed_in": signed_in,
     "signin_mode": signin_mode,
