@@ -9,6 +9,10 @@
 #               inter-broker traffic) are written at storage-format time, so the first login
 #               works; agencies' users come later from `kho acl user`. A third user, the
 #               anchor (below), has a credential on both mechanisms that nobody logs in with.
+#   TLS         SASL_SSL, the same SCRAM mechanisms and users as CLIENT, over TLS with the
+#               certificate of a PEM keystore (private key and certificate chain in one file);
+#               only when kafka_server_properties is given a TLS port (scripts/services/kafka.sh
+#               makes a test CA and a certificate for localhost and 127.0.0.1 at first start).
 #   CONTROLLER  SASL_PLAINTEXT with PLAIN: the KRaft controller listener. Its one user,
 #               User:controller, has a random password that only this node's server.properties
 #               holds (a new one at every start), so nothing else can log in there.
@@ -51,19 +55,30 @@ kafka_check_password() {
 }
 
 # kafka_server_properties LISTEN_HOST ADVERTISED_HOST PORT CONTROLLER_PORT DATA_DIR BROKER_PASSWORD
-#   -> prints server.properties for one combined broker+controller node
+#   [TLS_PORT KEYSTORE_PEM]
+#   -> prints server.properties for one combined broker+controller node; with TLS_PORT, also a
+#   SASL_SSL listener there whose key and certificate chain are in the PEM file KEYSTORE_PEM
 kafka_server_properties() {
   local listen=$1 advertised=$2 port=$3 cport=$4 data=$5 broker_password=$6
-  local controller_password scram plain
+  local tls_port=${7:-} keystore=${8:-}
+  local controller_password scram plain listeners advertised_listeners protocols
   controller_password=$(kafka_random_password)
   scram=org.apache.kafka.common.security.scram.ScramLoginModule
   plain=org.apache.kafka.common.security.plain.PlainLoginModule
+  listeners="CLIENT://$listen:$port,CONTROLLER://$listen:$cport"
+  advertised_listeners="CLIENT://$advertised:$port"
+  protocols="CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT"
+  if [[ -n $tls_port ]]; then
+    listeners+=",TLS://$listen:$tls_port"
+    advertised_listeners+=",TLS://$advertised:$tls_port"
+    protocols+=",TLS:SASL_SSL"
+  fi
   cat <<EOF
 process.roles=broker,controller
 node.id=1
-listeners=CLIENT://$listen:$port,CONTROLLER://$listen:$cport
-advertised.listeners=CLIENT://$advertised:$port
-listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
+listeners=$listeners
+advertised.listeners=$advertised_listeners
+listener.security.protocol.map=$protocols
 inter.broker.listener.name=CLIENT
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
 listener.name.client.sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256
@@ -88,6 +103,15 @@ transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+EOF
+  [[ -n $tls_port ]] || return 0
+  cat <<EOF
+listener.name.tls.sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256
+listener.name.tls.scram-sha-512.sasl.jaas.config=$scram required;
+listener.name.tls.scram-sha-256.sasl.jaas.config=$scram required;
+listener.name.tls.ssl.keystore.type=PEM
+listener.name.tls.ssl.keystore.location=$keystore
+listener.name.tls.ssl.client.auth=none
 EOF
 }
 
