@@ -17,7 +17,8 @@ from hub.dlq.errors import CorrectionFileError
 
 @dataclass(frozen=True)
 class Correction:
-    path: Path
+    path: Path | None
+    """The file it was read from; None for a record edited in the staff pages' form."""
     document: dict[str, Any]
     original: bytes
     """The file's bytes, kept as the replayed record's original payload."""
@@ -32,24 +33,28 @@ def load_correction(path: Path) -> Correction:
         raise CorrectionFileError(f"{path} là thư mục, không phải tệp JSON") from None
     except OSError as exc:
         raise CorrectionFileError(f"Không đọc được tệp {path} ({type(exc).__name__})") from None
+    return parse_correction(raw, f"Tệp {path}", path)
+
+
+def parse_correction(raw: bytes, where: str, path: Path | None = None) -> Correction:
+    """The corrected record in ``raw``; errors start with ``where`` (``Tệp ban-ghi.json``, or
+    ``Bản ghi`` for one typed in a form) and name the line and column."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise CorrectionFileError(
-            f"Tệp {path}, dòng {line}: không phải văn bản UTF-8 (hãy lưu tệp dạng UTF-8)"
+            f"{where}, dòng {line}: không phải văn bản UTF-8 (hãy lưu tệp dạng UTF-8)"
         ) from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CorrectionFileError(
-            f"Tệp {path}, dòng {exc.lineno}, cột {exc.colno}: không phải JSON hợp lệ"
+            f"{where}, dòng {exc.lineno}, cột {exc.colno}: không phải JSON hợp lệ"
             f" ({_explain(exc.msg)})"
         ) from None
     if not isinstance(document, dict):
-        raise CorrectionFileError(
-            f"Tệp {path} phải chứa đúng một bản ghi: một đối tượng JSON {{...}}"
-        )
+        raise CorrectionFileError(f"{where} phải chứa đúng một bản ghi: một đối tượng JSON {{...}}")
     return Correction(path=path, document=document, original=raw)
 
 

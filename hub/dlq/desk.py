@@ -18,6 +18,7 @@ from hub.dlq.errors import AlreadyReplayedError, DlqError, ReplayClaimedError
 from hub.dlq.queue import DeadLetterQueue, StoredLetter
 from hub.dlq.replay import Replayer, stored_document
 from hub.dlq.status import LetterStatus, ReplayClaim, ReplayLog, ReplayOutcome
+from hub.ingest.validation import Violation
 from hub.ingest.writer import DatasetWriter
 from hub.vietnam_time import vietnam_time
 
@@ -119,6 +120,7 @@ class StewardDesk:
         addresses: Sequence[str],
         *,
         record_file: Path | None = None,
+        correction: Correction | None = None,
         all_pending: bool = False,
         force: bool = False,
     ) -> ReplayRun:
@@ -131,15 +133,19 @@ class StewardDesk:
 
         ``all_pending`` replays every letter never replayed that holds a record; letters that
         hold none (a CSV row that could not be mapped) need a corrected file, and are skipped,
-        as are letters another replay claimed first."""
+        as are letters another replay claimed first.
+
+        ``correction``: the corrected record already read (the staff pages' form), instead of
+        ``record_file``."""
         skipped: list[LetterAddress] = []
         targets = self._targets(addresses, all_pending=all_pending, force=force)
         if all_pending:
             skipped = [v.address for v in targets if stored_document(v.stored.letter) is None]
             targets = [v for v in targets if v.address not in skipped]
-        if record_file is not None and len(targets) != 1:
+        if (record_file is not None or correction is not None) and len(targets) != 1:
             raise DlqError("--record chỉ dùng khi phát lại đúng một thư")
-        correction = load_correction(record_file) if record_file is not None else None
+        if record_file is not None:
+            correction = load_correction(record_file)
         claims, taken = self._claim(targets, force=force, all_pending=all_pending)
         outcomes = []
         try:
@@ -160,10 +166,22 @@ class StewardDesk:
                 self.log.release(unused)
         return ReplayRun(outcomes, skipped, taken)
 
+    def check(self, view: LetterView, correction: Correction | None = None) -> list[Violation]:
+        """The rules the letter's record (or the correction) would still break if replayed, as
+        the replay judges them; nothing is written, claimed or logged."""
+        return self._replayer_of_dataset().check(view.stored, correction)
+
+    def history(self, view: LetterView) -> list[ReplayOutcome]:
+        """Every replay of the letter, oldest first."""
+        return self.log.history(self.topic, view.address)
+
     def _replay_one(self, view: LetterView, correction: Correction | None) -> ReplayOutcome:
+        return self._replayer_of_dataset().replay(view.stored, correction)
+
+    def _replayer_of_dataset(self) -> Replayer:
         if self._replayer is None:
             self._replayer = Replayer(self._ports.writer())
-        return self._replayer.replay(view.stored, correction)
+        return self._replayer
 
     def _claim(
         self, targets: list[LetterView], *, force: bool, all_pending: bool

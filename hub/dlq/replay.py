@@ -40,9 +40,7 @@ class Replayer:
 
     def replay(self, stored: StoredLetter, correction: Correction | None = None) -> ReplayOutcome:
         incoming = self.incoming(stored, correction)
-        problems = list(incoming.problems)
-        if incoming.record is not None and not problems:
-            problems = self._writer.violations(incoming.record)
+        problems = self._problems(incoming)
         if incoming.record is not None and not problems:
             (published,) = self._writer.publish([self._writer.message(incoming.record)])
             return ReplayOutcome(stored.address, dt.datetime.now(dt.UTC), published=published)
@@ -54,6 +52,17 @@ class Replayer:
             new_letter=LetterAddress(kept.partition, kept.offset),
             violations=letter.violations,
         )
+
+    def check(self, stored: StoredLetter, correction: Correction | None = None) -> list[Violation]:
+        """The rules the replayed record would break, as ``replay`` judges them; nothing is
+        written."""
+        return self._problems(self.incoming(stored, correction))
+
+    def _problems(self, incoming: IncomingRecord) -> list[Violation]:
+        problems = list(incoming.problems)
+        if incoming.record is not None and not problems:
+            problems = self._writer.violations(incoming.record)
+        return problems
 
     def incoming(self, stored: StoredLetter, correction: Correction | None) -> IncomingRecord:
         """The record to write for the letter, or the reason it cannot be read."""

@@ -175,6 +175,18 @@ class ReplayLog:
         )
         return found.get(address)
 
+    def history(self, topic: str, address: LetterAddress) -> list[ReplayOutcome]:
+        """Every replay of the letter, oldest first."""
+        c = replays_table.c
+        query = (
+            sa.select(c.replayed_at, c.detail)
+            .where(_letter_of(replays_table, topic, address))
+            .order_by(c.id)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [_entry(address, replayed_at, json.loads(detail)) for replayed_at, detail in rows]
+
     def _latest(self, where: sa.ColumnElement[bool]) -> dict[LetterAddress, ReplayOutcome]:
         c = replays_table.c
         query = (
