@@ -8,6 +8,8 @@
   IMMEDIATE);
 - ``log``: ``AuditLog`` — append, verify, query;
 - ``verify``: the walk that names the first modified, deleted or reordered entry;
+- ``stored``: the table read for ``verify`` without trusting it (a value no append writes is
+  named, not raised);
 - ``trail``: the entries the hub's write paths append;
 - ``cli``: ``kho audit verify|list``.
 """

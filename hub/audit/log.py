@@ -23,12 +23,12 @@ import sqlalchemy as sa
 
 from hub.async_postgres import AsyncPostgres
 from hub.audit.append import AsyncChainWriter, PendingEntry, pending_entry, write_chained
-from hub.audit.chain import Content
 from hub.audit.entry import Actor, AuditEntry, AuditFilter
 from hub.audit.group_commit import AsyncGroupCommit, GroupCommit
 from hub.audit.lock import appending
+from hub.audit.stored import stored_entries
 from hub.audit.table import audit_subjects_table, audit_table
-from hub.audit.verify import ChainHead, StoredEntry, VerifyReport, walk
+from hub.audit.verify import ChainHead, StoredEntry, UnreadableEntry, VerifyReport, walk
 
 _PAGE = 1000
 MAX_QUERY_LIMIT = 1000
@@ -137,21 +137,10 @@ class AuditLog:
             rows = conn.execute(query).all()
         return [_entry(row) for row in rows]
 
-    def _stored(self) -> Iterator[StoredEntry]:
-        """Every entry in ``seq`` order, read a page at a time."""
-        c = audit_table.c
-        after: int | None = None
-        while True:
-            query = sa.select(audit_table).order_by(c.seq).limit(_PAGE)
-            if after is not None:
-                query = query.where(c.seq > after)
-            with self._engine.connect() as conn:
-                rows = conn.execute(query).all()
-            for row in rows:
-                yield StoredEntry(_content(row), str(row.prev_hash), str(row.hash))
-            if len(rows) < _PAGE:
-                return
-            after = int(rows[-1].seq)
+    def _stored(self) -> Iterator[StoredEntry | UnreadableEntry]:
+        """Every entry in ``seq`` order, read a page at a time; a value no append could have
+        written is named, not raised (``stored``)."""
+        return stored_entries(self._engine, page=_PAGE)
 
     def _successor_elsewhere(self, prev_hash: str, position: int) -> int | None:
         c = audit_table.c
@@ -164,18 +153,6 @@ class AuditLog:
         with self._engine.connect() as conn:
             found = conn.execute(query).scalar()
         return None if found is None else int(found)
-
-
-def _content(row: sa.Row[Any]) -> Content:
-    return Content(
-        seq=int(row.seq),
-        at=row.at,
-        actor=row.actor,
-        actor_agency=row.actor_agency,
-        action=row.action,
-        dataset=row.dataset,
-        details=row.details,
-    )
 
 
 def _entry(row: sa.Row[Any]) -> AuditEntry:

@@ -11,7 +11,11 @@ For the entry at position ``n`` it asks two questions: does its hash match its o
 - the link is broken and that entry is nowhere: entries were **deleted and the rest renumbered**
   (or the entry was altered with its link);
 - the link is broken but the entry is consistent in itself: entry ``n - 1`` was **modified and
-  its hash recomputed**.
+  its hash recomputed**;
+- a stored value no append could have written (a time that does not parse, NULL where a value
+  is required, a number where text belongs, details that are not a JSON object): the entry was
+  **modified**, and the report names the column and what it holds (``UnreadableEntry``, made by
+  ``stored``), instead of the walk failing on it.
 
 A chain proves nothing about its own length: entries cut from the end leave a shorter, valid
 chain. An expected head ``SEQ:HASH`` kept elsewhere (every successful verify prints one) closes
@@ -99,12 +103,23 @@ class StoredEntry:
     hash: str
 
 
+@dataclass(frozen=True, slots=True)
+class UnreadableEntry:
+    """An entry holding a value that cannot be what was written; nothing in it can be trusted,
+    so the walk stops there."""
+
+    seq: int | None
+    """Its ``seq``, or None when that column itself cannot be read."""
+    problem: str
+    """Which column holds what, in Vietnamese."""
+
+
 SuccessorLookup = Callable[[str, int], int | None]
 """``(hash, position)`` → the position of another entry whose previous hash is ``hash``."""
 
 
 def walk(
-    entries: Iterable[StoredEntry],
+    entries: Iterable[StoredEntry | UnreadableEntry],
     successor_elsewhere: SuccessorLookup,
     expected: ChainHead | None = None,
 ) -> VerifyReport:
@@ -113,6 +128,8 @@ def walk(
     head: ChainHead | None = None
     prev_hash = GENESIS_HASH
     for entry in entries:
+        if isinstance(entry, UnreadableEntry):
+            return VerifyReport(checked, head, _unreadable(entry, checked + 1))
         seq = entry.content.seq
         breach = _breach(entry, checked + 1, prev_hash, successor_elsewhere)
         if breach is None and expected is not None and seq == expected.seq:
@@ -127,10 +144,19 @@ def walk(
     return VerifyReport(checked, head)
 
 
-def _breach(
-    entry: StoredEntry, position: int, prev_hash: str, successor_elsewhere: SuccessorLookup
-) -> Breach | None:
-    seq = entry.content.seq
+def _unreadable(entry: UnreadableEntry, position: int) -> Breach:
+    if entry.seq is None:
+        return Breach(
+            position, Problem.MODIFIED, f"Mục ở vị trí {position} đã bị sửa: {entry.problem}"
+        )
+    misplaced = _misplaced(entry.seq, position)
+    if misplaced is not None:
+        return misplaced
+    return Breach(entry.seq, Problem.MODIFIED, f"Mục {entry.seq} đã bị sửa: {entry.problem}")
+
+
+def _misplaced(seq: int, position: int) -> Breach | None:
+    """A ``seq`` that is not the position the entry holds: entries before it were deleted."""
     if seq > position:
         missing = f"{position}" if seq == position + 1 else f"{position} đến {seq - 1}"
         return Breach(
@@ -140,6 +166,16 @@ def _breach(
         )
     if seq < position:  # only a seq below 1 can sort before the position it should hold
         return Breach(seq, Problem.MODIFIED, f"Mục mang số thứ tự {seq} không hợp lệ (từ 1)")
+    return None
+
+
+def _breach(
+    entry: StoredEntry, position: int, prev_hash: str, successor_elsewhere: SuccessorLookup
+) -> Breach | None:
+    seq = entry.content.seq
+    misplaced = _misplaced(seq, position)
+    if misplaced is not None:
+        return misplaced
     self_consistent = entry.content.digest(entry.prev_hash) == entry.hash
     if entry.prev_hash == prev_hash:
         if self_consistent:
