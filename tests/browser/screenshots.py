@@ -1,11 +1,13 @@
-"""``make screenshots``: every public page at 1280×800 and 390×844 (a phone), full length, in
-headless Chromium, into a folder (``screenshots/`` by default, git-ignored).
+"""``make screenshots``: every public page, the citizen's pages and the staff's pages (signed in
+through the development sign-in) at 1280×800 and 390×844 (a phone), full length, in headless
+Chromium, into a folder (``screenshots/`` by default, git-ignored).
 
     python -m tests.browser.screenshots [FOLDER]
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -15,6 +17,7 @@ from playwright.sync_api import Page, sync_playwright
 from tests.browser.citizen_data import CITIZEN_SIGNIN, give_citizen_data
 from tests.browser.pages import PageToVisit, citizen_pages_to_visit, pages_to_visit
 from tests.browser.serving import find_chromium, serve_hub
+from tests.unit.web.test_page_matrix import OK, PAGES, Who
 
 VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
 
@@ -31,7 +34,11 @@ def main(folder: Path) -> None:
     ):
         browser = driver.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         give_citizen_data(served)
-        visits = [*pages_to_visit(served), *citizen_pages_to_visit(CITIZEN_SIGNIN)]
+        visits = [
+            *pages_to_visit(served),
+            *citizen_pages_to_visit(CITIZEN_SIGNIN),
+            *staff_pages_to_visit(),
+        ]
         for kind, (width, height) in VIEWPORTS.items():
             context = browser.new_context(
                 base_url=served.base_url,
@@ -40,7 +47,11 @@ def main(folder: Path) -> None:
                 locale="vi-VN",
             )
             page = context.new_page()
+            signed_in: str | None = None
             for visit in visits:
+                if visit.signed_in_as != signed_in:
+                    context.clear_cookies()  # the next person signs in afresh
+                    signed_in = visit.signed_in_as
                 if visit.signed_in_as is not None:
                     _sign_in(page, visit)
                 answer = page.goto(
@@ -55,6 +66,34 @@ def main(folder: Path) -> None:
                 print(target)
             context.close()
         browser.close()
+
+
+STAFF = (
+    Who("admin", "quan-tri", "admin", "vp-ubnd"),
+    Who("steward", "quan-ly-so-nnmt", "steward", "so-nnmt"),
+)
+"""Whose staff pages are shot: the administrator's every tool, and a steward's overview."""
+
+
+def staff_pages_to_visit() -> list[PageToVisit]:
+    """Every staff page the route table serves, as the page matrix's samples the administrator
+    opens (tests/unit/web/test_page_matrix.py), and the steward's overview."""
+    admin, steward = STAFF
+    paths = [
+        path
+        for page in PAGES.values()
+        for path, rule in page.samples
+        if path.startswith("/quan-ly") and rule(admin, path) == OK
+    ]
+    return [
+        PageToVisit(
+            "staff-"
+            + (re.sub(r"[^a-z0-9.]+", "-", path[len("/quan-ly") :]).strip("-") or "overview"),
+            path,
+            signed_in_as=admin.signin,
+        )
+        for path in paths
+    ] + [PageToVisit("staff-overview-steward", "/quan-ly", signed_in_as=steward.signin)]
 
 
 def _sign_in(page: Page, visit: PageToVisit) -> None:
