@@ -66,7 +66,7 @@ wheel-smoke:
 bench: install
 	bash scripts/bench.sh
 
-# every public page at 1280×800 and 390×844, in headless Chromium, into screenshots/
+# every public page, the citizen's and the staff's pages at 1280×800 and 390×844, in headless Chromium, into screenshots/
 screenshots: install
 	bash scripts/browser.sh >/dev/null
 	$(BIN)/python -m tests.browser.screenshots screenshots
