@@ -83,13 +83,24 @@ class CheckpointStore:
             ).one_or_none()
         return None if row is None else _from_row(row)
 
-    def of_connector(self, connector: str | None = None) -> list[Checkpoint]:
-        """Every stream's checkpoint, of one connector or of all, latest first."""
+    def of_connector(
+        self, connector: str | None = None, *, limit: int | None = None
+    ) -> list[Checkpoint]:
+        """Every stream's checkpoint, of one connector or of all, latest first (at most
+        ``limit``: a folder connector has one stream per file it took)."""
         query = sa.select(checkpoint_table).order_by(checkpoint_table.c.updated_at.desc())
         if connector is not None:
             query = query.where(checkpoint_table.c.connector == connector)
+        if limit is not None:
+            query = query.limit(limit)
         with self._engine.connect() as conn:
             return [_from_row(row) for row in conn.execute(query)]
+
+    def connectors(self) -> dict[str, str]:
+        """Every connector that saved a checkpoint, with the dataset it writes."""
+        query = sa.select(checkpoint_table.c.connector, checkpoint_table.c.dataset).distinct()
+        with self._engine.connect() as conn:
+            return {row.connector: row.dataset for row in conn.execute(query)}
 
     def record_error(self, connector: str, stream: str, message: str) -> None:
         """Why the source could not be read, shown by ``kho connector status``; the position
