@@ -66,6 +66,7 @@ def _run_dossiers(hub: Hub, folder: Path, rows: int = 40) -> Checkpoint:
     summary = run_batch(
         config, FileSource(config, export.path), hub.writer(config.dataset), hub.bus, store
     )
+    assert summary.checkpoint is not None
     return summary.checkpoint
 
 
