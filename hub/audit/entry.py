@@ -65,6 +65,8 @@ class AuditFilter:
     action: str | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None
+    actor: str | None = None
+    """The principal that acted, as the log names it (``token:<id>``, ``cli``…)."""
 
     def __post_init__(self) -> None:
         for name, moment in (("since", self.since), ("until", self.until)):

@@ -113,6 +113,8 @@ class AuditLog:
             query = query.where(c.actor_agency == filters.agency)
         if filters.action is not None:
             query = query.where(c.action == filters.action)
+        if filters.actor is not None:
+            query = query.where(c.actor == filters.actor)
         if filters.since is not None:
             query = query.where(c.at >= filters.since)
         if filters.until is not None:

@@ -1,0 +1,158 @@
+"""``/quan-ly/nhat-ky``: administrators only; the filters narrow the entries as the API's do, a
+bad filter is a 422 naming it, pages follow with ``?sau=``; "Kiểm tra chuỗi" reports the chain
+intact with its head, then the first tampered entry, without a traceback."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from hub.app.web.staff.audit_log import PAGE_SIZE, VERIFY_PATH
+from hub.app.web.staff.tools import AUDIT_LOG
+from hub.audit import Actor, actions
+from tests.unit.web.staff.staff_visit import ADMIN, StaffVisit, citizen, csrf, steward, words
+
+PAGE = AUDIT_LOG.path
+HEALTH = Actor("token:aaaaaaaaaaaa", "so-yt")
+TRADE = Actor("token:bbbbbbbbbbbb", "so-ct")
+
+
+def _fill(visit: StaffVisit) -> None:
+    log = visit.hub.audit
+    for n in range(3):
+        log.append(actions.RECORDS_WRITE, actor=HEALTH, dataset="yt.visits", details={"n": n})
+    log.append(actions.DATASET_APPROVE, actor=TRADE, dataset="ct.markets", details={"note": "ok"})
+
+
+def _seqs(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<th scope="row" class="num">(\d+)</th>', html)]
+
+
+def _sql(visit: StaffVisit, statement: str, **params: Any) -> None:
+    with visit.hub.engine.begin() as conn:
+        conn.execute(sa.text(statement), params)
+
+
+def _verify(visit: StaffVisit, head: str = "") -> Any:
+    return visit.post_form(VERIFY_PATH, {"moc": head}, form_page=PAGE)
+
+
+def test_a_visitor_is_sent_to_sign_in(visit: StaffVisit) -> None:
+    """A visitor goes to sign in and comes back to the audit log."""
+    answer = visit.get(PAGE)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/dang-nhap?next=%2Fquan-ly%2Fnhat-ky"
+
+
+@pytest.mark.parametrize("person", [steward("so-nnmt"), citizen()])
+def test_only_administrators_open_it(visit: StaffVisit, person: str) -> None:
+    """A steward and a citizen get the 403 page, on the log and on the verify button."""
+    visit.sign_in(person)
+    assert visit.get(PAGE).status_code == 403
+    token = csrf(visit.get("/dang-xuat").text)
+    assert visit.client.post(VERIFY_PATH, data={"csrf_token": token}).status_code == 403
+
+
+def test_filters_narrow_the_entries(visit: StaffVisit) -> None:
+    """Each filter keeps only the matching entries; together they must all match."""
+    _fill(visit)
+    visit.sign_in(ADMIN)  # appends signin.success as entry 5
+    everything = visit.get(PAGE)
+    assert everything.status_code == 200 and everything.headers["cache-control"] == "no-store"
+    assert _seqs(everything.text) == [1, 2, 3, 4, 5]
+    assert _seqs(visit.get(PAGE, co_quan="so-ct").text) == [4]
+    assert _seqs(visit.get(PAGE, nguoi="token:aaaaaaaaaaaa").text) == [1, 2, 3]
+    assert _seqs(visit.get(PAGE, hanh_dong="dataset.approve").text) == [4]
+    assert _seqs(visit.get(PAGE, bo_du_lieu="yt.visits", sau="1").text) == [2, 3]
+    assert _seqs(visit.get(PAGE, tu="2000-01-01T00:00", den="2000-01-02T00:00").text) == []
+    assert _seqs(visit.get(PAGE, tu="2000-01-01", nguoi="", co_quan="so-yt").text) == [1, 2, 3]
+    assert "Không có mục nào khớp" in words(visit.get(PAGE, co_quan="so-xd").text)
+
+
+def test_pages_follow_with_a_cursor(visit: StaffVisit) -> None:
+    """A page holds at most PAGE_SIZE entries and links to the next one with ?sau=."""
+    for n in range(PAGE_SIZE + 3):
+        visit.hub.audit.append(actions.RECORDS_WRITE, actor=HEALTH, details={"n": n})
+    visit.sign_in(ADMIN)
+    first = visit.get(PAGE, co_quan="so-yt")
+    assert _seqs(first.text) == list(range(1, PAGE_SIZE + 1))
+    link = re.search(r'href="/quan-ly/nhat-ky\?([^"]+)">Trang sau', first.text)
+    assert link is not None and f"sau={PAGE_SIZE}" in link.group(1)
+    second = visit.client.get(f"{PAGE}?{link.group(1).replace('&amp;', '&')}")
+    assert _seqs(second.text) == [PAGE_SIZE + 1, PAGE_SIZE + 2, PAGE_SIZE + 3]
+    assert "Trang sau" not in second.text
+
+
+@pytest.mark.parametrize(
+    ("params", "name", "message"),
+    [
+        ({"hanh_dong": "DROP TABLE"}, "hanh_dong", "không phải tên hành động"),
+        ({"tu": "hôm qua"}, "tu", "không phải thời điểm ISO 8601"),
+        ({"den": "2025-13-45"}, "den", "không phải thời điểm ISO 8601"),
+        ({"sau": "-3"}, "sau", "không phải số thứ tự"),
+        ({"co_quan": "x" * 201}, "co_quan", "Tối đa 200 ký tự"),
+    ],
+)
+def test_a_bad_filter_is_named(
+    visit: StaffVisit, params: dict[str, str], name: str, message: str
+) -> None:
+    """A bad filter value: 422, the message next to that filter, no entries listed."""
+    _fill(visit)
+    visit.sign_in(ADMIN)
+    answer = visit.get(PAGE, **params)
+    assert answer.status_code == 422
+    error = re.search(rf'<p class="field-error" id="{name}-error">([^<]*)</p>', answer.text)
+    assert error is not None and message in error.group(1)
+    assert _seqs(answer.text) == []
+
+
+def test_verify_shows_ok_then_names_the_tampered_entry(visit: StaffVisit) -> None:
+    """The button reports the chain intact with its entry count and head, then, with an
+    entry's action edited in the table, names that entry as modified."""
+    _fill(visit)
+    visit.sign_in(ADMIN)
+    ok = _verify(visit)
+    assert ok.status_code == 200
+    shown = words(ok.text)
+    head = str(visit.hub.audit.verify().head)
+    assert "Chuỗi nguyên vẹn: 5 mục" in shown and head in shown
+    assert _verify(visit, head).status_code == 200
+
+    _sql(visit, "UPDATE audit_log SET action = 'token.revoke' WHERE seq = 2")
+    broken = words(_verify(visit).text)
+    assert "Nhật ký kiểm toán đã bị can thiệp — mục 2 bị sửa" in broken
+    assert "1 mục đầu tiên còn nguyên vẹn" in broken
+
+
+def test_verify_names_a_time_that_no_longer_parses(visit: StaffVisit) -> None:
+    """Issue 23's tampering on the page: the list says an entry cannot be read (no 500), and
+    the button names the entry and its column."""
+    _fill(visit)
+    visit.sign_in(ADMIN)
+    _sql(visit, "UPDATE audit_log SET at = 'không phải giờ' WHERE seq = 3")
+    listed = visit.get(PAGE)
+    assert listed.status_code == 200
+    assert "Không đọc được một mục" in words(listed.text)
+    answer = _verify(visit)
+    assert answer.status_code == 200
+    shown = words(answer.text)
+    assert "mục 3 bị sửa: Mục 3 đã bị sửa: cột thời điểm (at)" in shown
+    assert "không phải giờ" in shown and "2 mục đầu tiên còn nguyên vẹn" in shown
+
+
+def test_a_bad_head_is_refused_next_to_its_field(visit: StaffVisit) -> None:
+    """A head that is not SEQ:HASH: 422 with the message beside the field."""
+    visit.sign_in(ADMIN)
+    answer = _verify(visit, "4:abc")
+    assert answer.status_code == 422
+    error = re.search(r'<p class="field-error" id="moc-error">([^<]*)</p>', answer.text)
+    assert error is not None and "SỐ_THỨ_TỰ:BĂM" in error.group(1)
+
+
+def test_verify_without_its_csrf_token_is_refused(visit: StaffVisit) -> None:
+    """The verify button posted without the session's CSRF token: 403."""
+    visit.sign_in(ADMIN)
+    assert visit.client.post(VERIFY_PATH, data={}).status_code == 403
