@@ -80,7 +80,9 @@ class KhoSettings(BaseSettings):
     kafka_super_users: str = "User:kho;User:broker;User:controller"
     ingest_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     ingest_max_records: int = Field(default=5000, ge=1)
-    idempotency_stale_after_s: float = Field(default=300.0, gt=0)
+    # The lease of a running ingest request's Idempotency-Key, renewed every third of it: a
+    # retry after the process died takes the batch over once it lapsed.
+    idempotency_stale_after_s: float = Field(default=15.0, gt=0)
     # How long an Idempotency-Key's answer is kept: a retry after that is a new request, and
     # the API process (or `kho ingest purge-keys`) deletes the expired keys.
     idempotency_retention_s: float = Field(default=24 * 3600.0, gt=0)

@@ -3,6 +3,7 @@ by the record key; records that break a rule go to ``<topic>.dlq`` with their re
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -114,6 +115,13 @@ class DatasetWriter:
     @property
     def schema_id(self) -> int:
         return self._schema_id
+
+    def through(self, bus: EventBus) -> DatasetWriter:
+        """This writer publishing through another bus (one idempotent batch's view of the
+        hub's bus, ``hub.ingest.batch_delivery``); schema, validator and reader shared."""
+        other = copy.copy(self)
+        other._bus = bus
+        return other
 
     @property
     def entry(self) -> DatasetEntry:

@@ -2,12 +2,15 @@
 
 Steps, in order: who is calling (token) → may it write this dataset (producer of the owning
 agency) → mode and Idempotency-Key → body within limits → claim the key → validate and publish
-→ store the answer under the key.
+→ store the answer under the key. While the batch runs, the claim's lease is renewed; a retry
+after the process died takes the claim over and completes the batch without sending a record
+twice (``hub.ingest.idempotency``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -24,13 +27,16 @@ from hub.audit.trail import record_write
 from hub.auth.policy import write_refusal
 from hub.auth.tokens import Credential
 from hub.catalogue.models import DatasetEntry
-from hub.ingest.batch import IngestMode, ingest_batch
+from hub.ingest.batch import BatchResult, IngestMode, ingest_batch
+from hub.ingest.batch_delivery import BatchDelivery
 from hub.ingest.idempotency import (
     MAX_KEY_LENGTH,
     Claim,
+    Holding,
     IdempotencyConflict,
     StoredAnswer,
 )
+from hub.ingest.writer import DatasetWriter
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -56,31 +62,36 @@ async def ingest_records(request: Request) -> Reply:
             limit=limit,
             received=len(documents),
         )
-    claim = Claim(credential.agency, entry.id, key) if key else None
-    if claim is not None:
-        fingerprint = _fingerprint(mode, body.raw)
-        stored = await _claim(hub, claim, fingerprint)
-        if stored is not None:
+    holding: Holding | None = None
+    if key:
+        claim = Claim(credential.agency, entry.id, key)
+        acquired = await _acquire(hub, claim, _fingerprint(mode, body.raw))
+        if isinstance(acquired, StoredAnswer):
             return Reply(
-                IngestAnswer.model_validate(stored.body),
-                stored.status_code,
+                IngestAnswer.model_validate(acquired.body),
+                acquired.status_code,
                 headers={"Idempotent-Replayed": "true"},
             )
+        holding = acquired
+    writer = hub.writer(entry.id)
     try:
-        result = await run_in_threadpool(
-            ingest_batch,
-            hub.writer(entry.id),
-            documents,
-            mode=mode,
-            source_name=credential.agency,
-        )
+        if holding is None:
+            result = await run_in_threadpool(
+                ingest_batch, writer, documents, mode=mode, source_name=credential.agency
+            )
+        else:
+            result = await run_in_threadpool(
+                _ingest_held, hub, holding, writer, documents, mode, credential.agency
+            )
+    except IdempotencyConflict as exc:  # the lease lapsed and another attempt took over
+        raise _conflict(exc) from exc
     except BaseException:
-        if claim is not None:
-            await run_in_threadpool(hub.idempotency.release, claim)
+        if holding is not None:
+            await run_in_threadpool(hub.idempotency.release, holding)
         raise
     answer = StoredAnswer(422 if result.refused else 200, result.as_dict())
-    if claim is not None:
-        await run_in_threadpool(hub.idempotency.finish, claim, answer)
+    if holding is not None:
+        await run_in_threadpool(hub.idempotency.finish, holding, answer)
     actor = token_actor(credential.token_id, credential.agency)
     await run_in_threadpool(record_write, hub.audit, actor, result.dataset, result.audit_details())
     return Reply(IngestAnswer.model_validate(answer.body), answer.status_code)
@@ -121,8 +132,32 @@ def _fingerprint(mode: IngestMode, body: bytes) -> str:
     return hashlib.sha256(mode.value.encode() + b"\n" + body).hexdigest()
 
 
-async def _claim(hub: Hub, claim: Claim, fingerprint: str) -> StoredAnswer | None:
+async def _acquire(hub: Hub, claim: Claim, fingerprint: str) -> Holding | StoredAnswer:
     try:
-        return await run_in_threadpool(hub.idempotency.claim, claim, fingerprint)
+        return await run_in_threadpool(hub.idempotency.acquire, claim, fingerprint)
     except IdempotencyConflict as exc:
-        raise ApiError(409, exc.reason, str(exc)) from exc
+        raise _conflict(exc) from exc
+
+
+def _ingest_held(
+    hub: Hub,
+    holding: Holding,
+    writer: DatasetWriter,
+    documents: list[object],
+    mode: IngestMode,
+    source_name: str,
+) -> BatchResult:
+    """The batch under its Idempotency-Key: tagged, its lease renewed while it runs."""
+    delivery = BatchDelivery(hub.bus, hub.idempotency, holding)
+    with hub.idempotency.kept_alive(holding):
+        return ingest_batch(writer.through(delivery), documents, mode=mode, source_name=source_name)
+
+
+def _conflict(exc: IdempotencyConflict) -> ApiError:
+    """409; while the key's batch runs elsewhere, with how long until its lease ends."""
+    headers = None
+    if exc.retry_after_s is not None:
+        headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after_s)))}
+    elif exc.reason == "in_progress":
+        headers = {"Retry-After": "1"}
+    return ApiError(409, exc.reason, str(exc), headers=headers)
