@@ -90,6 +90,7 @@ from hub.app.wiring import Hub, build_hub
 from hub.audit.entry import Actor
 from hub.bus.kafka import KafkaBus
 from hub.bus.kafka_url import KafkaConnection
+from hub.bus.port import OutgoingMessage
 from hub.bus.reading import read_all
 from hub.settings import KhoSettings
 from opendata.portal.port import PortalResource
@@ -253,24 +254,70 @@ def _loaded_hub(
 
 
 def _load(hub: Hub, rows: int) -> float:
-    """Synthetic dossiers (unique ids: each chunk starts where the last ended) through the
-    hub's writer: JSON → Avro datum → wire format → bus, in chunks. They are valid by
-    construction, so the contract check is left out, as bench/ingest.py's (a) does."""
+    """Synthetic dossiers (unique ids: each chunk starts where the last ended), encoded by the
+    hub's writer (JSON → Avro datum → wire format, keyed as the writer keys them), in chunks.
+    They are valid by construction, so the contract check is left out, as bench/ingest.py's
+    (a) does. On Kafka the raw kafka-python producer sends them (acks=1, large batches, no
+    wait per chunk): loading is the bench's cost, not the publisher's, and at 1,000,000 rows
+    the hub's acks=all producer waiting on every chunk would take several times longer."""
     writer = hub.writer(DATASET)
     reader = writer.json_reader
     console.print(f"loading {rows:,} dossiers onto {writer.entry.topic} ({hub.bus.description})")
     started = time.perf_counter()
+    with _sender(hub, writer) as send:
+        _load_chunks(writer, reader, rows, send, started)
+    seconds = time.perf_counter() - started
+    console.print(f"loaded in {seconds:.1f} s (not measured)")
+    return seconds
+
+
+@contextlib.contextmanager
+def _sender(hub: Hub, writer: Any) -> Iterator[Callable[[list[OutgoingMessage]], None]]:
+    """A function that sends a chunk of messages to the dataset's topic: the raw producer on
+    Kafka (failures raised at the next chunk and at the end), the hub's writer otherwise."""
+    if not isinstance(hub.bus, KafkaBus):
+        yield writer.publish
+        return
+    topic = writer.entry.topic
+    hub.bus.ensure_topic(topic)
+    producer = kafka.KafkaProducer(
+        **hub.bus.client_options,
+        acks=1,
+        linger_ms=50,
+        batch_size=1 << 20,
+        max_block_ms=60_000,
+    )
+    pending: list[Any] = []
+
+    def send(messages: list[OutgoingMessage]) -> None:
+        for future in pending:
+            future.get(timeout=120)  # the previous chunk is acknowledged
+        pending[:] = [producer.send(topic, key=m.key, value=m.value) for m in messages]
+
+    try:
+        yield send
+        producer.flush()
+        for future in pending:
+            future.get(timeout=120)
+    finally:
+        producer.close()
+
+
+def _load_chunks(
+    writer: Any,
+    reader: Any,
+    rows: int,
+    send: Callable[[list[OutgoingMessage]], None],
+    started: float,
+) -> None:
     for start in range(0, rows, LOAD_CHUNK):
         count = min(LOAD_CHUNK, rows - start)
         documents = dossier_documents(count, seed=SEED + start // LOAD_CHUNK, start=start)
-        writer.publish([writer.message(reader.read(d)) for d in documents])
+        send([writer.message(reader.read(d)) for d in documents])
         done = start + count
         if done % (rows // 10 or 1) < LOAD_CHUNK or done == rows:
             rate = done / (time.perf_counter() - started)
             console.print(f"  {done:,} loaded, {rate:,.0f} records/s")
-    seconds = time.perf_counter() - started
-    console.print(f"loaded in {seconds:.1f} s (not measured)")
-    return seconds
 
 
 # --- timing the publisher's stages -------------------------------------------------------

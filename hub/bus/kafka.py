@@ -15,6 +15,7 @@ import kafka
 import kafka.errors
 
 from hub.bus.errors import BusError, BusUnavailable
+from hub.bus.kafka_tls import tls_refusal
 from hub.bus.kafka_url import KafkaConnection
 from hub.bus.port import DEFAULT_PARTITIONS, BusRecord, OutgoingMessage, Position
 
@@ -42,6 +43,9 @@ def raise_from_kafka_error(exc: Exception, target: KafkaConnection | str) -> NoR
         kafka.errors.RequestTimedOutError,
     )
     if isinstance(exc, unreachable):
+        refusal = tls_refusal(target) if isinstance(target, KafkaConnection) else None
+        if refusal is not None:
+            raise BusUnavailable("Kafka", servers, refusal) from exc
         detail = type(exc).__name__
         if user is not None:
             # kafka-python only logs a refused login, then waits for the bootstrap timeout.
