@@ -25,24 +25,24 @@ from starlette.routing import BaseRoute, Route
 
 from hub.app.web.people.csrf import checked_form
 from hub.app.web.people.session import private
+from hub.app.web.staff.dead_letter_access import dataset_of, desk_for, letter_of
 from hub.app.web.staff.dead_letter_form import (
     CorrectionForm,
     form_for,
     read_correction,
     shown_bytes,
 )
-from hub.app.web.staff.guard import Staff, for_staff, forbidden, not_found
+from hub.app.web.staff.guard import Staff, for_staff
 from hub.app.web.staff.tools import DEAD_LETTERS
 from hub.app.web.templating import render
 from hub.avro.schema import DatasetSchema
 from hub.catalogue.models import DatasetEntry
 from hub.dlq.correction import Correction
 from hub.dlq.desk import LetterView, StewardDesk
-from hub.dlq.errors import AlreadyReplayedError, DlqError, ReplayClaimedError
+from hub.dlq.errors import AlreadyReplayedError, ReplayClaimedError
 from hub.dlq.labels import source_label
 from hub.dlq.replay import JSON_RULE, REPLAY_SOURCE_KIND
 from hub.dlq.status import LetterStatus
-from hub.errors import ConfigurationError
 
 ROOT = DEAD_LETTERS.path
 LIST_LIMIT = 50
@@ -53,7 +53,7 @@ GENERIC_RULES = {
     "unknown_field": "Trường không có trong lược đồ",
     JSON_RULE: "Không đọc được bản ghi JSON",
     "json_value": "Không đọc được bản ghi JSON",
-    "unreadable_letter": "Thư lỗi không đọc được",
+    "unreadable_letter": "Bản ghi lỗi không đọc được",
 }
 """Rules of the hub itself (a dataset's contract names its own in the catalogue)."""
 
@@ -76,11 +76,11 @@ async def overview(request: Request, staff: Staff) -> Response:
 
 @for_staff(DEAD_LETTERS)
 async def dataset_letters(request: Request, staff: Staff) -> Response:
-    entry = _entry(request, staff)
+    entry = dataset_of(request, staff)
     if isinstance(entry, Response):
         return entry
     rule = request.query_params.get(RULE_PARAM) or None
-    desk = _desk(staff, entry)
+    desk = desk_for(staff, entry)
     summary, page = await run_in_threadpool(
         lambda: (_summary(staff, entry, desk), desk.letters(rule=rule, limit=LIST_LIMIT))
     )
@@ -97,7 +97,7 @@ async def dataset_letters(request: Request, staff: Staff) -> Response:
 
 @for_staff(DEAD_LETTERS)
 async def one_letter(request: Request, staff: Staff) -> Response:
-    found = await _letter(request, staff)
+    found = await letter_of(request, staff)
     if isinstance(found, Response):
         return found
     desk, view = found
@@ -107,7 +107,7 @@ async def one_letter(request: Request, staff: Staff) -> Response:
 @for_staff(DEAD_LETTERS)
 async def correct_letter(request: Request, staff: Staff) -> Response:
     posted = await checked_form(request)
-    found = await _letter(request, staff)
+    found = await letter_of(request, staff)
     if isinstance(found, Response):
         return found
     desk, view = found
@@ -121,7 +121,7 @@ async def correct_letter(request: Request, staff: Staff) -> Response:
 @for_staff(DEAD_LETTERS)
 async def replay_letter(request: Request, staff: Staff) -> Response:
     await checked_form(request)
-    found = await _letter(request, staff)
+    found = await letter_of(request, staff)
     if isinstance(found, Response):
         return found
     desk, view = found
@@ -197,45 +197,8 @@ def _schema(staff: Staff, desk: StewardDesk) -> DatasetSchema:
     return staff.hub.catalogue.schema(desk.entry.id)
 
 
-def _entry(request: Request, staff: Staff) -> DatasetEntry | Response:
-    """The dataset named in the URL, if this person may act on its dead letters."""
-    dataset_id = str(request.path_params["dataset"])
-    try:
-        entry = staff.hub.catalogue.entry(dataset_id)
-    except ConfigurationError:
-        entry = None
-    if entry is None or not staff.sees(entry):
-        return not_found(request, f"Không có bộ dữ liệu “{dataset_id}” trong danh mục.")
-    if not staff.owns(entry):
-        owner = _agency_name(staff, entry.owner)
-        return forbidden(
-            request,
-            f"Thư lỗi của bộ dữ liệu “{entry.title.vi}” do {owner} quản lý: chỉ cán bộ quản lý"
-            " dữ liệu của cơ quan đó (hoặc quản trị viên) được xem và phát lại.",
-        )
-    return entry
-
-
-async def _letter(request: Request, staff: Staff) -> tuple[StewardDesk, LetterView] | Response:
-    entry = _entry(request, staff)
-    if isinstance(entry, Response):
-        return entry
-    desk = _desk(staff, entry)
-    address = str(request.path_params["address"])
-    try:
-        view = await run_in_threadpool(desk.letter, address)
-    except DlqError as exc:
-        return not_found(request, f"{exc}. Xem danh sách thư lỗi của “{entry.title.vi}”.")
-    return desk, view
-
-
-def _desk(staff: Staff, entry: DatasetEntry) -> StewardDesk:
-    """The desk ``kho dlq`` uses, acting as the signed-in person."""
-    return staff.hub.steward_desk(entry.id, actor=staff.actor)
-
-
 def _summary(staff: Staff, entry: DatasetEntry, desk: StewardDesk | None = None) -> DatasetLetters:
-    views = (desk or _desk(staff, entry)).letters().letters
+    views = (desk or desk_for(staff, entry)).letters().letters
     counts = Counter(rule for v in views for rule in {x.rule for x in v.stored.letter.violations})
     labels = _rule_labels(entry)
     by_rule = [(rule, labels.get(rule, ""), n) for rule, n in counts.most_common()]
@@ -258,13 +221,6 @@ def _came_from(desk: StewardDesk, view: LetterView) -> str | None:
 
 def _letter_path(entry: DatasetEntry, view: LetterView) -> str:
     return f"{ROOT}/{entry.id}/{view.address}"
-
-
-def _agency_name(staff: Staff, agency: str) -> str:
-    try:
-        return staff.hub.catalogue.catalogue.agency(agency).name
-    except KeyError:
-        return agency
 
 
 def _page(
