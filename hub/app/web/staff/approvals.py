@@ -26,17 +26,15 @@ from starlette.routing import BaseRoute, Route
 
 from hub.app.api.publications import MAX_TEXT, ApprovalInput, RevocationInput
 from hub.app.web.people.csrf import checked_form
+from hub.app.web.staff.approvals_preview import publish_preview
 from hub.app.web.staff.guard import Staff, for_staff, forbidden, not_found
 from hub.app.web.staff.tools import APPROVALS
 from hub.app.web.templating import render, vn_number
 from hub.app.wiring import Hub
-from hub.audit.entry import Actor
 from hub.catalogue.models import DatasetEntry
-from hub.errors import KhoError
 from opendata.approval_records import Approval
 from opendata.approvals import PublicationReview, PublicationStatus
 from opendata.errors import ApprovalRefused
-from opendata.publisher import PublishResult
 from opendata.specs import PublicationSpec
 
 PAGE_SIZE = 50
@@ -58,14 +56,6 @@ KIND_WORDS = {
     "aggregation": "Số liệu tổng hợp",
 }
 STATE_WORDS = {"active": "Đang hiệu lực", "superseded": "Đã được thay", "revoked": "Đã thu hồi"}
-PLANNED_WORDS = {
-    "created": "Sẽ tạo mới trên cổng dữ liệu mở",
-    "updated": "Sẽ cập nhật trên cổng dữ liệu mở",
-    "unchanged": "Giữ nguyên: cổng đã đúng như vậy",
-    "withdrawn": "Sẽ rút khỏi cổng dữ liệu mở",
-    "absent": "Không có trên cổng, và sẽ không được đưa lên",
-}
-RESULT_WORDS = {"waiting": "Chưa công bố", "blocked": "Bị chặn", "failed": "Lỗi"}
 DONE_WORDS = {
     "duyet": "Đã ghi phê duyệt. Lần công bố tới sẽ đưa ấn phẩm lên cổng dữ liệu mở.",
     "da-duyet": "Đặc tả này đã được phê duyệt từ trước; không ghi thêm gì.",
@@ -82,25 +72,6 @@ class ListedPublication:
     owner_name: str
 
 
-@dataclass(frozen=True)
-class Preview:
-    """What ``kho publish --plan --only <id>`` says, or why it could not say."""
-
-    result: PublishResult | None = None
-    problem: str | None = None
-
-    @property
-    def headline(self) -> str:
-        r = self.result
-        if r is None:
-            return "Không xem trước được"
-        if r.status == "planned" and r.action is not None:
-            return PLANNED_WORDS[r.action]
-        if r.status == "waiting" and r.action == "absent":
-            return PLANNED_WORDS["absent"]
-        return RESULT_WORDS.get(r.status, r.status)
-
-
 @dataclass
 class ApprovalForms:
     """What was posted to the grant and revoke forms, and the errors by field."""
@@ -109,10 +80,6 @@ class ApprovalForms:
     reason: str = ""
     errors: dict[str, str] = field(default_factory=dict)
     refusal: str | None = None
-
-
-class _PublisherBusy(Exception):  # noqa: N818 (a state the page reports, not a fault)
-    """Another publisher of this hub holds the lock; the page does not wait for it."""
 
 
 @for_staff(APPROVALS)
@@ -257,7 +224,7 @@ async def _detail(
 ) -> Response:
     hub = staff.hub
     state, history = await run_in_threadpool(_standing, hub, spec)
-    preview = await run_in_threadpool(_preview, hub, spec, entry, staff.actor)
+    preview = await run_in_threadpool(publish_preview, hub, spec, entry, staff.actor)
     agencies = _agency_names(hub)
     active = next((a for a in history if a.state == "active"), None)
     context: dict[str, Any] = {
@@ -296,25 +263,6 @@ catalogue refuses whatever is approved."""
 
 def _standing(hub: Hub, spec: PublicationSpec) -> tuple[PublicationStatus, list[Approval]]:
     return hub.approvals.status(spec), hub.approvals.history(spec.id)
-
-
-def _preview(hub: Hub, spec: PublicationSpec, entry: DatasetEntry | None, actor: Actor) -> Preview:
-    """``kho publish --plan --only <id>``: what publishing would do now; writes nothing."""
-    if entry is None:
-        return Preview(problem=f"Bộ dữ liệu {spec.dataset} không có trong danh mục.")
-
-    def busy() -> None:
-        raise _PublisherBusy
-
-    try:
-        results = hub.publisher(on_lock_wait=busy).run(actor, plan=True, only=[spec.id])
-    except _PublisherBusy:
-        return Preview(
-            problem="Một lần công bố khác đang chạy; hãy tải lại trang sau ít phút để xem trước."
-        )
-    except KhoError as exc:
-        return Preview(problem=str(exc))
-    return Preview(result=results[0])
 
 
 def _entry(hub: Hub, dataset_id: str) -> DatasetEntry | None:

@@ -20,6 +20,7 @@ from hub.app.wiring import Hub
 from hub.audit import AuditFilter, actions
 from hub.audit.entry import CLI
 from opendata.approvals import PublicationStatus
+from opendata.publish_lock import publish_lock
 from opendata.publisher import portal_name
 from opendata.specs import PublicationCatalogue, PublicationSpec
 from opendata.state import PublicationStates
@@ -251,3 +252,27 @@ def test_the_preview_is_the_plan_and_viewing_it_changes_nothing(
     assert not portal.exists() or not any(p.is_file() for p in portal.rglob("*"))
     with hub.engine.connect() as conn:
         assert conn.execute(sa.text("select count(*) from publication_approvals")).scalar() == 1
+
+
+def test_the_preview_does_not_wait_for_another_publisher(visit: StaffVisit) -> None:
+    """While another publisher of the hub holds the publish lock, the page answers at once and
+    says a publish is running, instead of waiting for it."""
+    hub = visit.hub
+    visit.sign_in(steward("vp-ubnd"))
+    with publish_lock(hub.engine, hub.settings.data_dir)():
+        answer = visit.get(page(FIGURES))
+    assert answer.status_code == 200
+    assert "Một lần công bố khác đang chạy" in words(answer.text)
+
+
+def test_a_note_over_the_apis_limit_is_422_next_to_its_field(visit: StaffVisit) -> None:
+    """The note is held to the API's length limit: 422, the message by the note field, the
+    note kept in the form, nothing approved."""
+    visit.sign_in(steward("vp-ubnd"))
+    long_note = "ghi chú " * 300
+    answer = visit.post_form(page(FIGURES, "duyet"), {"note": long_note}, form_page=page(FIGURES))
+    assert answer.status_code == 422
+    assert 'id="note-error"' in answer.text
+    assert "Ghi chú dài quá 2.000 ký tự" in words(answer.text)
+    assert long_note.strip() in answer.text
+    assert visit.hub.approvals.active(FIGURES) is None
