@@ -42,6 +42,8 @@ class FormField:
     is_text: bool
     """A string field: what is typed is the value. Otherwise the text is read as JSON."""
     doc: str = ""
+    hint: str = ""
+    """How to write the value (``số nguyên``, a date's form...), from the field's type."""
 
 
 @dataclass
@@ -75,7 +77,13 @@ def form_for(document: dict[str, Any], template: bool, schema: DatasetSchema) ->
         return CorrectionForm([], _pretty(document), template)
     names = [*schema.field_names, *(n for n in document if n not in schema.field_names)]
     fields = [
-        FormField(name, _as_text(document.get(name)), _is_text(schema, name), _doc(schema, name))
+        FormField(
+            name,
+            _as_text(document.get(name)),
+            _is_text(schema, name),
+            _doc(schema, name),
+            _hint(schema, name),
+        )
         for name in names
     ]
     return CorrectionForm(fields, _pretty(document), template)
@@ -92,7 +100,7 @@ def read_correction(
         raw = text.encode("utf-8")
     else:
         fields = [
-            FormField(f.name, _text(posted, FIELD_PREFIX + f.name), f.is_text, f.doc)
+            FormField(f.name, _text(posted, FIELD_PREFIX + f.name), f.is_text, f.doc, f.hint)
             for f in shown.fields
         ]
         form = CorrectionForm(fields, shown.json_text, shown.template)
@@ -154,11 +162,45 @@ def _is_text(schema: DatasetSchema, name: str) -> bool:
 
 
 def _nullable(schema: DatasetSchema, name: str) -> bool:
+    kind = _avro_type(schema, name)
+    return kind is None or kind == "null" or (isinstance(kind, list) and "null" in kind)
+
+
+_HINTS = {
+    "int": "số nguyên",
+    "long": "số nguyên",
+    "float": "số, dấu chấm thập phân, ví dụ 10.5",
+    "double": "số, dấu chấm thập phân, ví dụ 10.5",
+    "boolean": "true hoặc false",
+    "timestamp-millis": "ngày giờ ISO 8601, ví dụ 2025-07-01T08:30:00+07:00",
+    "timestamp-micros": "ngày giờ ISO 8601, ví dụ 2025-07-01T08:30:00+07:00",
+    "date": "ngày dạng YYYY-MM-DD",
+    "bytes": "base64",
+}
+
+
+def _hint(schema: DatasetSchema, name: str) -> str:
+    """How to write the field's value, from its Avro type; empty for plain text."""
+    kind = _avro_type(schema, name)
+    if kind is None:
+        return "giá trị JSON"
+    branches = kind if isinstance(kind, list) else [kind]
+    shapes = [b for b in branches if b != "null"]
+    if len(shapes) != 1:
+        return ""
+    shape = shapes[0]
+    key = shape.get("logicalType") or shape.get("type") if isinstance(shape, dict) else shape
+    hint = _HINTS.get(str(key), "" if key == "string" else "giá trị JSON")
+    if "null" in branches:
+        return f"{hint}; để trống nếu không có" if hint else "để trống nếu không có"
+    return hint
+
+
+def _avro_type(schema: DatasetSchema, name: str) -> Any:
     for f in schema.definition["fields"]:
         if f["name"] == name:
-            kind = f["type"]
-            return kind == "null" or (isinstance(kind, list) and "null" in kind)
-    return True
+            return f["type"]
+    return None
 
 
 def _doc(schema: DatasetSchema, name: str) -> str:

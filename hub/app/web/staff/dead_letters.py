@@ -54,8 +54,18 @@ GENERIC_RULES = {
     JSON_RULE: "Không đọc được bản ghi JSON",
     "json_value": "Không đọc được bản ghi JSON",
     "unreadable_letter": "Bản ghi lỗi không đọc được",
+    "required": "Ô bắt buộc bị trống",
+    "text": "Ô chữ không đọc được",
+    "vn_datetime": "Không phải ngày giờ hợp lệ",
+    "iso_datetime": "Không phải ngày giờ ISO 8601 hợp lệ",
+    "vn_bool": "Không phải giá trị có/không",
+    "vn_integer": "Không phải số nguyên",
+    "vn_decimal": "Không phải số thập phân",
+    "choice": "Giá trị không có trong danh sách cho phép",
+    "commune_2025": "Không phải mã xã/phường (danh mục từ 01/7/2025)",
 }
-"""Rules of the hub itself (a dataset's contract names its own in the catalogue)."""
+"""Rules of the hub and of the connectors' conversions (a dataset's contract names its own in
+the catalogue)."""
 
 
 @dataclass(frozen=True)
