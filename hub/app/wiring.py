@@ -36,6 +36,7 @@ from hub.index766.worker import (
     IndexWorker,
 )
 from hub.ingest.idempotency import IdempotencyStore
+from hub.ingest.topic_ends import TopicEnds
 from hub.ingest.writer import DatasetWriter
 from hub.production import require_production_ready
 from hub.provide_once.access_log import AccessLogView
@@ -92,6 +93,11 @@ class Hub:
         stale_after = dt.timedelta(seconds=self.settings.idempotency_stale_after_s)
         retention = dt.timedelta(seconds=self.settings.idempotency_retention_s)
         return IdempotencyStore(self.engine, stale_after=stale_after, retention=retention)
+
+    @cached_property
+    def topic_ends(self) -> TopicEnds:
+        """Where idempotent ingest batches will land at the earliest (hub.ingest.topic_ends)."""
+        return TopicEnds(self.bus)
 
     @cached_property
     def decoder(self) -> RegistryDecoder:

@@ -21,6 +21,7 @@ from hub.bus.port import (
     Sending,
 )
 from hub.ingest.idempotency import SCAN_SLACK, Holding, IdempotencyStore, claim_lost
+from hub.ingest.topic_ends import TopicEnds
 
 BATCH_HEADER = "kho-batch"
 """``<batch tag>:<ordinal>`` on every message of an idempotent batch."""
@@ -38,8 +39,11 @@ class _Sent:
 class BatchDelivery:
     """An ``EventBus`` for one batch under an Idempotency-Key held by ``holding``."""
 
-    def __init__(self, bus: EventBus, store: IdempotencyStore, holding: Holding) -> None:
+    def __init__(
+        self, bus: EventBus, store: IdempotencyStore, holding: Holding, ends: TopicEnds
+    ) -> None:
         self._bus = bus
+        self._ends = ends
         self._store = store
         self._holding = holding
         self._sent_to: set[str] = set()
@@ -66,7 +70,7 @@ class BatchDelivery:
         ]
         marks = holding.watermarks.get(topic)
         if marks is None:
-            self._store.record_watermark(holding, topic, self._bus.end_offsets(topic))
+            self._store.record_watermark(holding, topic, self._ends.lower_bound(topic))
             found: dict[int, Position] = {}
         else:
             found = self._written_since(topic, marks, len(messages))
@@ -75,6 +79,7 @@ class BatchDelivery:
         if holding.lost:
             raise claim_lost(holding.claim)
         written = self._bus.publish(topic, [tagged[i] for i in missing]) if missing else []
+        self._ends.acknowledged(written)
         found.update(zip(missing, written, strict=True))
         return [found[i] for i in range(len(tagged))]
 

@@ -17,9 +17,9 @@ answer is stored; a process killed in between leaves a claim whose records may b
 topic, all or some of them (a batch spans partitions, and each partition is acknowledged on its
 own). The takeover must learn which, without trusting the dead process to have said so:
 
-1. Before the first message of a batch goes to a topic, the holder stores the topic's end
-   offsets in the claim (``record_watermark``): everything the batch writes there lands at or
-   after them.
+1. Before the first message of a batch goes to a topic, the holder stores offsets at or below
+   the topic's end in the claim (``record_watermark``; ``hub.ingest.topic_ends`` keeps them
+   without a broker round trip per batch): everything the batch writes there lands after them.
 2. Every message carries the header ``kho-batch: <batch tag>:<ordinal>`` (the ordinal is the
    message's place among the batch's messages for that topic; ``hub.ingest.batch_delivery``).
 3. A takeover (``Holding.resumed``) runs the same batch again. Where a topic has watermarks,

@@ -148,7 +148,7 @@ def _ingest_held(
     source_name: str,
 ) -> BatchResult:
     """The batch under its Idempotency-Key: tagged, its lease renewed while it runs."""
-    delivery = BatchDelivery(hub.bus, hub.idempotency, holding)
+    delivery = BatchDelivery(hub.bus, hub.idempotency, holding, hub.topic_ends)
     with hub.idempotency.kept_alive(holding):
         return ingest_batch(writer.through(delivery), documents, mode=mode, source_name=source_name)
 
