@@ -17,7 +17,8 @@ from playwright.sync_api import Page, sync_playwright
 from tests.browser.citizen_data import CITIZEN_SIGNIN, give_citizen_data
 from tests.browser.pages import PageToVisit, citizen_pages_to_visit, pages_to_visit
 from tests.browser.serving import find_chromium, serve_hub
-from tests.unit.web.test_page_matrix import OK, PAGES, Who
+from tests.browser.staff_data import give_dead_letters
+from tests.unit.web.test_page_matrix import LETTER, OK, PAGES, Who, resolved
 
 VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
 
@@ -37,7 +38,7 @@ def main(folder: Path) -> None:
         visits = [
             *pages_to_visit(served),
             *citizen_pages_to_visit(CITIZEN_SIGNIN),
-            *staff_pages_to_visit(),
+            *staff_pages_to_visit(give_dead_letters(served)),
         ]
         for kind, (width, height) in VIEWPORTS.items():
             context = browser.new_context(
@@ -75,25 +76,27 @@ STAFF = (
 """Whose staff pages are shot: the administrator's every tool, and a steward's overview."""
 
 
-def staff_pages_to_visit() -> list[PageToVisit]:
+def staff_pages_to_visit(letters: dict[str, str]) -> list[PageToVisit]:
     """Every staff page the route table serves, as the page matrix's samples the administrator
-    opens (tests/unit/web/test_page_matrix.py), and the steward's overview."""
+    opens (tests/unit/web/test_page_matrix.py; ``letters``: where its sample dead letters are),
+    and the steward's overview."""
     admin, steward = STAFF
-    paths = [
+    samples = [
         path
         for page in PAGES.values()
         for path, rule in page.samples
         if path.startswith("/quan-ly") and rule(admin, path) == OK
     ]
     return [
-        PageToVisit(
-            "staff-"
-            + (re.sub(r"[^a-z0-9.]+", "-", path[len("/quan-ly") :]).strip("-") or "overview"),
-            path,
-            signed_in_as=admin.signin,
-        )
-        for path in paths
+        PageToVisit(_shot_name(path), resolved(path, letters), signed_in_as=admin.signin)
+        for path in samples
     ] + [PageToVisit("staff-overview-steward", "/quan-ly", signed_in_as=steward.signin)]
+
+
+def _shot_name(sample: str) -> str:
+    """``/quan-ly/phe-duyet/x.y`` → ``staff-phe-duyet-x.y`` (a letter's address: ``thu-loi``)."""
+    words = re.sub(r"[^a-z0-9.]+", "-", sample[len("/quan-ly") :].replace(LETTER, "thu-loi"))
+    return "staff-" + (words.strip("-") or "overview")
 
 
 def _sign_in(page: Page, visit: PageToVisit) -> None:

@@ -49,6 +49,7 @@ from hub.app.wiring import Hub, build_hub
 from hub.audit import actions
 from hub.audit.entry import CLI, Actor, AuditFilter
 from hub.audit.log import MAX_QUERY_LIMIT
+from hub.auth.tokens import Role
 from hub.settings import KhoSettings
 from tests.paths import CATALOGUE_DIR, DOSSIER_CONNECTOR
 from tests.unit.web.staff.staff_visit import StaffVisit
@@ -159,9 +160,10 @@ def admins(who: Who, path: str) -> Expected:
     return OK if who.kind == "admin" else FORBIDDEN
 
 
-def owner_of(dataset_id: str | None) -> Rule:
-    """A stewards' page about one dataset (None: a dataset, publication or record that does not
-    exist, 404 for every member of staff): the owner rule and the restricted rule."""
+def owner_of(dataset_id: str | None, *, found: bool = True) -> Rule:
+    """A stewards' page about one dataset (None: a dataset or publication that does not exist,
+    404 for every member of staff): the owner rule and the restricted rule; ``found=False``: a
+    thing of the dataset that does not exist, 404 for whoever may look for it."""
     dataset = DATASETS.get(dataset_id or "")
 
     def rule(who: Who, path: str) -> Expected:
@@ -171,8 +173,27 @@ def owner_of(dataset_id: str | None) -> Rule:
         if dataset is None:
             return NOT_FOUND
         if who.kind == "admin" or who.agency == dataset["owner"]:
-            return OK
+            return OK if found else NOT_FOUND
         return NOT_FOUND if dataset["classification"] == "restricted" else FORBIDDEN
+
+    return rule
+
+
+def visible(dataset_id: str | None) -> Rule:
+    """A stewards' page reading the catalogue about one dataset: every steward reads any
+    dataset's entry, as the catalogue API shows it; a restricted one exists only for its owner
+    and the administrator."""
+    dataset = DATASETS.get(dataset_id or "")
+
+    def rule(who: Who, path: str) -> Expected:
+        opened = stewards(who, path)
+        if opened != OK:
+            return opened
+        if dataset is None:
+            return NOT_FOUND
+        if dataset["classification"] != "restricted":
+            return OK
+        return OK if who.kind == "admin" or who.agency == dataset["owner"] else NOT_FOUND
 
     return rule
 
@@ -194,15 +215,32 @@ def private_page(rule: Rule, *paths: str) -> Page:
     return Page(tuple((path, rule) for path in paths), private=True)
 
 
-def per_dataset(path: str) -> Page:
-    """A dataset-scoped stewards' page; ``path`` has ``{dataset}``."""
-    return Page(tuple((path.format(dataset=d), owner_of(d)) for d in SAMPLE_DATASETS), private=True)
+UNKNOWN = "khong.co"
+"""A dataset or publication the catalogue does not have."""
+LETTER = "@thu-loi"
+"""In a sample path: the address of the first dead letter of the dataset named before it (the
+matrix's hub holds one in each sample dataset; see ``resolved``)."""
+
+
+def per_dataset(path: str, rule: Callable[[str | None], Rule] = owner_of) -> Page:
+    """A dataset-scoped stewards' page (``{dataset}`` in ``path``): each sample dataset and an
+    unknown one."""
+    samples = [*SAMPLE_DATASETS, UNKNOWN]
+    return Page(tuple((path.format(dataset=d), rule(d)) for d in samples), private=True)
+
+
+def resolved(path: str, letters: dict[str, str]) -> str:
+    """``path`` with ``LETTER`` replaced by the address of the dataset's first dead letter."""
+    if LETTER not in path:
+        return path
+    dataset = path.split(LETTER)[0].rstrip("/").rsplit("/", 1)[-1]
+    return path.replace(LETTER, letters.get(dataset, "0:0"))
 
 
 def per_publication(path: str) -> Page:
     """A stewards' page about one publication (``{publication}`` in ``path``): the owner rule
     of its dataset; no publication of the catalogue is of a restricted dataset."""
-    samples = [f"{OTHER_SHARED}.monthly_by_commune", OWN_OPEN, "khong.co"]
+    samples = [f"{OTHER_SHARED}.monthly_by_commune", OWN_OPEN, UNKNOWN]
     assert all(PUBLICATIONS[p] != RESTRICTED for p in PUBLICATIONS)
     return Page(
         tuple((path.format(publication=p), owner_of(PUBLICATIONS.get(p))) for p in samples),
@@ -249,8 +287,24 @@ PAGES: dict[str, Page] = {
     "/quan-ly": private_page(staff, "/quan-ly"),
     "/quan-ly/phe-duyet": private_page(stewards, "/quan-ly/phe-duyet"),
     "/quan-ly/phe-duyet/{publication_id}": per_publication("/quan-ly/phe-duyet/{publication}"),
+    "/quan-ly/ban-ghi-loi": private_page(stewards, "/quan-ly/ban-ghi-loi"),
+    "/quan-ly/ban-ghi-loi/{dataset}": per_dataset("/quan-ly/ban-ghi-loi/{dataset}"),
+    "/quan-ly/ban-ghi-loi/{dataset}/{address}": Page(
+        (
+            *per_dataset("/quan-ly/ban-ghi-loi/{dataset}/" + LETTER).samples,
+            (f"/quan-ly/ban-ghi-loi/{OWN_OPEN}/0:999999", owner_of(OWN_OPEN, found=False)),
+            (f"/quan-ly/ban-ghi-loi/{OTHER_SHARED}/0:999999", owner_of(OTHER_SHARED, found=False)),
+        ),
+        private=True,
+    ),
     "/quan-ly/ket-noi": private_page(stewards, "/quan-ly/ket-noi"),
     "/quan-ly/che-du-lieu": private_page(stewards, "/quan-ly/che-du-lieu"),
+    "/quan-ly/danh-muc": private_page(stewards, "/quan-ly/danh-muc"),
+    "/quan-ly/danh-muc/{dataset_id}": per_dataset("/quan-ly/danh-muc/{dataset}", visible),
+    "/quan-ly/ma-truy-cap": private_page(admins, "/quan-ly/ma-truy-cap"),
+    "/quan-ly/nhat-ky": private_page(
+        admins, "/quan-ly/nhat-ky", "/quan-ly/nhat-ky?hanh_dong=signin.success"
+    ),
 }
 
 POST_FORMS: dict[str, str] = {
@@ -260,6 +314,14 @@ POST_FORMS: dict[str, str] = {
     "/cua-toi/dong-y/{consent_id}/rut": "/cua-toi/dong-y/khong-co/rut",
     "/quan-ly/phe-duyet/{publication_id}/duyet": f"/quan-ly/phe-duyet/{OWN_OPEN}/duyet",
     "/quan-ly/phe-duyet/{publication_id}/thu-hoi": f"/quan-ly/phe-duyet/{FIGURES}/thu-hoi",
+    "/quan-ly/ban-ghi-loi/{dataset}/{address}/sua": f"/quan-ly/ban-ghi-loi/{OWN_OPEN}/0:0/sua",
+    "/quan-ly/ban-ghi-loi/{dataset}/{address}/phat-lai": (
+        f"/quan-ly/ban-ghi-loi/{OWN_OPEN}/0:0/phat-lai"
+    ),
+    "/quan-ly/ma-truy-cap": "/quan-ly/ma-truy-cap",
+    "/quan-ly/ma-truy-cap/{token_id}/doi": "/quan-ly/ma-truy-cap/khong-co/doi",
+    "/quan-ly/ma-truy-cap/{token_id}/thu-hoi": "/quan-ly/ma-truy-cap/khong-co/thu-hoi",
+    "/quan-ly/nhat-ky/kiem-tra": "/quan-ly/nhat-ky/kiem-tra",
 }
 """Every form's route → a sample path to post to."""
 
@@ -316,6 +378,25 @@ def visit(hub: Hub) -> Iterator[StaffVisit]:
         yield StaffVisit(hub, client)
 
 
+@pytest.fixture(scope="module")
+def letters(visit: StaffVisit) -> dict[str, str]:
+    """A dead letter in each sample dataset (a record the owner's producer posts in partial mode
+    that no rule accepts), by dataset: its address."""
+    found = {}
+    for dataset_id in SAMPLE_DATASETS:
+        owner = DATASETS[dataset_id]["owner"]
+        token = visit.hub.tokens.create(owner, frozenset({Role.PRODUCER})).plaintext
+        answer = visit.client.post(
+            f"/api/v1/datasets/{dataset_id}/records",
+            params={"mode": "partial"},
+            json=[{"khong": "hợp lệ"}],
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert answer.json()["rejected_count"] == 1, answer.text
+        found[dataset_id] = str(visit.hub.steward_desk(dataset_id).letters().letters[0].address)
+    return found
+
+
 def signed_in_as(visit: StaffVisit, who: Who) -> None:
     if who.signin is None:
         visit.client.cookies.clear()
@@ -324,13 +405,14 @@ def signed_in_as(visit: StaffVisit, who: Who) -> None:
 
 
 @pytest.fixture(scope="module")
-def answers(visit: StaffVisit) -> list[Answer]:
+def answers(visit: StaffVisit, letters: dict[str, str]) -> list[Answer]:
     """Every sample page asked by every kind of person."""
     seen: list[Answer] = []
     for who in WHO:
         signed_in_as(visit, who)
         for page in PAGES.values():
-            for path, rule in page.samples:
+            for sample, rule in page.samples:
+                path = resolved(sample, letters)
                 answer = visit.client.get(path)
                 observed = Expected(
                     answer.status_code,
