@@ -88,6 +88,7 @@ class KafkaBus:
         self._producer: Any = None
         self._admin: Any = None
         self._reader: Any = None
+        self._tls_checked = not connection.tls
 
     @property
     def description(self) -> str:
@@ -210,10 +211,22 @@ class KafkaBus:
 
     def _call(self, operation: Callable[[], _T]) -> _T:
         with self._lock:
+            self._check_tls()
             try:
                 return operation()
             except kafka.errors.KafkaError as exc:
                 raise_from_kafka_error(exc, self._target)
+
+    def _check_tls(self) -> None:
+        """Before the first client: a broker whose certificate the CA does not vouch for is
+        refused at once, naming the CA (kafka-python would retry until its bootstrap timeout
+        and leave the refused sockets open)."""
+        if self._tls_checked:
+            return
+        refusal = tls_refusal(self._target)
+        if refusal is not None:
+            raise BusUnavailable("Kafka", self._target.bootstrap, refusal)
+        self._tls_checked = True
 
     def _producer_client(self) -> Any:
         if self._producer is None:
