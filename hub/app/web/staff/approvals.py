@@ -101,6 +101,7 @@ async def approvals_list(request: Request, staff: Staff) -> Response:
     context = {
         "person": staff.person,
         "staff": staff,
+        "agency_name": agencies.get(staff.agency, staff.agency),
         "publications": shown,
         "total": len(listed),
         "first": start + 1,
