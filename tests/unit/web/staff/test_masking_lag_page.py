@@ -58,9 +58,9 @@ def _expected_partition_rows(lag: DatasetLag) -> list[list[str]]:
         [
             str(p.partition),
             vn_number(p.input_end),
-            "chưa che bản nào" if p.committed is None else vn_number(p.committed),
+            "–" if p.committed is None else vn_number(p.committed),
             vn_number(p.lag),
-            "chưa có" if p.masked_end is None else vn_number(p.masked_end),
+            "–" if p.masked_end is None else vn_number(p.masked_end),
         ]
         for p in lag.partitions
     ]
