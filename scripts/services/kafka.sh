@@ -136,6 +136,10 @@ need_tools() {
     ((EUID == 0)) || svc_die "mvn not found: install Maven (Debian: maven)"
     svc_apt_install maven
   fi
+  if ! command -v openssl >/dev/null; then # scripts/test-ca.sh makes the TLS listener's CA
+    ((EUID == 0)) || svc_die "openssl not found: install it (Debian: openssl)"
+    svc_apt_install openssl
+  fi
 }
 
 # ensure_jars -> (re)resolves $lib with Maven when missing or when pom.xml changed
@@ -165,7 +169,6 @@ ensure_certificate() {
     openssl x509 -checkend 604800 -noout -in "$tls/ca.pem" >/dev/null 2>&1; then
     return 0
   fi
-  command -v openssl >/dev/null || svc_die "openssl not found: install it (Debian: openssl)"
   svc_log "making a test CA and the broker's TLS certificate in $tls ..."
   rm -rf "$tls.tmp"
   KHO_TEST_CA_DAYS=365 bash "$KHO_ROOT/scripts/test-ca.sh" "$tls.tmp" >"$logs/tls.log" 2>&1 ||
