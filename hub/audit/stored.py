@@ -100,11 +100,22 @@ def _moment(value: object, dialect: sa.Dialect) -> dt.datetime:
     to_python = column_type.result_processor(dialect, None)
     try:
         moment = to_python(value) if to_python is not None else value
-    except (ValueError, TypeError, OverflowError):
+    except (ValueError, TypeError, OverflowError, AttributeError):  # each driver its own
         moment = None
+    if not isinstance(moment, dt.datetime) and isinstance(value, str):
+        moment = _iso_text(value)  # a time column altered to text: its untouched values still read
     if not isinstance(moment, dt.datetime) or moment.tzinfo is None:
         raise _Unreadable(f"cột {label} {_holds(value)}, không phải một thời điểm")
     return moment
+
+
+def _iso_text(text: str) -> dt.datetime | None:
+    """A moment written as ISO 8601 text; without an offset it is UTC, as the hub stores it."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def _text(raw: Mapping[Any, Any], name: str) -> str | None:
