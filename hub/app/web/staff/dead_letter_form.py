@@ -155,15 +155,13 @@ def _as_text(value: Any) -> str:
 
 
 def _is_text(schema: DatasetSchema, name: str) -> bool:
-    try:
-        return schema.is_string_field(name)
-    except KeyError:
-        return False
+    """Whether the field holds text: a string or an enum's symbol (or null)."""
+    shape, _ = _shape(schema, name)
+    return shape == "string" or (isinstance(shape, dict) and shape.get("type") == "enum")
 
 
 def _nullable(schema: DatasetSchema, name: str) -> bool:
-    kind = _avro_type(schema, name)
-    return kind is None or kind == "null" or (isinstance(kind, list) and "null" in kind)
+    return _shape(schema, name)[1]
 
 
 _HINTS = {
@@ -176,31 +174,33 @@ _HINTS = {
     "timestamp-micros": "ngày giờ ISO 8601, ví dụ 2025-07-01T08:30:00+07:00",
     "date": "ngày dạng YYYY-MM-DD",
     "bytes": "base64",
+    "string": "",
 }
 
 
 def _hint(schema: DatasetSchema, name: str) -> str:
     """How to write the field's value, from its Avro type; empty for plain text."""
-    kind = _avro_type(schema, name)
-    if kind is None:
-        return "giá trị JSON"
-    branches = kind if isinstance(kind, list) else [kind]
-    shapes = [b for b in branches if b != "null"]
-    if len(shapes) != 1:
-        return ""
-    shape = shapes[0]
-    key = shape.get("logicalType") or shape.get("type") if isinstance(shape, dict) else shape
-    hint = _HINTS.get(str(key), "" if key == "string" else "giá trị JSON")
-    if "null" in branches:
+    shape, nullable = _shape(schema, name)
+    if isinstance(shape, dict) and shape.get("type") == "enum":
+        hint = "một trong: " + ", ".join(str(s) for s in shape.get("symbols", ()))
+    elif isinstance(shape, dict):
+        hint = _HINTS.get(str(shape.get("logicalType") or shape.get("type")), "giá trị JSON")
+    else:
+        hint = _HINTS.get(str(shape), "giá trị JSON")
+    if nullable:
         return f"{hint}; để trống nếu không có" if hint else "để trống nếu không có"
     return hint
 
 
-def _avro_type(schema: DatasetSchema, name: str) -> Any:
+def _shape(schema: DatasetSchema, name: str) -> tuple[Any, bool]:
+    """The field's Avro type without its null branch (None: not in the schema, or a union of
+    several types), and whether it may be null."""
     for f in schema.definition["fields"]:
         if f["name"] == name:
-            return f["type"]
-    return None
+            branches = f["type"] if isinstance(f["type"], list) else [f["type"]]
+            shapes = [b for b in branches if b != "null"]
+            return (shapes[0] if len(shapes) == 1 else None), "null" in branches
+    return None, True
 
 
 def _doc(schema: DatasetSchema, name: str) -> str:

@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from connectors.config import load_connector_config
+from connectors.runner import run_connector
+from connectors.samples.dossiers import write_dossier_export
 from hub.app.wiring import Hub
 from hub.audit.actions import DLQ_REPLAY
 from hub.audit.entry import AuditFilter
@@ -22,12 +25,14 @@ from hub.bus.reading import read_all
 from hub.dlq.desk import LetterView, StewardDesk
 from hub.ingest.validation import Violation
 from hub.ingest.writer import IncomingRecord, SourceRef
+from tests.paths import DOSSIER_CONNECTOR
 from tests.unit.web.staff.staff_visit import ADMIN, StaffVisit, steward, words
 
 DATASET = "salinity.readings"
 TOPIC = "salinity.readings"
 ROOT = "/quan-ly/ban-ghi-loi"
 RESTRICTED = "evidence.citizen_evidence"
+DOSSIERS = "tthc.dossiers"
 
 
 def reading(**changes: Any) -> dict[str, Any]:
@@ -309,3 +314,38 @@ def test_a_record_that_is_not_flat_is_edited_as_json(visit: StaffVisit) -> None:
     answer = visit.post_form(page + "/sua", {"ban-ghi-json": json.dumps(fixed)}, form_page=page)
     assert answer.status_code == 303
     assert "JSON-1" in {r["station_id"] for r in on_topic(visit.hub)}
+
+
+def test_a_csv_dossier_letter_round_trips_through_the_field_form(visit: StaffVisit) -> None:
+    """A dossier row the CSV connector refused (a bad CCCD number) is corrected in the form:
+    times, enums, whole numbers and true/false come back from their text, and it is published
+    with the other fields as the connector mapped them."""
+    hub = visit.hub
+    sample = write_dossier_export(hub.settings.data_dir / "ho-so.csv", rows=120, seed=5)
+    run_connector(load_connector_config(DOSSIER_CONNECTOR), sample.path, hub.writer(DOSSIERS))
+    view = next(
+        v
+        for v in desk(hub, DOSSIERS).letters().letters
+        if v.stored.letter.record is not None
+        and [x.path for x in v.stored.letter.violations] == ["$.applicant_id_number"]
+    )
+    accepted = hub.decoder.decode(next(read_all(hub.bus, DOSSIERS)).value)
+    page = f"{ROOT}/{DOSSIERS}/{view.address}"
+    visit.sign_in(steward("vp-ubnd"))
+    shown = visit.get(page).text
+    assert "một trong: online, offline" in shown
+    fields = form_fields(shown)
+    fields["truong.applicant_id_number"] = accepted["applicant_id_number"]
+    answer = visit.post_form(page + "/sua", fields, form_page=page)
+    assert answer.status_code == 303, words(answer.text)
+    record = view.stored.letter.record
+    assert record is not None
+    (published,) = (
+        r
+        for r in (hub.decoder.decode(m.value) for m in read_all(hub.bus, DOSSIERS))
+        if r["dossier_id"] == record["dossier_id"]
+    )
+    assert published["channel"] == record["channel"]
+    assert published["fee_vnd"] == record["fee_vnd"]
+    assert published["paid_online"] is record["paid_online"]
+    assert published["received_at"] == dt.datetime.fromisoformat(record["received_at"])
