@@ -18,13 +18,13 @@
 # anchor user, services/kafka/sasl.sh).
 # Env: KHO_SERVICES_DIR (lib.sh; this broker's state lives in its kafka/ folder),
 #      KHO_SVC_KAFKA_PORT, KHO_SVC_KAFKA_CONTROLLER_PORT (lib.sh; 19092, 19093),
-#      KHO_SVC_KAFKA_TLS_PORT (the SASL_SSL listener, default 19094),
+#      KHO_SVC_KAFKA_TLS_PORT (the SASL_SSL listener; default KHO_SVC_KAFKA_PORT + 2, 19094),
 #      KHO_SVC_KAFKA_LIB (the jars folder, default $KHO_SERVICES_DIR/kafka/lib),
 #      KHO_SVC_KAFKA_HEAP (broker JVM heap flags, default "-Xms256m -Xmx1g"),
 #      KHO_SVC_KAFKA_STOP_TIMEOUT (seconds of clean shutdown before SIGKILL, default 60).
 # A second broker beside the usual one, e.g. for a test: KHO_SERVICES_DIR=/tmp/k2
-# KHO_SVC_KAFKA_PORT=29092 KHO_SVC_KAFKA_CONTROLLER_PORT=29093 KHO_SVC_KAFKA_TLS_PORT=29094 \
-#   scripts/services/kafka.sh start
+# KHO_SVC_KAFKA_PORT=29092 KHO_SVC_KAFKA_CONTROLLER_PORT=29093 scripts/services/kafka.sh start
+# (its TLS listener on 29094).
 set -euo pipefail
 # shellcheck source=scripts/services/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -44,7 +44,7 @@ tls="$dir/tls"                              # the test CA, the broker's certific
 keystore="$tls/keystore.pem"
 port=$KHO_SVC_KAFKA_PORT
 cport=$KHO_SVC_KAFKA_CONTROLLER_PORT
-tls_port=${KHO_SVC_KAFKA_TLS_PORT:-19094}
+tls_port=${KHO_SVC_KAFKA_TLS_PORT:-$((port + 2))}
 bootstrap="127.0.0.1:$port"
 hub_password=kho     # the development password of User:kho, the hub's service account
 broker_password=""   # User:broker's, kept in the data directory's SASL marker

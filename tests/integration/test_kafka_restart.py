@@ -120,6 +120,7 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
         "KHO_SERVICES_DIR": str(tmp_path / "services"),
         "KHO_SVC_KAFKA_PORT": str(port),
         "KHO_SVC_KAFKA_CONTROLLER_PORT": str(controller_port),
+        "KHO_SVC_KAFKA_TLS_PORT": str(_free_port()),  # the usual broker's may be port + 2
         "KHO_SVC_KAFKA_HEAP": "-Xms128m -Xmx512m",  # a guest beside the usual broker
     }
     env.pop("KHO_SVC_KAFKA_LIB", None)

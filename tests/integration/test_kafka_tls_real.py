@@ -35,7 +35,8 @@ from tests.conftest import SERVICES_DIR, service_port
 from tests.integration.conftest import KAFKA_URL, POSTGRES_URL
 from tests.paths import PROJECT_ROOT
 
-TLS_PORT = service_port("KAFKA_TLS", 19094)
+# scripts/services/kafka.sh: KHO_SVC_KAFKA_TLS_PORT, by default KHO_SVC_KAFKA_PORT + 2 (19094)
+TLS_PORT = service_port("KAFKA_TLS", service_port("KAFKA", 19092) + 2)
 CA = SERVICES_DIR / "kafka" / "tls" / "ca.pem"
 TLS_URL = f"kafka+ssl://kho:kho@127.0.0.1:{TLS_PORT}?cafile={CA}"
 
