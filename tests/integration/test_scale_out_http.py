@@ -205,8 +205,8 @@ class Load:
     retries: int = 0
     by_cause: Counter[str] = field(default_factory=Counter)
     recoveries: list[float] = field(default_factory=list)
-    in_flight: list[int] = field(default_factory=lambda: [0, 0])
-    """Requests being answered by each API now."""
+    in_flight: list[dict[str, float]] = field(default_factory=lambda: [{}, {}])
+    """The requests each API is answering now: key → when it was sent."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -228,7 +228,7 @@ def produce(
             failed_at: float | None = None
             while True:
                 with load.lock:
-                    load.in_flight[api] += 1
+                    load.in_flight[api][key] = time.monotonic()
                 try:
                     answer: httpx.Response | None = client.post(
                         url.format(ports[api]),
@@ -244,7 +244,7 @@ def produce(
                     answer, cause = None, type(exc).__name__
                 finally:
                     with load.lock:
-                        load.in_flight[api] -= 1
+                        del load.in_flight[api][key]
                 pause = 0.2
                 if answer is not None:
                     if answer.status_code == 200:
@@ -334,7 +334,14 @@ def test_two_of_each_process_one_of_each_killed_every_dossier_once(
         for thread in producers:
             thread.start()
         halfway.wait()
-        wait_for(lambda: load.in_flight[0] > 0, "a request in flight to API 0", 30, 0.005)
+
+        def claimed_in_flight() -> bool:
+            """A request to API 0 sent long enough ago to have claimed its key."""
+            with load.lock:
+                sent = list(load.in_flight[0].values())
+            return any(time.monotonic() - t > 0.3 for t in sent)
+
+        wait_for(claimed_in_flight, "a request in flight to API 0", 60, 0.005)
         killed_at = time.monotonic()
         for name in ("api-0", "masker-0", "index-0"):
             processes.kill(name)
