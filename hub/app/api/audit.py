@@ -1,8 +1,9 @@
 """``GET /api/v1/audit``: the audit log for administrators, filtered, a page at a time.
 
-Filters: ``dataset``, ``agency`` (who acted), ``action``, ``since`` (inclusive) and ``until``
-(exclusive) in ISO 8601 (no offset: Vietnam time); ``after`` is the ``seq`` to continue from,
-``limit`` 1..1000. The answer's ``next`` is the ``after`` of the next page, or null at the end.
+Filters: ``dataset``, ``agency`` (who acted), ``actor`` (the principal, e.g. ``token:<id>``),
+``action``, ``since`` (inclusive) and ``until`` (exclusive) in ISO 8601 (no offset: Vietnam
+time); ``after`` is the ``seq`` to continue from, ``limit`` 1..1000. The answer's ``next`` is
+the ``after`` of the next page, or null at the end.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ async def list_audit(request: Request) -> AuditPage:
     filters = AuditFilter(
         dataset=_text(params, "dataset"),
         agency=_text(params, "agency"),
+        actor=_text(params, "actor"),
         action=_action(params),
         since=_moment(params, "since"),
         until=_moment(params, "until"),

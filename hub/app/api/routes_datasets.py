@@ -144,6 +144,7 @@ DATASET_ENDPOINTS: tuple[Endpoint, ...] = (
         parameters=(
             Parameter("dataset", "query", "Bộ dữ liệu | Dataset id"),
             Parameter("agency", "query", "Cơ quan thực hiện | Agency that acted"),
+            Parameter("actor", "query", "Người thực hiện, ví dụ token:<id> | Principal that acted"),
             Parameter("action", "query", "Hành động, ví dụ records.write | Action name"),
             Parameter(
                 "since",

@@ -421,6 +421,18 @@ def test_api_lists_filtered_entries_for_admins(embedded_hub: Hub) -> None:
     _conforms(client, "AuditPage", second)
 
 
+def test_api_filters_by_actor(embedded_hub: Hub) -> None:
+    """``actor`` keeps the entries of one principal only, as the staff audit page filters."""
+    log = embedded_hub.audit
+    log.append(actions.RECORDS_WRITE, actor=MINISTRY, dataset="tthc.dossiers")
+    log.append(actions.DATASET_PUBLISH, actor=CLI, dataset="tthc.dossiers")
+    client = TestClient(build_app(embedded_hub))
+    headers = _bearer(embedded_hub, Role.ADMIN, agency="so-tttt")
+    body = client.get(AUDIT_URL, params={"actor": "cli"}, headers=headers).json()
+    assert [(e["seq"], e["actor"]) for e in body["entries"]] == [(2, "cli")]
+    _conforms(client, "AuditPage", body)
+
+
 @pytest.mark.parametrize(
     ("params", "parameter"),
     [
