@@ -185,6 +185,7 @@ def test_a_correction_is_replayed_onto_the_topic_and_audited(letters: StaffVisit
     assert [r["salinity_g_per_l"] for r in records].count(12.5) == 1
     shown = words(letters.get(page + "?xong=phat-lai").text)
     assert "Đã phát lại" in shown and f"vào {TOPIC}" in shown
+    assert "chưa được phát lại lần nào" not in shown and f"đã vào {TOPIC}" in shown  # history
     (entry,) = hub.audit.query(AuditFilter(action=DLQ_REPLAY))
     assert entry.action == DLQ_REPLAY and entry.dataset == DATASET
     assert entry.actor.principal.startswith("token:sso:") and entry.actor.agency == "so-nnmt"
@@ -349,3 +350,43 @@ def test_a_csv_dossier_letter_round_trips_through_the_field_form(visit: StaffVis
     assert published["fee_vnd"] == record["fee_vnd"]
     assert published["paid_online"] is record["paid_online"]
     assert published["received_at"] == dt.datetime.fromisoformat(record["received_at"])
+
+
+def test_a_plain_replay_of_a_record_still_wrong_writes_nothing(letters: StaffVisit) -> None:
+    """Replaying unchanged a letter whose record still breaks its rule: the form again with
+    422 and the rule's message by the field; nothing on the topic or in the DLQ."""
+    hub = letters.hub
+    view = letter_with(hub, "salinity_range")
+    page = f"{ROOT}/{DATASET}/{view.address}"
+    before, letters_before = len(on_topic(hub)), desk(hub).letters().matching
+    letters.sign_in(steward("so-nnmt"))
+    answer = letters.post_form(page + "/phat-lai", form_page=page)
+    assert answer.status_code == 422
+    assert field_error(answer.text, "salinity_g_per_l").startswith("Độ mặn phải từ 0 đến 40")
+    assert len(on_topic(hub)) == before
+    assert desk(hub).letters().matching == letters_before
+
+
+def test_a_replay_refused_on_the_command_line_links_both_letters(letters: StaffVisit) -> None:
+    """After ``kho dlq replay`` refused a letter again, its page shows the history and links
+    to the new letter, which links back; neither offers the form for the old one."""
+    hub = letters.hub
+    view = letter_with(hub, "salinity_range")
+    (outcome,) = desk(hub).replay([str(view.address)]).outcomes
+    assert outcome.new_letter is not None
+    letters.sign_in(steward("so-nnmt"))
+    old = letters.get(f"{ROOT}/{DATASET}/{view.address}").text
+    assert "Vẫn bị từ chối" in words(old) and "Lịch sử phát lại" in words(old)
+    assert f'href="{ROOT}/{DATASET}/{outcome.new_letter}"' in old
+    assert "Kiểm tra và phát lại" not in old
+    new = letters.get(f"{ROOT}/{DATASET}/{outcome.new_letter}").text
+    assert f'href="{ROOT}/{DATASET}/{view.address}"' in new
+    assert "Kiểm tra và phát lại" in new
+
+
+def test_an_administrator_sees_every_agencys_letters(letters: StaffVisit) -> None:
+    """The administrator's overview lists every dataset, so-nnmt's letters among them."""
+    letters.sign_in(ADMIN)
+    shown = words(letters.get(ROOT).text)
+    assert "tthc.dossiers" in shown and "2 bản ghi lỗi, trong đó 2 chưa phát lại" in shown
+    assert letters.get(f"{ROOT}/{DATASET}").status_code == 200
