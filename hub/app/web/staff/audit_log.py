@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,13 +85,13 @@ async def verify_chain(request: Request, staff: Staff) -> Response:
     return await _page(request, staff, Filters(), report=report, head_text=head_text)
 
 
-def read_filters(params: Any) -> Filters:
+def read_filters(params: Mapping[str, str]) -> Filters:
     """The query string's filters; an empty field is no filter, a bad one an error by name."""
     filters = Filters()
     names = ("nguoi", "co_quan", "hanh_dong", "bo_du_lieu", "tu", "den", "sau")
     for name in names:
         value = params.get(name)
-        if isinstance(value, str) and value.strip():
+        if value is not None and value.strip():
             filters.typed[name] = value.strip()
     texts = {name: _text(filters, name) for name in ("nguoi", "co_quan", "bo_du_lieu")}
     action = filters.typed.get("hanh_dong")
