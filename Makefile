@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install web-assets compose-schema deploy-tools stack-up stack-down demo demo-once test unit lint wheel-smoke bench screenshots services-start services-stop services-status clean
+.PHONY: install web-assets compose-schema deploy-tools stack-up stack-down demo demo-once test unit lint wheel-smoke bench scale screenshots services-start services-stop services-status clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,13 @@ unit: install
 
 test: install
 	bash scripts/test.sh
+
+# the scale-out test at the issue's size: 100,000 dossiers over HTTP to 2 API processes, one
+# of each process killed halfway (several minutes; `make test` runs it with 10,000)
+scale: install
+	bash scripts/services.sh start postgres kafka
+	KHO_SCALE_DOSSIERS=$${KHO_SCALE_DOSSIERS:-100000} $(BIN)/python -m pytest -s \
+		tests/integration/test_scale_out_http.py
 
 # the wheel, installed into a fresh venv, runs kho from an empty directory (part of `make test`)
 wheel-smoke:
