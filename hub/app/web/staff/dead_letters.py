@@ -14,8 +14,6 @@ Who may open what follows the API: a restricted dataset of another agency does n
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 from hub.app.web.people.csrf import checked_form
 from hub.app.web.people.session import private
 from hub.app.web.staff.dead_letter_access import dataset_of, desk_for, letter_of
+from hub.app.web.staff.dead_letter_counts import letters_by_rule, rule_meanings
 from hub.app.web.staff.dead_letter_form import (
     CorrectionForm,
     form_for,
@@ -39,48 +38,21 @@ from hub.avro.schema import DatasetSchema
 from hub.catalogue.models import DatasetEntry
 from hub.dlq.correction import Correction
 from hub.dlq.desk import LetterView, StewardDesk
-from hub.dlq.errors import AlreadyReplayedError, ReplayClaimedError
+from hub.dlq.errors import AlreadyReplayedError, DlqError, ReplayClaimedError
 from hub.dlq.labels import source_label
-from hub.dlq.replay import JSON_RULE, REPLAY_SOURCE_KIND
+from hub.dlq.replay import REPLAY_SOURCE_KIND
 from hub.dlq.status import LetterStatus
 
 ROOT = DEAD_LETTERS.path
 LIST_LIMIT = 50
 """Letters a dataset's list shows: the newest, and the page says how many matched."""
 RULE_PARAM = "quy-tac"
-GENERIC_RULES = {
-    "avro_type": "Giá trị sai kiểu so với lược đồ",
-    "unknown_field": "Trường không có trong lược đồ",
-    JSON_RULE: "Không đọc được bản ghi JSON",
-    "json_value": "Không đọc được bản ghi JSON",
-    "unreadable_letter": "Bản ghi lỗi không đọc được",
-    "required": "Ô bắt buộc bị trống",
-    "text": "Ô chữ không đọc được",
-    "vn_datetime": "Không phải ngày giờ hợp lệ",
-    "iso_datetime": "Không phải ngày giờ ISO 8601 hợp lệ",
-    "vn_bool": "Không phải giá trị có/không",
-    "vn_integer": "Không phải số nguyên",
-    "vn_decimal": "Không phải số thập phân",
-    "choice": "Giá trị không có trong danh sách cho phép",
-    "commune_2025": "Không phải mã xã/phường (danh mục từ 01/7/2025)",
-}
-"""Rules of the hub and of the connectors' conversions (a dataset's contract names its own in
-the catalogue)."""
-
-
-@dataclass(frozen=True)
-class DatasetLetters:
-    entry: DatasetEntry
-    by_rule: list[tuple[str, str, int]]
-    """(rule, what it means, letters breaking it), most frequent first."""
-    total: int
-    pending: int
 
 
 @for_staff(DEAD_LETTERS)
 async def overview(request: Request, staff: Staff) -> Response:
     entries = [e for e in staff.hub.catalogue.catalogue.datasets if staff.owns(e)]
-    summaries = await run_in_threadpool(lambda: [_summary(staff, e) for e in entries])
+    summaries = await run_in_threadpool(lambda: [letters_by_rule(staff, e) for e in entries])
     return _page(request, staff, "staff/dead_letters.html", {"summaries": summaries})
 
 
@@ -92,7 +64,7 @@ async def dataset_letters(request: Request, staff: Staff) -> Response:
     rule = request.query_params.get(RULE_PARAM) or None
     desk = desk_for(staff, entry)
     summary, page = await run_in_threadpool(
-        lambda: (_summary(staff, entry, desk), desk.letters(rule=rule, limit=LIST_LIMIT))
+        lambda: (letters_by_rule(staff, entry, desk), desk.letters(rule=rule, limit=LIST_LIMIT))
     )
     context = {
         "summary": summary,
@@ -160,8 +132,10 @@ async def _replay(
         await run_in_threadpool(lambda: desk.replay([str(view.address)], correction=correction))
     except (AlreadyReplayedError, ReplayClaimedError):
         fresh = await run_in_threadpool(desk.letter, str(view.address))
-        message = "Thư này vừa được phát lại ở nơi khác; xem kết quả bên dưới."
+        message = "Bản ghi này vừa được phát lại ở nơi khác; xem kết quả bên dưới."
         return await _letter_page(request, staff, desk, fresh, message=message, status=409)
+    except DlqError as refused:  # the desk's own words, which name what to do
+        return await _letter_page(request, staff, desk, view, message=str(refused), status=409)
     return RedirectResponse(_letter_path(desk.entry, view) + "?xong=phat-lai", status_code=303)
 
 
@@ -187,7 +161,7 @@ async def _letter_page(
         "letter": letter,
         "source": source_label(letter.source),
         "came_from": _came_from(desk, view),
-        "rules": _rule_labels(desk.entry),
+        "rules": rule_meanings(desk.entry),
         "original": shown_bytes(letter.original),
         "history": list(reversed(history)),
         "form": form,
@@ -205,19 +179,6 @@ def _form(staff: Staff, desk: StewardDesk, view: LetterView) -> CorrectionForm:
 
 def _schema(staff: Staff, desk: StewardDesk) -> DatasetSchema:
     return staff.hub.catalogue.schema(desk.entry.id)
-
-
-def _summary(staff: Staff, entry: DatasetEntry, desk: StewardDesk | None = None) -> DatasetLetters:
-    views = (desk or desk_for(staff, entry)).letters().letters
-    counts = Counter(rule for v in views for rule in {x.rule for x in v.stored.letter.violations})
-    labels = _rule_labels(entry)
-    by_rule = [(rule, labels.get(rule, ""), n) for rule, n in counts.most_common()]
-    pending = sum(1 for v in views if v.status is LetterStatus.PENDING)
-    return DatasetLetters(entry, by_rule, len(views), pending)
-
-
-def _rule_labels(entry: DatasetEntry) -> dict[str, str]:
-    return {**GENERIC_RULES, **{rule.rule: rule.message for rule in entry.contract}}
 
 
 def _came_from(desk: StewardDesk, view: LetterView) -> str | None:
