@@ -73,8 +73,8 @@ async def ingest_records(request: Request) -> Reply:
                 headers={"Idempotent-Replayed": "true"},
             )
         holding = acquired
-    writer = hub.writer(entry.id)
     try:
+        writer = hub.writer(entry.id)
         if holding is None:
             result = await run_in_threadpool(
                 ingest_batch, writer, documents, mode=mode, source_name=credential.agency
