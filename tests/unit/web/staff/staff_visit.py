@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 from starlette.testclient import TestClient
 
 from hub.app.api import build_app
@@ -42,12 +42,12 @@ class StaffVisit:
         )
         assert answer.status_code == 303, answer.text
 
-    def get(self, path: str, **params: Any) -> httpx.Response:
+    def get(self, path: str, **params: Any) -> httpx2.Response:
         return self.client.get(path, params=params or None)
 
     def post_form(
         self, path: str, data: Mapping[str, Any] | None = None, *, form_page: str | None = None
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         """Posts ``data`` to ``path`` with the CSRF token of ``form_page`` (default: ``path``)."""
         page = self.client.get(form_page or path)
         return self.client.post(path, data={**(data or {}), "csrf_token": csrf(page.text)})
