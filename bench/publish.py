@@ -31,6 +31,9 @@ In one run, on the same topic and the same file bytes:
                       offsets, the specs and the catalogue entry with its last publish and
                       reads no record (opendata.publish_inputs); the issue's aim is < 2 s at
                       1,000,000 rows, a cost that does not grow with the topic
+  (e') re-run by CLI  `kho publish` on the same hub as a process of its own, unchanged: the
+                      issue's "finishes in under 2 s" as a user sees it, start-up included;
+                      printed beside `kho --help`, the CLI's start-up (imports) alone
   (f) floor           the raw kafka-python consumer reading the same topic and fastavro
                       decoding every record, with no hub code: what any topic → CKAN path
                       pays before it has a file to upload
@@ -63,6 +66,8 @@ import io
 import json
 import math
 import os
+import subprocess
+import sys
 import time
 import uuid
 from collections import defaultdict
@@ -446,6 +451,8 @@ class Run:
     rerun: float = 0.0
     rerun_results: list[PublishResult] = field(default_factory=list)
     rerun_read: float = 0.0  # seconds the re-run spent reading the topic (none expected)
+    rerun_cli: float = 0.0  # (e') `kho publish`, unchanged, as a process
+    cli_startup: float = 0.0  # `kho --help`, as a process
     sizes: dict[str, dict[str, int]] = field(default_factory=dict)  # publication → file → bytes
     too_large: bool = False
 
@@ -492,6 +499,7 @@ def _measure(hub: Hub, ckan_url: str, token: str, loaded: Loaded, limit_mb: int)
     run.rerun, run.rerun_results = _publish_all(publisher, rerun_clock, "(e) re-run, unchanged")
     run.rerun_read = rerun_clock.total("read")
     rerun_clock.files.clear()
+    run.rerun_cli, run.cli_startup = _cli_rerun(hub.settings)
 
     console.print("(f) floor: the raw kafka-python consumer and fastavro, the same topic")
     run.floor = _raw_read_decode(hub, loaded.topic)
@@ -517,6 +525,40 @@ def _publish_all(
         )
     console.print(f"  both: {seconds:.1f} s")
     return seconds, results
+
+
+def _cli_rerun(settings: KhoSettings) -> tuple[float, float]:
+    """(e') Wall seconds of an unchanged `kho publish` of the bench's publications, and of
+    `kho --help`, each a process of its own on the bench hub's settings."""
+    token = settings.ckan_api_token.get_secret_value() if settings.ckan_api_token else ""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KHO_")}
+    env.update(
+        COLUMNS="200",
+        KHO_DATA_DIR=str(settings.data_dir),
+        KHO_BUS_URL=settings.bus_url,
+        KHO_DATABASE_URL=settings.database_url,
+        KHO_CATALOGUE_PATH=str(settings.catalogue_path),
+        KHO_PUBLICATIONS_PATH=str(settings.publications_path),
+        KHO_PORTAL_URL=settings.portal_url,
+        KHO_CKAN_API_TOKEN=token,
+        KHO_PORTAL_MAX_RESOURCE_MB=str(settings.portal_max_resource_mb),
+        KHO_PUBLISH_RETRIES=str(settings.publish_retries),
+    )
+    kho = [sys.executable, "-c", "from hub.app.cli.root import main; main()"]
+    only = [arg for publication in PUBLICATIONS for arg in ("--only", publication)]
+    seconds = []
+    for arguments in (["publish", *only], ["--help"]):
+        started = time.perf_counter()
+        done = subprocess.run(
+            [*kho, *arguments], env=env, capture_output=True, text=True, check=False
+        )
+        seconds.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            raise SystemExit(f"(e') kho {arguments[0]} failed:\n{done.stdout}{done.stderr}")
+    console.print(
+        f"(e') kho publish, unchanged: {seconds[0]:.2f} s; kho --help: {seconds[1]:.2f} s"
+    )
+    return seconds[0], seconds[1]
 
 
 def _raw_read_decode(hub: Hub, topic: str) -> float:
@@ -624,6 +666,8 @@ def _report(run: Run, rows: int, limit_mb: int) -> None:
     if run.reference:
         row("(d) bare ckanapi upload, s", lambda p: run.reference.get(p, 0.0), style="bold")
         shared("(e) unchanged re-run, s", run.rerun)
+        shared("(e') unchanged `kho publish` process, s", run.rerun_cli)
+        shared("     of which CLI start-up (`kho --help`), s", run.cli_startup)
         shared("(f) floor: raw read + decode, s", run.floor)
     console.print(table)
     hashed = f"{clock.hashed_bytes / 2**20:,.0f} MB"
@@ -686,6 +730,11 @@ def _report(run: Run, rows: int, limit_mb: int) -> None:
         f" (aim < 2 s: {'met' if run.rerun < 2 else 'NOT met'}), {uploads} files uploaded"
         f" ({actions}){'' if uploads == 0 else '; expected none: CKAN holds these bytes already'},"
         f" topic {'not read' if run.rerun_read == 0 else f'read for {run.rerun_read:.1f} s'}"
+    )
+    console.print(
+        f"(e') the same as a process, `kho publish`: {run.rerun_cli:.2f} s"
+        f" (aim < 2 s: {'met' if run.rerun_cli < 2 else 'NOT met'}), of which"
+        f" {run.cli_startup:.2f} s is the CLI's start-up alone (`kho --help`)"
     )
 
 

@@ -245,10 +245,14 @@ class Publisher:
             changed = []
             for spec in specs:
                 held = None if full else self._unchanged(spec.id, inputs[spec.id])
-                if held is None:
+                result = None
+                if held is not None:
+                    answer = partial(self._held_if_public, spec, entry, held, actor, plan=plan)
+                    result = self._not_tried(spec, results) or self._guarded(spec, answer)
+                if result is None:
                     changed.append(spec)
                 else:
-                    results[spec.id] = self._held(spec, entry, held, actor, plan=plan)
+                    results[spec.id] = result
             if not changed:
                 return
             records = topic_records(self._bus, self._decoder, entry.topic, offsets)
@@ -366,6 +370,24 @@ class Publisher:
         if held is None or held.inputs != inputs or held.content_digest != state.content_digest:
             return None
         return held
+
+    def _held_if_public(
+        self,
+        spec: PublicationSpec,
+        entry: DatasetEntry,
+        held: PublishedFrom,
+        actor: Actor,
+        *,
+        plan: bool,
+    ) -> PublishResult | None:
+        """``_held``, when the portal still shows the publication (one read of the portal, no
+        record of the topic); None when it does not (deleted or made private by hand there):
+        the publication is then materialised and published again."""
+        shown = self._retrying(lambda: self._portal.plan_withdrawal(portal_name(spec.id)))
+        if shown.action != "withdrawn":
+            log.warning("%s: the portal no longer shows it; publishing it again", spec.id)
+            return None
+        return self._held(spec, entry, held, actor, plan=plan)
 
     def _held(
         self,
