@@ -26,7 +26,4 @@ trap stop_started EXIT
 
 bash scripts/services.sh start
 bash scripts/browser.sh >/dev/null  # Debian's chromium for tests/browser
-# tests/integration/test_scale_out_http.py posts 10,000 dossiers here (about 2 minutes);
-# `make scale` runs it at the issue's 100,000.
-export KHO_SCALE_DOSSIERS=${KHO_SCALE_DOSSIERS:-10000}
 "$bin/python" -m pytest "$@"
