@@ -96,7 +96,7 @@ def publish(
         typer.Option(
             "--full",
             help="Đọc lại chủ đề và dựng lại tệp kể cả khi chủ đề, đặc tả và danh mục không đổi"
-            " từ lần công bố trước (ví dụ khi bộ dữ liệu bị xoá tay trên cổng).",
+            " từ lần công bố trước (ví dụ khi tệp trên cổng bị sửa tay).",
         ),
     ] = False,
     metrics_port: MetricsPortOption = None,
