@@ -7,14 +7,15 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
-import click
 import typer
+from typer.core import TyperGroup
 
-from hub.app.wiring import Hub
 from hub.errors import ConfigurationError
-from hub.metrics import LagSampler, serve_metrics
+
+if TYPE_CHECKING:
+    from hub.app.wiring import Hub
 
 T = TypeVar("T")
 
@@ -36,6 +37,8 @@ def expose_metrics(port: int | None) -> None:
     opened is one line naming the option."""
     if port is None:
         return
+    from hub.metrics import serve_metrics  # prometheus-client: only for the commands serving it
+
     try:
         serve_metrics(port)
     except OSError as exc:
@@ -48,6 +51,8 @@ def sampling_lag(
     hub: Hub, group: str, topics: Sequence[str], work: Callable[[threading.Event], T]
 ) -> Callable[[threading.Event], T]:
     """``work``, with the group's lag sampled every few seconds until ``stop`` is set."""
+
+    from hub.metrics import LagSampler
 
     def run(stop: threading.Event) -> T:
         sampler = LagSampler(hub.bus, hub.group_offsets, group, topics)
@@ -65,8 +70,9 @@ def process_name(ctx: typer.Context) -> str:
     if sub is None:
         return "kho"
     words.append(sub)
-    group = ctx.command.get_command(ctx, sub) if isinstance(ctx.command, click.Group) else None
-    if isinstance(group, click.Group):
+    # Typer's groups (TyperGroup, on the Click it vendors) are not click.Group
+    group = ctx.command.get_command(ctx, sub) if isinstance(ctx.command, TyperGroup) else None
+    if isinstance(group, TyperGroup):
         rest = [a for a in sys.argv[1:] if not a.startswith("-")]
         after = rest[rest.index(sub) + 1 :] if sub in rest else []
         if after and group.get_command(ctx, after[0]) is not None:

@@ -1,38 +1,126 @@
 """The ``kho`` command line: one Typer app. Its callback builds the settings once and opens the
 shell (hub/app/cli/shell.py) that every command uses; errors Kho understands print as one
-line, never a traceback."""
+line, never a traceback. Each command group is imported only when it runs (KhoCommands), so
+that ``kho --help`` or ``kho publish`` does not pay for the imports of every other command."""
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hub.app.cli.acl import acl_app
-from hub.app.cli.approval import approval_app
-from hub.app.cli.audit import audit_app
-from hub.app.cli.auth import agency_app, token_app
-from hub.app.cli.catalogue import catalogue_app
-from hub.app.cli.connector import connector_app, print_ingest
 from hub.app.cli.console import console, err_console
-from hub.app.cli.dlq import dlq_app
-from hub.app.cli.index766 import index_app, print_index_run, print_province_index
-from hub.app.cli.ingest import ingest_app
-from hub.app.cli.mask import mask_app, print_masking_run
+from hub.app.cli.lazy_group import LazyCommand, LazyGroup
 from hub.app.cli.observability import process_name
-from hub.app.cli.provide_once import evidence_app, print_feed_run, print_prefill, subject_app
-from hub.app.cli.publish import print_results, publish_app
-from hub.app.cli.sample import sample_app
 from hub.app.cli.shell import open_shell, shell
-from hub.app.wiring import Hub
 from hub.errors import KhoError
 from hub.logs import configure_logging
+
+if TYPE_CHECKING:
+    from hub.app.wiring import Hub
+
+
+class KhoCommands(LazyGroup):
+    """The commands of ``kho`` besides ``demo`` and ``serve``, each imported when it runs (see
+    hub/app/cli/lazy_group.py), in the order ``kho --help`` lists them."""
+
+    lazy = (
+        LazyCommand(
+            "publish",
+            "hub.app.cli.publish",
+            "publish_app",
+            "Công bố các ấn phẩm của danh mục dữ liệu mở lên cổng (đã bỏ trường cá nhân).",
+            command="publish",
+        ),
+        LazyCommand(
+            "dcat",
+            "hub.app.cli.publish",
+            "publish_app",
+            "Xuất danh mục dữ liệu mở dạng DCAT-AP 3.0.1 để cổng dữ liệu quốc gia thu thập.",
+            command="dcat",
+        ),
+        LazyCommand(
+            "connector",
+            "hub.app.cli.connector",
+            "connector_app",
+            "Connector đọc dữ liệu của sở, ngành.",
+        ),
+        LazyCommand(
+            "sample",
+            "hub.app.cli.sample",
+            "sample_app",
+            "Dữ liệu mẫu tổng hợp, có hạt giống, tái lập được.",
+        ),
+        LazyCommand(
+            "dlq",
+            "hub.app.cli.dlq",
+            "dlq_app",
+            "Hàng thư chết: bản ghi bị từ chối — xem, sửa và phát lại.",
+        ),
+        LazyCommand(
+            "mask",
+            "hub.app.cli.mask",
+            "mask_app",
+            "Bản che dữ liệu cá nhân <topic>.masked: chạy tiến trình che và xem độ trễ.",
+        ),
+        LazyCommand("token", "hub.app.cli.auth", "token_app", "Mã truy cập API của các cơ quan."),
+        LazyCommand(
+            "agency",
+            "hub.app.cli.auth",
+            "agency_app",
+            "Các cơ quan trong danh mục và quyền của họ.",
+        ),
+        LazyCommand(
+            "catalogue", "hub.app.cli.catalogue", "catalogue_app", "Danh mục CSDL dùng chung."
+        ),
+        LazyCommand(
+            "audit",
+            "hub.app.cli.audit",
+            "audit_app",
+            "Nhật ký kiểm toán: ai đã ghi, đọc dữ liệu cá nhân, cấp quyền, phê duyệt, xuất bản gì.",
+        ),
+        LazyCommand(
+            "acl",
+            "hub.app.cli.acl",
+            "acl_app",
+            "Người dùng Kafka của các cơ quan và ACL suy ra từ danh mục.",
+        ),
+        LazyCommand(
+            "evidence",
+            "hub.app.cli.provide_once",
+            "evidence_app",
+            "Kho dữ liệu điện tử của tổ chức, cá nhân: giấy tờ đã cấp, nạp từ hồ sơ TTHC.",
+        ),
+        LazyCommand(
+            "subject",
+            "hub.app.cli.provide_once",
+            "subject_app",
+            "Công dân, tổ chức (chủ thể dữ liệu): phiên đăng nhập thử nghiệm.",
+        ),
+        LazyCommand(
+            "approval",
+            "hub.app.cli.approval",
+            "approval_app",
+            "Phê duyệt công bố dữ liệu mở: xem, duyệt, thu hồi.",
+        ),
+        LazyCommand(
+            "ingest", "hub.app.cli.ingest", "ingest_app", "Tiếp nhận dữ liệu qua API: bảo trì."
+        ),
+        LazyCommand(
+            "index",
+            "hub.app.cli.index766",
+            "index_app",
+            "Chỉ số 766 (chất lượng phục vụ người dân, doanh nghiệp): tính từ hồ sơ và phản ánh.",
+        ),
+    )
+
 
 app = typer.Typer(
     help="Kho — trục chia sẻ dữ liệu và cổng dữ liệu mở của tỉnh.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=KhoCommands,
 )
 
 
@@ -42,22 +130,6 @@ def root(ctx: typer.Context) -> None:
     configure_logging(process_name(ctx))
     open_shell(ctx)
 
-
-app.add_typer(publish_app)
-app.add_typer(connector_app, name="connector")
-app.add_typer(sample_app, name="sample")
-app.add_typer(dlq_app, name="dlq")
-app.add_typer(mask_app, name="mask")
-app.add_typer(token_app, name="token")
-app.add_typer(agency_app, name="agency")
-app.add_typer(catalogue_app, name="catalogue")
-app.add_typer(audit_app, name="audit")
-app.add_typer(acl_app, name="acl")
-app.add_typer(evidence_app, name="evidence")
-app.add_typer(subject_app, name="subject")
-app.add_typer(approval_app, name="approval")
-app.add_typer(ingest_app, name="ingest")
-app.add_typer(index_app, name="index")
 
 HostOption = Annotated[
     str | None, typer.Option("--host", help="Địa chỉ lắng nghe (mặc định: KHO_HTTP_HOST).")
@@ -79,6 +151,11 @@ def demo(
     port: PortOption = None,
 ) -> None:
     """Chạy toàn bộ luồng trên cấu hình nhúng: CSV → Avro → bus → cổng dữ liệu mở."""
+    from hub.app.cli.connector import print_ingest
+    from hub.app.cli.index766 import print_index_run, print_province_index
+    from hub.app.cli.mask import print_masking_run
+    from hub.app.cli.provide_once import print_feed_run, print_prefill
+    from hub.app.cli.publish import print_results
     from hub.app.demo import run_demo
 
     hub = shell(ctx).hub()

@@ -4,13 +4,16 @@ hub, built on first use and closed when the command ends (Click closes the root 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pydantic
 import typer
 
-from hub.app.wiring import Hub, build_hub
 from hub.errors import ConfigurationError
 from hub.settings import KhoSettings
+
+if TYPE_CHECKING:
+    from hub.app.wiring import Hub
 
 
 @dataclass
@@ -21,6 +24,8 @@ class Shell:
     def hub(self) -> Hub:
         """The composition root, opened once per command."""
         if self._hub is None:
+            from hub.app.wiring import build_hub  # every adapter's imports: only when needed
+
             self._hub = build_hub(self.settings)
         return self._hub
 
