@@ -8,6 +8,11 @@ from typing import TypeVar
 import pydantic
 import yaml
 
+try:  # libyaml's parser, which PyYAML's wheels include: 5-10 times faster than Python's
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader  # type: ignore[assignment]
+
 from hub.errors import ConfigurationError, KhoError
 
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
@@ -30,7 +35,7 @@ def load_yaml_model(
     """The file's content validated as `model`; `what` names the file for people
     (e.g. "tệp danh mục"), `error` is the exception raised."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
     except FileNotFoundError as exc:
         raise error(f"Không tìm thấy {what} {path}") from exc
     except yaml.YAMLError as exc:

@@ -17,22 +17,32 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Iterable, Sequence
+from functools import cache
 from json.encoder import encode_basestring as encode_json_string  # the C encoder
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from opendata.table import Column, ColumnKind, Table
 
-_ARROW_TYPES: dict[ColumnKind, pa.DataType] = {
-    "string": pa.string(),
-    "integer": pa.int64(),
-    "number": pa.float64(),
-    "boolean": pa.bool_(),
-    "timestamp": pa.timestamp("ms", tz="Asia/Ho_Chi_Minh"),
-    "date": pa.date32(),
-}
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+@cache
+def _arrow_types() -> dict[ColumnKind, pa.DataType]:
+    """pyarrow (and numpy under it) is imported when a Parquet file is written, not by every
+    process that imports the publisher: an unchanged ``kho publish`` writes none."""
+    import pyarrow as pa
+
+    return {
+        "string": pa.string(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "boolean": pa.bool_(),
+        "timestamp": pa.timestamp("ms", tz="Asia/Ho_Chi_Minh"),
+        "date": pa.date32(),
+    }
+
+
 _KIND_WORDS: dict[ColumnKind, str] = {
     "string": "chuỗi / string",
     "integer": "số nguyên / integer",
@@ -81,17 +91,21 @@ def table_json(table: Table) -> bytes:
 
 
 def table_parquet(table: Table) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrow_types = _arrow_types()
     fields = [
         pa.field(
             c.name,
-            _ARROW_TYPES[c.kind],
+            arrow_types[c.kind],
             nullable=True,
             metadata={"description_vi": c.description.vi, "description_en": c.description.en},
         )
         for c in table.columns
     ]
     columns = [
-        pa.array(values, type=_ARROW_TYPES[c.kind])
+        pa.array(values, type=arrow_types[c.kind])
         for c, values in zip(table.columns, table.column_values, strict=True)
     ]
     arrow = pa.Table.from_arrays(columns, schema=pa.schema(fields))

@@ -10,53 +10,45 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from hub.async_postgres import AsyncPostgres
 from hub.audit.entry import CLI, Actor
-from hub.audit.log import AuditLog
-from hub.auth.tokens import TokenStore
-from hub.avro.decoder import RegistryDecoder
 from hub.bus.factory import open_bus
-from hub.bus.port import EventBus
-from hub.bus.relay import GroupOffsetsFactory, RelayFactory
-from hub.bus.relay_factory import group_offsets_factory, relay_factory
 from hub.catalogue.loader import LoadedCatalogue, load_catalogue
 from hub.db import create_engine, create_tables
-from hub.dlq.desk import DeskPorts, StewardDesk
-from hub.dlq.status import ReplayLog
-from hub.index766.export import INDEX_EXPORT_DATASET, IndexExport
-from hub.index766.facts import ProcedureFacts
-from hub.index766.method import IndexMethod, load_method
-from hub.index766.reading import IndexReader
-from hub.index766.store import IndexStore
-from hub.index766.worker import (
-    INDEX_DOSSIER_DATASET,
-    INDEX_FEEDBACK_DATASET,
-    INDEX_GROUP,
-    IndexPorts,
-    IndexWorker,
-)
-from hub.ingest.idempotency import IdempotencyStore
-from hub.ingest.topic_ends import TopicEnds
-from hub.ingest.writer import DatasetWriter
 from hub.production import require_production_ready
-from hub.provide_once.access_log import AccessLogView
-from hub.provide_once.dossier_feed import DOSSIER_DATASET, FEED_GROUP, DossierFeed, FeedPorts
-from hub.provide_once.evidence import EVIDENCE_DATASET
-from hub.provide_once.outbox import EvidenceOutbox
-from hub.provide_once.procedures import ProcedureCatalogue, load_procedures
-from hub.provide_once.service import ProvideOnce
-from hub.provide_once.subject_auth import SubjectTokens
 from hub.registry.ensure import RegisteredSets, ensure_registered
 from hub.registry.factory import open_registry
-from hub.registry.port import SchemaRegistry
-from hub.secret_keys import load_hex_key
 from hub.settings import KhoSettings
-from hub.sharing import Projector, Pseudonymiser, load_pseudonym_key
 from hub.sharing.catalogue_subjects import catalogue_subjects
-from hub.sharing.mask_lag import DatasetLag, read_masking_lag
-from hub.sharing.masked_worker import MaskingPorts, MaskingWorker
 
+# What only some commands use is imported where it is built: `kho publish` or `kho --help`
+# does not pay for the 766 index, the JWT library or the PostgreSQL drivers (hub/app/cli).
 if TYPE_CHECKING:
+    from hub.async_postgres import AsyncPostgres
+    from hub.audit.log import AuditLog
+    from hub.auth.tokens import TokenStore
+    from hub.avro.decoder import RegistryDecoder
+    from hub.bus.port import EventBus
+    from hub.bus.relay import GroupOffsetsFactory, RelayFactory
+    from hub.dlq.desk import StewardDesk
+    from hub.dlq.status import ReplayLog
+    from hub.index766.export import IndexExport
+    from hub.index766.method import IndexMethod
+    from hub.index766.reading import IndexReader
+    from hub.index766.store import IndexStore
+    from hub.index766.worker import IndexWorker
+    from hub.ingest.idempotency import IdempotencyStore
+    from hub.ingest.topic_ends import TopicEnds
+    from hub.ingest.writer import DatasetWriter
+    from hub.provide_once.access_log import AccessLogView
+    from hub.provide_once.dossier_feed import DossierFeed
+    from hub.provide_once.outbox import EvidenceOutbox
+    from hub.provide_once.procedures import ProcedureCatalogue
+    from hub.provide_once.service import ProvideOnce
+    from hub.provide_once.subject_auth import SubjectTokens
+    from hub.registry.port import SchemaRegistry
+    from hub.sharing import Projector, Pseudonymiser
+    from hub.sharing.mask_lag import DatasetLag
+    from hub.sharing.masked_worker import MaskingWorker
     from opendata.approvals import ApprovalStore
     from opendata.publisher import Publisher
     from opendata.specs import PublicationCatalogue
@@ -78,18 +70,26 @@ class Hub:
         """The async pool for what the HTTP API does on every request, on PostgreSQL."""
         if self.engine.dialect.name != "postgresql":
             return None
+        from hub.async_postgres import AsyncPostgres
+
         return AsyncPostgres(self.settings.database_url)
 
     @cached_property
     def tokens(self) -> TokenStore:
+        from hub.auth.tokens import TokenStore
+
         return TokenStore(self.engine, self.async_postgres)
 
     @cached_property
     def audit(self) -> AuditLog:
+        from hub.audit.log import AuditLog
+
         return AuditLog(self.engine, self.async_postgres)
 
     @cached_property
     def idempotency(self) -> IdempotencyStore:
+        from hub.ingest.idempotency import IdempotencyStore
+
         stale_after = dt.timedelta(seconds=self.settings.idempotency_stale_after_s)
         retention = dt.timedelta(seconds=self.settings.idempotency_retention_s)
         return IdempotencyStore(self.engine, stale_after=stale_after, retention=retention)
@@ -97,15 +97,21 @@ class Hub:
     @cached_property
     def topic_ends(self) -> TopicEnds:
         """Where idempotent ingest batches will land at the earliest (hub.ingest.topic_ends)."""
+        from hub.ingest.topic_ends import TopicEnds
+
         return TopicEnds(self.bus)
 
     @cached_property
     def decoder(self) -> RegistryDecoder:
         """One decoder for the process, so each writer schema is fetched and parsed once."""
+        from hub.avro.decoder import RegistryDecoder
+
         return RegistryDecoder(self.registry)
 
     def writer(self, dataset_id: str) -> DatasetWriter:
         if dataset_id not in self._writers:
+            from hub.ingest.writer import DatasetWriter
+
             self._writers[dataset_id] = DatasetWriter(
                 self.bus,
                 self.registry,
@@ -117,30 +123,44 @@ class Hub:
 
     @cached_property
     def pseudonymiser(self) -> Pseudonymiser:
+        from hub.sharing import Pseudonymiser, load_pseudonym_key
+
         key = self.settings.pseudonym_key
         configured = key.get_secret_value() if key else None
         return Pseudonymiser(load_pseudonym_key(configured, self.settings.data_dir))
 
     @cached_property
     def procedures(self) -> ProcedureCatalogue:
+        from hub.provide_once.procedures import load_procedures
+
         return load_procedures(self.settings.procedures_path, self.catalogue.catalogue)
 
     @cached_property
     def provide_once(self) -> ProvideOnce:
+        from hub.provide_once.service import ProvideOnce
+
         return ProvideOnce(
             self.engine, self.audit, self.procedures, self.catalogue.catalogue, self.async_postgres
         )
 
     @cached_property
     def access_log_view(self) -> AccessLogView:
+        from hub.provide_once.access_log import AccessLogView
+
         return AccessLogView(self.catalogue.catalogue, self.procedures)
 
     @cached_property
     def evidence_outbox(self) -> EvidenceOutbox:
+        from hub.provide_once.evidence import EVIDENCE_DATASET
+        from hub.provide_once.outbox import EvidenceOutbox
+
         return EvidenceOutbox(self.engine, lambda: self.writer(EVIDENCE_DATASET))
 
     @cached_property
     def subject_tokens(self) -> SubjectTokens:
+        from hub.provide_once.subject_auth import SubjectTokens
+        from hub.secret_keys import load_hex_key
+
         s = self.settings
         key = None
         if not s.subject_jwks_url:
@@ -159,6 +179,8 @@ class Hub:
     def projector(self, dataset_id: str) -> Projector:
         """The dataset's projections (full, masked, public), built once."""
         if dataset_id not in self._projectors:
+            from hub.sharing import Projector
+
             entry = self.catalogue.entry(dataset_id)
             schema = self.catalogue.schema(dataset_id)
             self._projectors[dataset_id] = Projector(entry, schema, self.pseudonymiser)
@@ -223,11 +245,15 @@ class Hub:
     @cached_property
     def relays(self) -> RelayFactory:
         """Opens exactly-once relays on the configured bus, for the workers that need one."""
+        from hub.bus.relay_factory import relay_factory
+
         return relay_factory(self.settings.bus_url, client_id=self.settings.client_id)
 
     @cached_property
     def group_offsets(self) -> GroupOffsetsFactory:
         """Opens readers of consumer groups' committed offsets on the configured bus."""
+        from hub.bus.relay_factory import group_offsets_factory
+
         return group_offsets_factory(self.settings.bus_url, client_id=self.settings.client_id)
 
     def masking_worker(
@@ -238,6 +264,8 @@ class Hub:
         instance: str | None = None,
     ) -> MaskingWorker:
         """The masking worker for the datasets named (default: every maskable one)."""
+        from hub.sharing.masked_worker import MaskingPorts, MaskingWorker
+
         ports = MaskingPorts(
             bus=self.bus,
             relays=self.relays,
@@ -252,12 +280,25 @@ class Hub:
 
     def masking_lag(self, dataset_ids: Sequence[str] | None = None) -> list[DatasetLag]:
         """How far the masking worker is behind, read now."""
+        from hub.sharing.mask_lag import read_masking_lag
+
         return read_masking_lag(self.catalogue, self.bus, self.group_offsets, dataset_ids)
 
     def dossier_feed(
-        self, dataset_id: str = DOSSIER_DATASET, *, group: str = FEED_GROUP, batch_size: int = 500
+        self, dataset_id: str | None = None, *, group: str | None = None, batch_size: int = 500
     ) -> DossierFeed:
-        """The evidence feed reading the dossier dataset's topic in ``group``."""
+        """The evidence feed reading the dossier dataset's topic in ``group`` (default: the
+        dossiers, in the feed's group)."""
+        from hub.provide_once.dossier_feed import (
+            DOSSIER_DATASET,
+            FEED_GROUP,
+            DossierFeed,
+            FeedPorts,
+        )
+        from hub.provide_once.evidence import EVIDENCE_DATASET
+
+        dataset_id = dataset_id or DOSSIER_DATASET
+        group = group or FEED_GROUP
         ports = FeedPorts(
             bus=self.bus,
             group_offsets=self.group_offsets,
@@ -274,29 +315,47 @@ class Hub:
     @cached_property
     def index_store(self) -> IndexStore:
         """The 766 index's states and its worker's offsets, in the hub's database."""
+        from hub.index766.store import IndexStore
+
         return IndexStore(self.engine)
 
     @cached_property
     def index_method(self) -> IndexMethod:
         """The 766 method (groups, indicators, weights), validated at load."""
+        from hub.index766.method import load_method
+
         return load_method(self.settings.index766_path)
 
     @cached_property
     def index_reader(self) -> IndexReader:
         """The 766 index's figures, ranking, trend and the dossiers behind a figure."""
+        from hub.index766.facts import ProcedureFacts
+        from hub.index766.reading import IndexReader
+
         facts = ProcedureFacts.from_catalogue(self.procedures)
         return IndexReader(self.index_store, self.index_method, facts)
 
     def index_worker(
         self,
         *,
-        group: str = INDEX_GROUP,
+        group: str | None = None,
         batch_size: int = 2000,
-        dossiers: str = INDEX_DOSSIER_DATASET,
-        feedback: str = INDEX_FEEDBACK_DATASET,
+        dossiers: str | None = None,
+        feedback: str | None = None,
     ) -> IndexWorker:
         """The 766 index worker reading the dossier and feedback datasets' topics in
-        ``group``."""
+        ``group`` (default: the index's datasets, in the index's group)."""
+        from hub.index766.worker import (
+            INDEX_DOSSIER_DATASET,
+            INDEX_FEEDBACK_DATASET,
+            INDEX_GROUP,
+            IndexPorts,
+            IndexWorker,
+        )
+
+        group = group or INDEX_GROUP
+        dossiers = dossiers or INDEX_DOSSIER_DATASET
+        feedback = feedback or INDEX_FEEDBACK_DATASET
         ports = IndexPorts(
             bus=self.bus,
             group_offsets=self.group_offsets,
@@ -312,18 +371,25 @@ class Hub:
             batch_size=batch_size,
         )
 
-    def index_export(self, dataset_id: str = INDEX_EXPORT_DATASET) -> IndexExport:
+    def index_export(self, dataset_id: str | None = None) -> IndexExport:
         """``kho index export``: the index's monthly figures onto the dataset's topic, through
-        its writer (schema, contract, dead letters)."""
+        its writer (schema, contract, dead letters); by default the index's export dataset."""
+        from hub.index766.export import INDEX_EXPORT_DATASET, IndexExport
+
+        dataset_id = dataset_id or INDEX_EXPORT_DATASET
         topic = self.catalogue.entry(dataset_id).topic
         return IndexExport(self.index_reader, self.writer(dataset_id), self.bus, topic)
 
     @cached_property
     def replay_log(self) -> ReplayLog:
+        from hub.dlq.status import ReplayLog
+
         return ReplayLog(self.engine)
 
     def steward_desk(self, dataset_id: str, actor: Actor = CLI) -> StewardDesk:
         """A data steward's desk for the dataset's dead letters, acting as ``actor``."""
+        from hub.dlq.desk import DeskPorts, StewardDesk
+
         entry = self.catalogue.entry(dataset_id)
         ports = DeskPorts(
             bus=self.bus,

@@ -4,7 +4,7 @@ catalogue as DCAT-AP; a run's summary is a table, one row per publication, and w
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,9 +13,11 @@ from rich.table import Table
 from hub.app.cli.console import console
 from hub.app.cli.observability import MetricsPortOption, expose_metrics
 from hub.app.cli.shell import shell
-from hub.app.wiring import Hub
-from hub.audit.entry import CLI
-from opendata.publisher import NOTHING_CHANGED, PublishResult
+
+# The publisher and the audit log are imported when a command runs, not by `kho publish --help`
+if TYPE_CHECKING:
+    from hub.app.wiring import Hub
+    from opendata.publisher import PublishResult
 
 # Commands registered at the root: ``kho publish``, ``kho dcat``.
 publish_app = typer.Typer()
@@ -102,6 +104,9 @@ def publish(
     metrics_port: MetricsPortOption = None,
 ) -> None:
     """Công bố các ấn phẩm của danh mục dữ liệu mở lên cổng (đã bỏ trường cá nhân)."""
+    from hub.audit.entry import CLI
+    from opendata.publisher import NOTHING_CHANGED
+
     hub = shell(ctx).hub()
     publisher = hub.publisher(
         on_lock_wait=lambda: console.print(
@@ -125,6 +130,7 @@ def publish(
 
 
 def _watch(hub: Hub, poll_s: float) -> None:
+    from hub.audit.entry import CLI
     from hub.stopping import run_until_signalled
 
     watcher = hub.publish_watch()
