@@ -19,15 +19,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-import psycopg
 import sqlalchemy as sa
-from psycopg.rows import DictRow, dict_row
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.engine import make_url
 
 from hub.errors import UnreachableError
+
+# psycopg is imported when a pool opens: a command on SQLite, or one that writes no audit
+# entry over the pool, does not pay for it (`kho publish` imports this module via the audit log)
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg.rows import DictRow
+    from psycopg_pool import AsyncConnectionPool
 
 _DIALECT = PGDialect_psycopg()  # type: ignore[no-untyped-call]  # untyped in SQLAlchemy
 POOL_SIZE = 15  # as the SQLAlchemy engine's default pool: 5 + 10 overflow
@@ -59,6 +64,9 @@ class AsyncPostgres:
     async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[DictRow]]:
         """A pooled autocommit connection whose rows are dicts; a database that cannot be
         reached, or fails mid-query, is an ``UnreachableError``."""
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
         pool = await self._open_pool()
         try:
             async with pool.connection() as conn:
@@ -73,6 +81,10 @@ class AsyncPostgres:
         self._pool = self._loop = None
 
     async def _open_pool(self) -> AsyncConnectionPool[psycopg.AsyncConnection[DictRow]]:
+        import psycopg
+        from psycopg.rows import DictRow, dict_row
+        from psycopg_pool import AsyncConnectionPool
+
         loop = asyncio.get_running_loop()
         if self._pool is not None and self._loop is loop:
             return self._pool

@@ -56,8 +56,8 @@ NOT_FOR_HELP = (
     "prometheus_client",
 )
 # What an unchanged `kho publish` on the embedded defaults has no use for: the other commands'
-# libraries, the address parsers (only a contract check on a record needs them) and Parquet
-# (only a publication that changed writes files).
+# libraries, the address parsers (only a contract check on a record needs them), Parquet (only
+# a publication that changed writes files) and the PostgreSQL driver (the hub is on SQLite).
 NOT_FOR_PUBLISH = (
     "hub.app.cli.connector",
     "hub.app.cli.acl",
@@ -70,6 +70,7 @@ NOT_FOR_PUBLISH = (
     "vietnamadminunits",
     "holidays",
     "jwt",
+    "psycopg",
     "connectors",
     "uvicorn",
     "shapely",
