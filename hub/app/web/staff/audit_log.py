@@ -24,6 +24,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from hub.app.web.people.csrf import checked_form
+from hub.app.web.staff.action_labels import action_label
 from hub.app.web.staff.guard import Staff, for_staff
 from hub.app.web.staff.tools import AUDIT_LOG
 from hub.app.web.templating import render
@@ -35,7 +36,10 @@ PAGE_SIZE = 50
 """Entries on one page."""
 VERIFY_PATH = AUDIT_LOG.path + "/kiem-tra"
 _MAX_TEXT = 200
-_DETAILS_SHOWN = 240
+_DETAILS_SHOWN = 12
+"""Detail lines shown for one entry."""
+_VALUE_SHOWN = 160
+"""Characters of one detail's value shown."""
 _LOG = logging.getLogger(__name__)
 
 PROBLEMS = {
@@ -61,7 +65,10 @@ class Filters:
 @dataclass(frozen=True)
 class Row:
     entry: AuditEntry
-    details: str
+    label: str
+    """The action in Vietnamese (empty: an action this hub has no label for)."""
+    details: list[tuple[str, str]]
+    """The details as ``key: value`` lines, each value cut at ``_VALUE_SHOWN`` characters."""
 
 
 @for_staff(AUDIT_LOG)
@@ -160,9 +167,28 @@ def _entries(staff: Staff, filters: Filters) -> tuple[list[AuditEntry], bool] | 
     return found[:PAGE_SIZE], len(found) > PAGE_SIZE
 
 
-def _details(entry: AuditEntry) -> str:
-    text = json.dumps(entry.details, ensure_ascii=False, separators=(", ", ": "), default=str)
-    return text if len(text) <= _DETAILS_SHOWN else text[: _DETAILS_SHOWN - 1] + "…"
+def _details(entry: AuditEntry) -> list[tuple[str, str]]:
+    """The entry's details, one ``(key, value)`` per key (a value that is not text as compact
+    JSON), at most ``_DETAILS_SHOWN`` of them: the last line says how many more there are."""
+    details: Any = entry.details
+    if not isinstance(details, Mapping):
+        return [("", _cut(_json(details)))] if details else []
+    lines = [
+        (str(key), _cut(value if isinstance(value, str) else _json(value)))
+        for key, value in details.items()
+    ]
+    if len(lines) > _DETAILS_SHOWN:
+        hidden = len(lines) - _DETAILS_SHOWN + 1
+        lines = [*lines[: _DETAILS_SHOWN - 1], ("…", f"và {hidden} mục khác")]
+    return lines
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _VALUE_SHOWN else text[: _VALUE_SHOWN - 1] + "…"
 
 
 async def _page(
@@ -176,7 +202,11 @@ async def _page(
     head_error: str | None = None,
 ) -> Response:
     found = None if filters.errors else await run_in_threadpool(_entries, staff, filters)
-    rows = [Row(entry, _details(entry)) for entry in found[0]] if found else []
+    rows = (
+        [Row(entry, action_label(entry.action), _details(entry)) for entry in found[0]]
+        if found
+        else []
+    )
     more = bool(found and found[1])
     next_query = {**filters.typed, "sau": str(rows[-1].entry.seq)} if more and rows else None
     context: dict[str, Any] = {
@@ -187,7 +217,7 @@ async def _page(
         "next_query": next_query,
         "first_query": {k: v for k, v in filters.typed.items() if k != "sau"},
         "page_size": PAGE_SIZE,
-        "actions": sorted(KNOWN_ACTIONS),
+        "actions": {name: action_label(name) for name in sorted(KNOWN_ACTIONS)},
         "agencies": {a.id: a.name for a in staff.hub.catalogue.catalogue.agencies},
         "report": report,
         "problems": PROBLEMS,

@@ -116,7 +116,8 @@ def read_connectors(hub: Hub, staff: Staff) -> tuple[list[ConnectorState], list[
         try:
             config = load_connector_config(path)
         except ConnectorError as exc:
-            broken.append(BrokenConfig(path.name, str(exc)))
+            # the file's name only: staff pages show no path on the server's disk
+            broken.append(BrokenConfig(path.name, str(exc).replace(str(path), path.name)))
             continue
         configured.setdefault(config.name, (config.dataset, config.source.kind, path.name))
     names: dict[str, tuple[str, str | None, str | None]] = {
@@ -170,7 +171,6 @@ async def connectors_page(request: Request, staff: Staff) -> Response:
         "page": page,
         "broken": broken,
         "agencies": agencies,
-        "folder": staff.hub.settings.connectors_dir,
         "source_kinds": SOURCE_KINDS,
         "position_text": position_text,
         "condition": condition,

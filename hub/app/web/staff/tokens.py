@@ -38,6 +38,13 @@ MAX_DAYS = 3650
 """The longest validity the form issues, in days (ten years)."""
 _FORM_IDS = "token_form_ids"
 _FORM_IDS_KEPT = 5
+ROLE_LABELS = {
+    Role.PRODUCER: "Ghi dữ liệu",
+    Role.CONSUMER: "Đọc dữ liệu",
+    Role.STEWARD: "Quản lý dữ liệu",
+    Role.ADMIN: "Quản trị",
+}
+"""Each role in a word or two, shown in the list of tokens beside its code."""
 _ROLE_NAMES = {
     Role.PRODUCER: "producer — gửi bản ghi",
     Role.CONSUMER: "consumer — đọc dữ liệu được chia sẻ",
@@ -112,7 +119,7 @@ async def revoke_token(request: Request, staff: Staff) -> Response:
         return _no_live_token(request, token_id)
     confirmed = form.get("xac_nhan")
     if not isinstance(confirmed, str) or confirmed.strip() != token_id:
-        error = f"Hãy gõ đúng id {token_id} để xác nhận thu hồi."
+        error = f"Hãy gõ đúng mã số {token_id} để xác nhận thu hồi."
         return await _page(request, staff, TokenForm(), status=422, revoke_errors={token_id: error})
     if not await run_in_threadpool(staff.hub.tokens.revoke, token_id):
         return _no_live_token(request, token_id)
@@ -225,6 +232,7 @@ async def _page(
         "shown": SHOWN,
         "agencies": _agency_names(staff),
         "roles": _ROLE_NAMES,
+        "role_labels": {role.value: label for role, label in ROLE_LABELS.items()},
         "form": form,
         "form_id": _new_form_id(request),
         "max_days": MAX_DAYS,

@@ -4,12 +4,14 @@ intact with its head, then the first tampered entry, without a traceback."""
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from hub.app.web.staff.action_labels import ACTION_LABELS
 from hub.app.web.staff.audit_log import PAGE_SIZE, VERIFY_PATH
 from hub.app.web.staff.tools import AUDIT_LOG
 from hub.audit import Actor, actions
@@ -156,3 +158,24 @@ def test_verify_without_its_csrf_token_is_refused(visit: StaffVisit) -> None:
     """The verify button posted without the session's CSRF token: 403."""
     visit.sign_in(ADMIN)
     assert visit.client.post(VERIFY_PATH, data={}).status_code == 403
+
+
+def test_every_known_action_has_a_vietnamese_label() -> None:
+    """The label table covers exactly the actions the log records, none left blank."""
+    assert set(ACTION_LABELS) == set(actions.KNOWN_ACTIONS)
+    assert all(label.strip() for label in ACTION_LABELS.values())
+
+
+def test_rows_show_the_action_label_and_details_as_key_value_lines(visit: StaffVisit) -> None:
+    """An entry shows its action in Vietnamese beside its dotted name, and its details as
+    ``key: value`` lines (text as is, other values as compact JSON), never a JSON object."""
+    visit.hub.audit.append(
+        actions.TOKEN_CREATE,
+        actor=HEALTH,
+        details={"token_id": "abc123", "roles": ["producer"], "days": 30},
+    )
+    visit.sign_in(ADMIN)
+    shown = html.unescape(words(visit.get(PAGE, hanh_dong="token.create").text))
+    assert "Cấp mã truy cập token.create" in shown
+    assert 'days 30 roles ["producer"] token_id abc123' in shown  # keys as stored (sorted)
+    assert "{" not in shown.split("Các mục", 1)[1]

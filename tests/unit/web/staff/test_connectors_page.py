@@ -188,6 +188,7 @@ def test_a_broken_configuration_is_shown_to_administrators_only(
     page = visit.get(PAGE)
     assert page.status_code == 200
     assert "Tệp cấu hình không đọc được hong.yaml" in words(page.text)
+    assert str(visit.hub.settings.connectors_dir) not in page.text  # file names, never a path
     assert set(_cards(page.text)) == {DOSSIERS}
     visit.sign_in(steward("vp-ubnd"))
     page = visit.get(PAGE)

@@ -153,6 +153,20 @@ def test_one_letter_shows_reason_rule_field_and_original_escaped(letters: StaffV
     assert "chưa được phát lại lần nào" in shown
 
 
+def test_the_form_labels_a_field_by_its_schema_doc_with_its_name_beside(
+    letters: StaffVisit,
+) -> None:
+    """A field whose Avro schema has a ``doc`` is labelled by its Vietnamese half, the field's
+    name small beside it; the value's form (hint) follows."""
+    view = letter_with(letters.hub, "salinity_range")
+    letters.sign_in(steward("so-nnmt"))
+    answer = letters.get(f"{ROOT}/{DATASET}/{view.address}")
+    label = re.search(r'<label for="truong-\d+">(Độ mặn[^\n]*?)</label>', answer.text)
+    assert label is not None
+    assert label.group(1).startswith('Độ mặn (g/l, 0–40). <code class="field-name">')
+    assert "salinity_g_per_l</code>" in label.group(1) and "Salinity in grams" not in label.group(1)
+
+
 def test_a_binary_original_is_shown_as_hex(letters: StaffVisit) -> None:
     """A letter whose original bytes are not text says so and shows them in hexadecimal."""
     writer = letters.hub.writer(DATASET)

@@ -84,6 +84,8 @@ def test_created_token_is_shown_once_works_and_stops_after_revoke(visit: StaffVi
     listed = visit.get(PAGE)
     assert PLAINTEXT.search(listed.text) is None
     assert token_id in listed.text and "Hiệu lực" in words(listed.text)
+    assert '<th scope="col">Mã số</th>' in listed.text  # roles in Vietnamese, code beside
+    assert 'Quản trị <code class="role-code">admin</code>' in listed.text
     assert len(visit.hub.tokens.describe("so-yt")) == 1
 
     entry = visit.hub.audit.query(AuditFilter(action=actions.TOKEN_CREATE))[-1]
@@ -97,7 +99,7 @@ def test_created_token_is_shown_once_works_and_stops_after_revoke(visit: StaffVi
 
     wrong = visit.post_form(f"{PAGE}/{token_id}/thu-hoi", {"xac_nhan": "nhầm"}, form_page=PAGE)
     assert wrong.status_code == 422
-    assert f"Hãy gõ đúng id {token_id}" in words(wrong.text)
+    assert f"Hãy gõ đúng mã số {token_id}" in words(wrong.text)
     assert _api(visit, plaintext) == 200
 
     revoked = visit.post_form(f"{PAGE}/{token_id}/thu-hoi", {"xac_nhan": token_id}, form_page=PAGE)
