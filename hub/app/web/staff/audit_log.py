@@ -168,19 +168,26 @@ def _entries(staff: Staff, filters: Filters) -> tuple[list[AuditEntry], bool] | 
 
 
 def _details(entry: AuditEntry) -> list[tuple[str, str]]:
-    """The entry's details, one ``(key, value)`` per key (a value that is not text as compact
-    JSON), at most ``_DETAILS_SHOWN`` of them: the last line says how many more there are."""
+    """The entry's details, one ``(key, value)`` per key (``_value_text``), at most
+    ``_DETAILS_SHOWN`` of them: the last line says how many more there are."""
     details: Any = entry.details
     if not isinstance(details, Mapping):
         return [("", _cut(_json(details)))] if details else []
-    lines = [
-        (str(key), _cut(value if isinstance(value, str) else _json(value)))
-        for key, value in details.items()
-    ]
+    lines = [(str(key), _cut(_value_text(value))) for key, value in details.items()]
     if len(lines) > _DETAILS_SHOWN:
         hidden = len(lines) - _DETAILS_SHOWN + 1
         lines = [*lines[: _DETAILS_SHOWN - 1], ("…", f"và {hidden} mục khác")]
     return lines
+
+
+def _value_text(value: Any) -> str:
+    """Text as is; a mapping as ``key: value, …`` (its values as compact JSON); anything else
+    as compact JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return ", ".join(f"{key}: {_json(inner)}" for key, inner in value.items())
+    return _json(value)
 
 
 def _json(value: Any) -> str:

@@ -204,9 +204,10 @@ def _shape(schema: DatasetSchema, name: str) -> tuple[Any, bool]:
 
 
 def _doc(schema: DatasetSchema, name: str) -> str:
-    """The Vietnamese half of the field's description (``vi | en``)."""
+    """The Vietnamese half of the field's description (``vi | en``), without its closing full
+    stop: it labels the field."""
     try:
-        return schema.field_doc(name).split(" | ", 1)[0]
+        return schema.field_doc(name).split(" | ", 1)[0].strip().removesuffix(".")
     except KeyError:
         return "Trường không có trong lược đồ."
 

@@ -179,3 +179,13 @@ def test_rows_show_the_action_label_and_details_as_key_value_lines(visit: StaffV
     assert "Cấp mã truy cập token.create" in shown
     assert 'days 30 roles ["producer"] token_id abc123' in shown  # keys as stored (sorted)
     assert "{" not in shown.split("Các mục", 1)[1]
+
+
+def test_a_nested_detail_reads_as_key_value_pairs(visit: StaffVisit) -> None:
+    """A detail whose value is an object (counts by rule) is shown as ``key: value`` pairs."""
+    visit.hub.audit.append(
+        actions.RECORDS_WRITE, actor=HEALTH, details={"rejected_by_rule": {"a": 1, "b": 2}}
+    )
+    visit.sign_in(ADMIN)
+    shown = html.unescape(words(visit.get(PAGE, hanh_dong="records.write").text))
+    assert "rejected_by_rule a: 1, b: 2" in shown

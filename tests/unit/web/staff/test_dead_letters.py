@@ -163,7 +163,7 @@ def test_the_form_labels_a_field_by_its_schema_doc_with_its_name_beside(
     answer = letters.get(f"{ROOT}/{DATASET}/{view.address}")
     label = re.search(r'<label for="truong-\d+">(Độ mặn[^\n]*?)</label>', answer.text)
     assert label is not None
-    assert label.group(1).startswith('Độ mặn (g/l, 0–40). <code class="field-name">')
+    assert label.group(1).startswith('Độ mặn (g/l, 0–40) <code class="field-name">')
     assert "salinity_g_per_l</code>" in label.group(1) and "Salinity in grams" not in label.group(1)
 
 
