@@ -63,27 +63,8 @@ from typing import Any
 import anyio
 import sqlalchemy as sa
 
-from hub.db import UtcDateTime, metadata
 from hub.errors import KhoError
-
-idempotency_table = sa.Table(
-    "ingest_idempotency",
-    metadata,
-    sa.Column("agency", sa.String(64), primary_key=True),
-    sa.Column("dataset", sa.String(200), primary_key=True),
-    sa.Column("key", sa.String(200), primary_key=True),
-    sa.Column("request_sha256", sa.String(64), nullable=False),
-    sa.Column("state", sa.String(16), nullable=False),
-    sa.Column("status_code", sa.Integer, nullable=True),
-    sa.Column("answer", sa.Text, nullable=True),
-    sa.Column("claimed_at", UtcDateTime, nullable=False, index=True),
-    # The lease (nullable: rows of tables made before it existed have none).
-    sa.Column("holder", sa.String(32), nullable=True),
-    sa.Column("batch_tag", sa.String(32), nullable=True),
-    sa.Column("heartbeat_at", UtcDateTime, nullable=True),
-    sa.Column("watermarks", sa.Text, nullable=True),
-)
-_LEASE_COLUMNS = ("holder", "batch_tag", "heartbeat_at", "watermarks")
+from hub.ingest.idempotency_table import add_missing_lease_columns, idempotency_table
 
 MAX_KEY_LENGTH = 200
 PURGE_BATCH = 1000
@@ -94,6 +75,7 @@ SCAN_SLACK = dt.timedelta(seconds=30)
 hub's machines may differ by that much, and a record's time is set by its producer."""
 
 log = logging.getLogger(__name__)
+__all__ = ["IdempotencyStore", "StoredAnswer", "Claim", "Holding", "idempotency_table"]
 Clock = Callable[[], dt.datetime]
 Watermarks = dict[str, dict[int, int]]
 """Per topic, per partition: the end offset before the batch sent anything there."""
@@ -449,31 +431,9 @@ class IdempotencyStore:
         if self._upgraded:
             return
         with self._upgrade_lock:
-            if self._upgraded:
-                return
-            try:
-                with self._engine.connect() as conn:
-                    conn.execute(sa.select(*_lease_columns()).limit(0))
-            except sa.exc.DBAPIError:
-                self._add_lease_columns()
-            self._upgraded = True
-
-    def _add_lease_columns(self) -> None:
-        with self._engine.begin() as conn:
-            present = {col["name"] for col in sa.inspect(conn).get_columns(idempotency_table.name)}
-            postgres = conn.dialect.name == "postgresql"
-            for name in _LEASE_COLUMNS:
-                if name in present:
-                    continue
-                column_type = idempotency_table.c[name].type.compile(dialect=conn.dialect)
-                guard = "IF NOT EXISTS " if postgres else ""
-                conn.execute(
-                    sa.text(
-                        f"ALTER TABLE {idempotency_table.name} ADD COLUMN {guard}{name} "
-                        f"{column_type}"
-                    )
-                )
-                log.info("added column %s to %s", name, idempotency_table.name)
+            if not self._upgraded:
+                add_missing_lease_columns(self._engine)
+                self._upgraded = True
 
     @staticmethod
     def _where(claim: Claim) -> tuple[sa.ColumnElement[bool], ...]:
@@ -483,10 +443,6 @@ class IdempotencyStore:
     @classmethod
     def _held(cls, holding: Holding) -> tuple[sa.ColumnElement[bool], ...]:
         return (*cls._where(holding.claim), idempotency_table.c.holder == holding.holder)
-
-
-def _lease_columns() -> list[sa.Column[Any]]:
-    return [idempotency_table.c[name] for name in _LEASE_COLUMNS]
 
 
 def _alive_at(row: sa.Row[Any]) -> dt.datetime:
