@@ -1,7 +1,9 @@
 """Open-data files, written deterministically so that unchanged data gives identical bytes
 (the portal keeps each file's SHA-256 and skips uploads whose hash it already has).
 
-CSV flavour: UTF-8 with a byte-order mark, comma-separated, CRLF line ends, RFC 4180 quoting.
+CSV flavour: UTF-8 with a byte-order mark, comma-separated, CRLF line ends, RFC 4180 quoting;
+text that a spreadsheet would evaluate as a formula is prefixed with a single quote
+(``opendata.spreadsheet_cells``).
 The BOM is what makes Excel open Vietnamese text correctly on a double-click; LibreOffice,
 pandas and csvkit all read it too. Times are ISO 8601 in Vietnam's time zone (+07:00).
 
@@ -21,6 +23,7 @@ from functools import cache
 from json.encoder import encode_basestring as encode_json_string  # the C encoder
 from typing import TYPE_CHECKING, Any
 
+from opendata.spreadsheet_cells import spreadsheet_safe
 from opendata.table import Column, ColumnKind, Table
 
 if TYPE_CHECKING:
@@ -61,20 +64,39 @@ DICTIONARY_HEADER = (
 
 
 def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """Every text cell through ``spreadsheet_safe``: a cell beginning with ``=`` (or ``+ - @``,
+    a tab, a carriage return) is not evaluated as a formula when the file is opened."""
+    safe_rows = ([spreadsheet_safe(v) for v in row] for row in rows)
+    return _csv_bytes([spreadsheet_safe(name) for name in columns], safe_rows)
+
+
+def table_csv(table: Table) -> bytes:
+    """Column by column: only times and booleans need saying otherwise than ``str`` does, and
+    only text columns can hold a formula (numbers keep their sign)."""
+    columns = [
+        _csv_column(table, i, c.kind, v)
+        for i, (c, v) in enumerate(zip(table.columns, table.column_values, strict=True))
+    ]
+    names = [spreadsheet_safe(name) for name in table.names]
+    return _csv_bytes(names, zip(*columns, strict=True))
+
+
+def _csv_column(table: Table, i: int, kind: ColumnKind, values: Sequence[Any]) -> Sequence[Any]:
+    if kind == "timestamp":
+        return table.times_text[i]
+    if kind == "boolean":
+        return _words(values)
+    if kind == "string":
+        return [spreadsheet_safe(v) for v in values]
+    return values
+
+
+def _csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
     writer.writerows(rows)  # the csv module writes None as an empty field
     return buffer.getvalue().encode("utf-8-sig")
-
-
-def table_csv(table: Table) -> bytes:
-    """Column by column: only times and booleans need saying otherwise than ``str`` does."""
-    columns = [
-        table.times_text[i] if c.kind == "timestamp" else _words(v) if c.kind == "boolean" else v
-        for i, (c, v) in enumerate(zip(table.columns, table.column_values, strict=True))
-    ]
-    return csv_bytes(table.names, zip(*columns, strict=True))
 
 
 def table_json(table: Table) -> bytes:
