@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, TypeVar
 
 import kafka
@@ -109,13 +109,24 @@ class KafkaBus:
         """kafka-python options of this bus's producer, beside ``client_options``."""
         return dict(self._producer_options)
 
-    def ensure_topic(self, topic: str, partitions: int = DEFAULT_PARTITIONS) -> None:
+    def ensure_topic(
+        self,
+        topic: str,
+        partitions: int = DEFAULT_PARTITIONS,
+        configs: Mapping[str, str] | None = None,
+    ) -> None:
+        """Create ``topic`` when missing, with ``configs`` (e.g. its retention); an existing
+        topic is left as it is."""
         if topic in self._known_topics:
             return  # topics are never deleted by the hub: one metadata check per topic
         if self.partition_count(topic) > 0:
             self._known_topics.add(topic)
             return
-        spec = {topic: {"num_partitions": partitions, "replication_factor": 1}}
+        spec: dict[str, dict[str, Any]] = {
+            topic: {"num_partitions": partitions, "replication_factor": 1}
+        }
+        if configs:
+            spec[topic]["configs"] = dict(configs)
         result = self._call(lambda: self._admin_client().create_topics(spec, raise_errors=False))
         for entry in result["topics"]:
             code = entry.get("error_code", 0)
