@@ -87,6 +87,19 @@ class KhoSettings(BaseSettings):
     # the API process (or `kho ingest purge-keys`) deletes the expired keys.
     idempotency_retention_s: float = Field(default=24 * 3600.0, gt=0)
     stream_poll_interval_s: float = Field(default=0.5, gt=0)
+    # The audit log's head is signed (Ed25519, hub.audit.anchor) every `audit_anchor_every`
+    # appends, or on the first append `audit_anchor_interval_s` after the last anchor, and on
+    # `kho audit anchor`. Anchors go to `audit_anchors_url`: empty, the topic
+    # `audit_anchor_topic` on the bus when it is Kafka, else <data_dir>/audit-anchors.jsonl;
+    # `file:<path>` or a kafka:// URL (a user that may only write and read that topic). The
+    # signing key file (empty: <data_dir>/audit-anchor.key, created on first use) is never in
+    # the database; a host that only verifies may set the public key (64 hex) instead.
+    audit_anchors_url: str = ""
+    audit_anchor_topic: str = "kho.audit.anchors"
+    audit_anchor_key_file: Path | None = None
+    audit_anchor_public_key: str | None = None
+    audit_anchor_every: int = Field(default=100, ge=1)
+    audit_anchor_interval_s: float = Field(default=60.0, gt=0)
     # 64 hex characters shared by every hub process; empty: <data_dir>/pseudonym.key
     pseudonym_key: SecretStr | None = None
     # Citizens sign in with a JWT whose `subject_id_claim` is their CCCD or MST. Production:
