@@ -66,7 +66,7 @@ from typing import Any
 import fastavro
 import kafka
 import sqlalchemy as sa
-from harness import DOSSIER_CONNECTOR, bench_folder, catalogue_copy
+from harness import DOSSIER_CONNECTOR, bench_folder, catalogue_copy, record_result
 from rich.console import Console
 from rich.table import Table
 
@@ -450,6 +450,23 @@ def _report(rows: int, batch_size: int, reference: Result, ours: Result, *, prof
         f"b/a = {ratio:.2f} (aim ≥ {AIM}): {'met' if ratio >= AIM else 'NOT met'}"
         + (" (profiled: slower than without, run again without --profile)" if profiled else "")
     )
+    if not profiled:
+        record_result(
+            "connector_batch",
+            "connector b/a (CSV → Kafka)",
+            value=ratio,
+            aim=(">=", AIM),
+            size=rows,
+            size_unit="row",
+            cost=ours.seconds,
+            figures={
+                "reference_s": reference.seconds,
+                "connector_s": ours.seconds,
+                "onto_topic": ours.sent,
+                "dead_lettered": ours.other,
+                "batch_size": batch_size,
+            },
+        )
 
 
 if __name__ == "__main__":

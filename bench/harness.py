@@ -1,5 +1,7 @@
 """What the benchmarks share: where things are, a copy of the shipped catalogue with a bench's
-own topics, the real services started for a run, and the hub's app under uvicorn.
+own topics, the real services started for a run, the hub's app under uvicorn, and
+``record_result``, through which each bench hands its results to the report of ``make bench``
+(bench/report.py).
 
 Each bench is a script run as ``python bench/<name>.py`` (scripts/bench.sh runs them all).
 Python puts the script's folder, bench/, first on ``sys.path``, so every module here is found
@@ -11,6 +13,7 @@ holds that rule. Nothing here imports ``tests``, which is not importable from a 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -26,6 +29,7 @@ import psycopg.conninfo
 import psycopg.sql
 import sqlalchemy as sa
 import yaml
+from report import RECORDS_ENV, Aim, Result, append_result
 from rich.console import Console
 
 from hub.db import metadata
@@ -37,6 +41,47 @@ SERVICES_DIR = Path(os.environ.get("KHO_SERVICES_DIR", PROJECT_ROOT / ".services
 PG_PORT = int(os.environ.get("KHO_SVC_PG_PORT", "15432"))
 CATALOGUE_DIR = default_path("catalogue")
 DOSSIER_CONNECTOR = shipped("connectors", "configs") / "tthc-dossiers.yaml"
+
+
+def record_result(
+    bench: str,
+    name: str,
+    *,
+    value: float,
+    aim: tuple[str, float] | None,
+    size: int,
+    size_unit: str,
+    cost: float,
+    cost_unit: str = "s",
+    per: str = "all",
+    unit: str = "ratio",
+    figures: dict[str, float | int | str] | None = None,
+) -> Result:
+    """One result of a bench, for the report at the end of ``make bench`` (bench/report.py):
+    ``name``'s ``value`` judged by ``aim`` (``(">=", 0.7)``), at ``size`` ``size_unit`` of
+    work that cost ``cost`` ``cost_unit`` (all of it, or one ``per`` "request" against data of
+    that size), with the bench's raw ``figures``. Appended as a JSON line to the file
+    ``KHO_BENCH_RECORDS`` names (scripts/bench.sh sets it); a bench run alone records nothing."""
+    goal = Aim.of(*aim) if aim else None
+    result = Result(
+        bench=bench,
+        name=name,
+        value=value,
+        unit=unit,
+        aim=goal,
+        met=goal.met(value) if goal else None,
+        size=size,
+        size_unit=size_unit,
+        cost=cost,
+        cost_unit=cost_unit,
+        per=per,
+        figures=dict(figures or {}),
+        recorded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )
+    target = os.environ.get(RECORDS_ENV)
+    if target:
+        append_result(Path(target), result)
+    return result
 
 
 def bench_folder(name: str) -> Path:

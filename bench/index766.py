@@ -63,6 +63,7 @@ from harness import (
     ensure_database,
     fresh_index_tables,
     libpq_url,
+    record_result,
 )
 from rich.console import Console
 
@@ -138,12 +139,54 @@ def main() -> None:
             )
             ratio = index / reference
             console.print(f"(a) backfill ratio index/reference = {ratio:.2f} (aim ≥ 0.5)")
+            _record(
+                "index766 backfill index/reference",
+                args.dossiers,
+                ratio,
+                (">=", 0.5),
+                held / index,
+                "all",
+                {"reference_records_per_s": reference, "index_records_per_s": index},
+            )
         with UvicornServer(settings) as base_url:
-            _api_latency(hub, base_url, args.requests, args.budget)
-            if not args.skip_freshness:
-                _freshness(hub, base_url, group, args)
+            api = _api_latency(hub, base_url, args.requests, args.budget)
+            for label, (p50, p99) in api.items():
+                figures = {"p50_ms": p50, "p99_ms": p99}
+                name = f"index766 API p99 {label}"
+                _record(name, args.dossiers, p99, ("<", 50), p99, "request", figures)
+            shown = None if args.skip_freshness else _freshness(hub, base_url, group, args)
+            if shown is not None:
+                figures = {"p50_ms": shown[0], "p99_ms": shown[1], "rate": args.rate}
+                name = "index766 freshness p99"
+                _record(name, args.dossiers, shown[1], ("<", 2000), shown[1], "batch", figures)
     finally:
         hub.close()
+
+
+def _record(
+    name: str,
+    dossiers: int,
+    value: float,
+    aim: tuple[str, float],
+    cost: float,
+    per: str,
+    figures: dict[str, float | int | str],
+) -> None:
+    """A result for the report: a ratio with the backfill's seconds, or milliseconds."""
+    ratio = name.endswith("/reference")
+    record_result(
+        "index766",
+        name,
+        value=value,
+        aim=aim,
+        unit="ratio" if ratio else "ms",
+        size=dossiers,
+        size_unit="dossier",
+        cost=cost,
+        cost_unit="s" if ratio else "ms",
+        per=per,
+        figures=figures,
+    )
 
 
 def _backfill_group(hub: Hub) -> str:
@@ -228,19 +271,25 @@ def _backfill(hub: Hub, group: str, batch: int, count: int) -> None:
         raise SystemExit(f"index worker applied {run.summary()}, expected {count:,} dossiers")
 
 
-def _percentiles(label: str, millis: list[float], aim: str = "") -> None:
+def _percentiles(label: str, millis: list[float], aim: str = "") -> tuple[float, float]:
+    """p50 and p99 of ``millis``, printed."""
     cuts = statistics.quantiles(millis, n=100)
     console.print(f"  {label}: p50 {cuts[49]:.1f} ms, p99 {cuts[98]:.1f} ms {aim}".rstrip())
+    return cuts[49], cuts[98]
 
 
-def _api_latency(hub: Hub, base_url: str, requests: int, budget: float) -> None:
-    """(c) three API questions through uvicorn, one client; bare SQL on the month as reference."""
+def _api_latency(
+    hub: Hub, base_url: str, requests: int, budget: float
+) -> dict[str, tuple[float, float]]:
+    """(c) three API questions through uvicorn, one client; bare SQL on the month as reference.
+    Each question's p50 and p99."""
     questions = {
         "province-month": f"/api/v1/index766?unit=province&period={MONTH}",
         "agency ranking": f"/api/v1/index766/ranking?period={MONTH}&level=agency",
         "province trend": f"/api/v1/index766/trend?unit=province&from={FIRST}&to={LAST}",
     }
     console.print(f"(c) API latency, {requests} GETs each, one client")
+    cuts: dict[str, tuple[float, float]] = {}
     with httpx.Client(base_url=base_url, timeout=120) as client:
         for label, path in questions.items():
             started = time.perf_counter()
@@ -255,7 +304,9 @@ def _api_latency(hub: Hub, base_url: str, requests: int, budget: float) -> None:
                 started = time.perf_counter()
                 client.get(path).raise_for_status()
                 millis.append((time.perf_counter() - started) * 1000)
-            _percentiles(f"API {label} ({len(millis)} GETs)", millis, "(aim p99 < 50 ms)")
+            cuts[label] = _percentiles(
+                f"API {label} ({len(millis)} GETs)", millis, "(aim p99 < 50 ms)"
+            )
     period, t = parse_period(MONTH), index_dossiers_table
     in_month = (t.c.received_at >= period.start) & (t.c.received_at < period.end)
     on_time = sa.func.count().filter(
@@ -272,6 +323,7 @@ def _api_latency(hub: Hub, base_url: str, requests: int, budget: float) -> None:
             conn.execute(query).one()
             millis.append((time.perf_counter() - started) * 1000)
     _percentiles(f"reference SQL count of {MONTH} ({rows:,} rows, {timely:,} on time)", millis)
+    return cuts
 
 
 def _updates(ids: list[str], month: str) -> list[dict[str, Any]]:
@@ -298,8 +350,11 @@ def _held_ids(hub: Hub, count: int) -> list[str]:
     return ids
 
 
-def _freshness(hub: Hub, base_url: str, group: str, args: argparse.Namespace) -> None:
-    """(b) steady ingest through the API while the worker runs; when the index shows each batch."""
+def _freshness(
+    hub: Hub, base_url: str, group: str, args: argparse.Namespace
+) -> tuple[float, float] | None:
+    """(b) steady ingest through the API while the worker runs; when the index shows each batch.
+    p50 and p99 of acceptance → shown, when at least two batches were shown."""
     run = uuid.uuid4().int
     month = f"{2000 + run % 20}-{run // 20 % 12 + 1:02d}"  # no dossier is received there yet
     per_batch = max(1, args.rate // 20)
@@ -373,8 +428,9 @@ def _freshness(hub: Hub, base_url: str, group: str, args: argparse.Namespace) ->
         f"(b) freshness: {len(documents):,} dossier updates at {len(documents) / sent_for:,.0f}/s"
         f" in batches of {per_batch}; {len(millis)}/{len(accepted)} batches shown"
     )
-    if len(millis) >= 2:
-        _percentiles("acceptance → API shows the batch", millis, "(aim p99 < 2000 ms)")
+    if len(millis) < 2:
+        return None
+    return _percentiles("acceptance → API shows the batch", millis, "(aim p99 < 2000 ms)")
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ from harness import (
     ensure_database,
     fresh_index_tables,
     libpq_url,
+    record_result,
 )
 from rich.console import Console
 
@@ -136,6 +137,31 @@ def main() -> None:
                 f" ({len(api)} call{'s' if len(api) > 1 else ''}) (aim page p99 < 150 ms,"
                 " < 300 KB)"
             )
+            figures: dict[str, float | int | str] = {
+                "page_p50_ms": _cut(page_ms, 49),
+                "page_p99_ms": _cut(page_ms, 98),
+                "api_p50_ms": _cut(api_ms, 49),
+                "api_p99_ms": _cut(api_ms, 98),
+                "api_calls": len(api),
+                "weight_kb": weight / 1024,
+            }
+            for name, value, aim, unit in (
+                (f"pages {label} p99", _cut(page_ms, 98), 150.0, "ms"),
+                (f"pages {label} weight", weight / 1024, 300.0, "KB"),
+            ):
+                record_result(
+                    "pages",
+                    name,
+                    value=value,
+                    aim=("<", aim),
+                    unit=unit,
+                    size=args.dossiers,
+                    size_unit="dossier",
+                    cost=value,
+                    cost_unit=unit,
+                    per="page",
+                    figures=figures,
+                )
 
 
 def _dossiers_once(hub: Hub, count: int) -> None:

@@ -74,6 +74,7 @@ from harness import (
     default_admin_url,
     ensure_database,
     libpq_url,
+    record_result,
 )
 from rich.console import Console
 from rich.table import Table
@@ -622,6 +623,35 @@ def _report(runs: list[Run], args: argparse.Namespace) -> None:
         f"aim p99 < 20 ms: {'met' if p99_met else 'NOT met'} ({http.percentile(99):.1f} ms);"
         f" aim p99 ratio b/a < 3: {'met' if ratio_met else 'NOT met'} ({p99_ratio:.2f})"
     )
+    figures: dict[str, float | int | str] = {
+        "subjects": args.subjects,
+        "requests": args.requests,
+        "concurrency": args.concurrency,
+    }
+    for run in runs:
+        key = run.label.split()[0].strip("()")
+        figures |= {
+            f"{key}_req_per_s": run.throughput,
+            f"{key}_p50_ms": run.percentile(50),
+            f"{key}_p99_ms": run.percentile(99),
+        }
+    for name, value, aim, unit in (
+        ("prefill p99 b/a (HTTP / bare SQL)", p99_ratio, 3.0, "ratio"),
+        ("prefill p99 (HTTP)", http.percentile(99), 20.0, "ms"),
+    ):
+        record_result(
+            "prefill",
+            name,
+            value=value,
+            aim=("<", aim),
+            unit=unit,
+            size=args.evidence,
+            size_unit="evidence",
+            cost=http.percentile(99),
+            cost_unit="ms",
+            per="request",
+            figures=figures,
+        )
 
 
 if __name__ == "__main__":

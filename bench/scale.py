@@ -41,7 +41,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import PG_PORT, bench_folder, catalogue_copy, ensure_database, fresh_index_tables
+from harness import (
+    PG_PORT,
+    bench_folder,
+    catalogue_copy,
+    ensure_database,
+    fresh_index_tables,
+    record_result,
+)
 from rich.console import Console
 
 from connectors.samples.dossiers import dossier_documents
@@ -85,6 +92,23 @@ def ratio_line(one: Measured, two: Measured) -> str:
     if one.working_s and two.working_s:
         text += f", {one.working_s / two.working_s:.2f}x from {one.working_from}"
     return text
+
+
+def record(one: Measured, two: Measured) -> None:
+    """2 instances against 1 for the report (no aim: the figure says what the gain is)."""
+    figures: dict[str, float | int | str] = {"wall_1_s": one.wall_s, "wall_2_s": two.wall_s}
+    if one.working_s and two.working_s:
+        figures |= {"working_1_s": one.working_s, "working_2_s": two.working_s}
+    record_result(
+        "scale",
+        f"scale {one.kind} 2 instances / 1",
+        value=one.wall_s / two.wall_s,
+        aim=None,
+        size=one.records,
+        size_unit="dossier",
+        cost=one.wall_s,
+        figures=figures,
+    )
 
 
 def hub_on(settings: KhoSettings, catalogue: Path) -> Hub:
@@ -319,6 +343,7 @@ def main() -> None:
                 runs.append(measured)
             lines.append(ratio_line(*runs))
             console.print(lines[-1])
+            record(*runs)
         console.print(f"({os.cpu_count()} CPUs shared with the broker and the database)")
         for line in lines:
             console.print(line)
