@@ -19,6 +19,7 @@ from hub.app.api.errors import (
 )
 from hub.app.api.observability import HTTPMetricsMiddleware, RequestContextMiddleware
 from hub.app.api.openapi_document import Section
+from hub.app.api.rate_limits import Budgets, RateLimiter, RateLimitMiddleware
 from hub.app.api.registry_routes import PREFIX, REGISTRY_ENDPOINTS
 from hub.app.api.routes import ENDPOINTS
 from hub.app.api.routing import routes
@@ -63,6 +64,7 @@ def build_app(hub: Hub) -> Starlette:
             Middleware(RequestContextMiddleware),  # first: every log line has the request id
             Middleware(HTTPMetricsMiddleware),
             Middleware(SecurityHeadersMiddleware),
+            *_rate_limits(hub),  # before the session: a refused request never touches it
             signin.middleware,  # the signed session cookie of people signed in to the pages
         ],
         exception_handlers={
@@ -77,3 +79,10 @@ def build_app(hub: Hub) -> Starlette:
     signin.install(app)
     app.state.sections = sections  # what /openapi.json describes
     return app
+
+
+def _rate_limits(hub: Hub) -> list[Middleware]:
+    if not hub.settings.rate_limits_on:
+        return []
+    limiter = RateLimiter(Budgets.from_settings(hub.settings))
+    return [Middleware(RateLimitMiddleware, limiter=limiter)]

@@ -29,3 +29,8 @@ MALFORMED_JSON = error("JSON không hợp lệ | malformed_json")
 NOT_JSON = error("Không phải application/json | unsupported_media_type")
 OVER_16K = error("Quá 16 KiB | payload_too_large (limit)")
 DB_DOWN = error("Cơ sở dữ liệu không truy cập được; thử lại | service_unavailable")
+RATE_LIMITED = error(
+    "Quá nhiều yêu cầu; thử lại sau số giây trong Retry-After | rate_limited (budget: address, "
+    "signin, reads or writes)"
+)
+"""Any operation, when rate limits are on (hub/app/api/rate_limits.py)."""

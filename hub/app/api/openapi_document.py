@@ -11,9 +11,18 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from hub.app.api.documented_refusals import RATE_LIMITED
 from hub.app.api.endpoint import Access, Answer, Endpoint
+from hub.app.api.rate_limits import UNLIMITED_PATHS
 
 REF = "#/components/schemas/{model}"
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Số giây phải chờ | Seconds to wait before the next request",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
 
 SECURITY: dict[Access, list[dict[str, list[str]]] | None] = {
     Access.OPEN: None,
@@ -76,8 +85,9 @@ def openapi_document(sections: Sequence[Section]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for section in sections:
         for endpoint in section.endpoints:
-            item = paths.setdefault(section.prefix + endpoint.openapi_path, {})
-            item[endpoint.method.lower()] = _operation(endpoint)
+            path = section.prefix + endpoint.openapi_path
+            item = paths.setdefault(path, {})
+            item[endpoint.method.lower()] = _operation(endpoint, path not in UNLIMITED_PATHS)
     return {
         "openapi": "3.1.0",
         "info": INFO,
@@ -89,7 +99,7 @@ def openapi_document(sections: Sequence[Section]) -> dict[str, Any]:
     }
 
 
-def _operation(endpoint: Endpoint) -> dict[str, Any]:
+def _operation(endpoint: Endpoint, limited: bool) -> dict[str, Any]:
     operation: dict[str, Any] = {"operationId": endpoint.operation_id, "summary": endpoint.summary}
     if endpoint.description:
         operation["description"] = endpoint.description
@@ -106,9 +116,14 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
             "description": endpoint.body.description,
             "content": {"application/json": {"schema": _ref(endpoint.body.model)}},
         }
+    answers = {**endpoint.answers}
+    if limited:
+        answers.setdefault(429, RATE_LIMITED)
     operation["responses"] = {
-        str(status): _response(answer) for status, answer in sorted(endpoint.answers.items())
+        str(status): _response(answer) for status, answer in sorted(answers.items())
     }
+    if limited:
+        operation["responses"]["429"]["headers"] = RETRY_AFTER
     return operation
 
 
@@ -132,7 +147,8 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
 
 
 def _answer_models(endpoints: Sequence[Endpoint]) -> list[type[BaseModel]]:
-    return _unique(a.model for e in endpoints for a in e.answers.values() if a.model is not None)
+    answers = [a for e in endpoints for a in e.answers.values()] + [RATE_LIMITED]
+    return _unique(a.model for a in answers if a.model is not None)
 
 
 def _request_models(endpoints: Sequence[Endpoint]) -> list[type[BaseModel]]:
