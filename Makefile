@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install web-assets compose-schema deploy-tools stack-up stack-down demo demo-once test unit lint wheel-smoke bench scale screenshots services-start services-stop services-status clean
+.PHONY: install web-assets compose-schema deploy-tools stack-up stack-down demo demo-once test unit lint wheel-smoke bench bench-compare scale screenshots services-start services-stop services-status clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,16 @@ wheel-smoke:
 
 bench: install
 	bash scripts/bench.sh
+
+# two runs of `make bench` (.bench/*.json), A then B: each benchmark's figure in A and in B, the
+# change and whether each met its aim; `make bench-compare A B` or A=... B=...; without them
+# the two newest runs
+ifeq ($(firstword $(MAKECMDGOALS)),bench-compare)
+BENCH_RUNS := $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS))
+$(eval $(BENCH_RUNS):;@:)
+endif
+bench-compare:
+	$(BIN)/python bench/report.py compare $(A) $(B) $(BENCH_RUNS)
 
 # every public page, the citizen's and the staff's pages at 1280×800 and 390×844, in headless Chromium, into screenshots/
 screenshots: install

@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# Benchmarks against the real services: start Kafka and PostgreSQL if needed, run each bench,
-# stop what we started. Each bench is a script, runnable alone as `.venv/bin/python bench/X.py`;
-# what they share is bench/harness.py.
-# Arguments go to bench/ingest.py, e.g. --records 30000 --kafka kafka://kho:kho@127.0.0.1:19092
-# (the broker's SASL login; the default is the hub's development account kho/kho).
-# BENCH_PREFILL_ARGS go to bench/prefill.py, e.g. "--subjects 2000 --evidence 20000"; its first
-# full-size run seeds 1,000,000 evidence items (about a minute), later runs reuse them.
-set -euo pipefail
+# Every benchmark at two sizes of work, a small and a large, against the real services, then one
+# table (bench/report.py): per benchmark its figure and aim at each size, whether the aim is met,
+# the cost per unit of work at each size and how cost grew with work (worse than linear is
+# flagged). The same run is written as JSON to .bench/<timestamp>.json (git-ignored), for
+# `make bench-compare A=... B=...`. Starts Kafka and PostgreSQL if needed and stops what it
+# started (bench/publish.py does the same for Redis, Solr and CKAN). Each bench is a script,
+# runnable alone as `.venv/bin/python bench/X.py`; what they share is bench/harness.py.
+#
+# The sizes (shipped: the whole run takes about 35 minutes on 2 cores, see each line) can be set
+# per bench as BENCH_<NAME>_SIZES="small large"; BENCH_QUICK=1 runs every bench at two tiny
+# sizes and with short measurements, a smoke run of a few minutes whose figures mean little.
+# BENCH_ONLY="ingest prefill" runs only the benches named. BENCH_<NAME>_ARGS add arguments to a
+# bench (both sizes), e.g. BENCH_PREFILL_ARGS="--requests 2000"; the arguments of this script go
+# to bench/ingest.py, e.g. --kafka kafka://kho:kho@127.0.0.1:19092.
+# A bench that fails is named under the table and the script exits 1 after the report.
+# shellcheck disable=SC2086 # BENCH_<NAME>_ARGS are left unquoted: split into words on purpose
+set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=.venv/bin
+quick=${BENCH_QUICK:-}
 
 started=()
 for service in postgres kafka; do
@@ -20,26 +30,71 @@ stop_started() {
   ((${#started[@]})) && bash scripts/services.sh stop "${started[@]}" || true
 }
 trap stop_started EXIT
+bash scripts/services.sh start postgres kafka || exit 1
 
-bash scripts/services.sh start postgres kafka
-"$bin/python" bench/ingest.py "$@"
-# shellcheck disable=SC2086 # word splitting of the extra arguments is intended
-"$bin/python" bench/prefill.py ${BENCH_PREFILL_ARGS:-}
-# shellcheck disable=SC2086 # BENCH_PUBLISH_ARGS go to bench/publish.py, e.g. "--rows 100000"
-"$bin/python" bench/publish.py ${BENCH_PUBLISH_ARGS:-}
-# BENCH_CONNECTORS_ARGS go to bench/connector_batch.py, e.g. "--rows 100000"; with --keep-file the
-# generated 1,000,000-row CSV (about 30 s to write) is kept for later runs.
-# shellcheck disable=SC2086 # word splitting of the extra arguments is intended
-"$bin/python" bench/connector_batch.py ${BENCH_CONNECTORS_ARGS:-}
-# BENCH_INDEX766_ARGS go to bench/index766.py, e.g. "--dossiers 20000 --requests 50"; its first
-# run of a size produces the dossiers onto a topic of their own, later runs reuse it.
-# shellcheck disable=SC2086 # word splitting of the extra arguments is intended
-"$bin/python" bench/index766.py ${BENCH_INDEX766_ARGS:-}
-# BENCH_PAGES_ARGS go to bench/pages.py, e.g. "--dossiers 20000 --requests 100": the public
-# pages' render time against the API calls serving the same figures, and their weight.
-# shellcheck disable=SC2086 # word splitting of the extra arguments is intended
-"$bin/python" bench/pages.py ${BENCH_PAGES_ARGS:-}
-# BENCH_SCALE_ARGS go to bench/scale.py, e.g. "--dossiers 100000": the 766 index worker's
-# throughput with 1 and with 2 instances in one consumer group.
-# shellcheck disable=SC2086 # word splitting of the extra arguments is intended
-"$bin/python" bench/scale.py ${BENCH_SCALE_ARGS:-}
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p .bench
+export KHO_BENCH_RECORDS="$PWD/.bench/$stamp.jsonl"
+run_started=$(date -u +%Y-%m-%dT%H:%M:%S+00:00)
+failed=()
+
+# sizes NAME SHIPPED QUICK: the two sizes of a bench, from BENCH_<NAME>_SIZES, else the preset
+sizes() {
+  local override="BENCH_${1}_SIZES"
+  if [[ -n ${!override:-} ]]; then echo "${!override}"
+  elif [[ -n $quick ]]; then echo "$3"
+  else echo "$2"; fi
+}
+
+# bench NAME SCRIPT SIZE-FLAG SIZES [ARGS...]: the script once per size, failures noted
+bench() {
+  local name=$1 script=$2 flag=$3 size
+  shift 3
+  if [[ -n ${BENCH_ONLY:-} && " $BENCH_ONLY " != *" $name "* ]]; then return; fi
+  for size in $1; do
+    echo "=== $script $flag $size ${*:2}"
+    local began=$SECONDS
+    if ! "$bin/python" "$script" "$flag" "$size" "${@:2}"; then
+      failed+=("--failed" "$name at $size")
+    fi
+    echo "=== $script $flag $size: $((SECONDS - began)) s"
+  done
+}
+
+# ingest: records through (a) raw kafka-python, (b) the hub in-process, (c) HTTP; plus a 10 s
+# latency run whatever the size. ~30 s at 10,000, ~70 s at 100,000.
+bench ingest bench/ingest.py --records "$(sizes INGEST "10000 100000" "2000 10000")" \
+  ${quick:+--seconds 2} ${BENCH_INGEST_ARGS:-} "$@"
+# connector: a CSV export of N rows → Kafka, plain loop against the connector (writing the CSV,
+# ~30 s at 1,000,000, is not measured but counts here). ~40 s at 100,000, ~5 min at 1,000,000.
+bench connector_batch bench/connector_batch.py --rows \
+  "$(sizes CONNECTORS "100000 1000000" "5000 20000")" ${BENCH_CONNECTORS_ARGS:-}
+# prefill: N evidence items for N/10 citizens, each size in a database of its own (seeded once,
+# ~1 min at 1,000,000, reused later); 10,000 requests per path. ~1 min per size.
+for evidence in $(sizes PREFILL "100000 1000000" "10000 20000"); do
+  bench prefill bench/prefill.py --evidence "$evidence" --subjects $((evidence / 10)) \
+    --database-url "postgresql://kho:kho@127.0.0.1:${KHO_SVC_PG_PORT:-15432}/kho_bench_prefill_n$evidence" \
+    ${quick:+--requests 1000} ${BENCH_PREFILL_ARGS:-}
+done
+# publish: N dossiers from Kafka to CKAN (loaded once per size, reused), against bare ckanapi.
+# ~1 min at 100,000, ~5 min at 1,000,000.
+bench publish bench/publish.py --rows "$(sizes PUBLISH "100000 1000000" "2000 10000")" \
+  ${BENCH_PUBLISH_ARGS:-}
+# 766 index: backfill of N dossiers (produced once per size), API latency, freshness.
+# ~1.5 min at 100,000, ~6 min at 1,000,000.
+bench index766 bench/index766.py --dossiers "$(sizes INDEX766 "100000 1000000" "2000 10000")" \
+  ${quick:+--requests 20 --budget 5 --seconds 2} ${BENCH_INDEX766_ARGS:-}
+# public pages against the API with N dossiers indexed (put on the bus once per size, indexed
+# anew each run). ~1.5 min at 20,000, ~6 min at 200,000.
+bench pages bench/pages.py --dossiers "$(sizes PAGES "20000 200000" "2000 10000")" \
+  ${quick:+--requests 20 --budget 5} ${BENCH_PAGES_ARGS:-}
+# scale-out: the index worker, the masking worker and the API with 1 and with 2 instances.
+# ~1.5 min at 10,000, ~5 min at 50,000.
+bench scale bench/scale.py --dossiers "$(sizes SCALE "10000 50000" "1000 3000")" \
+  ${BENCH_SCALE_ARGS:-}
+
+"$bin/python" bench/report.py build "$KHO_BENCH_RECORDS" ".bench/$stamp.json" \
+  --started "$run_started" "${failed[@]}" || exit 1
+rm -f "$KHO_BENCH_RECORDS"
+echo "whole run: $((SECONDS / 60)) min $((SECONDS % 60)) s"
+((${#failed[@]} == 0))
