@@ -30,6 +30,13 @@ def test_scripts_bench_sh_runs_every_bench() -> None:
     assert [p.name for p in SCRIPTS if f"bench/{p.name}" not in runner] == []
 
 
+@pytest.mark.parametrize("script", [p for p in SCRIPTS if p.stem != "report"], ids=lambda p: p.stem)
+def test_each_bench_records_its_results_for_the_report(script: Path) -> None:
+    """Each bench hands its figures to the table `make bench` ends with (bench/report.py)."""
+    source = script.read_text(encoding="utf-8")
+    assert "record_result(" in source
+
+
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
 def test_each_bench_imports_and_answers_help_as_a_script(script: Path, tmp_path: Path) -> None:
     """``python bench/<name>.py --help`` from another directory exits 0 with its usage."""
