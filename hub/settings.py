@@ -90,9 +90,9 @@ class KhoSettings(BaseSettings):
     stream_poll_interval_s: float = Field(default=0.5, gt=0)
     # The audit log's head is signed (Ed25519, hub.audit.anchor) every `audit_anchor_every`
     # appends, or on the first append `audit_anchor_interval_s` after the last anchor, and on
-    # `kho audit anchor`. Anchors go to `audit_anchors_url`: empty, the topic
-    # `audit_anchor_topic` on the bus when it is Kafka, else <data_dir>/audit-anchors.jsonl;
-    # `file:<path>` or a kafka:// URL (a user that may only write and read that topic). The
+    # `kho audit anchor`. Anchors go to `audit_anchors_url`: empty, <data_dir>/audit-anchors.jsonl
+    # (development); `file:<path>`; or in production a kafka:// or kafka+ssl:// URL, the
+    # topic `audit_anchor_topic`, with a user that may only write and read that topic. The
     # signing key file (empty: <data_dir>/audit-anchor.key, created on first use) is never in
     # the database; a host that only verifies may set the public key (64 hex) instead.
     audit_anchors_url: str = ""

@@ -82,9 +82,10 @@ class Hub:
 
     @cached_property
     def audit(self) -> AuditLog:
+        from hub.audit.anchoring import open_anchoring
         from hub.audit.log import AuditLog
 
-        return AuditLog(self.engine, self.async_postgres)
+        return AuditLog(self.engine, self.async_postgres, open_anchoring(self.settings))
 
     @cached_property
     def idempotency(self) -> IdempotencyStore:
@@ -401,6 +402,8 @@ class Hub:
         return StewardDesk(entry, field_names, ports, actor=actor)
 
     def close(self) -> None:
+        if "audit" in self.__dict__ and self.audit.anchoring is not None:
+            self.audit.anchoring.close()
         self.bus.close()
         self.registry.close()
         self.engine.dispose()

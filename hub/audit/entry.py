@@ -39,6 +39,9 @@ class AuditEntry:
     details: dict[str, Any]
     prev_hash: str
     hash: str
+    unreadable: str | None = None
+    """Why the entry cannot be what was written (a stored value no append writes), in
+    Vietnamese; its other fields then show what is stored, as far as it reads."""
 
     def as_dict(self) -> dict[str, Any]:
         """The entry as JSON for the API: time in UTC, ISO 8601."""
@@ -52,6 +55,7 @@ class AuditEntry:
             "details": self.details,
             "prev_hash": self.prev_hash,
             "hash": self.hash,
+            "unreadable": self.unreadable,
         }
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from hub.audit.chain import Content
+from hub.audit.entry import Actor, AuditEntry
 from hub.audit.table import audit_table
 from hub.audit.verify import StoredEntry, UnreadableEntry
 
@@ -166,3 +167,60 @@ def _holds(value: object) -> str:
     if len(shown) > _SHOWN:
         shown = shown[: _SHOWN - 1] + "…"
     return f"chứa {kind}{shown}"
+
+
+UNKNOWN_MOMENT = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+"""The time an entry is listed at when its own time cannot be read."""
+
+
+def raw_columns() -> list[sa.ColumnElement[Any]]:
+    """Every column of ``audit_log`` as the driver hands it over, for ``listed``."""
+    return list(_RAW)
+
+
+def listed(raw: Mapping[Any, Any], dialect: sa.Dialect) -> AuditEntry:
+    """One row for the lists (API, pages, CLI): the entry as written, or, for a row ``verify``
+    names, what it holds as far as it reads, flagged ``unreadable`` with the reason."""
+    found = decode(raw, dialect)
+    if isinstance(found, StoredEntry):
+        content = found.content
+        return AuditEntry(
+            seq=content.seq,
+            at=content.at,
+            actor=Actor(content.actor, content.actor_agency),
+            action=content.action,
+            dataset=content.dataset,
+            details=json.loads(content.details),
+            prev_hash=found.prev_hash,
+            hash=found.hash,
+        )
+    try:
+        at = _moment(raw["at"], dialect)
+    except _Unreadable:
+        at = UNKNOWN_MOMENT
+    seq = raw["seq"]
+    return AuditEntry(
+        seq=seq if _is_integer(seq) else 0,
+        at=at,
+        actor=Actor(_shown(raw["actor"]), _shown(raw["actor_agency"]) or None),
+        action=_shown(raw["action"]),
+        dataset=_shown(raw["dataset"]) or None,
+        details=_shown_details(raw["details"]),
+        prev_hash=_shown(raw["prev_hash"]),
+        hash=_shown(raw["hash"]),
+        unreadable=f"Mục đã bị sửa: {found.problem}",
+    )
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else repr(value)
+
+
+def _shown_details(value: object) -> dict[str, Any]:
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    return parsed if isinstance(parsed, dict) else {"unreadable": _shown(value)}

@@ -18,14 +18,17 @@ For the entry at position ``n`` it asks two questions: does its hash match its o
   ``stored``), instead of the walk failing on it.
 
 A chain proves nothing about its own length: entries cut from the end leave a shorter, valid
-chain. An expected head ``SEQ:HASH`` kept elsewhere (every successful verify prints one) closes
-that gap: the log must reach that ``seq`` with that hash.
+chain, and a chain recomputed from an edited entry is valid too. Heads kept elsewhere close
+both gaps: the signed anchors (``anchor``) and an expected head ``SEQ:HASH`` given by hand
+(every successful verify prints one). The log must reach the highest of them (else it was
+**truncated**), and its entry at each anchored ``seq`` must have the anchored hash (else it
+**diverged**: rewritten from an entry after the last anchor it still matches).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -84,6 +87,10 @@ class VerifyReport:
     head: ChainHead | None
     """The last intact entry (the head of the log when ``ok``); None when there is none."""
     breach: Breach | None = None
+    anchored: ChainHead | None = None
+    """The newest signed anchor checked against, when there is one."""
+    forged: tuple[str, ...] = ()
+    """Anchors whose signature does not check, in Vietnamese: reported, never trusted."""
 
     @property
     def ok(self) -> bool:
@@ -122,25 +129,34 @@ def walk(
     entries: Iterable[StoredEntry | UnreadableEntry],
     successor_elsewhere: SuccessorLookup,
     expected: ChainHead | None = None,
+    anchors: Sequence[ChainHead] = (),
 ) -> VerifyReport:
-    """Check the entries, in ``seq`` order, and stop at the first breach."""
+    """Check the entries, in ``seq`` order, and stop at the first breach. ``expected`` and
+    ``anchors`` are heads kept outside the database, all checked alike."""
+    marks: dict[int, set[str]] = {}
+    for mark in [*anchors, *([expected] if expected is not None else [])]:
+        marks.setdefault(mark.seq, set()).add(mark.hash)
     checked = 0
     head: ChainHead | None = None
+    matched: ChainHead | None = None  # the last entry found equal to a head kept elsewhere
     prev_hash = GENESIS_HASH
     for entry in entries:
         if isinstance(entry, UnreadableEntry):
             return VerifyReport(checked, head, _unreadable(entry, checked + 1))
         seq = entry.content.seq
         breach = _breach(entry, checked + 1, prev_hash, successor_elsewhere)
-        if breach is None and expected is not None and seq == expected.seq:
-            breach = _diverged(entry, expected)
+        if breach is None and seq in marks:
+            breach = _diverged(entry, marks[seq], matched)
+            if breach is not None:  # entries after the last match are not proven intact
+                return VerifyReport(matched.seq if matched else 0, matched, breach)
+            matched = ChainHead(seq, entry.hash)
         if breach is not None:
             return VerifyReport(checked, head, breach)
         checked += 1
         prev_hash = entry.hash
         head = ChainHead(seq, entry.hash)
-    if expected is not None and checked < expected.seq:
-        return VerifyReport(checked, head, _truncated(checked, expected))
+    if marks and checked < max(marks):
+        return VerifyReport(checked, head, _truncated(checked, max(marks)))
     return VerifyReport(checked, head)
 
 
@@ -208,26 +224,30 @@ def _breach(
     )
 
 
-def _diverged(entry: StoredEntry, expected: ChainHead) -> Breach | None:
-    if entry.hash == expected.hash:
+def _diverged(entry: StoredEntry, hashes: set[str], matched: ChainHead | None) -> Breach | None:
+    if hashes == {entry.hash}:
         return None
+    seq = entry.content.seq
+    other = min(hashes - {entry.hash})
+    since = matched.seq + 1 if matched is not None else 1
+    where = (
+        f"mục {seq} đã bị sửa rồi tính lại băm"
+        if since == seq
+        else f"nhật ký đã bị viết lại (rồi tính lại băm) từ một mục trong khoảng {since} đến {seq}"
+    )
+    kept = f"; mục {matched.seq} vẫn khớp mốc" if matched is not None else ""
     return Breach(
-        expected.seq,
+        seq,
         Problem.DIVERGED,
-        f"Mục {expected.seq} có băm {entry.hash[:12]}… khác với mốc đã lưu"
-        f" {expected.hash[:12]}…: nhật ký đã bị viết lại từ mục này trở về trước",
+        f"Mục {seq} có băm {entry.hash[:12]}… khác với mốc đã lưu {other[:12]}…: {where}{kept}",
     )
 
 
-def _truncated(count: int, expected: ChainHead) -> Breach:
-    missing = (
-        f"mục {expected.seq}"
-        if count + 1 == expected.seq
-        else f"các mục {count + 1} đến {expected.seq}"
-    )
+def _truncated(count: int, anchored: int) -> Breach:
+    missing = f"mục {anchored}" if count + 1 == anchored else f"các mục {count + 1} đến {anchored}"
     return Breach(
         count + 1,
         Problem.TRUNCATED,
-        f"Nhật ký chỉ có {count} mục, ngắn hơn mốc đã lưu ({expected.seq}):"
+        f"Nhật ký chỉ có {count} mục, ngắn hơn mốc đã lưu ({anchored}):"
         f" {missing} đã bị cắt khỏi cuối",
     )

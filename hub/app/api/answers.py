@@ -175,15 +175,29 @@ class RecordsPage(BaseModel):
 
 
 class AuditEntryItem(BaseModel):
-    seq: int = Field(ge=1, description="Số thứ tự trong chuỗi | Position in the chain")
+    seq: int = Field(
+        ge=0,
+        description=(
+            "Số thứ tự trong chuỗi (0: không đọc được, xem unreadable) | Position in the chain"
+            " (0: unreadable)"
+        ),
+    )
     at: str = Field(description="Thời điểm (UTC, ISO 8601) | When (UTC, ISO 8601)")
     actor: str = Field(description="token:<id>, cli hoặc system:<thành phần> | Who acted")
     agency: str | None = Field(description="Cơ quan thực hiện | The agency acted for")
     action: str = Field(description="Hành động, ví dụ records.write | Dotted action name")
     dataset: str | None
     details: dict[str, Any]
-    prev_hash: str = Field(pattern="^[0-9a-f]{64}$", description="Băm mục trước | Hash before")
-    hash: str = Field(pattern="^[0-9a-f]{64}$", description="SHA-256 của mục | Entry hash")
+    prev_hash: str = Field(description="Băm mục trước (64 hex) | Hash before (64 hex)")
+    hash: str = Field(description="SHA-256 của mục (64 hex) | Entry hash (64 hex)")
+    unreadable: str | None = Field(
+        default=None,
+        description=(
+            "Khi mục đang lưu một giá trị không lần ghi nào tạo ra (đã bị sửa): lý do; các"
+            " trường khác là giá trị đang lưu | Set when the entry was tampered into a value no"
+            " append writes: why; the other fields then show what is stored"
+        ),
+    )
 
 
 class AuditPage(BaseModel):

@@ -56,7 +56,13 @@ def _page(
     log: AuditLog, filters: AuditFilter, after: int, limit: int
 ) -> tuple[list[AuditEntry], bool]:
     entries = log.query(filters, after=after, limit=limit)
-    more = len(entries) == limit and bool(log.query(filters, after=entries[-1].seq, limit=1))
+    # an entry whose seq no longer reads (shown as 0, flagged unreadable) sorts last: no page
+    # follows it, and a next of 0 would start the list again
+    more = (
+        len(entries) == limit
+        and entries[-1].seq > 0
+        and bool(log.query(filters, after=entries[-1].seq, limit=1))
+    )
     return entries, more
 
 

@@ -1,4 +1,5 @@
-"""``kho audit``: check the audit log's chain and list its entries."""
+"""``kho audit``: check the audit log's chain against its signed anchors, anchor its head, and
+list its entries."""
 
 from __future__ import annotations
 
@@ -32,17 +33,20 @@ def verify(
         typer.Option(
             "--head",
             metavar="SEQ:HASH",
-            help="Mốc đã lưu từ lần kiểm trước: phát hiện cả việc cắt bớt cuối nhật ký.",
+            help="Mốc lưu tay từ lần kiểm trước, thêm vào các mốc đã ký.",
         ),
     ] = None,
 ) -> None:
-    """Tính lại chuỗi băm; báo mục đầu tiên bị sửa, xoá hay đảo thứ tự (thoát mã 1)."""
+    """Tính lại chuỗi băm và đối chiếu với các mốc đã ký; báo mục đầu tiên bị sửa, xoá, đảo
+    thứ tự, cắt bớt hay tính lại, và mốc giả mạo (thoát mã 1)."""
     try:
         expected = ChainHead.parse(head) if head is not None else None
     except AuditError as exc:
         raise typer.BadParameter(str(exc), param_hint="--head") from None
     hub = shell(ctx).hub()
     report = hub.audit.verify(expected)
+    for forged in report.forged:
+        err_console.print(Text.assemble(("Mốc giả mạo", "bold red"), " — ", forged))
     if report.breach is not None:
         err_console.print(
             Text.assemble(
@@ -53,13 +57,36 @@ def verify(
         )
         err_console.print(f"{report.checked} mục đầu tiên còn nguyên vẹn.")
         raise typer.Exit(1)
+    if report.anchored is not None:
+        console.print(f"Khớp các mốc đã ký; mốc mới nhất: mục {report.anchored.seq}.")
     if report.head is None:
         console.print("Nhật ký kiểm toán chưa có mục nào.")
+    else:
+        console.print(
+            f"Nhật ký kiểm toán nguyên vẹn: {report.checked} mục. Mốc đầu chuỗi dưới đây (ký"
+            " vào kho mốc bằng kho audit anchor):"
+        )
+        typer.echo(str(report.head))
+    if report.forged:
+        raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def anchor(ctx: typer.Context) -> None:
+    """Kiểm chuỗi rồi ký mốc đầu chuỗi vào kho mốc (topic Kafka chỉ ghi thêm, hoặc tệp)."""
+    hub = shell(ctx).hub()
+    report = hub.audit.verify()
+    if report.breach is not None or report.forged:
+        err_console.print(
+            "Không ký mốc: nhật ký không qua kiểm tra — xem chi tiết bằng kho audit verify."
+        )
+        raise typer.Exit(1)
+    if report.head is None:
+        console.print("Nhật ký kiểm toán chưa có mục nào: chưa có gì để ký.")
         return
-    console.print(
-        f"Nhật ký kiểm toán nguyên vẹn: {report.checked} mục. Mốc đầu chuỗi dưới đây — hãy lưu"
-        " ở nơi khác rồi kiểm lại với --head để phát hiện việc cắt bớt:"
-    )
+    hub.audit.anchor(report.head)
+    where = hub.audit.anchoring.store.description if hub.audit.anchoring else ""
+    console.print(f"Đã ký mốc mục {report.head.seq} vào {where}:")
     typer.echo(str(report.head))
 
 

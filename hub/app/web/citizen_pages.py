@@ -28,6 +28,7 @@ from hub.app.web.templating import render
 from hub.app.wiring import Hub
 from hub.audit.actions import EVIDENCE_READ
 from hub.audit.entry import Actor, AuditEntry
+from hub.audit.stored import UNKNOWN_MOMENT
 from hub.provide_once.consent import Consent
 from hub.provide_once.errors import InvalidEvidence, NotFound
 from hub.provide_once.evidence import EvidenceVersion
@@ -50,7 +51,7 @@ class EvidenceItem:
 
 @dataclass(frozen=True)
 class ReadOfMyData:
-    at: dt.datetime
+    at: dt.datetime | None
     agency: str
     procedure: str
     evidence: list[str]
@@ -164,7 +165,11 @@ async def who_read_my_data(request: Request, citizen: Citizen) -> Response:
     hub, person, subject = citizen.hub, citizen.person, citizen.subject
     entries = await run_in_threadpool(_newest_entries, hub, subject)
     consents = await run_in_threadpool(hub.provide_once.consents.of_subject, subject.id)
-    reads = [_read(hub, entry, consents) for entry in entries if entry.action == EVIDENCE_READ]
+    reads = [
+        _read_or_flag(hub, entry, consents)
+        for entry in entries
+        if entry.action == EVIDENCE_READ or entry.unreadable
+    ]
     context = {"person": person, "reads": reads}
     return private(render(request, "citizen/access_log.html", context))
 
@@ -215,6 +220,24 @@ def _newest_entries(hub: Hub, subject: Subject) -> list[AuditEntry]:
         if len(page) < READS_SHOWN:
             return list(reversed(entries))
         after = page[-1].seq
+
+
+def _read_or_flag(hub: Hub, entry: AuditEntry, consents: list[Consent]) -> ReadOfMyData:
+    """The read, or, for an entry tampered into something that no longer reads as one, a row
+    saying so (the audit log's verify names it for the hub's operators)."""
+    if entry.unreadable is None:
+        try:
+            return _read(hub, entry, consents)
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass  # details altered into values of other types: flagged below
+    at = None if entry.unreadable and entry.at == UNKNOWN_MOMENT else entry.at
+    return ReadOfMyData(
+        at=at,
+        agency=_names(hub).get(entry.actor.agency or "", entry.actor.agency or "–"),
+        procedure=f"Mục nhật ký số {entry.seq} đã bị sửa, không đọc được",
+        evidence=[],
+        bases=["Kho đã ghi nhận sai lệch này; quản trị viên kiểm tra nhật ký kiểm toán"],
+    )
 
 
 def _read(hub: Hub, entry: AuditEntry, consents: list[Consent]) -> ReadOfMyData:
