@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from limits import parse
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.defaults import default_path, shipped
@@ -122,6 +123,32 @@ class KhoSettings(BaseSettings):
     session_max_age_s: int = Field(default=8 * 3600, ge=60)
     # None: the development sign-in when no issuer is set and the defaults are embedded.
     development_signin: bool | None = None
+    # Rate limits of the HTTP API and pages (hub/app/api/rate_limits.py): moving windows in
+    # `limits` notation ("3000/minute", "50/second"), counted in each API process. None: on
+    # under KHO_ENV=production, off in development (tests and fuzz runs set what they need).
+    rate_limits: bool | None = None
+    rate_limit_per_address: str = "3000/minute"
+    rate_limit_signin_per_address: str = "30/minute"
+    rate_limit_reads_per_credential: str = "2400/minute"
+    rate_limit_writes_per_credential: str = "1200/minute"
+
+    @field_validator(
+        "rate_limit_per_address",
+        "rate_limit_signin_per_address",
+        "rate_limit_reads_per_credential",
+        "rate_limit_writes_per_credential",
+    )
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"not a rate such as 3000/minute: {value!r}") from None
+        return value
+
+    @property
+    def rate_limits_on(self) -> bool:
+        return self.env == "production" if self.rate_limits is None else self.rate_limits
 
     @model_validator(mode="after")
     def _embedded_in_data_dir(self) -> KhoSettings:
