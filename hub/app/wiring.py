@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from hub.audit.entry import CLI, Actor
 from hub.bus.factory import open_bus
 from hub.catalogue.loader import LoadedCatalogue, load_catalogue
-from hub.db import create_engine, create_tables
+from hub.db import create_engine, create_tables, metadata
 from hub.production import require_production_ready
 from hub.registry.ensure import RegisteredSets, ensure_registered
 from hub.registry.factory import open_registry
@@ -64,6 +64,16 @@ class Hub:
     registry: SchemaRegistry
     _writers: dict[str, DatasetWriter] = field(default_factory=dict)
     _projectors: dict[str, Projector] = field(default_factory=dict)
+    _tables_made: int = 0
+    """How many of ``metadata``'s tables existed at the last ``_create_declared_tables``."""
+
+    def _create_declared_tables(self) -> None:
+        """Create the tables a store's module declared when it was imported: stores are
+        imported where they are built, after build_hub's ``create_tables``, so on a fresh
+        database their tables would otherwise not exist."""
+        if len(metadata.tables) != self._tables_made:
+            create_tables(self.engine)
+            self._tables_made = len(metadata.tables)
 
     @cached_property
     def async_postgres(self) -> AsyncPostgres | None:
@@ -78,6 +88,7 @@ class Hub:
     def tokens(self) -> TokenStore:
         from hub.auth.tokens import TokenStore
 
+        self._create_declared_tables()
         return TokenStore(self.engine, self.async_postgres)
 
     @cached_property
@@ -93,6 +104,7 @@ class Hub:
 
         stale_after = dt.timedelta(seconds=self.settings.idempotency_stale_after_s)
         retention = dt.timedelta(seconds=self.settings.idempotency_retention_s)
+        self._create_declared_tables()
         return IdempotencyStore(self.engine, stale_after=stale_after, retention=retention)
 
     @cached_property
@@ -140,6 +152,7 @@ class Hub:
     def provide_once(self) -> ProvideOnce:
         from hub.provide_once.service import ProvideOnce
 
+        self._create_declared_tables()
         return ProvideOnce(
             self.engine, self.audit, self.procedures, self.catalogue.catalogue, self.async_postgres
         )
@@ -155,6 +168,7 @@ class Hub:
         from hub.provide_once.evidence import EVIDENCE_DATASET
         from hub.provide_once.outbox import EvidenceOutbox
 
+        self._create_declared_tables()
         return EvidenceOutbox(self.engine, lambda: self.writer(EVIDENCE_DATASET))
 
     @cached_property
@@ -318,6 +332,7 @@ class Hub:
         """The 766 index's states and its worker's offsets, in the hub's database."""
         from hub.index766.store import IndexStore
 
+        self._create_declared_tables()
         return IndexStore(self.engine)
 
     @cached_property
