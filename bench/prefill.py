@@ -86,6 +86,7 @@ from hub.catalogue.loader import load_catalogue
 from hub.db import create_engine, create_tables, metadata
 from hub.identifiers.admin_units import legacy_province_codes
 from hub.identifiers.cccd import cccd_problem
+from hub.provide_once import tables as _provide_once_tables  # noqa: F401 - on the metadata
 from hub.provide_once.procedures import ProcedureCatalogue, SubjectKind, load_procedures
 from hub.settings import KhoSettings
 
