@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
+import sqlalchemy as sa
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -13,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Router
 
 from hub.app.api import authentication, registry_handlers
 from hub.app.api.errors import (
+    database_error,
     provide_once_error,
     unexpected_error,
     unreachable_error,
@@ -33,6 +36,15 @@ from hub.provide_once.errors import ProvideOnceError
 from hub.registry.embedded import DatabaseSchemaRegistry
 
 
+def _mount_every_path(prefix: str, app: Router) -> Mount:
+    """A Mount for every path under the prefix: Starlette's ``{path:path}`` is ``.*``, which
+    stops at a newline, so a subject holding one (``/registry/subjects/a%0A/versions``) fell
+    through to the hub's own 404 instead of reaching the registry's routes."""
+    mount = Mount(prefix, app=app)
+    mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
+    return mount
+
+
 def build_app(hub: Hub) -> Starlette:
     signin = build_signin(hub.settings)  # refuses unsafe sign-in settings before anything runs
     sections = [Section("", ENDPOINTS)]
@@ -42,7 +54,7 @@ def build_app(hub: Hub) -> Starlette:
         sections.append(Section(PREFIX, REGISTRY_ENDPOINTS))
         registry = routes(REGISTRY_ENDPOINTS, registry_handlers.refusal_answer)
         app_routes.append(
-            Mount(PREFIX, app=Router(routes=registry, default=registry_handlers.not_found))
+            _mount_every_path(PREFIX, Router(routes=registry, default=registry_handlers.not_found))
         )
     app_routes.extend(PAGE_ROUTES)  # the public pages (hub/app/web), after the API's routes
 
@@ -70,6 +82,7 @@ def build_app(hub: Hub) -> Starlette:
         exception_handlers={
             HTTPException: page_or_api_error,  # a page path's 404 is a Vietnamese page
             UnreachableError: unreachable_error,
+            sa.exc.DBAPIError: database_error,  # the database gone mid-request: 503
             ProvideOnceError: provide_once_error,
             Exception: unexpected_error,
             **signin.exception_handlers,  # to sign-in, and a form without its CSRF token

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -20,7 +21,8 @@ class VietnameseJSONResponse(JSONResponse):
     """JSON with Vietnamese text left readable (UTF-8, not \\u escapes)."""
 
     def render(self, content: object) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+        return text.encode("utf-8", "backslashreplace")  # a lone surrogate as its JSON escape
 
 
 class ApiError(HTTPException):
@@ -78,6 +80,23 @@ async def unreachable_error(request: Request, exc: Exception) -> Response:
     log.warning("dependency unreachable on %s %s: %s", request.method, request.url.path, exc)
     return error_response(
         503, "service_unavailable", f"{exc}; vui lòng thử lại sau", headers={"Retry-After": "5"}
+    )
+
+
+async def database_error(request: Request, exc: Exception) -> Response:
+    """A database error met on the way: the database gone (stopped, restarted, the connection
+    cut) is a 503, like any server the hub depends on; any other database error is a 500."""
+    gone = isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError) or (
+        isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
+    )
+    if not gone:
+        return await unexpected_error(request, exc)
+    log.warning("database unreachable on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(
+        503,
+        "service_unavailable",
+        "Không kết nối được tới cơ sở dữ liệu; vui lòng thử lại sau",
+        headers={"Retry-After": "5"},
     )
 
 
