@@ -29,8 +29,8 @@ from hub.auth.tokens import Role
 from hub.bus.reading import read_all
 from hub.settings import KhoSettings
 from tests.integration.conftest import KAFKA_URL
-from tests.integration.test_faults_kafka_restart import Tally, post_until_accepted
 from tests.private_services import PrivatePostgres, private_postgres
+from tests.retrying_clients import Tally, post_until_accepted
 from tests.serving import serve_app
 
 CLIENTS = int(os.environ.get("KHO_FAULT_PG_CLIENTS", "4"))
