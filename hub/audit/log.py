@@ -152,7 +152,9 @@ class AuditLog:
         if self.anchoring is None:
             return walk(self._stored(), self._successor_elsewhere, expected)
         reading = self.anchoring.read()
-        report = walk(self._stored(), self._successor_elsewhere, expected, reading.heads)
+        report = walk(
+            self._stored(), self._successor_elsewhere, expected, reading.heads, self._position_of
+        )
         store = self.anchoring.store.description
         forged = tuple(
             f"Mốc ở {found.where} của {store} không hợp lệ ({found.problem}): không dùng"
@@ -203,6 +205,13 @@ class AuditLog:
         """Every entry in ``seq`` order, read a page at a time; a value no append could have
         written is named, not raised (``stored``)."""
         return stored_entries(self._engine, page=_PAGE)
+
+    def _position_of(self, digest: str) -> int | None:
+        c = audit_table.c
+        query = sa.select(c.seq).where(c.hash == digest).order_by(c.seq).limit(1)
+        with self._engine.connect() as conn:
+            found = conn.execute(query).scalar()
+        return found if isinstance(found, int) else None
 
     def _successor_elsewhere(self, prev_hash: str, position: int) -> int | None:
         c = audit_table.c

@@ -8,6 +8,8 @@ For the entry at position ``n`` it asks two questions: does its hash match its o
 - the link holds but the content does not: entry ``n`` was **modified** in place;
 - the link is broken and the entry that should follow ``n - 1`` (the one whose previous hash is
   its hash) sits at another position: the entries were **reordered**;
+- the link is broken and entry ``n`` follows an entry ``k`` further back (its previous hash is
+  the hash of ``k``): entries ``k + 1`` to ``n - 1`` were **inserted** (and the rest renumbered);
 - the link is broken and that entry is nowhere: entries were **deleted and the rest renumbered**
   (or the entry was altered with its link);
 - the link is broken but the entry is consistent in itself: entry ``n - 1`` was **modified and
@@ -28,7 +30,8 @@ both gaps: the signed anchors (``anchor``) and an expected head ``SEQ:HASH`` giv
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -36,6 +39,8 @@ from hub.audit.chain import GENESIS_HASH, Content
 from hub.errors import KhoError
 
 _HEAD = re.compile(r"^\s*(\d{1,19})\s*:\s*([0-9a-fA-F]{64})\s*$")
+_RECENT_HASHES = 4096
+"""How far back the walk looks for the entry an entry follows, to name inserted entries."""
 
 
 class AuditError(KhoError):
@@ -66,6 +71,7 @@ class ChainHead:
 class Problem(StrEnum):
     MODIFIED = "modified"
     DELETED = "deleted"
+    INSERTED = "inserted"
     REORDERED = "reordered"
     TRUNCATED = "truncated"
     DIVERGED = "diverged"
@@ -123,6 +129,12 @@ class UnreadableEntry:
 
 SuccessorLookup = Callable[[str, int], int | None]
 """``(hash, position)`` → the position of another entry whose previous hash is ``hash``."""
+HashLookup = Callable[[str], int | None]
+"""``hash`` → the position of an entry with that hash."""
+
+
+def _nowhere(_hash: str) -> int | None:
+    return None
 
 
 def walk(
@@ -130,9 +142,11 @@ def walk(
     successor_elsewhere: SuccessorLookup,
     expected: ChainHead | None = None,
     anchors: Sequence[ChainHead] = (),
+    position_of: HashLookup = _nowhere,
 ) -> VerifyReport:
     """Check the entries, in ``seq`` order, and stop at the first breach. ``expected`` and
-    ``anchors`` are heads kept outside the database, all checked alike."""
+    ``anchors`` are heads kept outside the database, all checked alike; ``position_of`` finds
+    where an anchored entry went when entries were inserted before it."""
     marks: dict[int, set[str]] = {}
     for mark in [*anchors, *([expected] if expected is not None else [])]:
         marks.setdefault(mark.seq, set()).add(mark.hash)
@@ -140,13 +154,14 @@ def walk(
     head: ChainHead | None = None
     matched: ChainHead | None = None  # the last entry found equal to a head kept elsewhere
     prev_hash = GENESIS_HASH
+    recent: OrderedDict[str, int] = OrderedDict()  # hash -> seq of the last intact entries
     for entry in entries:
         if isinstance(entry, UnreadableEntry):
             return VerifyReport(checked, head, _unreadable(entry, checked + 1))
         seq = entry.content.seq
-        breach = _breach(entry, checked + 1, prev_hash, successor_elsewhere)
+        breach = _breach(entry, checked + 1, prev_hash, successor_elsewhere, recent)
         if breach is None and seq in marks:
-            breach = _diverged(entry, marks[seq], matched)
+            breach = _diverged(entry, marks[seq], matched, position_of)
             if breach is not None:  # entries after the last match are not proven intact
                 return VerifyReport(matched.seq if matched else 0, matched, breach)
             matched = ChainHead(seq, entry.hash)
@@ -155,6 +170,9 @@ def walk(
         checked += 1
         prev_hash = entry.hash
         head = ChainHead(seq, entry.hash)
+        recent[entry.hash] = seq
+        if len(recent) > _RECENT_HASHES:
+            recent.popitem(last=False)
     if marks and checked < max(marks):
         return VerifyReport(checked, head, _truncated(checked, max(marks)))
     return VerifyReport(checked, head)
@@ -186,7 +204,11 @@ def _misplaced(seq: int, position: int) -> Breach | None:
 
 
 def _breach(
-    entry: StoredEntry, position: int, prev_hash: str, successor_elsewhere: SuccessorLookup
+    entry: StoredEntry,
+    position: int,
+    prev_hash: str,
+    successor_elsewhere: SuccessorLookup,
+    recent: Mapping[str, int],
 ) -> Breach | None:
     seq = entry.content.seq
     misplaced = _misplaced(seq, position)
@@ -207,6 +229,14 @@ def _breach(
             f"Thứ tự đã bị đảo: mục ở vị trí {seq} không nối tiếp mục {seq - 1};"
             f" mục nối tiếp đúng đang ở vị trí {rightful}",
         )
+    follows = recent.get(entry.prev_hash)
+    if follows is not None:
+        added = f"Mục {follows + 1}" + (f" đến {seq - 1}" if follows + 1 < seq - 1 else "")
+        return Breach(
+            follows + 1,
+            Problem.INSERTED,
+            f"{added} đã bị chèn thêm: mục {seq} vốn nối tiếp ngay sau mục {follows}",
+        )
     if self_consistent and seq > 1:
         return Breach(
             seq - 1,
@@ -224,11 +254,21 @@ def _breach(
     )
 
 
-def _diverged(entry: StoredEntry, hashes: set[str], matched: ChainHead | None) -> Breach | None:
+def _diverged(
+    entry: StoredEntry, hashes: set[str], matched: ChainHead | None, position_of: HashLookup
+) -> Breach | None:
     if hashes == {entry.hash}:
         return None
     seq = entry.content.seq
     other = min(hashes - {entry.hash})
+    moved = position_of(other)
+    if moved is not None and moved > seq:
+        added = f"Mục {seq}" + (f" đến {moved - 1}" if moved - 1 > seq else "")
+        return Breach(
+            seq,
+            Problem.INSERTED,
+            f"{added} đã bị chèn thêm: mục đã ký ở vị trí {seq} nay ở vị trí {moved}",
+        )
     since = matched.seq + 1 if matched is not None else 1
     where = (
         f"mục {seq} đã bị sửa rồi tính lại băm"

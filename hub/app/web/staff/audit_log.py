@@ -45,6 +45,7 @@ _LOG = logging.getLogger(__name__)
 PROBLEMS = {
     Problem.MODIFIED: "bị sửa",
     Problem.DELETED: "bị xoá",
+    Problem.INSERTED: "bị chèn thêm",
     Problem.REORDERED: "bị đảo thứ tự",
     Problem.TRUNCATED: "bị cắt bớt ở cuối",
     Problem.DIVERGED: "khác với mốc đã lưu",
