@@ -53,6 +53,7 @@ from hub.registry.store import (
 )
 
 WRITE_ATTEMPTS = 12
+LARGEST_SCHEMA_ID = 2**31 - 1  # the id column is an INTEGER, as Confluent's ids are 32-bit
 _T = TypeVar("_T")
 
 
@@ -75,6 +76,8 @@ class DatabaseSchemaRegistry:
     def schema_text(self, schema_id: SchemaId | int) -> str:
         if schema_id in self._by_id:
             return self._by_id[schema_id]
+        if not 0 < schema_id <= LARGEST_SCHEMA_ID:  # no such row, and no query the engine takes
+            raise SCHEMA_NOT_FOUND(id=schema_id)
         with self._engine.connect() as conn:
             text = conn.execute(
                 sa.select(schemas_table.c.schema_text).where(schemas_table.c.id == schema_id)

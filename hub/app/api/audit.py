@@ -17,6 +17,7 @@ from starlette.requests import Request
 from hub.app.api.answers import AuditEntryItem, AuditPage
 from hub.app.api.authentication import agency
 from hub.app.api.errors import ApiError
+from hub.app.api.numbers import LARGEST_SEQ
 from hub.app.wiring import Hub
 from hub.audit.actions import is_action_name
 from hub.audit.entry import AuditEntry, AuditFilter, parse_moment
@@ -43,7 +44,7 @@ async def list_audit(request: Request) -> AuditPage:
         since=_moment(params, "since"),
         until=_moment(params, "until"),
     )
-    after = _integer(params, "after", default=0, low=0, high=None)
+    after = _integer(params, "after", default=0, low=0, high=LARGEST_SEQ)
     limit = _integer(params, "limit", default=DEFAULT_LIMIT, low=1, high=MAX_QUERY_LIMIT)
     entries, more = await run_in_threadpool(_page, hub.audit, filters, after, limit)
     return AuditPage(

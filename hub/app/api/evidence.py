@@ -21,6 +21,7 @@ from hub.app.api.authentication import agency, caller
 from hub.app.api.body import read_json_body
 from hub.app.api.endpoint import Reply
 from hub.app.api.errors import ApiError
+from hub.app.api.numbers import LARGEST_SEQ, ascii_digits
 from hub.app.api.provide_once_answers import (
     AccessLogPage,
     HistoryAnswer,
@@ -112,7 +113,7 @@ def _agency_or_subject(request: Request) -> Credential | Subject:
 
 async def access_log_page(request: Request, hub: Hub, subject: Subject) -> AccessLogPage:
     """One page of the subject's access log: ``after`` (a seq) and ``limit`` (1..500)."""
-    after = _integer(request, "after", default=0, low=0, high=None)
+    after = _integer(request, "after", default=0, low=0, high=LARGEST_SEQ)
     limit = _integer(request, "limit", default=100, low=1, high=500)
     entries = await run_in_threadpool(
         hub.provide_once.access_log, subject, after=after, limit=limit + 1
@@ -202,7 +203,7 @@ def _integer(request: Request, name: str, *, default: int, low: int, high: int |
     value = request.query_params.get(name)
     if value is None:
         return default
-    if not value.isdigit() or int(value) < low or (high is not None and int(value) > high):
+    if not ascii_digits(value) or int(value) < low or (high is not None and int(value) > high):
         bounds = f"từ {low} đến {high}" if high is not None else f"từ {low} trở lên"
         raise ApiError(
             400, "bad_query", f"Tham số {name}: phải là số nguyên {bounds}", parameter=name

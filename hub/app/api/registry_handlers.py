@@ -30,6 +30,7 @@ from starlette.types import Receive, Scope, Send
 from hub.app.api.authentication import Refused, agency
 from hub.app.api.endpoint import Handler, Reply
 from hub.app.api.errors import VietnameseJSONResponse
+from hub.app.api.numbers import ascii_digits
 from hub.app.api.registry_answers import (
     MEDIA_TYPE,
     CompatibilityCheck,
@@ -141,7 +142,7 @@ def _flag(request: Request, name: str) -> bool:
 def _version(text: str) -> VersionRef:
     if text in ("latest", "-1"):
         return "latest"
-    if text.isdigit() and 1 <= int(text) <= MAX_VERSION:
+    if ascii_digits(text) and 1 <= int(text) <= MAX_VERSION:
         return int(text)
     raise INVALID_VERSION(text=text, highest=MAX_VERSION)
 

@@ -1,0 +1,83 @@
+"""What fuzzing the API from /openapi.json found (tests/fuzz): each was a 500 or an answer the
+document does not list, and is now the documented refusal."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from starlette.testclient import TestClient
+
+from hub.app.api import build_app
+from hub.app.wiring import Hub
+from hub.auth.tokens import Role
+from hub.provide_once.subjects import parse_subject
+
+CITIZEN = "082095000123"
+BEYOND_BIGINT = str(2**63)
+REGISTRY_TYPE = "application/vnd.schemaregistry.v1+json"
+
+
+@pytest.fixture
+def client(embedded_hub: Hub) -> TestClient:
+    return TestClient(build_app(embedded_hub), raise_server_exceptions=False)
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("after", [BEYOND_BIGINT, "²"])
+def test_an_after_no_row_can_have_is_a_400_naming_it(
+    client: TestClient, embedded_hub: Hub, after: str
+) -> None:
+    """``after`` past a BIGINT's largest value (the database refused the comparison), or made
+    of digits int() does not read ('²' passes str.isdigit), was a 500 on the access logs and
+    the audit log."""
+    citizen = embedded_hub.subject_tokens.issue(
+        parse_subject(CITIZEN), valid_for=dt.timedelta(hours=1)
+    )
+    admin = embedded_hub.tokens.create("vp-ubnd", frozenset({Role.ADMIN})).plaintext
+    answers = [
+        client.get("/api/v1/me/access-log", params={"after": after}, headers=_bearer(citizen)),
+        client.get(
+            f"/api/v1/subjects/{CITIZEN}/access-log",
+            params={"after": after},
+            headers=_bearer(admin),
+        ),
+        client.get("/api/v1/audit", params={"after": after}, headers=_bearer(admin)),
+    ]
+    for answer in answers:
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"]["parameter"] == "after"
+    last = str(2**63 - 1)
+    fine = client.get("/api/v1/me/access-log", params={"after": last}, headers=_bearer(citizen))
+    assert (fine.status_code, fine.json()["entries"]) == (200, [])
+
+
+@pytest.mark.parametrize("suffix", ["", "/versions", "/subjects"])
+def test_a_schema_id_beyond_32_bits_is_not_found(client: TestClient, suffix: str) -> None:
+    """Schema ids are 32-bit (an INTEGER column, as Confluent's): a larger one was a 500."""
+    answer = client.get(f"/registry/schemas/ids/{2**31}{suffix}")
+    assert answer.status_code == 404, answer.text
+    assert answer.headers["content-type"] == REGISTRY_TYPE
+    assert answer.json()["error_code"] == 40403
+
+
+def test_a_version_of_other_digits_is_an_invalid_version(client: TestClient) -> None:
+    """'²' passed str.isdigit and int() refused it: a 500 instead of Confluent's 42202."""
+    answer = client.get("/registry/subjects/tthc.dossiers-value/versions/²")
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error_code"] == 42202
+
+
+def test_a_subject_holding_a_newline_reaches_the_registry(client: TestClient) -> None:
+    """The registry's mount did not match a path with a newline, so the hub's own 404 (in its
+    error body, not the registry's media type) answered, even where the registry answers 200."""
+    missing = client.get("/registry/subjects/a%0Ab/versions")
+    assert missing.status_code == 404, missing.text
+    assert missing.headers["content-type"] == REGISTRY_TYPE
+    assert missing.json()["error_code"] == 40401
+    config = client.get("/registry/config/a%0Ab", params={"defaultToGlobal": "true"})
+    assert config.status_code == 200, config.text
+    assert config.headers["content-type"] == REGISTRY_TYPE
