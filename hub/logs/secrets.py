@@ -1,5 +1,6 @@
 """A structlog processor that keeps secrets out of the logs: the value of any key that names a
-secret, a URL's password, a bearer token, and ``token=…``-style parameters inside text."""
+secret, a URL's password, a bearer token, ``token=…``-style parameters inside text, and the
+sign-in callback's ``code`` and ``state`` in a URL's query."""
 
 from __future__ import annotations
 
@@ -21,10 +22,18 @@ _ASSIGNED = re.compile(
     re.IGNORECASE,
 )
 
+# OpenID Connect parameters in a URL's query: the sign-in callback's code (and what guards it)
+# would show in an access log line such as uvicorn's, which prints the path with its query.
+_QUERY_SECRET = re.compile(
+    r"(?P<head>[?&](?:code|state|session_state|nonce|code_verifier)=)[^&\s\"'#]+"
+)
+
 
 def mask_text(text: str) -> str:
-    """``text`` with URL passwords, bearer tokens and ``name=value`` secrets replaced."""
+    """``text`` with URL passwords, bearer tokens, ``name=value`` secrets and the sign-in
+    parameters of a URL's query replaced."""
     text = _URL_PASSWORD.sub(rf"\g<head>{MASK}\g<at>", text)
+    text = _QUERY_SECRET.sub(rf"\g<head>{MASK}", text)
     text = _BEARER.sub(rf"\g<head>{MASK}", text)
     return _ASSIGNED.sub(rf"\g<head>{MASK}", text)
 

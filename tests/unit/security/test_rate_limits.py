@@ -19,6 +19,7 @@ from hub.app.api.routes import ENDPOINTS
 from hub.app.wiring import Hub, build_hub
 from hub.auth.tokens import Role
 from hub.settings import KhoSettings
+from tests.unit.security.uvicorn_server import uvicorn_serving
 
 CATALOGUE = "/api/v1/catalogue"
 RECORDS = "/api/v1/datasets/tthc.dossiers/records"
@@ -168,3 +169,24 @@ def test_every_limited_operation_documents_429_with_retry_after() -> None:
             schema = responses["429"]["content"]["application/json"]["schema"]
             assert schema == {"$ref": "#/components/schemas/ErrorAnswer"}, (method, path)
     assert "ErrorAnswer" in document["components"]["schemas"]
+
+
+@pytest.mark.parametrize(
+    ("trusted", "third_from_another_address"), [("127.0.0.1", 200), ("10.9.9.9", 429)]
+)
+def test_the_address_is_the_proxys_forwarded_one_only_when_uvicorn_trusts_it(
+    narrow: Hub, trusted: str, third_from_another_address: int
+) -> None:
+    """Under uvicorn (as ``kho serve`` runs it), a connection from 127.0.0.1, the proxy uvicorn
+    trusts by default, is counted under its X-Forwarded-For address; when the proxy is not
+    among ``forwarded_allow_ips`` the header is ignored and the connection's own address
+    counts."""
+    with (
+        uvicorn_serving(build_app(narrow), forwarded_allow_ips=trusted) as url,
+        httpx.Client(base_url=url) as client,
+    ):
+        first = {"X-Forwarded-For": "198.51.100.1"}
+        assert [client.get(CATALOGUE, headers=first).status_code for _ in range(3)] == [200] * 3
+        assert client.get(CATALOGUE, headers=first).status_code == 429
+        second = {"X-Forwarded-For": "198.51.100.2"}
+        assert client.get(CATALOGUE, headers=second).status_code == third_from_another_address
