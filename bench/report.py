@@ -272,34 +272,41 @@ def build(records: Path, out: Path, *, started_at: str, failed: Sequence[str] = 
 
 
 def run_table(run: Run) -> Table:
+    """Per benchmark: the aim; at the small and at the large size the work, the figure, whether
+    it meets the aim and the cost per unit of work; then how work and cost grew, and k."""
     table = Table(title=f"Benchmarks, run of {run.started_at} ({run.host.get('cpus')} CPUs)")
-    columns = ("benchmark", "aim", "small", "figure", "cost/unit", "large", "figure", "cost/unit")
-    for column in columns:
-        table.add_column(column, justify="left" if column == "benchmark" else "right")
-    for column in ("met", "work ×", "cost ×", "scaling"):
-        table.add_column(column, justify="right")
+    table.add_column("benchmark", no_wrap=True)
+    table.add_column("aim", justify="right", no_wrap=True)
+    for size in ("small", "large"):
+        table.add_column(size, justify="right", no_wrap=True)
+        for column in ("figure", "met", "cost/unit"):
+            table.add_column(column, justify="right", no_wrap=True)
+    for column in ("work ×", "cost ×", "k", "scaling"):
+        table.add_column(column, justify="right", no_wrap=True)
     for row in run.rows():
         small, large = row.small, row.large
-        aim = large.aim.text(large.unit) if large.aim else "–"
         growth = row.growth
-        single = len(row.results) == 1
         table.add_row(
             row.name,
-            aim,
-            *(("", "", "") if single else _size_cells(small)),
+            large.aim.text(large.unit) if large.aim else "–",
+            *(("", "", "", "") if len(row.results) == 1 else _size_cells(small)),
             *_size_cells(large),
-            _met_text(large.met)
-            + ("" if single or small.met == large.met else f" (small: {_met_text(small.met)})"),
             f"{growth.work:,.1f}" if growth else "–",
             f"{growth.cost:,.2f}" if growth else "–",
-            f"{growth.verdict} (k {growth.exponent:.2f})" if growth else "–",
+            f"{growth.exponent:.2f}" if growth else "–",
+            growth.verdict if growth else "–",
             style="red" if growth and growth.worse_than_linear else None,
         )
     return table
 
 
-def _size_cells(result: Result) -> tuple[str, str, str]:
-    return f"{result.size:,} {result.size_unit}", result.value_text(), result.per_unit_text()
+def _size_cells(result: Result) -> tuple[str, str, str, str]:
+    return (
+        f"{result.size:,}",
+        result.value_text(),
+        _met_text(result.met),
+        result.per_unit_text(),
+    )
 
 
 def _met_text(met: bool | None) -> str:
@@ -391,7 +398,7 @@ def main(argv: Iterable[str] | None = None) -> None:
     compare_cmd = commands.add_parser("compare", help="two runs' JSON, A then B")
     compare_cmd.add_argument("runs", type=Path, nargs="*", help="A B (default: the newest two)")
     args = parser.parse_args(None if argv is None else list(argv))
-    console = Console(width=170)
+    console = Console(width=230)  # the run's table whatever the terminal
 
     if args.command == "build":
         started = args.started or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

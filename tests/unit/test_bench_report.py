@@ -61,8 +61,10 @@ def _text(table: object) -> str:
     return console.export_text()
 
 
-def _line(text: str, name: str) -> str:
-    return next(line for line in text.splitlines() if name in line)
+def _cells(text: str, name: str) -> list[str]:
+    """The cells of the table row of benchmark ``name``."""
+    line = next(line for line in text.splitlines() if name in line)
+    return [cell.strip() for cell in line.strip("│ ").split("│")]
 
 
 def test_recorded_results_make_a_run_with_met_aims_and_growth(
@@ -86,11 +88,17 @@ def test_recorded_results_make_a_run_with_met_aims_and_growth(
     assert prefill.growth is not None and prefill.growth.verdict == "flat"
 
     text = _text(report.run_table(loaded))
-    line = _line(text, "connector b/a")
-    assert "WORSE than linear" in line
-    assert "100 µs/row" in line and "300 µs/row" in line  # 1 s / 10,000 and 30 s / 100,000
-    assert "met (small: NOT met)" in line
-    assert "12.0 ms/request" in _line(text, "prefill p99")
+    # benchmark, aim, then size, figure, met, cost/unit at each size, work ×, cost ×, k, scaling
+    assert _cells(text, "connector b/a") == [
+        "connector b/a",
+        "≥ 0.70",
+        *("10,000", "0.65", "NOT met", "100 µs/row"),  # 1 s / 10,000 rows
+        *("100,000", "0.72", "met", "300 µs/row"),  # 30 s / 100,000 rows
+        *("10.0", "30.00", "1.48", "WORSE than linear"),
+    ]
+    prefill_cells = _cells(text, "prefill p99")
+    assert prefill_cells[5] == "12.0 ms/request"  # one request's p99 against 100,000 items
+    assert prefill_cells[-1] == "flat"
 
 
 def test_cost_growing_with_work_reads_linear(
