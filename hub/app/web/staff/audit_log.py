@@ -221,7 +221,8 @@ async def _page(
         "person": staff.person,
         "filters": filters,
         "rows": rows,
-        "unreadable": found is None and not filters.errors,
+        "unreadable": (found is None and not filters.errors)
+        or any(row.entry.unreadable for row in rows),
         "next_query": next_query,
         "first_query": {k: v for k, v in filters.typed.items() if k != "sau"},
         "page_size": PAGE_SIZE,

@@ -138,6 +138,7 @@ def test_verify_names_a_time_that_no_longer_parses(visit: StaffVisit) -> None:
     listed = visit.get(PAGE)
     assert listed.status_code == 200
     assert "Không đọc được một mục" in words(listed.text)
+    assert "Mục đã bị sửa: cột thời điểm (at) chứa" in words(listed.text)
     answer = _verify(visit)
     assert answer.status_code == 200
     shown = words(answer.text)
