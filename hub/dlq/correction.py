@@ -8,6 +8,7 @@ byte-order mark (as Notepad on Windows does) are read too.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,15 @@ def parse_correction(raw: bytes, where: str, path: Path | None = None) -> Correc
         raise CorrectionFileError(
             f"{where}, dòng {exc.lineno}, cột {exc.colno}: không phải JSON hợp lệ"
             f" ({_explain(exc.msg)})"
+        ) from None
+    except RecursionError:
+        raise CorrectionFileError(
+            f"{where}: không phải JSON hợp lệ (mảng, đối tượng lồng nhau quá sâu)"
+        ) from None
+    except ValueError:  # an integer longer than Python converts
+        raise CorrectionFileError(
+            f"{where}: không phải JSON hợp lệ (số nguyên dài quá"
+            f" {sys.get_int_max_str_digits()} chữ số)"
         ) from None
     if not isinstance(document, dict):
         raise CorrectionFileError(f"{where} phải chứa đúng một bản ghi: một đối tượng JSON {{...}}")

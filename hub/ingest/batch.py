@@ -107,7 +107,7 @@ def ingest_batch(
         writer.dead_letter(
             IncomingRecord(
                 source=SourceRef(kind="api", name=source_name, position=c.index),
-                original=json.dumps(c.document, ensure_ascii=False).encode("utf-8"),
+                original=_original_bytes(c.document),
                 record=c.record,
             ),
             c.violations,
@@ -133,6 +133,12 @@ def _check(writer: DatasetWriter, index: int, document: object) -> _Checked:
     except JsonRecordError as exc:
         return _Checked(index, document, None, (Violation(exc.path, "json_value", exc.message),))
     return _Checked(index, document, record, tuple(writer.violations(record)))
+
+
+def _original_bytes(document: object) -> bytes:
+    """The record as its JSON text; a lone surrogate (``"\\ud800"`` in the body) is kept as
+    that escape, since UTF-8 cannot hold it."""
+    return json.dumps(document, ensure_ascii=False).encode("utf-8", "backslashreplace")
 
 
 def _position(position: Position) -> dict[str, Any]:

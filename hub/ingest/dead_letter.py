@@ -36,7 +36,8 @@ class DeadLetter:
             "original_base64": base64.b64encode(self.original).decode("ascii"),
             "record": self.record,
         }
-        return json.dumps(document, ensure_ascii=False).encode("utf-8")
+        # a lone surrogate (from "\ud800" in a JSON body) goes back to that JSON escape
+        return json.dumps(document, ensure_ascii=False).encode("utf-8", "backslashreplace")
 
     @classmethod
     def from_bytes(cls, payload: bytes) -> DeadLetter:

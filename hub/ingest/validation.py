@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastavro.validation import ValidationError, validate
@@ -29,15 +30,35 @@ class RecordValidator:
         self._quick = QuickCheck(schema.parsed)
         self._contract = contract or compile_contract(entry.id, entry.contract, schema)
         self._dataset = entry.id
+        self._key_field = schema.key_field
 
     def violations(self, record: dict[str, Any]) -> list[Violation]:
         found = self._type_violations(record)
+        if found:
+            return found
+        found = _unwritable_text(record)
+        key_problem = self._key_violation(record)
+        if key_problem is not None:
+            found.append(key_problem)
         if found:
             return found
         broken = self._contract.violations(record)
         for rule in {v.rule for v in broken}:
             CONTRACT_FAILURES.labels(dataset=self._dataset, rule=rule).inc()
         return broken
+
+    def _key_violation(self, record: dict[str, Any]) -> Violation | None:
+        """The record's key (``kho.key``) is printable ASCII: a key with a look-alike character
+        (Cyrillic ``а``, a full-width ``０``) would look like another record's key and not be it."""
+        key = record.get(self._key_field) if self._key_field else None
+        if not isinstance(key, str) or (key.isascii() and key.isprintable()):
+            return None
+        return Violation(
+            f"$.{self._key_field}",
+            "key_not_ascii",
+            f"Khóa {self._key_field} {key!r} chỉ được gồm ký tự ASCII in được (chữ không dấu, "
+            "chữ số, dấu gạch); không dùng chữ Kirin, số toàn khổ hay ký tự điều khiển",
+        )
 
     def _type_violations(self, record: dict[str, Any]) -> list[Violation]:
         # As many keys as the schema has fields, and all of them there: nothing unknown.
@@ -60,3 +81,27 @@ class RecordValidator:
                     )
                 )
         return found
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unwritable(text: str) -> bool:
+    """Text no store can keep: with NUL, which PostgreSQL's text refuses (a worker writing it
+    there would stop on it), or a lone UTF-16 surrogate (``"\\ud800"`` in JSON), which UTF-8
+    cannot encode."""
+    return "\x00" in text or (not text.isascii() and _SURROGATE.search(text) is not None)
+
+
+def _unwritable_text(record: dict[str, Any]) -> list[Violation]:
+    """Every field of ``unwritable`` text, whichever path the record came by: the API, a
+    connector, a correction."""
+    return [
+        Violation(
+            f"$.{name}",
+            "unwritable_text",
+            f"Trường {name} chứa ký tự NUL (\\u0000) hoặc nửa cặp surrogate UTF-16 không hợp lệ",
+        )
+        for name, value in record.items()
+        if type(value) is str and unwritable(value)
+    ]

@@ -17,12 +17,14 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from hub.audit.actions import EVIDENCE_RECORD
 from hub.audit.entry import Actor
 from hub.audit.log import AuditLog
 from hub.db import using
+from hub.ingest.validation import unwritable
 from hub.provide_once.errors import Forbidden, InvalidEvidence, NotFound
 from hub.provide_once.procedures import ProcedureCatalogue
 from hub.provide_once.subjects import parse_subject
@@ -54,6 +56,18 @@ class EvidenceInput(BaseModel):
     file_uri: str | None = Field(default=None, min_length=1, max_length=500)
     file_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     correction_reason: str | None = Field(default=None, min_length=1, max_length=1000)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _writable(cls, value: Any) -> Any:
+        """No NUL or lone surrogate in any text, an attribute's name or value included: the
+        store could not keep it (PostgreSQL refuses NUL; UTF-8 has no lone surrogate)."""
+        texts = [*value.keys(), *value.values()] if isinstance(value, dict) else [value]
+        if any(isinstance(t, str) and unwritable(t) for t in texts):
+            raise PydanticCustomError(
+                "unwritable_text", "chứa ký tự NUL (\\u0000) hoặc nửa cặp surrogate UTF-16"
+            )
+        return value
 
 
 class Outcome(StrEnum):

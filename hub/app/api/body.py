@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -45,6 +46,16 @@ async def read_json_body(request: Request, *, max_bytes: int) -> JsonBody:
             400,
             "malformed_json",
             f"JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}",
+        ) from exc
+    except RecursionError as exc:
+        raise ApiError(
+            400, "malformed_json", "JSON lồng nhau quá sâu: mảng và đối tượng lồng quá nhiều tầng"
+        ) from exc
+    except ValueError as exc:  # an integer longer than Python converts
+        raise ApiError(
+            400,
+            "malformed_json",
+            f"JSON có số nguyên dài quá {sys.get_int_max_str_digits()} chữ số",
         ) from exc
 
 
