@@ -59,6 +59,13 @@ unit: install
 test: install
 	bash scripts/test.sh
 
+# pip-audit over the venv's packages with the allowlist scripts/audit-deps-allowlist.toml
+# (SECURITY.md). Fails when a package could not be audited or the vulnerability service cannot
+# be reached, so it is not part of `make test`; KHO_AUDIT_SERVICE=osv uses OSV
+.PHONY: audit-deps
+audit-deps: install
+	$(BIN)/python scripts/audit_deps.py
+
 # the scale-out test alone (part of `make test`): 100,000 dossiers over HTTP to 2 API
 # processes, one of each process killed halfway (2.5 to 4 minutes here); KHO_SCALE_DOSSIERS
 # lowers it
