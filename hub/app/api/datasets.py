@@ -185,14 +185,22 @@ def audit_personal_read(
 
 
 def read_page(
-    hub: Hub, entry: DatasetEntry, projection: Projection, positions: dict[int, int], limit: int
+    hub: Hub,
+    entry: DatasetEntry,
+    projection: Projection,
+    positions: dict[int, int],
+    limit: int,
+    partitions: int | None = None,
 ) -> tuple[list[dict[str, Any]], dict[int, int]]:
-    """Up to ``limit`` records after the positions, decoded and projected."""
+    """Up to ``limit`` records after the positions, decoded and projected; ``partitions``, when
+    the caller knows the topic's partition count (else it is asked of the bus)."""
     projector = hub.projector(entry.id)
     decoder = hub.decoder
     after = dict(positions)
     page: list[dict[str, Any]] = []
-    for partition in range(hub.bus.partition_count(entry.topic)):
+    if partitions is None:
+        partitions = hub.bus.partition_count(entry.topic)
+    for partition in range(partitions):
         start = after.get(partition, 0)
         batch = hub.bus.fetch(entry.topic, partition, start, limit - len(page))
         for record in batch:

@@ -10,6 +10,7 @@ stream starts at the end of the topic: only records published from now on.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 
 import anyio
@@ -27,6 +28,10 @@ from hub.catalogue.models import DatasetEntry
 
 PAGE_SIZE = 500
 PING_SECONDS = 15
+PARTITION_COUNT_MAX_AGE_S = 60.0
+"""How long a stream trusts the topic's partition count. Asking Kafka refreshes the metadata of
+every topic of the cluster (~0.1 s with a few hundred topics) under the bus's lock, which the
+process's ingest shares: 50 open streams asking at every poll kept that lock busy."""
 
 
 async def stream_records(request: Request) -> EventSourceResponse:
@@ -51,8 +56,16 @@ async def _events(
 ) -> AsyncIterator[ServerSentEvent]:
     interval = hub.settings.stream_poll_interval_s
     projection = access.projection
+    partitions, counted_at = 0, None
     while True:
-        page, _ = await run_in_threadpool(read_page, hub, entry, projection, positions, PAGE_SIZE)
+        # counted again while the topic has none (not made yet), else once per max age
+        stale = counted_at is None or time.monotonic() - counted_at >= PARTITION_COUNT_MAX_AGE_S
+        if stale or partitions == 0:
+            partitions = await run_in_threadpool(hub.bus.partition_count, entry.topic)
+            counted_at = time.monotonic()
+        page, _ = await run_in_threadpool(
+            read_page, hub, entry, projection, positions, PAGE_SIZE, partitions
+        )
         # logged before the records leave: a personal read is never shown unaudited
         await run_in_threadpool(audit_personal_read, hub, entry, credential, access, page)
         for item in page:

@@ -93,3 +93,38 @@ def test_stream_refuses_bad_cursor_and_unknown_dataset(embedded_hub: Hub) -> Non
         unknown = httpx.get(base_url + "/api/v1/datasets/khong.co/stream")
     assert bad.status_code == 400
     assert unknown.status_code == 404
+
+
+def test_an_open_stream_asks_the_partition_count_once_a_minute(
+    embedded_hub: Hub, monkeypatch: Any
+) -> None:
+    """A stream polling a quiet topic does not ask the bus how many partitions it has at every
+    poll (on Kafka that refreshes the whole cluster's metadata under the bus's lock); it
+    still delivers what is published. The calls are seen through a pass-through."""
+    _publish(embedded_hub, dossier_documents(1, seed=25))  # the topic exists
+    bus = embedded_hub.bus
+    asked: list[float] = []
+    real_count = bus.partition_count
+
+    def counting(topic: str) -> int:
+        asked.append(time.monotonic())
+        return real_count(topic)
+
+    monkeypatch.setattr(bus, "partition_count", counting)
+    embedded_hub.settings.stream_poll_interval_s = 0.05
+    fresh = dossier_documents(1, seed=24, start=200)
+    published_at: list[float] = []
+
+    def publish_later() -> None:
+        time.sleep(1.0)  # some 20 polls of the quiet topic first
+        published_at.append(time.monotonic())
+        _publish(embedded_hub, fresh)
+
+    with serve_app(build_app(embedded_hub)) as base_url:
+        publisher = threading.Thread(target=publish_later)
+        publisher.start()
+        events = _read_events(base_url, 1)
+        publisher.join()
+    assert [data["value"]["dossier_id"] for _, data in events] == [fresh[0]["dossier_id"]]
+    # the stream's start (the topic's end offsets) and its first poll; not once per poll
+    assert len([t for t in asked if t < published_at[0]]) <= 2
