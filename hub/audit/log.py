@@ -77,7 +77,8 @@ class AuditLog:
         ``subjects`` are the citizens or organisations whose data it concerns: each finds it in
         their access log. Appends from concurrent threads commit together (``group_commit``)."""
         seq = self._group.submit(pending_entry(action, actor, dataset, details, subjects))
-        self._after_append()
+        if self._anchor_due():
+            self._anchor_quietly()
         return seq
 
     async def append_async(
@@ -95,8 +96,8 @@ class AuditLog:
             seq = await anyio.to_thread.run_sync(self._group.submit, entry)
         else:
             seq = await self._async_group.submit(entry)
-        if self.anchoring is not None:
-            await anyio.to_thread.run_sync(self._after_append)
+        if self._anchor_due():
+            await anyio.to_thread.run_sync(self._anchor_quietly)
         return seq
 
     def transaction(self) -> AbstractContextManager[sa.Connection]:
@@ -118,11 +119,13 @@ class AuditLog:
         anchored with the next append or ``anchor``, after it committed)."""
         return write_chained(conn, [pending_entry(action, actor, dataset, details, subjects)])[0]
 
-    def _after_append(self) -> None:
-        """Anchor the head when one is due; an anchor that cannot be published never fails
-        the append, which has committed (the next one tries again)."""
-        if self.anchoring is None or not self.anchoring.note_appended(1):
-            return
+    def _anchor_due(self) -> bool:
+        """Count one append; whether the head is due to be anchored now."""
+        return self.anchoring is not None and self.anchoring.note_appended(1)
+
+    def _anchor_quietly(self) -> None:
+        """Anchor the head; an anchor that cannot be published never fails the append, which
+        has committed (a later append tries again)."""
         try:
             self.anchor()
         except (KhoError, OSError, ValueError, sa.exc.SQLAlchemyError):

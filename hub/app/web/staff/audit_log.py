@@ -31,6 +31,7 @@ from hub.app.web.templating import render
 from hub.audit import AuditEntry, AuditError, AuditFilter, ChainHead, Problem, VerifyReport
 from hub.audit.actions import KNOWN_ACTIONS, is_action_name
 from hub.audit.entry import parse_moment
+from hub.errors import KhoError
 
 PAGE_SIZE = 50
 """Entries on one page."""
@@ -89,7 +90,12 @@ async def verify_chain(request: Request, staff: Staff) -> Response:
         return await _page(
             request, staff, Filters(), status=422, head_text=head_text, head_error=str(exc)
         )
-    report = await run_in_threadpool(staff.hub.audit.verify, expected)
+    try:
+        report = await run_in_threadpool(staff.hub.audit.verify, expected)
+    except KhoError as exc:  # the signed anchors could not be read (store down, no key)
+        return await _page(
+            request, staff, Filters(), status=503, head_text=head_text, head_error=str(exc)
+        )
     return await _page(request, staff, Filters(), report=report, head_text=head_text)
 
 

@@ -4,17 +4,20 @@ intact with its head, then the first tampered entry, without a traceback."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.app.web.staff.action_labels import ACTION_LABELS
 from hub.app.web.staff.audit_log import PAGE_SIZE, VERIFY_PATH
 from hub.app.web.staff.tools import AUDIT_LOG
 from hub.audit import Actor, actions
+from hub.audit.anchor import Anchor, FileAnchors, sign
 from tests.unit.web.staff.staff_visit import ADMIN, StaffVisit, citizen, csrf, steward, words
 
 PAGE = AUDIT_LOG.path
@@ -190,3 +193,21 @@ def test_a_nested_detail_reads_as_key_value_pairs(visit: StaffVisit) -> None:
     visit.sign_in(ADMIN)
     shown = html.unescape(words(visit.get(PAGE, hanh_dong="records.write").text))
     assert "rejected_by_rule a: 1, b: 2" in shown
+
+
+def test_verify_reports_a_forged_anchor_and_a_cut_tail(visit: StaffVisit) -> None:
+    """The head anchored by `kho audit anchor`'s code path, then a forged anchor added and the
+    last entry cut: the button names the cut entry against the signed anchor and reports the
+    forged one (never trusted: its entry 99 is not called missing)."""
+    visit.sign_in(ADMIN)  # signing in appends an entry too: before the anchor
+    _fill(visit)
+    head = visit.hub.audit.anchor()
+    assert head is not None
+    anchors = FileAnchors(visit.hub.settings.data_dir / "audit-anchors.jsonl")
+    moment = dt.datetime.now(dt.UTC)
+    anchors.append(sign(Anchor(99, "ab" * 32, 99, moment), Ed25519PrivateKey.generate()))
+    _sql(visit, "DELETE FROM audit_log WHERE seq = :seq", seq=head.seq)
+    shown = words(_verify(visit).text)
+    assert f"mục {head.seq} bị cắt bớt ở cuối" in shown
+    assert f"ngắn hơn mốc đã lưu ({head.seq})" in shown
+    assert "Mốc giả mạo — Mốc ở dòng 2" in shown and "chữ ký không khớp" in shown
