@@ -50,9 +50,9 @@ async def ingest_records(request: Request) -> Reply:
     body = await read_json_body(request, max_bytes=hub.settings.ingest_max_body_bytes)
     documents = body.value
     if not isinstance(documents, list):
-        raise ApiError(422, "not_an_array", "Nội dung phải là một mảng JSON các bản ghi")
+        raise ApiError(400, "not_an_array", "Nội dung phải là một mảng JSON các bản ghi")
     if not documents:
-        raise ApiError(422, "empty_batch", "Lô bản ghi rỗng: không có gì để ghi")
+        raise ApiError(400, "empty_batch", "Lô bản ghi rỗng: không có gì để ghi")
     limit = hub.settings.ingest_max_records
     if len(documents) > limit:
         raise ApiError(

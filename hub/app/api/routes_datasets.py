@@ -77,7 +77,7 @@ DATASET_ENDPOINTS: tuple[Endpoint, ...] = (
         "Ghi một lô bản ghi | Publish a batch of records",
         {
             200: Answer("Published", IngestAnswer),
-            400: error("Malformed JSON, bad mode or key"),
+            400: error("Malformed JSON, not an array of records or an empty one, bad mode or key"),
             401: error("Missing, malformed, unknown, revoked or expired token"),
             403: error("Not a producer of the owning agency"),
             404: error("Unknown dataset"),

@@ -81,3 +81,25 @@ def test_a_subject_holding_a_newline_reaches_the_registry(client: TestClient) ->
     config = client.get("/registry/config/a%0Ab", params={"defaultToGlobal": "true"})
     assert config.status_code == 200, config.text
     assert config.headers["content-type"] == REGISTRY_TYPE
+
+
+@pytest.mark.parametrize(("body", "code"), [(b"[]", "empty_batch"), (b"{}", "not_an_array")])
+def test_a_body_without_records_is_a_400_and_a_422_is_always_an_ingest_answer(
+    client: TestClient, embedded_hub: Hub, body: bytes, code: str
+) -> None:
+    """The ingest endpoint documents its 422 as the records' verdicts (IngestAnswer), but an
+    empty batch or a body that is not an array answered 422 with an error body; now they are
+    400s, with the other bodies it cannot read."""
+    token = embedded_hub.tokens.create("vp-ubnd", frozenset({Role.PRODUCER})).plaintext
+    answer = client.post(
+        "/api/v1/datasets/tthc.dossiers/records",
+        content=body,
+        headers={**_bearer(token), "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == code
+    refused = client.post(
+        "/api/v1/datasets/tthc.dossiers/records", json=[{"dossier_id": 1}], headers=_bearer(token)
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["rejected_count"] == 1

@@ -208,8 +208,8 @@ def test_only_a_producer_of_the_owner_agency_may_write(client: TestClient, hub: 
         (b'[{"dossier_id": "x",', "application/json", 400, "malformed_json"),
         (b"\xff\xfe[]", "application/json", 400, "malformed_json"),
         (b"dossier_id,x", "text/csv", 415, "unsupported_media_type"),
-        (b'{"dossier_id": "x"}', "application/json", 422, "not_an_array"),
-        (b"[]", "application/json", 422, "empty_batch"),
+        (b'{"dossier_id": "x"}', "application/json", 400, "not_an_array"),
+        (b"[]", "application/json", 400, "empty_batch"),
     ],
 )
 def test_malformed_bodies_are_refused_with_the_reason(
