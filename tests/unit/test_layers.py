@@ -23,6 +23,7 @@ FLOORS: list[tuple[str, ...]] = [
         "hub.secret_keys",
         "hub.metrics",
         "hub.logs",
+        "hub.disk_space",
     ),
     ("hub.config_files", "hub.db", "hub.async_postgres"),
     ("hub.bus",),

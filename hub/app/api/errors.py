@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hub.disk_space import DISK_FULL_API_MESSAGE, disk_full
 from hub.provide_once.errors import ProvideOnceError
 
 log = logging.getLogger("kho.api")
@@ -89,7 +90,7 @@ async def database_error(request: Request, exc: Exception) -> Response:
     gone = isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError) or (
         isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
     )
-    if not gone:
+    if not gone or disk_full(exc):
         return await unexpected_error(request, exc)
     log.warning("database unreachable on %s %s: %s", request.method, request.url.path, exc)
     return error_response(
@@ -101,5 +102,10 @@ async def database_error(request: Request, exc: Exception) -> Response:
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
+    if disk_full(exc):  # the data directory's disk: 503 until an operator frees space
+        log.error("disk full on %s %s: %s", request.method, request.url.path, exc)
+        return error_response(
+            503, "disk_full", DISK_FULL_API_MESSAGE, headers={"Retry-After": "60"}
+        )
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "Lỗi hệ thống; sự cố đã được ghi lại")

@@ -14,6 +14,7 @@ from hub.app.cli.console import console, err_console
 from hub.app.cli.lazy_group import LazyCommand, LazyGroup
 from hub.app.cli.observability import process_name
 from hub.app.cli.shell import open_shell, shell
+from hub.disk_space import disk_full, disk_full_message
 from hub.errors import KhoError
 from hub.logs import configure_logging
 
@@ -213,3 +214,18 @@ def main() -> None:
     except KhoError as exc:
         err_console.print(f"[bold red]Lỗi:[/bold red] {exc}")
         raise SystemExit(1) from None
+    except Exception as exc:
+        if not disk_full(exc):
+            raise
+        err_console.print(f"[bold red]Lỗi:[/bold red] {disk_full_message(_data_dir())}")
+        raise SystemExit(1) from None
+
+
+def _data_dir() -> str:
+    """The data directory the settings name, for an error message (a fallback if they fail)."""
+    from hub.settings import KhoSettings
+
+    try:
+        return str(KhoSettings().data_dir)
+    except Exception:  # the message must not fail: say where it is set instead
+        return "KHO_DATA_DIR"
