@@ -93,10 +93,24 @@ class Hub:
 
     @cached_property
     def audit(self) -> AuditLog:
-        from hub.audit.anchoring import open_anchoring
+        from hub.audit.anchoring import Anchoring, open_store
         from hub.audit.log import AuditLog
 
-        return AuditLog(self.engine, self.async_postgres, open_anchoring(self.settings))
+        settings = self.settings
+        store = open_store(
+            settings.audit_anchors_url,
+            default_file=settings.data_dir / "audit-anchors.jsonl",
+            topic=settings.audit_anchor_topic,
+            client_id=f"{settings.client_id}-audit-anchor",
+        )
+        anchoring = Anchoring(
+            store,
+            settings.audit_anchor_key_file or settings.data_dir / "audit-anchor.key",
+            public_key=settings.audit_anchor_public_key,
+            every=settings.audit_anchor_every,
+            interval_s=settings.audit_anchor_interval_s,
+        )
+        return AuditLog(self.engine, self.async_postgres, anchoring)
 
     @cached_property
     def idempotency(self) -> IdempotencyStore:

@@ -31,7 +31,6 @@ from hub.audit.anchor import (
 )
 from hub.audit.verify import AuditError, ChainHead
 from hub.errors import ConfigurationError
-from hub.settings import KhoSettings
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -139,31 +138,21 @@ class Anchoring:
         return self._signing_key().public_key()
 
 
-def open_anchoring(settings: KhoSettings) -> Anchoring:
-    """The anchoring the settings describe (``KHO_AUDIT_ANCHORS_URL`` and the key settings)."""
-    url = settings.audit_anchors_url
-    store: AnchorStore
+def open_store(url: str, *, default_file: Path, topic: str, client_id: str) -> AnchorStore:
+    """The anchors' store a URL names (``KHO_AUDIT_ANCHORS_URL``): empty, ``default_file``;
+    ``file:<path>``; or ``kafka://`` / ``kafka+ssl://`` for ``topic`` on those brokers."""
     if not url:
-        store = FileAnchors(settings.data_dir / "audit-anchors.jsonl")
-    elif url.startswith("file:"):
-        store = FileAnchors(Path(url.removeprefix("file:")))
-    elif url.startswith(("kafka://", "kafka+ssl://")):
+        return FileAnchors(default_file)
+    if url.startswith("file:"):
+        return FileAnchors(Path(url.removeprefix("file:")))
+    if url.startswith(("kafka://", "kafka+ssl://")):
         from hub.audit.anchor_topic import TopicAnchors
         from hub.bus.kafka import KafkaBus
         from hub.bus.kafka_url import parse_kafka_url
 
-        bus = KafkaBus(parse_kafka_url(url), client_id=f"{settings.client_id}-audit-anchor")
-        store = TopicAnchors(bus, settings.audit_anchor_topic)
-    else:
-        shown = url.split("://", 1)[0] + "://..." if "@" in url else url
-        raise ConfigurationError(
-            f"KHO_AUDIT_ANCHORS_URL không hợp lệ: {shown!r}; dùng file:<tệp> hoặc"
-            " kafka://user:password@host:port"
-        )
-    return Anchoring(
-        store,
-        settings.audit_anchor_key_file or settings.data_dir / "audit-anchor.key",
-        public_key=settings.audit_anchor_public_key,
-        every=settings.audit_anchor_every,
-        interval_s=settings.audit_anchor_interval_s,
+        return TopicAnchors(KafkaBus(parse_kafka_url(url), client_id=client_id), topic)
+    shown = url.split("://", 1)[0] + "://..." if "@" in url else url
+    raise ConfigurationError(
+        f"KHO_AUDIT_ANCHORS_URL không hợp lệ: {shown!r}; dùng file:<tệp> hoặc"
+        " kafka+ssl://user:password@host:port"
     )
