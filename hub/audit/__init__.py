@@ -7,11 +7,14 @@
 - ``lock``: appends serialised across processes (PostgreSQL advisory lock, SQLite BEGIN
   IMMEDIATE);
 - ``log``: ``AuditLog`` — append, verify, query;
-- ``verify``: the walk that names the first modified, deleted or reordered entry;
-- ``stored``: the table read for ``verify`` without trusting it (a value no append writes is
-  named, not raised);
+- ``verify``: the walk that names the first modified, deleted, reordered, inserted, truncated
+  or recomputed entry;
+- ``stored``: the table read for ``verify`` and the lists without trusting it (a value no
+  append writes is named or flagged, not raised);
+- ``anchor``: signed anchors of the head (Ed25519) and the file store; ``anchor_topic``: the
+  Kafka topic store; ``anchoring``: when to anchor, and reading the anchors back;
 - ``trail``: the entries the hub's write paths append;
-- ``cli``: ``kho audit verify|list``.
+- ``cli``: ``kho audit verify|anchor|list``.
 """
 
 from hub.audit import actions
