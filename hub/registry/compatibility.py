@@ -146,9 +146,39 @@ class Incompatibility:
 def parse_schema(schema_text: str) -> avro.schema.Schema:
     """The schema parsed by Apache Avro; INVALID_SCHEMA (in Vietnamese) if it is not one."""
     try:
-        return _parse(schema_text)
+        parsed = _parse(schema_text)
     except (avro.errors.AvroException, json.JSONDecodeError, TypeError, ValueError) as exc:
         raise INVALID_SCHEMA(reason=f"Lược đồ Avro không hợp lệ: {exc}") from exc
+    except RecursionError as exc:
+        raise INVALID_SCHEMA(reason="Lược đồ Avro không hợp lệ: JSON lồng nhau quá sâu") from exc
+    bad = [name for name in _field_names(parsed, set()) if not _AVRO_NAME.match(name)]
+    if bad:
+        raise INVALID_SCHEMA(
+            reason=f"Lược đồ Avro không hợp lệ: tên trường {bad[0]!r} phải gồm chữ Latin không"
+            " dấu, chữ số và dấu gạch dưới, không bắt đầu bằng chữ số (đặc tả Avro)"
+        )
+    return parsed
+
+
+_AVRO_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+"""A field's name as the Avro specification allows it. Apache Avro for Python checks the names
+of types but takes any field name, which other implementations (Java's among them) refuse."""
+
+
+def _field_names(schema: avro.schema.Schema, seen: set[str]) -> list[str]:
+    """The names of every record field in the schema, nested records included."""
+    if isinstance(schema, avro.schema.RecordSchema):
+        if schema.fullname in seen:
+            return []
+        seen.add(schema.fullname)
+        return [name for f in schema.fields for name in [f.name, *_field_names(f.type, seen)]]
+    if isinstance(schema, avro.schema.ArraySchema):
+        return _field_names(schema.items, seen)
+    if isinstance(schema, avro.schema.MapSchema):
+        return _field_names(schema.values, seen)
+    if isinstance(schema, avro.schema.UnionSchema):
+        return [name for branch in schema.schemas for name in _field_names(branch, seen)]
+    return []
 
 
 @lru_cache(maxsize=512)

@@ -68,6 +68,10 @@ from hub.registry.errors import (
 from hub.registry.store import VersionRef
 
 MAX_VERSION = 2**31 - 1
+MAX_BODY_BYTES = 1024 * 1024
+"""A registration's body at most: the largest schema Kho ships is a few kilobytes."""
+MAX_SUBJECT_LENGTH = 255
+"""The store's subject column (``hub.registry.store``)."""
 log = logging.getLogger("kho.api.registry")
 
 
@@ -139,22 +143,55 @@ def _flag(request: Request, name: str) -> bool:
     return request.query_params.get(name, "false").lower() in ("true", "1")
 
 
+def _subject(request: Request) -> str:
+    """The subject in the path; refused when the store could not keep it as a name (longer
+    than its 255 characters, or holding NUL or another control character)."""
+    subject = str(request.path_params["subject"])
+    if len(subject) > MAX_SUBJECT_LENGTH or not subject.isprintable():
+        raise BAD_REQUEST(
+            reason=f"Tên chủ đề phải gồm 1–{MAX_SUBJECT_LENGTH} ký tự in được, không có ký tự"
+            " điều khiển"
+        )
+    return subject
+
+
+def _optional_subject(request: Request) -> str | None:
+    """The subject of a per-subject setting; None for the global one."""
+    return _subject(request) if "subject" in request.path_params else None
+
+
 def _version(text: str) -> VersionRef:
     if text in ("latest", "-1"):
         return "latest"
-    if ascii_digits(text) and 1 <= int(text) <= MAX_VERSION:
+    if ascii_digits(text) and len(text) <= 10 and 1 <= int(text) <= MAX_VERSION:
         return int(text)
     raise INVALID_VERSION(text=text, highest=MAX_VERSION)
 
 
 async def _body(request: Request) -> dict[str, Any]:
     try:
-        body = json.loads(await request.body() or b"{}")
+        body = json.loads(await _limited_body(request) or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BAD_REQUEST(reason=f"Nội dung yêu cầu không phải JSON hợp lệ: {exc}") from exc
+    except RecursionError as exc:
+        raise BAD_REQUEST(reason="Nội dung yêu cầu là JSON lồng nhau quá sâu") from exc
+    except ValueError as exc:  # an integer longer than int() converts
+        raise BAD_REQUEST(reason="Nội dung yêu cầu có số nguyên quá dài") from exc
     if not isinstance(body, dict):
         raise BAD_REQUEST(reason="Nội dung yêu cầu phải là một đối tượng JSON")
     return body
+
+
+async def _limited_body(request: Request) -> bytes:
+    """The body, read no further than ``MAX_BODY_BYTES``: a schema is a few kilobytes."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BAD_REQUEST(reason=f"Nội dung yêu cầu vượt giới hạn {MAX_BODY_BYTES} byte")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def _schema(request: Request) -> str:
@@ -187,7 +224,7 @@ async def list_subjects(request: Request) -> Subjects:
 
 @confluent
 async def list_versions(request: Request) -> Versions:
-    subject = request.path_params["subject"]
+    subject = _subject(request)
     store = _store(request)
     found = await run_in_threadpool(store.versions, subject, deleted=_flag(request, "deleted"))
     return Versions(found)
@@ -195,7 +232,7 @@ async def list_versions(request: Request) -> Versions:
 
 @confluent
 async def get_version(request: Request) -> SubjectVersion:
-    subject, ref = request.path_params["subject"], _version(request.path_params["version"])
+    subject, ref = _subject(request), _version(request.path_params["version"])
     store = _store(request)
     row = await run_in_threadpool(store.version, subject, ref, deleted=_flag(request, "deleted"))
     return _described(subject, row.version, row.schema_id, row.schema_text)
@@ -203,7 +240,7 @@ async def get_version(request: Request) -> SubjectVersion:
 
 @confluent
 async def get_version_schema(request: Request) -> Response:
-    subject, ref = request.path_params["subject"], _version(request.path_params["version"])
+    subject, ref = _subject(request), _version(request.path_params["version"])
     store = _store(request)
     row = await run_in_threadpool(store.version, subject, ref, deleted=_flag(request, "deleted"))
     return Response(row.schema_text.encode("utf-8"), media_type=MEDIA_TYPE)
@@ -212,14 +249,14 @@ async def get_version_schema(request: Request) -> Response:
 @confluent
 @may_change(register=True)
 async def register(request: Request) -> RegisteredId:
-    subject, schema = request.path_params["subject"], await _schema(request)
+    subject, schema = _subject(request), await _schema(request)
     schema_id = await run_in_threadpool(_store(request).register, subject, schema)
     return RegisteredId(id=schema_id)
 
 
 @confluent
 async def lookup(request: Request) -> SubjectVersion:
-    subject, schema = request.path_params["subject"], await _schema(request)
+    subject, schema = _subject(request), await _schema(request)
     store = _store(request)
     row = await run_in_threadpool(store.lookup, subject, schema, deleted=_flag(request, "deleted"))
     return _described(subject, row.version, row.schema_id, row.schema_text)
@@ -228,7 +265,7 @@ async def lookup(request: Request) -> SubjectVersion:
 @confluent
 @may_change(register=False)
 async def delete_subject(request: Request) -> Versions:
-    subject, store = request.path_params["subject"], _store(request)
+    subject, store = _subject(request), _store(request)
     permanent = _flag(request, "permanent")
     return Versions(await run_in_threadpool(store.delete_subject, subject, permanent=permanent))
 
@@ -236,7 +273,7 @@ async def delete_subject(request: Request) -> Versions:
 @confluent
 @may_change(register=False)
 async def delete_version(request: Request) -> DeletedVersion:
-    subject, ref = request.path_params["subject"], _version(request.path_params["version"])
+    subject, ref = _subject(request), _version(request.path_params["version"])
     store, permanent = _store(request), _flag(request, "permanent")
     return DeletedVersion(
         await run_in_threadpool(store.delete_version, subject, ref, permanent=permanent)
@@ -285,7 +322,7 @@ async def root(request: Request) -> Empty:
 
 @confluent
 async def get_config(request: Request) -> CompatibilityLevelAnswer:
-    subject, store = request.path_params.get("subject"), _store(request)
+    subject, store = _optional_subject(request), _store(request)
     if subject is None or _flag(request, "defaultToGlobal"):
         level = await run_in_threadpool(store.compatibility, subject)
     else:
@@ -298,7 +335,7 @@ async def get_config(request: Request) -> CompatibilityLevelAnswer:
 async def put_config(request: Request) -> CompatibilitySet:
     body = await _body(request)
     level = parse_level(body.get("compatibility") or body.get("compatibilityLevel"))
-    subject = request.path_params.get("subject")
+    subject = _optional_subject(request)
     await run_in_threadpool(_store(request).set_compatibility, level, subject)
     return CompatibilitySet(compatibility=str(level))
 
@@ -306,14 +343,14 @@ async def put_config(request: Request) -> CompatibilitySet:
 @confluent
 @may_change(register=False)
 async def delete_config(request: Request) -> CompatibilityLevelAnswer:
-    subject = request.path_params.get("subject")
+    subject = _optional_subject(request)
     previous = await run_in_threadpool(_store(request).delete_compatibility, subject)
     return CompatibilityLevelAnswer(compatibilityLevel=str(previous))
 
 
 @confluent
 async def compatibility_test(request: Request) -> CompatibilityCheck:
-    subject, schema = request.path_params["subject"], await _schema(request)
+    subject, schema = _subject(request), await _schema(request)
     ref = _version(request.path_params["version"]) if "version" in request.path_params else None
     problems = await run_in_threadpool(_store(request).test_compatibility, subject, schema, ref)
     answer = CompatibilityCheck(is_compatible=not problems)

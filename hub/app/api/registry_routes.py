@@ -4,6 +4,7 @@ keeps its own registry (hub/app/api/registry_handlers.py). Paths are relative to
 from __future__ import annotations
 
 from pydantic import BaseModel
+from starlette.convertors import IntegerConvertor, register_url_convertor
 
 from hub.app.api import registry_handlers as registry
 from hub.app.api.endpoint import Access, Answer, Body, Endpoint, Handler, Method, Parameter
@@ -28,6 +29,17 @@ from hub.app.api.registry_answers import (
 )
 
 PREFIX = "/registry"
+
+
+class _SchemaIdConvertor(IntegerConvertor):
+    """A schema id of at most 19 digits (a BIGINT's width): Starlette's ``int`` convertor calls
+    int() on any run of digits, which fails past 4,300 of them; a longer id matches no route and
+    is the registry's 404."""
+
+    regex = "[0-9]{1,19}"
+
+
+register_url_convertor("schema_id", _SchemaIdConvertor())
 
 
 def _answer(description: str, model: type[BaseModel]) -> Answer:
@@ -219,7 +231,7 @@ REGISTRY_ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     _endpoint(
         "GET",
-        "/schemas/ids/{id:int}",
+        "/schemas/ids/{id:schema_id}",
         registry.get_schema,
         "get_schema",
         "Lược đồ theo mã | A schema by id",
@@ -231,7 +243,7 @@ REGISTRY_ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     _endpoint(
         "GET",
-        "/schemas/ids/{id:int}/versions",
+        "/schemas/ids/{id:schema_id}/versions",
         registry.get_schema_versions,
         "get_schema_versions",
         "Nơi dùng lược đồ | The subject versions using a schema",
@@ -243,7 +255,7 @@ REGISTRY_ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     _endpoint(
         "GET",
-        "/schemas/ids/{id:int}/subjects",
+        "/schemas/ids/{id:schema_id}/subjects",
         registry.get_schema_subjects,
         "get_schema_subjects",
         "Chủ đề dùng lược đồ | The subjects using a schema",
