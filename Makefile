@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install web-assets compose-schema deploy-tools stack-up stack-down demo demo-once test unit lint wheel-smoke bench bench-compare scale screenshots services-start services-stop services-status clean
+.PHONY: install web-assets compose-schema deploy-tools stack-up stack-down demo demo-once test unit lint wheel-smoke bench bench-compare scale fuzz screenshots services-start services-stop services-status clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,14 @@ scale: install
 	bash scripts/services.sh start postgres kafka
 	KHO_SCALE_DOSSIERS=$${KHO_SCALE_DOSSIERS:-100000} $(BIN)/python -m pytest -s \
 		tests/integration/test_scale_out_http.py
+
+# every operation of /openapi.json fuzzed (tests/fuzz) as the public, an agency's token of each
+# role and a signed-in citizen, in process on the embedded defaults and on the real services;
+# KHO_FUZZ_EXAMPLES examples per operation and caller (a bounded run of 4 is part of `make
+# test`); prints the requests made per caller and in total
+fuzz: install
+	bash scripts/services.sh start postgres kafka keycloak
+	KHO_FUZZ_EXAMPLES=$${KHO_FUZZ_EXAMPLES:-100} $(BIN)/python -m pytest --timeout=7200 tests/fuzz
 
 # the wheel, installed into a fresh venv, runs kho from an empty directory (part of `make test`)
 wheel-smoke:
