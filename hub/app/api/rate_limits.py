@@ -131,7 +131,9 @@ class RateLimitMiddleware:
         if exceeded is None:
             await self.app(scope, receive, send)
             return
-        log.warning(
+        # INFO: under a flood a line per refusal must not drown the warnings; the access line
+        # (hub/app/api/observability.py) and the 429s of the HTTP metrics count them too
+        log.info(
             "rate limited",
             extra={
                 "budget": exceeded.budget,
