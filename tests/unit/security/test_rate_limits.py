@@ -4,6 +4,7 @@ cannot choose its address with X-Forwarded-For; health and metrics are never lim
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import httpx
@@ -25,37 +26,44 @@ CATALOGUE = "/api/v1/catalogue"
 RECORDS = "/api/v1/datasets/tthc.dossiers/records"
 
 
-def limited_hub(settings: KhoSettings, **budgets: str) -> Hub:
-    wide = {
-        "rate_limits": True,
-        "rate_limit_per_address": "1000/minute",
-        "rate_limit_signin_per_address": "1000/minute",
-        "rate_limit_reads_per_credential": "1000/minute",
-        "rate_limit_writes_per_credential": "1000/minute",
-    }
-    return build_hub(KhoSettings(**{**settings.model_dump(), **wide, **budgets}))
+WIDE = {
+    "rate_limits": True,
+    "rate_limit_per_address": "1000/minute",
+    "rate_limit_signin_per_address": "1000/minute",
+    "rate_limit_reads_per_credential": "1000/minute",
+    "rate_limit_writes_per_credential": "1000/minute",
+}
 
 
-@pytest.fixture
-def narrow(embedded_settings: KhoSettings) -> Iterator[Hub]:
-    hub = limited_hub(
-        embedded_settings,
-        rate_limit_per_address="3/minute",
-        rate_limit_signin_per_address="2/minute",
-    )
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """One embedded hub for the module: each test builds its own app, so its own limiter, from
+    it with the budgets it needs (``limited``)."""
+    data = tmp_path_factory.mktemp("rate-limits") / "kho"
+    hub = build_hub(KhoSettings(data_dir=data, **WIDE))
     yield hub
     hub.close()
 
 
+def limited(hub: Hub, **settings: object) -> Hub:
+    """The same hub (database, bus, tokens) under other settings."""
+    return dataclasses.replace(hub, settings=hub.settings.model_copy(update=settings))
+
+
 @pytest.fixture
-def per_credential(embedded_settings: KhoSettings) -> Iterator[Hub]:
-    hub = limited_hub(
-        embedded_settings,
+def narrow(shared: Hub) -> Hub:
+    return limited(
+        shared, rate_limit_per_address="3/minute", rate_limit_signin_per_address="2/minute"
+    )
+
+
+@pytest.fixture
+def per_credential(shared: Hub) -> Hub:
+    return limited(
+        shared,
         rate_limit_reads_per_credential="3/minute",
         rate_limit_writes_per_credential="2/minute",
     )
-    yield hub
-    hub.close()
 
 
 def refused(answer: httpx.Response, budget: str) -> int:
@@ -152,8 +160,10 @@ def test_limits_are_on_by_default_in_production_only_and_checked_at_start() -> N
         KhoSettings(rate_limit_writes_per_credential="nhiều")
 
 
-def test_development_serves_without_limits(embedded_hub: Hub) -> None:
-    client = TestClient(build_app(embedded_hub))
+def test_development_serves_without_limits(shared: Hub) -> None:
+    unlimited = limited(shared, rate_limits=None, rate_limit_per_address="3/minute")
+    assert unlimited.settings.env == "development"
+    client = TestClient(build_app(unlimited))
     assert {client.get(CATALOGUE).status_code for _ in range(40)} == {200}
 
 
