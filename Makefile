@@ -76,8 +76,8 @@ scale: install
 
 # every operation of /openapi.json fuzzed (tests/fuzz) as the public, an agency's token of each
 # role and a signed-in citizen, in process on the embedded defaults and on the real services;
-# KHO_FUZZ_EXAMPLES examples per operation and caller (a bounded run of 4 is part of `make
-# test`); prints the requests made per caller and in total
+# KHO_FUZZ_EXAMPLES examples per operation and caller (a bounded run is part of `make test`);
+# prints the requests made per caller and in total
 fuzz: install
 	bash scripts/services.sh start postgres kafka keycloak
 	KHO_FUZZ_EXAMPLES=$${KHO_FUZZ_EXAMPLES:-100} $(BIN)/python -m pytest --timeout=7200 tests/fuzz
