@@ -22,7 +22,7 @@ from schemathesis.core.result import Err
 
 from tests.fuzz.callers import CITIZEN, Caller
 
-BOUNDED_EXAMPLES = 4
+BOUNDED_EXAMPLES = 3
 DEEP = "KHO_FUZZ_EXAMPLES" in os.environ
 EXAMPLES = int(os.environ.get("KHO_FUZZ_EXAMPLES", BOUNDED_EXAMPLES))
 
