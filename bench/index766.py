@@ -172,8 +172,9 @@ def _record(
     per: str,
     figures: dict[str, float | int | str],
 ) -> None:
-    """A result for the report: a ratio with the backfill's seconds, or milliseconds."""
-    ratio = name.endswith("/reference")
+    """A result for the report: the backfill's ratio with the seconds of all its dossiers
+    (``per`` "all"), or the milliseconds of one request or batch."""
+    ratio = per == "all"
     record_result(
         "index766",
         name,
