@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 
 from hub.errors import ConfigurationError, UnreachableError
+from hub.logs.secrets import shown_url
 
 metadata = sa.MetaData()
 
@@ -60,7 +61,7 @@ def create_engine(url: str) -> sa.Engine:
     try:
         parsed = make_url(url)
     except sa.exc.ArgumentError as exc:
-        raise ConfigurationError(f"KHO_DATABASE_URL không hợp lệ: {url!r}") from exc
+        raise ConfigurationError(f"KHO_DATABASE_URL không hợp lệ: {shown_url(url)!r}") from exc
     parsed = with_driver(parsed)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,12 @@ def mask_text(text: str) -> str:
     return _ASSIGNED.sub(rf"\g<head>{MASK}", text)
 
 
+def shown_url(url: str) -> str:
+    """A setting's URL as an error message may quote it: only its scheme when it may hold a
+    user and password (``@``), since a URL that did not parse may not be masked by its shape."""
+    return url.split("://", 1)[0] + "://..." if "@" in url else url
+
+
 def _masked(key: str, value: Any) -> Any:
     if SECRET_KEY.search(key) and value not in (None, ""):
         return MASK

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from hub.errors import ConfigurationError
+from hub.logs.secrets import shown_url
 from hub.registry.port import SchemaRegistry
 
 
@@ -20,5 +21,6 @@ def open_registry(url: str, engine: sa.Engine) -> SchemaRegistry:
 
         return ConfluentRegistryClient(url)
     raise ConfigurationError(
-        f"KHO_REGISTRY_URL không hợp lệ: {url!r}; dùng embedded hoặc http(s)://máy:cổng[/đường-dẫn]"
+        f"KHO_REGISTRY_URL không hợp lệ: {shown_url(url)!r}; dùng embedded hoặc"
+        " http(s)://máy:cổng[/đường-dẫn]"
     )

@@ -35,7 +35,7 @@ from hub.audit.entry import AuditFilter
 from hub.bus.errors import BusUnavailable
 from hub.bus.kafka import KafkaBus
 from hub.bus.kafka_url import parse_kafka_url
-from hub.errors import UnreachableError
+from hub.errors import ConfigurationError, UnreachableError
 from hub.logs import LogSettings, configure_logging
 from hub.logs.secrets import mask_text
 from hub.settings import KhoSettings
@@ -224,3 +224,29 @@ def test_the_sign_in_parameters_of_a_query_are_masked_and_other_codes_kept() -> 
     )
     kept = "commune_code=30280 error code=5 /du-lieu?codes=1"
     assert mask_text(kept) == kept
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("KHO_DATABASE_URL", "postgres ql://kho:{password}@db/kho"),
+        ("KHO_REGISTRY_URL", "ftp://kho:{password}@registry:8081"),
+        ("KHO_BUS_URL", "kafka://kho:{password}@127.0.0.1"),
+    ],
+)
+def test_a_url_that_does_not_parse_is_named_without_its_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    """The one line a command prints for a bad URL setting names the setting, never the
+    password the URL holds (the API's factory prints the same message)."""
+    password = unique("password")
+    for name in [n for n in os.environ if n.startswith("KHO_")]:
+        monkeypatch.delenv(name)
+    result = CliRunner().invoke(
+        app,
+        ["token", "list"],
+        env={"KHO_DATA_DIR": str(tmp_path), variable: value.format(password=password)},
+    )
+    assert isinstance(result.exception, ConfigurationError)
+    message = f"{result.exception} {result.output}"
+    assert variable in message and password not in message
