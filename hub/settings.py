@@ -79,6 +79,9 @@ class KhoSettings(BaseSettings):
     # The broker's super.users, as Kafka writes them (brokers do not show them to clients):
     # `kho acl sync` never deletes their ACLs. The bus URL's own user always counts as one.
     kafka_super_users: str = "User:kho;User:broker;User:controller"
+    # The longest the masking worker's transaction steps (flush, offsets, commit, abort) wait
+    # for the broker: then the batch is dropped and read again from the committed offsets.
+    kafka_transaction_wait_s: float = Field(default=30.0, gt=0)
     ingest_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     ingest_max_records: int = Field(default=5000, ge=1)
     # The lease of a running ingest request's Idempotency-Key, renewed every third of it: a

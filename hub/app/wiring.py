@@ -276,7 +276,11 @@ class Hub:
         """Opens exactly-once relays on the configured bus, for the workers that need one."""
         from hub.bus.relay_factory import relay_factory
 
-        return relay_factory(self.settings.bus_url, client_id=self.settings.client_id)
+        return relay_factory(
+            self.settings.bus_url,
+            client_id=self.settings.client_id,
+            wait_s=self.settings.kafka_transaction_wait_s,
+        )
 
     @cached_property
     def group_offsets(self) -> GroupOffsetsFactory:

@@ -11,12 +11,22 @@ The producer is created, and ``init_transactions`` called, before the consumer j
 with the same transactional id as a worker that crashed, that call fences the old producer and
 aborts the transaction it left open, before this worker reads the committed offsets.
 
+**A broker that goes away mid-commit.** kafka-python (3.0.12) waits for
+``send_offsets_to_transaction``, ``commit_transaction`` and ``abort_transaction`` without a
+limit, and ``flush`` until the delivery timeout: with the broker gone, the worker would hang for
+ever (the Java client bounds them by ``max.block.ms``, KAFKA-7763). Here every step waits at most
+``wait_s`` (``KHO_KAFKA_TRANSACTION_WAIT_S``). A step that times out leaves the transaction's
+outcome unknown (a commit may have reached the broker), so the relay drops both clients instead
+of seeking back: the next poll makes a new producer, whose ``init_transactions`` completes or
+aborts the open transaction, and only then a new consumer, which starts at the offsets the
+group really committed. Each record is thus masked once, whichever way the commit went.
+
 Like ``hub.bus.kafka``, this module imports ``kafka`` and translates its errors at the edge.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 import kafka
@@ -33,7 +43,8 @@ from hub.bus.kafka_url import KafkaConnection
 from hub.bus.port import BusRecord
 from hub.bus.relay import AfterWrite, RelayFenced, RelayRebalanced, RoutedMessage
 
-_SEND_TIMEOUT_S = 30
+WAIT_S = 30.0
+"""The longest a transaction step waits for the broker (the producer's default max_block_ms)."""
 _FENCED = (kafka.errors.ProducerFencedError, kafka.errors.FencedInstanceIdError)
 _REBALANCING = (
     kafka.errors.CommitFailedError,
@@ -55,8 +66,10 @@ class KafkaRelay:
         transactional_id: str,
         client_id: str = "kho",
         after_write: AfterWrite | None = None,
+        wait_s: float = WAIT_S,
     ) -> None:
         self._target = connection
+        self._wait_s = wait_s
         self._connection = hub_client_options(connection, client_id)
         self._group = group
         self._topics = list(topics)
@@ -99,16 +112,20 @@ class KafkaRelay:
                 producer.send(m.topic, value=m.value, key=m.key, partition=m.partition)
                 for m in outputs
             ]
-            producer.flush()
+            producer.flush(timeout=self._wait_s)
             for future in futures:
-                future.get(timeout=_SEND_TIMEOUT_S)
+                future.get(timeout=self._wait_s)
             if self._after_write is not None:
                 self._after_write()  # fault injection (tests): a crash before the offsets
             if self._next:
                 offsets = {tp: OffsetAndMetadata(o, "", -1) for tp, o in self._next.items()}
-                producer.send_offsets_to_transaction(offsets, consumer.group_metadata())
-            producer.commit_transaction()
+                metadata = consumer.group_metadata()
+                self._wait(lambda tm: tm.send_offsets_to_transaction(offsets, metadata))
+            self._wait(lambda tm: tm.begin_commit())
             self._in_transaction = False
+        except kafka.errors.KafkaTimeoutError as exc:
+            self._drop_clients()  # the outcome is unknown: start again from what was committed
+            self._raise(exc)
         except kafka.errors.KafkaError as exc:
             self._abandon_batch()
             self._raise(exc)
@@ -120,7 +137,7 @@ class KafkaRelay:
             self._abandon_batch()
         if self._consumer is not None:
             try:
-                self._consumer.close(autocommit=False)
+                self._consumer.close(autocommit=False, timeout_ms=int(self._wait_s * 1000))
             except kafka.errors.KafkaError:  # closing a client of a dead broker
                 pass
         if self._producer is not None:
@@ -138,7 +155,7 @@ class KafkaRelay:
                 enable_idempotence=True,
                 acks="all",
                 linger_ms=5,
-                max_block_ms=30000,
+                max_block_ms=int(self._wait_s * 1000),
                 # Each process has its own transactional id (kho mask run), so a transaction
                 # left open by a killed one is aborted by the broker after this timeout, not
                 # by a successor: till then read_committed readers of its outputs wait (Kafka
@@ -166,11 +183,45 @@ class KafkaRelay:
             self._consumer = consumer
         return self._consumer
 
+    def _wait(self, request: Callable[[Any], Any]) -> None:
+        """What ``commit_transaction`` and its siblings do (enqueue the request on the
+        producer's transaction manager, wake its sender, wait for the result), with the wait
+        bounded by ``wait_s``: KafkaTimeoutError after it, the request's own error if it
+        failed. kafka-python's own methods wait without a limit (see the module's docstring)."""
+        result = request(self._producer._transaction_manager)
+        self._producer._sender.wakeup()
+        if not result.wait(timeout_ms=self._wait_s * 1000):
+            raise kafka.errors.KafkaTimeoutError(
+                f"the broker did not complete the transaction step in {self._wait_s:g} s"
+            )
+
+    def _drop_clients(self) -> None:
+        """Close both clients without waiting for the broker; the next poll makes new ones."""
+        producer, consumer = self._producer, self._consumer
+        self._producer = self._consumer = None
+        self._in_transaction = False
+        self._first.clear()
+        self._next.clear()
+        if producer is not None:
+            try:
+                producer.close(timeout=0)
+            except kafka.errors.KafkaError:
+                pass
+        if consumer is not None:
+            try:
+                consumer.close(autocommit=False, timeout_ms=0)
+            except kafka.errors.KafkaError:
+                pass
+
     def _abandon_batch(self) -> None:
-        """Abort the open transaction (if the producer still may) and rewind to the batch."""
+        """Abort the open transaction (if the producer still may) and rewind to the batch; if
+        the abort times out, drop the clients instead (``_drop_clients``)."""
         if self._in_transaction and self._producer is not None:
             try:
-                self._producer.abort_transaction()
+                self._wait(lambda tm: tm.begin_abort())
+            except kafka.errors.KafkaTimeoutError:
+                self._drop_clients()
+                return
             except kafka.errors.KafkaError:
                 pass  # fenced or fatal: the next init_transactions with this id aborts it
         self._in_transaction = False

@@ -22,9 +22,12 @@ def open_relay(
     transactional_id: str,
     client_id: str = "kho",
     after_write: AfterWrite | None = None,
+    wait_s: float | None = None,
 ) -> ExactlyOnceRelay:
     """A relay reading ``topics`` in ``group``. On Kafka, ``transactional_id`` names the worker:
-    a second relay with the same id fences the first. ``after_write`` is for fault injection."""
+    a second relay with the same id fences the first, and no transaction step waits longer than
+    ``wait_s`` for the broker (default ``kafka_relay.WAIT_S``). ``after_write`` is for fault
+    injection."""
     if url.startswith("embedded:"):
         from hub.bus.embedded import EmbeddedBus
         from hub.bus.embedded_relay import EmbeddedRelay
@@ -32,7 +35,7 @@ def open_relay(
         bus = EmbeddedBus(embedded_path(url))
         return EmbeddedRelay(bus, group, topics, after_write=after_write, owns_bus=True)
     if url.startswith(("kafka://", "kafka+ssl://")):
-        from hub.bus.kafka_relay import KafkaRelay
+        from hub.bus.kafka_relay import WAIT_S, KafkaRelay
         from hub.bus.kafka_url import parse_kafka_url
 
         return KafkaRelay(
@@ -42,6 +45,7 @@ def open_relay(
             transactional_id=transactional_id,
             client_id=client_id,
             after_write=after_write,
+            wait_s=WAIT_S if wait_s is None else wait_s,
         )
     raise bad_bus_url(url)
 
@@ -61,7 +65,7 @@ def open_group_offsets(url: str, *, client_id: str = "kho") -> GroupOffsets:
     raise bad_bus_url(url)
 
 
-def relay_factory(url: str, *, client_id: str = "kho") -> RelayFactory:
+def relay_factory(url: str, *, client_id: str = "kho", wait_s: float | None = None) -> RelayFactory:
     """Opens relays on the bus at ``url``: what the shell hands to a worker."""
 
     def open_one(
@@ -78,6 +82,7 @@ def relay_factory(url: str, *, client_id: str = "kho") -> RelayFactory:
             transactional_id=transactional_id,
             client_id=client_id,
             after_write=after_write,
+            wait_s=wait_s,
         )
 
     return open_one

@@ -13,6 +13,10 @@ neither vanishes nor blocks its partition.
 The masked topic has as many partitions as the input, and each masked record goes to its
 input's partition number, so per-key order is kept.
 
+A bus that stops answering (a broker restarted or gone) never holds ``run`` for longer than
+the relay's bounded wait (``KHO_KAFKA_TRANSACTION_WAIT_S``): the batch is abandoned, and the
+worker polls again every second until the bus is back, then goes on from the committed offsets.
+
 On Kafka the transactional id is ``kho.masker.<instance>``. The instance defaults to ``all``, or
 to the selected dataset ids: a restarted worker with the same selection fences the old one.
 """
@@ -27,6 +31,7 @@ from dataclasses import dataclass, field
 
 from hub.avro.decoder import RegistryDecoder
 from hub.bus.draining import drain_to
+from hub.bus.errors import BusUnavailable
 from hub.bus.port import BusRecord, EventBus
 from hub.bus.relay import (
     AfterWrite,
@@ -48,6 +53,8 @@ from hub.sharing.masking import Projector
 from hub.sharing.pseudonym import Pseudonymiser
 
 log = logging.getLogger(__name__)
+UNAVAILABLE_BACKOFF_S = 1.0
+"""How long ``run`` waits after the bus did not answer before it polls again."""
 
 
 @dataclass
@@ -183,15 +190,18 @@ class MaskingWorker:
         next_report = time.monotonic() + report_every_s
         try:
             while not stop.is_set():
-                records = relay.poll(timeout_s=1.0, max_records=self._batch_size)
-                if records:
-                    try:
+                try:
+                    records = relay.poll(timeout_s=1.0, max_records=self._batch_size)
+                    if records:
                         self._process(relay, records, run)
-                    except RelayRebalanced as exc:
-                        log.info("batch abandoned: %s", exc)  # read again, exactly once
-                if time.monotonic() >= next_report:
-                    self._report(run, offsets)
-                    next_report = time.monotonic() + report_every_s
+                    if time.monotonic() >= next_report:
+                        next_report = time.monotonic() + report_every_s
+                        self._report(run, offsets)
+                except RelayRebalanced as exc:
+                    log.info("batch abandoned: %s", exc)  # read again, exactly once
+                except BusUnavailable as exc:  # each step waited its bounded time for it
+                    log.warning("bus unreachable; batch abandoned, retrying: %s", exc)
+                    stop.wait(UNAVAILABLE_BACKOFF_S)
         finally:
             relay.close()
             offsets.close()

@@ -19,6 +19,7 @@ from hub.settings import KhoSettings
 from tests.conftest import SERVICES_DIR, service_port
 from tests.integration.department_db import MARIADB_URL, DepartmentTable, department_table
 from tests.paths import CATALOGUE_DIR
+from tests.private_services import private_broker  # noqa: F401  (a session fixture)
 
 # The hub's service account on the test broker (scripts/services/kafka.sh: SASL/SCRAM, ACLs).
 KAFKA_URL = f"kafka://kho:kho@127.0.0.1:{service_port('KAFKA', 19092)}"
