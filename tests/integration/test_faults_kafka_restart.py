@@ -1,0 +1,128 @@
+"""Kafka restarted mid-ingest: producers keep posting batches to the hub's HTTP API (uvicorn,
+the real Kafka and PostgreSQL adapters) while the broker is stopped and started again. While it
+is down they are answered 503 with Retry-After, never 500; they retry each batch with its
+Idempotency-Key, and afterwards every record is on the topic exactly once.
+
+The broker is a private one (tests/private_services.py), never the shared broker. Sizes are
+tuned by KHO_FAULT_KAFKA_CLIENTS, KHO_FAULT_KAFKA_BATCHES and KHO_FAULT_KAFKA_RECORDS (per
+batch) for a longer run; ``-s`` prints the figures."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from connectors.samples.dossiers import dossier_documents
+from hub.app.api import build_app
+from hub.app.wiring import Hub, build_hub
+from hub.auth.tokens import Role
+from hub.bus import kafka as kafka_bus
+from hub.bus.reading import read_all
+from hub.settings import KhoSettings
+from tests.integration.conftest import POSTGRES_URL
+from tests.private_services import PrivateKafka
+from tests.retrying_clients import CLIENT_DEADLINE_S, Tally, post_until_accepted
+from tests.serving import serve_app
+
+CLIENTS = int(os.environ.get("KHO_FAULT_KAFKA_CLIENTS", "4"))
+BATCHES = int(os.environ.get("KHO_FAULT_KAFKA_BATCHES", "10"))  # per client
+RECORDS = int(os.environ.get("KHO_FAULT_KAFKA_RECORDS", "25"))  # per batch
+# The hub waits 30 s for the broker's acknowledgement of a batch (hub.bus.kafka._ACK_WAIT_S)
+# before answering 503; the test shortens that wait, so that an outage of a few seconds outlasts
+# it. KHO_FAULT_KAFKA_ACK_WAIT_S=30 KHO_FAULT_KAFKA_DOWN_S=40 runs it with the hub's own wait.
+ACK_WAIT_S = float(os.environ.get("KHO_FAULT_KAFKA_ACK_WAIT_S", "4"))
+DOWN_S = float(os.environ.get("KHO_FAULT_KAFKA_DOWN_S", "1"))  # stopped at least this long
+
+
+@pytest.fixture
+def hub(
+    tmp_path: Path,
+    private_broker: PrivateKafka,
+    isolated_catalogue: tuple[Path, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Hub]:
+    monkeypatch.setattr(kafka_bus, "_ACK_WAIT_S", ACK_WAIT_S)
+    settings = KhoSettings(
+        data_dir=tmp_path / "kho",
+        bus_url=private_broker.url,
+        database_url=POSTGRES_URL,
+        portal_url=f"folder:{tmp_path / 'opendata'}",
+        catalogue_path=isolated_catalogue[0],
+    )
+    built = build_hub(settings)
+    yield built
+    built.close()
+
+
+def test_kafka_restarted_mid_ingest_loses_nothing_and_answers_503(
+    hub: Hub, private_broker: PrivateKafka, isolated_catalogue: tuple[Path, str]
+) -> None:
+    dataset = isolated_catalogue[1]
+    entry = hub.catalogue.entry(dataset)
+    token = hub.tokens.create(entry.owner, frozenset({Role.PRODUCER})).plaintext
+    documents = dossier_documents(CLIENTS * BATCHES * RECORDS, seed=2323)
+    expected = Counter(d["dossier_id"] for d in documents)
+    assert len(expected) == len(documents)
+    bodies = [
+        json.dumps(documents[i : i + RECORDS], ensure_ascii=False).encode()
+        for i in range(0, len(documents), RECORDS)
+    ]
+    hub.bus.ensure_topic(entry.topic)
+    tally = Tally()
+
+    with serve_app(build_app(hub)) as base:
+        url = f"{base}/api/v1/datasets/{dataset}/records"
+
+        def client(number: int) -> None:
+            with httpx.Client(timeout=120) as http:
+                for batch in range(BATCHES):
+                    index = number * BATCHES + batch
+                    key = f"restart-{dataset}-{index}"
+                    post_until_accepted(http, url, key, bodies[index], token, tally)
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+        for thread in threads:
+            thread.start()
+        while tally.answered < len(bodies) // 4:
+            assert any(t.is_alive() for t in threads), tally.unexpected
+            time.sleep(0.05)
+        answered_before = tally.answered
+        stopped_at = time.monotonic()
+        private_broker.stop()
+        time.sleep(DOWN_S)
+        down_s = time.monotonic() - stopped_at
+        start_s = private_broker.start()
+        for thread in threads:
+            thread.join(timeout=CLIENT_DEADLINE_S + 60)
+        assert not any(t.is_alive() for t in threads)
+
+    assert tally.unexpected == []  # no 500, no other refusal, every batch accepted
+    assert tally.statuses[500] == 0
+    assert tally.statuses[503] > 0  # the restart was seen by the clients
+    assert tally.missing_retry_after == 0
+    assert answered_before < len(bodies)  # the broker went away mid-ingest
+    on_topic = Counter(
+        hub.decoder.decode(r.value)["dossier_id"]
+        for r in read_all(hub.bus, entry.topic)
+        if r.value is not None
+    )
+    lost = sum((expected - on_topic).values())
+    duplicated = sum((on_topic - expected).values())
+    assert (lost, duplicated) == (0, 0)
+    print(
+        f"\nKafka restarted mid-ingest: {len(documents)} records in {len(bodies)} batches by"
+        f" {CLIENTS} clients; broker stopped after {answered_before} batches, down"
+        f" {down_s + start_s:.1f} s ({start_s:.1f} s of it starting); answers"
+        f" {dict(sorted(tally.statuses.items()))}; {tally.statuses[503]} x 503 with"
+        f" Retry-After, 0 x 500; {lost} lost, {duplicated} duplicated; {len(tally.recoveries)}"
+        f" batches retried, the slowest accepted {max(tally.recoveries, default=0.0):.1f} s"
+        f" after its first refusal"
+    )
