@@ -68,6 +68,10 @@ _NO_VERSION = _refused("40401, 40402: không có chủ đề hoặc phiên bản
 _BAD_VERSION = _refused("42202: phiên bản không hợp lệ | Invalid version")
 _BAD_SCHEMA = _refused("42201: lược đồ không hợp lệ, không phải AVRO, có tham chiếu")
 _BAD_BODY = _refused("400: nội dung không phải đối tượng JSON | The body is not a JSON object")
+_BAD_SUBJECT_TEXT = (
+    "400: tên chủ đề quá 255 ký tự hoặc có ký tự điều khiển | A subject name over 255"
+    " characters or holding a control character"
+)
 
 
 def _endpoint(
@@ -83,6 +87,9 @@ def _endpoint(
     body: Body | None = None,
 ) -> Endpoint:
     change = _CHANGE if access is Access.REGISTRY_CHANGE else {}
+    if _SUBJECT in parameters:  # every handler reading the subject refuses a bad name
+        said = answers[400].description + "; " if 400 in answers else ""
+        answers = {**answers, 400: _refused(said + _BAD_SUBJECT_TEXT)}
     return Endpoint(
         method,
         path,

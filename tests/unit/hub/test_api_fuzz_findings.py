@@ -101,3 +101,23 @@ def test_a_body_without_records_is_a_400_and_a_422_is_always_an_ingest_answer(
     )
     assert refused.status_code == 422, refused.text
     assert refused.json()["rejected_count"] == 1
+
+
+def test_every_registry_route_with_a_subject_documents_the_400_of_a_bad_name(
+    client: TestClient, embedded_hub: Hub
+) -> None:
+    """A subject with a control character is a 400 on every route that reads one; the document
+    listed the 400 only where a body could be malformed."""
+    admin = embedded_hub.tokens.create("vp-ubnd", frozenset({Role.ADMIN})).plaintext
+    document = client.get("/openapi.json").json()
+    checked = 0
+    for path, operations in document["paths"].items():
+        if "{subject}" not in path:
+            continue
+        for method, operation in operations.items():
+            url = path.replace("{subject}", "a%01b").replace("{version}", "latest")
+            answer = client.request(method, url, headers=_bearer(admin), json={"schema": "{}"})
+            assert str(answer.status_code) in operation["responses"], (method, path, answer.text)
+            assert answer.status_code == 400, (method, path, answer.text)
+            checked += 1
+    assert checked >= 12
