@@ -13,8 +13,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from hub.app.api import build_app
-from hub.app.wiring import Hub
+from hub.app.wiring import Hub, build_hub
 from hub.auth.tokens import AuthError, Role
+from hub.settings import KhoSettings
 from tests.paths import PROJECT_ROOT
 
 SECRET_NAME = re.compile(
@@ -47,24 +48,31 @@ def one_character_off(secret: str) -> str:
     return secret[:-1] + last
 
 
-def test_a_token_one_character_off_is_refused(embedded_hub: Hub) -> None:
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    opened = build_hub(KhoSettings(data_dir=tmp_path_factory.mktemp("constant-time") / "kho"))
+    yield opened
+    opened.close()
+
+
+def test_a_token_one_character_off_is_refused(hub: Hub) -> None:
     """Same id, same length, only the last character of the secret differs; and another live
     token's secret under this id."""
-    issued = embedded_hub.tokens.create("vp-ubnd", frozenset({Role.CONSUMER}))
-    other = embedded_hub.tokens.create("vp-ubnd", frozenset({Role.CONSUMER}))
-    assert embedded_hub.tokens.authenticate(issued.plaintext).token_id == issued.token_id
+    issued = hub.tokens.create("vp-ubnd", frozenset({Role.CONSUMER}))
+    other = hub.tokens.create("vp-ubnd", frozenset({Role.CONSUMER}))
+    assert hub.tokens.authenticate(issued.plaintext).token_id == issued.token_id
     other_secret = other.plaintext.removeprefix(f"kho_{other.token_id}_")  # may hold a "_"
     swapped = f"kho_{issued.token_id}_{other_secret}"
     for forged in (one_character_off(issued.plaintext), swapped):
         assert len(forged) == len(issued.plaintext)
         with pytest.raises(AuthError) as refused:
-            embedded_hub.tokens.authenticate(forged)
+            hub.tokens.authenticate(forged)
         assert refused.value.reason == "unknown_token"
 
 
 @pytest.fixture
-def client(embedded_hub: Hub) -> Iterator[TestClient]:
-    with TestClient(build_app(embedded_hub), follow_redirects=False) as client:
+def client(hub: Hub) -> Iterator[TestClient]:
+    with TestClient(build_app(hub), follow_redirects=False) as client:
         yield client
 
 
