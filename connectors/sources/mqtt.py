@@ -73,6 +73,8 @@ def cells_of(message: MqttMessage, station_level: int) -> tuple[dict[str, Any] |
         document = json.loads(message.payload)
     except ValueError as exc:
         return None, f"Nội dung tin MQTT không phải JSON hợp lệ (UTF-8): {exc}"
+    except RecursionError:  # a poison message must not stop the stream
+        return None, "Nội dung tin MQTT không phải JSON hợp lệ: mảng, đối tượng lồng nhau quá sâu"
     if not isinstance(document, dict):
         kind = type(document).__name__
         return None, f"Nội dung tin MQTT phải là một đối tượng JSON {{...}}, không phải {kind}"

@@ -137,7 +137,10 @@ class RestApiSource:
                         position = [*last, n]
                     if done is not None and _compare(position, done) <= 0:
                         continue
-                    original = json.dumps(raw, ensure_ascii=False).encode("utf-8")
+                    # a lone surrogate ("\ud800" in the answer) is kept as that JSON escape
+                    original = json.dumps(raw, ensure_ascii=False).encode(
+                        "utf-8", "backslashreplace"
+                    )
                     cells = item if problem is None else {}
                     yield SourceRecord(position, cells, original, problem)
                 url = page.next_url
@@ -206,7 +209,7 @@ class RestApiSource:
             raise ConnectorError(f"API {url} trả lời HTTP {status}: {advice}")
         try:
             document = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
             raise _Transient(f"câu trả lời không phải JSON: {_snippet(response)}") from None
         # A JSON answer is described by its shape, not quoted: its items may be personal data.
         items = _dig(document, source.items_path)

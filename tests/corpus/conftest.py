@@ -10,6 +10,16 @@ import pytest
 
 from tests.corpus.tally import Tally
 
+# The real engines' fixtures, for the corpus's integration tests (test_real_engines, test_mqtt)
+from tests.integration.conftest import (  # noqa: F401
+    department,
+    isolated_catalogue,
+    kafka_hub,
+    pg_schema,
+    run_id,
+)
+from tests.integration.test_mqtt_connector_real import broker, store  # noqa: F401
+
 _TALLY = Tally()
 
 
