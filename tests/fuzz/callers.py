@@ -19,7 +19,6 @@ from hub.provide_once.subjects import parse_subject
 AGENCY = "vp-ubnd"  # owns tthc.dossiers, so its producer and steward reach the write paths
 CITIZEN = "082095000123"  # sample citizen Nguyễn Văn An (the development sign-in lists him)
 TOKEN_LIFETIME = dt.timedelta(hours=4)  # outlives a deep run
-CALLER_NAMES = ("public", *(f"agency-{role.value}" for role in Role), "citizen")
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -71,7 +70,16 @@ def development_citizen(hub: Hub, client: TestClient) -> Caller:
     return Caller("citizen", headers=bearer(token), cookies=dict(client.cookies.items()))
 
 
-def by_name(callers: list[Caller]) -> Callable[[str], Caller]:
-    table = {caller.name: caller for caller in callers}
-    assert sorted(table) == sorted(CALLER_NAMES), sorted(table)
-    return table.__getitem__
+def check_recognised(client: TestClient, callers: list[Caller]) -> None:
+    """Each caller is who it says: a token the API refused would turn the whole run into
+    documented 401s. An agency sees its access in the catalogue, the public does not; the
+    citizen is their CCCD on /api/v1/me."""
+    for caller in callers:
+        if caller.name == "citizen":
+            me = client.get("/api/v1/me", headers=caller.current_headers())
+            assert me.status_code == 200 and me.json()["subject_id"] == CITIZEN, me.text
+            continue
+        catalogue = client.get("/api/v1/catalogue", headers=caller.current_headers())
+        assert catalogue.status_code == 200, (caller.name, catalogue.text)
+        shown = all("your_access" in d for d in catalogue.json()["datasets"])
+        assert shown is (caller.name != "public"), caller.name

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from hub.app.api import build_app
 from hub.app.wiring import Hub, build_hub
 from hub.settings import KhoSettings
-from tests.fuzz.callers import Caller, agency_callers, development_citizen
+from tests.fuzz.callers import Caller, agency_callers, check_recognised, development_citizen
 from tests.fuzz.fuzzing import config, fuzz
 
 
@@ -45,8 +45,9 @@ def app(hub: Hub) -> Iterator[Starlette]:
 @pytest.fixture(scope="module")
 def callers(hub: Hub, app: Starlette) -> list[Caller]:
     with TestClient(app) as client:
-        citizen = development_citizen(hub, client)
-    return [*agency_callers(hub), citizen]
+        callers = [*agency_callers(hub), development_citizen(hub, client)]
+        check_recognised(client, callers)
+    return callers
 
 
 def test_every_operation_answers_as_documented(app: Starlette, callers: list[Caller]) -> None:

@@ -22,7 +22,7 @@ from starlette.testclient import TestClient
 from hub.app.api import build_app
 from hub.app.wiring import Hub, build_hub
 from hub.settings import KhoSettings
-from tests.fuzz.callers import Caller, agency_callers, bearer
+from tests.fuzz.callers import Caller, agency_callers, bearer, check_recognised
 from tests.fuzz.fuzzing import config, fuzz
 from tests.integration.conftest import KAFKA_URL, POSTGRES_URL
 from tests.integration.keycloak_flow import (
@@ -98,8 +98,10 @@ def callers(hub: Hub, app: Starlette) -> list[Caller]:
         status = sign_in(client, browser, CITIZEN)
         assert status == 303, status
         cookies = dict(client.cookies.items())
-    citizen = Caller("citizen", headers=_citizen_token(), cookies=cookies, renew=_citizen_token)
-    return [*agency_callers(hub), citizen]
+        citizen = Caller("citizen", headers=_citizen_token(), cookies=cookies, renew=_citizen_token)
+        callers = [*agency_callers(hub), citizen]
+        check_recognised(client, callers)
+    return callers
 
 
 def _citizen_token() -> dict[str, str]:
