@@ -605,6 +605,12 @@ def test_ckan_down_fails_the_publication_skips_the_rest_and_a_later_run_converge
         _, hashes = served(bench.ckan, name)
         assert hashes == audited_files(hub, publication_id)
         assert packages_of(bench.ckan, publication_id) == [name]
+    print(
+        f"\nCKAN down mid-publish: package created, then {len(proxy.faults)} requests refused"
+        f" 503 (the upload and 2 retries); 1 publication failed with the portal's reason, 1 not"
+        f" attempted; CKAN back: both published (the half-made package completed, 1 package"
+        f" each, files as audited), 0 duplicated"
+    )
 
 
 def _kho_publish(settings: KhoSettings, publication_id: str, log: Path) -> subprocess.Popen[bytes]:
