@@ -8,7 +8,13 @@ Refused, each naming its setting:
 - the development passwords (``kho``/``kho``, or a password ``kho``) in any URL;
 - no pseudonym key (``KHO_PSEUDONYM_KEY``): the development key file in the data folder would
   be generated anew on a fresh server and change every pseudonym;
-- anonymous MQTT: a connector configuration whose ``mqtt://`` URL has no user and password.
+- anonymous MQTT: a connector configuration whose ``mqtt://`` URL has no user and password;
+- the audit log's anchors on a file (``KHO_AUDIT_ANCHORS_URL`` empty or ``file:``) or on Kafka
+  without TLS: each hub process would keep its own file on its own host; production signs them
+  onto a Kafka topic (``kafka+ssl://``) that the database cannot rewrite;
+- no anchor signing key file (``KHO_AUDIT_ANCHOR_KEY_FILE``) on a host that signs: the
+  development key in the data folder would be generated anew on a fresh server, and every
+  earlier anchor would then read as forged.
 
 The check reads settings and connector configuration files only: nothing is connected to.
 """
@@ -48,6 +54,15 @@ class ProductionSettings(Protocol):
     @property
     def connectors_dir(self) -> Path: ...
 
+    @property
+    def audit_anchors_url(self) -> str: ...
+
+    @property
+    def audit_anchor_key_file(self) -> Path | None: ...
+
+    @property
+    def audit_anchor_public_key(self) -> str | None: ...
+
 
 def production_refusals(settings: ProductionSettings) -> list[str]:
     """Every development shortcut the settings take, each naming its setting (Vietnamese)."""
@@ -66,6 +81,7 @@ def production_refusals(settings: ProductionSettings) -> list[str]:
         ("KHO_DATABASE_URL", settings.database_url),
         ("KHO_REGISTRY_URL", settings.registry_url),
         ("KHO_PORTAL_URL", settings.portal_url),
+        ("KHO_AUDIT_ANCHORS_URL", settings.audit_anchors_url),
     ):
         if _development_password(url):
             refusals.append(f"{name} dùng mật khẩu phát triển (kho/kho)")
@@ -74,6 +90,7 @@ def production_refusals(settings: ProductionSettings) -> list[str]:
             "KHO_PSEUDONYM_KEY chưa đặt; production không tự sinh khoá bí danh trong thư mục dữ"
             " liệu"
         )
+    refusals.extend(_anchor_refusals(settings))
     for config, url in _mqtt_urls(settings.connectors_dir):
         parts = urlsplit(url)
         if not parts.username or not parts.password:
@@ -94,6 +111,23 @@ def require_production_ready(settings: ProductionSettings, environment: str) -> 
     refusals = production_refusals(settings)
     if refusals:
         raise ConfigurationError("KHO_ENV=production từ chối khởi động: " + "; ".join(refusals))
+
+
+def _anchor_refusals(settings: ProductionSettings) -> list[str]:
+    anchors = settings.audit_anchors_url
+    refusals: list[str] = []
+    if not anchors.startswith("kafka+ssl://"):
+        where = "Kafka không mã hoá" if anchors.startswith("kafka://") else "tệp trên máy hub"
+        refusals.append(
+            f"KHO_AUDIT_ANCHORS_URL ghi mốc nhật ký kiểm toán vào {where}; production cần chủ đề"
+            " Kafka qua TLS (kafka+ssl://)"
+        )
+    if settings.audit_anchor_key_file is None and not settings.audit_anchor_public_key:
+        refusals.append(
+            "KHO_AUDIT_ANCHOR_KEY_FILE chưa đặt; production không tự sinh khoá ký mốc trong thư"
+            " mục dữ liệu"
+        )
+    return refusals
 
 
 def _development_password(url: str) -> bool:

@@ -154,6 +154,8 @@ def _production(tmp_path: Path, bus_url: str) -> KhoSettings:
         database_url="postgresql://hub:s3cret-Long@db.tinh.gov.vn/kho?sslmode=verify-full",
         pseudonym_key=SecretStr("ab" * 32),
         connectors_dir=tmp_path / "connectors",
+        audit_anchors_url=bus_url,
+        audit_anchor_key_file=tmp_path / "keys" / "audit-anchor.key",
     )
 
 

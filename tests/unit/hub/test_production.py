@@ -35,6 +35,8 @@ def _settings(tmp_path: Path, **overrides: object) -> KhoSettings:
         "database_url": GOOD_DB,
         "pseudonym_key": SecretStr(KEY),
         "connectors_dir": tmp_path / "connectors",
+        "audit_anchors_url": GOOD_BUS,
+        "audit_anchor_key_file": tmp_path / "keys" / "audit-anchor.key",
     }
     values.update(overrides)
     return KhoSettings(**values)  # type: ignore[arg-type]
@@ -58,6 +60,20 @@ def test_production_worthy_settings_are_accepted(tmp_path: Path) -> None:
             "KHO_DATABASE_URL dùng mật khẩu phát triển",
         ),
         ({"pseudonym_key": None}, "KHO_PSEUDONYM_KEY chưa đặt"),
+        ({"audit_anchors_url": ""}, "KHO_AUDIT_ANCHORS_URL ghi mốc nhật ký kiểm toán vào tệp"),
+        (
+            {"audit_anchors_url": "file:/var/lib/kho/anchors.jsonl"},
+            "KHO_AUDIT_ANCHORS_URL ghi mốc nhật ký kiểm toán vào tệp",
+        ),
+        (
+            {"audit_anchors_url": "kafka://hub:s3cret-Long@k:9092"},
+            "KHO_AUDIT_ANCHORS_URL ghi mốc nhật ký kiểm toán vào Kafka không mã hoá",
+        ),
+        (
+            {"audit_anchors_url": "kafka+ssl://kho:kho@k:9093"},
+            "KHO_AUDIT_ANCHORS_URL dùng mật khẩu phát triển",
+        ),
+        ({"audit_anchor_key_file": None}, "KHO_AUDIT_ANCHOR_KEY_FILE chưa đặt"),
     ],
 )
 def test_each_development_shortcut_is_refused_by_name(
