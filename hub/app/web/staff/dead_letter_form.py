@@ -144,7 +144,7 @@ def _value(schema: DatasetSchema, posted: FormField) -> Any:
         return None
     try:
         return json.loads(posted.text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep
         return posted.text
 
 
