@@ -90,15 +90,13 @@ def memory_growth(samples: list[dict[str, Any]], warm_up_ends: float) -> list[Gr
 def cpu_shares(samples: list[dict[str, Any]]) -> dict[str, float]:
     """Per process, the CPU it used between the first and the last sample, as a share of one
     core's time (the load generator's too: its CPU is not hidden in the hub's)."""
-    if len(samples) < 2:
-        return {}
-    first, last = samples[0], samples[-1]
-    wall = last["at"] - first["at"]
-    return {
-        name: (last["cpu_s"][name] - first["cpu_s"][name]) / wall
-        for name in sorted(last["cpu_s"])
-        if name in first["cpu_s"] and wall > 0
-    }
+    shares = {}
+    for name in sorted({name for s in samples for name in s["cpu_s"]}):
+        seen = [s for s in samples if name in s["cpu_s"]]
+        wall = seen[-1]["at"] - seen[0]["at"]
+        if wall > 0:
+            shares[name] = (seen[-1]["cpu_s"][name] - seen[0]["cpu_s"][name]) / wall
+    return shares
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,9 @@ class Generator:
             await asyncio.gather(*senders)
             ended_wall = time.time()
             drain_until = time.monotonic() + DRAIN_S
-            while min(received) < self.readings_accepted and time.monotonic() < drain_until:
+            while min(received, default=self.readings_accepted) < self.readings_accepted and (
+                time.monotonic() < drain_until
+            ):
                 await asyncio.sleep(0.2)
             for reader in readers:
                 reader.cancel()

@@ -25,9 +25,10 @@ from tests.load.topology import (
     Processes,
     build,
     free_port,
-    prepare,
+    make_topics,
     row_counts,
     run_schema,
+    seed_citizens,
     settings_for,
     tokens,
     wait_healthy,
@@ -91,9 +92,7 @@ def _run(
     plan: LoadPlan, run_id: str, hub: Hub, folder: Path, console: Console, check_memory: bool
 ) -> Outcome:
     started = time.monotonic()
-    subjects = prepare(hub, plan.subjects)
-    producer, sensor, consumer = tokens(hub)
-    console.print(f"seeded {len(subjects)} citizens in {time.monotonic() - started:.1f} s")
+    make_topics(hub)
     index_group = f"kho.index766.load{run_id}"
     environment = {"KHO_IDEMPOTENCY_RETENTION_S": str(plan.idempotency_retention_s)}
     processes = Processes(hub.settings, folder / "logs", environment)
@@ -108,6 +107,9 @@ def _run(
             "masker", ["mask", "run", "--dataset", DOSSIERS, "--instance", f"load{run_id}"]
         )
         processes.kho("index", ["index", "run", "--group", index_group])
+        subjects = seed_citizens(hub, plan.subjects)  # while the processes start
+        producer, sensor, consumer = tokens(hub)
+        console.print(f"seeded {len(subjects)} citizens in {time.monotonic() - started:.1f} s")
         wait_healthy(urls, 120)
         console.print(f"{plan.apis} kho serve healthy after {time.monotonic() - started:.1f} s")
         target = Target(

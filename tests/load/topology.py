@@ -81,11 +81,14 @@ def settings_for(
     )
 
 
-def prepare(hub: Hub, subjects: int) -> list[str]:
-    """Create the topics the readers and producers need, and seed ``subjects`` citizens each
-    holding the evidence the prefill finds; their CCCD numbers."""
+def make_topics(hub: Hub) -> None:
+    """The topics the workers, the readers and the producers need, before any starts."""
     hub.bus.ensure_topic(hub.catalogue.entry(DOSSIERS).topic, PARTITIONS)
     hub.bus.ensure_topic(hub.catalogue.entry(SALINITY).topic)
+
+
+def seed_citizens(hub: Hub, subjects: int) -> list[str]:
+    """``subjects`` citizens each holding the evidence the prefill finds; their CCCD numbers."""
     issued = dt.date.today() - dt.timedelta(days=10)
     issuer = Actor("token:load-seed", "vp-ubnd")
     numbers = []
