@@ -106,6 +106,11 @@ def test_catalogue_rule_agrees_with_cel(dataset: str, rule: Any) -> None:
         ("a > 0", "!b"),
         ("a != b", "a != null && b != null"),
         ("a == null", "b == null || b == 0.0"),
+        ("a <= (b == null ? 0 : b)", None),
+        ("(a > 0)", None),
+        ("(a > 0 || b == null) && a != 5", None),
+        ("a == (b ? 5 : 0)", None),
+        ("(b == null ? a : b) >= (a == null ? 0 : a)", "(b != 0)"),
     ],
 )
 def test_hand_written_expression_agrees_with_cel(expr: str, when: str | None) -> None:
@@ -120,8 +125,10 @@ def test_hand_written_expression_agrees_with_cel(expr: str, when: str | None) ->
         'a.matches("^0")',
         'a <= b + duration("1h")',
         "a >= now",
-        "(a > 0)",
         "a > 1e3",
+        "(a > 0",
+        "a ? 1 : 2",
+        "(a ? 1) > 0",
         "a > 0u",
         "a > 'x'",
         "a >",
