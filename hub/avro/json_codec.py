@@ -71,6 +71,19 @@ def _field_converter(avro_type: Any, path: str) -> Callable[[Any], Any]:
         return _text
     if avro_type in _AS_IS:
         return _same
+    # The common named and logical types, nullable or not, without _inbound's dispatch: it
+    # ran for every enum and timestamp of every record.
+    branches = [b for b in avro_type if b != "null"] if isinstance(avro_type, list) else []
+    nullable = len(branches) == 1 and len(avro_type) == 2
+    single = branches[0] if nullable else avro_type
+    if isinstance(single, dict):
+        kind, logical = single.get("type"), single.get("logicalType")
+        if kind == "enum" and logical is None:
+            return _text
+        if kind == "long" and logical in ("timestamp-millis", "timestamp-micros"):
+            return lambda value: None if value is None else _timestamp(_text(value), path)
+        if kind == "int" and logical == "date":
+            return lambda value: None if value is None else _date(_text(value), path)
     return lambda value: _inbound(avro_type, value, path)
 
 

@@ -265,6 +265,16 @@ def _comparison(left: _Operand, op: str, right: _Operand) -> Check:
     name, convert = left.field, left.convert
     if right.field is None:
         literal = right.literal
+        kind = type(literal)
+        if convert is None and kind in (int, float, str):
+            # ``fee_vnd >= 0``: a value of the literal's own type is compared at once.
+            def against_literal(record: Mapping[str, Any]) -> Outcome:
+                value = record.get(name)
+                if type(value) is kind:
+                    return compare(value, literal)
+                return _decide(value, literal, compare, equality)
+
+            return against_literal
         return lambda record: _decide(as_cel(record.get(name), convert), literal, compare, equality)
     other, other_convert = right.field, right.convert
     return lambda record: _decide(
