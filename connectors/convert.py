@@ -62,6 +62,8 @@ def vn_bool(value: str, _mapping: FieldMapping) -> bool:
 
 
 def vn_integer(value: str, _mapping: FieldMapping) -> int:
+    if value.isascii() and value.isdigit():  # "250", most cells: what the pattern reads too
+        return int(value)
     compact = value.strip().replace(" ", "").replace("\u00a0", "")
     if _INTEGER.fullmatch(compact) is None:
         raise ConversionError(f"'{value}' không phải số nguyên (dấu chấm ngăn cách hàng nghìn)")

@@ -5,18 +5,19 @@ This is where a source's cell becomes a value: text is put in NFC here, for ever
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from connectors.config import ConnectorConfig, FieldMapping
 from connectors.convert import CONVERTERS, convert_cell
 from connectors.errors import ConversionError
-from connectors.nfc import nfc
 from hub.ingest.validation import Violation
 
-# A mapped field: its name, its column, whether it is required, how text is converted, and
-# its mapping (for typed values and for messages). A tuple: unpacked once per field per row.
-_Field = tuple[str, str, bool, Callable[[str, FieldMapping], Any], FieldMapping]
+# A mapped field: its name, its column, whether it is required, how text is converted (None:
+# text kept as it is), and its mapping (for typed values and for messages). A tuple: unpacked
+# once per field per row.
+_Field = tuple[str, str, bool, Callable[[str, FieldMapping], Any] | None, FieldMapping]
 
 
 class RowMapper:
@@ -27,13 +28,23 @@ class RowMapper:
         # An optional field left empty stays out of the record: it takes the schema's default.
         self._template = {name: m.constant for name, m in config.fields.items() if not m.optional}
         self._fields: tuple[_Field, ...] = tuple(
-            (name, m.column, m.required and not m.optional, CONVERTERS[m.convert], m)
+            (
+                name,
+                m.column,
+                m.required and not m.optional,
+                None if m.convert == "text" else CONVERTERS[m.convert],
+                m,
+            )
             for name, m in config.fields.items()
             if m.column is not None
         )
 
     def map(self, cells: Mapping[str, Any]) -> tuple[dict[str, Any], list[Violation]]:
-        """The record for the row, and the problems found (empty when the row mapped cleanly)."""
+        """The record for the row, and the problems found (empty when the row mapped cleanly).
+
+        Text is put in NFC as connectors.nfc.nfc does, called here directly: ASCII text, most
+        cells (codes, dates, amounts), is in NFC already and is not looked at again."""
+        normalize = unicodedata.normalize
         record = self._template.copy()
         problems: list[Violation] = []
         for name, column, required, from_text, mapping in self._fields:
@@ -44,7 +55,9 @@ class RowMapper:
                 continue
             try:
                 if type(raw) is str:
-                    record[name] = from_text(nfc(raw), mapping)
+                    if not raw.isascii():
+                        raw = normalize("NFC", raw)
+                    record[name] = raw if from_text is None else from_text(raw, mapping)
                 else:
                     record[name] = convert_cell(raw, mapping)
             except ConversionError as exc:
