@@ -6,6 +6,7 @@ import json
 import sys
 from dataclasses import dataclass
 
+import msgspec
 from starlette.requests import Request
 
 from hub.app.api.errors import ApiError
@@ -27,7 +28,12 @@ async def read_json_body(request: Request, *, max_bytes: int) -> JsonBody:
             f"Nội dung phải là application/json (nhận được {media_type or 'không có'})",
         )
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+    if (
+        declared is not None
+        and declared.isascii()
+        and declared.isdigit()
+        and int(declared) > max_bytes
+    ):
         raise _too_large(max_bytes)
     chunks: list[bytes] = []
     size = 0
@@ -37,8 +43,25 @@ async def read_json_body(request: Request, *, max_bytes: int) -> JsonBody:
             raise _too_large(max_bytes)
         chunks.append(chunk)
     raw = b"".join(chunks)
+    return JsonBody(raw, decode_json(raw))
+
+
+_DECODER = msgspec.json.Decoder()
+
+
+def decode_json(raw: bytes) -> object:
+    """The body's JSON value, decoded in C (about 4x json.loads on a batch of records).
+
+    Where msgspec refuses a body, json.loads decides, so that what is accepted and every error
+    stay as they were: a lone surrogate (``"\\ud800"``), NaN and Infinity, a leading BOM or an
+    integer of more than 4,300 digits are json.loads's to read or refuse, with its line and
+    column in the 400."""
     try:
-        return JsonBody(raw, json.loads(raw))
+        return _DECODER.decode(raw)
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError, ValueError):
+        pass
+    try:
+        return json.loads(raw)
     except UnicodeDecodeError as exc:
         raise ApiError(400, "malformed_json", "Nội dung phải được mã hóa UTF-8") from exc
     except json.JSONDecodeError as exc:
