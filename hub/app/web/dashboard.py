@@ -285,7 +285,9 @@ async def behind_page(request: Request) -> Response:
     except UnknownUnit:
         return not_found_page(request, "Không có đơn vị này trong chỉ số 766.")
     page_text = request.query_params.get("trang", "1")
-    page = int(page_text) if page_text.isdigit() and 0 < len(page_text) < 7 else 0
+    page = (
+        int(page_text) if page_text.isascii() and page_text.isdigit() and len(page_text) < 7 else 0
+    )
     pages = max(1, -(-len(items) // BEHIND_PAGE_SIZE))
     if not 1 <= page <= pages:
         return not_found_page(request, "Không có trang này trong danh sách.")

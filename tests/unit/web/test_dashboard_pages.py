@@ -148,6 +148,10 @@ def test_the_latest_month_is_shown_when_no_period_is_asked(seeded: Hub, client: 
             "/chi-so-766/tinh/ho-so",
             {"period": "2025-08", "indicator": "progress.on_time", "outcome": "late", "trang": "9"},
         ),
+        (  # a superscript two is a digit to str.isdigit, not to int()
+            "/chi-so-766/tinh/ho-so",
+            {"period": "2025-08", "indicator": "progress.on_time", "outcome": "late", "trang": "²"},
+        ),
     ],
 )
 def test_an_unknown_unit_period_indicator_or_page_is_the_404_page(
