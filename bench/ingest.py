@@ -53,7 +53,7 @@ from hub.settings import KhoSettings
 
 DATASET = "tthc.dossiers"
 AIM_IN_PROCESS = 0.7  # b/a
-AIM_HTTP = 0.4  # c/a
+AIM_HTTP = 0.5  # c/a (issue 24)
 console = Console()
 
 
