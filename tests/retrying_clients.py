@@ -24,6 +24,7 @@ class Tally:
     missing_retry_after: int = 0
     recoveries: list[float] = field(default_factory=list)
     answered: int = 0
+    longest_s: float = 0.0  # from a batch's first post to its acceptance
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -37,6 +38,7 @@ def post_until_accepted(
         "Content-Type": "application/json",
     }
     first_failure: float | None = None
+    began = time.monotonic()
     deadline = time.monotonic() + CLIENT_DEADLINE_S
     while time.monotonic() < deadline:
         try:
@@ -50,6 +52,7 @@ def post_until_accepted(
         if answer.status_code == 200:
             with tally.lock:
                 tally.answered += 1
+                tally.longest_s = max(tally.longest_s, time.monotonic() - began)
                 if first_failure is not None:
                     tally.recoveries.append(time.monotonic() - first_failure)
             return

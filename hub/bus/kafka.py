@@ -138,7 +138,7 @@ class KafkaBus:
     def publish(self, topic: str, messages: Sequence[OutgoingMessage]) -> list[Position]:
         sending = self.send(topic, messages)
         if messages:
-            self._flush()  # now, not after linger_ms
+            self._call(self._producer_client().flush)  # now, not after linger_ms
         return sending.acknowledged()
 
     def send(self, topic: str, messages: Sequence[OutgoingMessage]) -> KafkaSending:
@@ -238,17 +238,6 @@ class KafkaBus:
         if refusal is not None:
             raise BusUnavailable("Kafka", self._target.bootstrap, refusal)
         self._tls_checked = True
-
-    def _flush(self) -> None:
-        """Send what the producer holds and wait for it, for at most ``_ACK_WAIT_S`` and outside
-        the bus's lock: while the broker is away, a flush without a timeout waits for the producer's
-        delivery timeout (two minutes) before the API could answer 503, and the bus's other
-        callers must not queue behind that wait."""
-        producer = self._call(self._producer_client)
-        try:
-            producer.flush(timeout=_ACK_WAIT_S)
-        except kafka.errors.KafkaError as exc:
-            raise_from_kafka_error(exc, self._target)
 
     def _producer_client(self) -> Any:
         if self._producer is None:

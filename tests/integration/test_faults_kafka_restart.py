@@ -1,11 +1,17 @@
 """Kafka restarted mid-ingest: producers keep posting batches to the hub's HTTP API (uvicorn,
-the real Kafka and PostgreSQL adapters) while the broker is stopped and started again. While it
-is down they are answered 503 with Retry-After, never 500; they retry each batch with its
-Idempotency-Key, and afterwards every record is on the topic exactly once.
+the real Kafka and PostgreSQL adapters) while the broker is stopped and started again. No
+request is answered 500: a batch either waits for the broker (the producer keeps a record up to
+its two-minute delivery timeout) or is refused 503 with Retry-After; the clients retry each
+batch with its Idempotency-Key, and afterwards every record is on the topic exactly once.
 
-The broker is a private one (tests/private_services.py), never the shared broker. Sizes are
-tuned by KHO_FAULT_KAFKA_CLIENTS, KHO_FAULT_KAFKA_BATCHES and KHO_FAULT_KAFKA_RECORDS (per
-batch) for a longer run; ``-s`` prints the figures."""
+An outage shorter than the delivery timeout, as here by default, is ridden through without a
+503; KHO_FAULT_KAFKA_DOWN_S=150 keeps the broker away long enough for the 503s. (Answering 503
+sooner by giving up on the flush was tried: a record the request stopped waiting for still
+landed after the retry had sent it again, a duplicate.)
+
+The broker is the session's private one (tests/private_services.py), never the shared broker.
+Sizes are tuned by KHO_FAULT_KAFKA_CLIENTS, KHO_FAULT_KAFKA_BATCHES and KHO_FAULT_KAFKA_RECORDS
+(per batch); ``-s`` prints the figures."""
 
 from __future__ import annotations
 
@@ -24,7 +30,6 @@ from connectors.samples.dossiers import dossier_documents
 from hub.app.api import build_app
 from hub.app.wiring import Hub, build_hub
 from hub.auth.tokens import Role
-from hub.bus import kafka as kafka_bus
 from hub.bus.reading import read_all
 from hub.settings import KhoSettings
 from tests.integration.conftest import POSTGRES_URL
@@ -35,10 +40,6 @@ from tests.serving import serve_app
 CLIENTS = int(os.environ.get("KHO_FAULT_KAFKA_CLIENTS", "4"))
 BATCHES = int(os.environ.get("KHO_FAULT_KAFKA_BATCHES", "10"))  # per client
 RECORDS = int(os.environ.get("KHO_FAULT_KAFKA_RECORDS", "25"))  # per batch
-# The hub waits 30 s for the broker's acknowledgement of a batch (hub.bus.kafka._ACK_WAIT_S)
-# before answering 503; the test shortens that wait, so that an outage of a few seconds outlasts
-# it. KHO_FAULT_KAFKA_ACK_WAIT_S=30 KHO_FAULT_KAFKA_DOWN_S=40 runs it with the hub's own wait.
-ACK_WAIT_S = float(os.environ.get("KHO_FAULT_KAFKA_ACK_WAIT_S", "4"))
 DOWN_S = float(os.environ.get("KHO_FAULT_KAFKA_DOWN_S", "1"))  # stopped at least this long
 
 
@@ -47,9 +48,7 @@ def hub(
     tmp_path: Path,
     private_broker: PrivateKafka,
     isolated_catalogue: tuple[Path, str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Hub]:
-    monkeypatch.setattr(kafka_bus, "_ACK_WAIT_S", ACK_WAIT_S)
     settings = KhoSettings(
         data_dir=tmp_path / "kho",
         bus_url=private_broker.url,
@@ -62,7 +61,7 @@ def hub(
     built.close()
 
 
-def test_kafka_restarted_mid_ingest_loses_nothing_and_answers_503(
+def test_kafka_restarted_mid_ingest_loses_nothing_and_never_answers_500(
     hub: Hub, private_broker: PrivateKafka, isolated_catalogue: tuple[Path, str]
 ) -> None:
     dataset = isolated_catalogue[1]
@@ -106,7 +105,6 @@ def test_kafka_restarted_mid_ingest_loses_nothing_and_answers_503(
 
     assert tally.unexpected == []  # no 500, no other refusal, every batch accepted
     assert tally.statuses[500] == 0
-    assert tally.statuses[503] > 0  # the restart was seen by the clients
     assert tally.missing_retry_after == 0
     assert answered_before < len(bodies)  # the broker went away mid-ingest
     on_topic = Counter(
@@ -124,5 +122,6 @@ def test_kafka_restarted_mid_ingest_loses_nothing_and_answers_503(
         f" {dict(sorted(tally.statuses.items()))}; {tally.statuses[503]} x 503 with"
         f" Retry-After, 0 x 500; {lost} lost, {duplicated} duplicated; {len(tally.recoveries)}"
         f" batches retried, the slowest accepted {max(tally.recoveries, default=0.0):.1f} s"
-        f" after its first refusal"
+        f" after its first refusal; the longest batch took {tally.longest_s:.1f} s from its"
+        f" first post to its acceptance"
     )
