@@ -3,6 +3,7 @@ dies after the bus acknowledged a batch but before the checkpoint was saved."""
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,6 +73,7 @@ def test_a_run_publishes_each_row_once_and_a_rerun_publishes_nothing(
     assert first.report.rejected == len(export.invalid_rows)
     assert first.checkpoint is not None and first.checkpoint.finished
     assert first.checkpoint.position == 231  # the header is row 1
+    assert gc.get_freeze_count() == 0  # the heap set aside during the run is back
     assert _rows_on_bus(embedded_hub) == Counter(range(2, 232))
 
     again = run_batch(CONFIG, source, _writer(embedded_hub), embedded_hub.bus, store)
@@ -98,6 +100,7 @@ def test_a_crash_after_the_ack_does_not_publish_the_batch_again(
             embedded_hub.bus,
             CrashingStore(store, crash_on_save),
         )
+    assert gc.get_freeze_count() == 0  # the heap set aside during the run is back, crash or not
     on_bus = min(230, crash_on_save * BATCH) if crash_on_save > 1 else 0
     assert sum(_rows_on_bus(embedded_hub).values()) == on_bus
 
