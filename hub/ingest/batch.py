@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from hub.avro.json_codec import JsonRecordError
-from hub.bus.port import Position
+from hub.bus.port import OutgoingMessage, Position
 from hub.bus.span import PositionSpan
 from hub.ingest.validation import Violation
 from hub.ingest.writer import DatasetWriter, IncomingRecord, SourceRef, write_details
@@ -96,6 +96,7 @@ def ingest_batch(
 ) -> BatchResult:
     """Validate every record, then publish as the mode says."""
     checked = [_check(writer, index, document) for index, document in enumerate(documents)]
+    messages = _encode_fitting(writer, checked)
     bad = [c for c in checked if c.violations]
     good = [c for c in checked if not c.violations and c.record is not None]
     dataset = writer.entry.id
@@ -116,7 +117,7 @@ def ingest_batch(
         for c in bad
     ]
     letter_positions = writer.send_to_dlq(letters) if letters else []
-    positions = writer.publish([writer.message(c.record) for c in good if c.record is not None])
+    positions = writer.publish([messages[c.index] for c in good])
     return BatchResult(
         dataset,
         mode,
@@ -134,6 +135,22 @@ def _check(writer: DatasetWriter, index: int, document: object) -> _Checked:
     except JsonRecordError as exc:
         return _Checked(index, document, None, (Violation(exc.path, "json_value", exc.message),))
     return _Checked(index, document, record, tuple(writer.violations(record)))
+
+
+def _encode_fitting(writer: DatasetWriter, checked: list[_Checked]) -> dict[int, OutgoingMessage]:
+    """Each valid record encoded for its topic, by index; one too large for a message gets the
+    ``record_too_large`` violation instead, before anything is published."""
+    messages: dict[int, OutgoingMessage] = {}
+    for c in checked:
+        if c.violations or c.record is None:
+            continue
+        message = writer.message(c.record)
+        oversized = writer.too_large(message)
+        if oversized is None:
+            messages[c.index] = message
+        else:
+            c.violations = (oversized,)
+    return messages
 
 
 def _original_bytes(document: object) -> bytes:

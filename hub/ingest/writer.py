@@ -22,6 +22,11 @@ from hub.ingest.validation import RecordValidator, Violation
 from hub.metrics import RECORDS_IN, count_dead_letters
 from hub.registry.port import SchemaRegistry, subject_for_topic
 
+MAX_RECORD_BYTES = 1_000_000
+"""The largest encoded record a topic takes: under Kafka's default ``message.max.bytes`` and the
+producer's ``max_request_size`` (1 MiB), with room for the key, headers and batch framing. A
+larger record is refused by the rule ``record_too_large`` (the broker would refuse it anyway)."""
+
 
 # Not frozen: one is made for every record, and a frozen dataclass's __init__ costs 4x.
 @dataclass(slots=True)
@@ -147,6 +152,18 @@ class DatasetWriter:
         value = encode(self._schema_id, self._schema.parsed, record)
         return OutgoingMessage(key=key, value=value, headers=headers)
 
+    def too_large(self, message: OutgoingMessage) -> Violation | None:
+        """``record_too_large`` when the encoded record would not fit in one Kafka message."""
+        size = len(message.value)
+        if size <= MAX_RECORD_BYTES:
+            return None
+        return Violation(
+            "$",
+            "record_too_large",
+            f"Bản ghi mã hoá dài {size:,} byte, vượt giới hạn {MAX_RECORD_BYTES:,} byte của một"
+            " thông điệp; hãy tách hoặc rút gọn trường dài nhất".replace(",", "."),
+        )
+
     def publish(self, messages: list[OutgoingMessage]) -> list[Position]:
         positions = self._bus.publish(self._entry.topic, messages)
         RECORDS_IN.labels(dataset=self._entry.id, outcome="accepted").inc(len(positions))
@@ -198,7 +215,13 @@ class DatasetWriter:
                 batch.bad.append(self.dead_letter(item, problems))
                 batch.bad_headers.append(item.headers)
             else:
-                batch.good.append(self.message(item.record, item.headers))
+                message = self.message(item.record, item.headers)
+                oversized = self.too_large(message)
+                if oversized is None:
+                    batch.good.append(message)
+                else:
+                    batch.bad.append(self.dead_letter(item, (oversized,)))
+                    batch.bad_headers.append(item.headers)
             batch.last = item
             if len(batch.good) + len(batch.bad) >= self._batch_size:
                 sent = self._send(batch)

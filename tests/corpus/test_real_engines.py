@@ -5,6 +5,7 @@ values. Accepted records are on the Kafka topic, refused ones in its DLQ, counte
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import uuid
@@ -136,27 +137,32 @@ def test_bad_values_in_department_tables(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect: a record over Kafka's message size (1 MiB) is a 500 on Kafka and "
-    "accepted on the embedded bus; needs a per-record size rule and a dead letter that can "
-    "carry (a part of) an original that large",
-)
+@pytest.mark.usefixtures("no_tracebacks")
 def test_a_record_over_kafkas_message_size_is_refused_not_a_500(
     kafka_hub: Hub, isolated_catalogue: tuple[Path, str]
 ) -> None:
-    """1.5 million characters in one text field (3 MB encoded): a 4xx naming the field in
-    atomic mode, a dead letter in partial mode; today Kafka's MessageSizeTooLargeError is a
-    500 in both."""
+    """1.5 million characters in one text field (3 MB encoded), beside a good record: a 422
+    naming the rule ``record_too_large`` in atomic mode, with nothing published; in partial
+    mode the good record is on the topic and the large one a dead letter that fits the DLQ,
+    keeping the head of its original with the whole original's size and SHA-256."""
     dataset = isolated_catalogue[1]
     entry = kafka_hub.catalogue.entry(dataset)
     client = TestClient(build_app(kafka_hub), raise_server_exceptions=False)
     token = kafka_hub.tokens.create(entry.owner, frozenset({Role.PRODUCER})).plaintext
-    document = dossier_documents(1, seed=71)[0]
-    document["procedure_name"] = "Đ" * 1_500_000
+    good, large = dossier_documents(2, seed=71)
+    large["procedure_name"] = "Đ" * 1_500_000
     url = f"/api/v1/datasets/{dataset}/records"
     headers = {"Authorization": f"Bearer {token}"}
-    atomic = client.post(url, json=[document], headers=headers)
-    partial = client.post(url, params={"mode": "partial"}, json=[document], headers=headers)
-    assert atomic.status_code in (413, 422), atomic.text[:300]
-    assert partial.status_code == 200 and partial.json()["rejected_count"] == 1, partial.text
+    atomic = client.post(url, json=[good, large], headers=headers)
+    assert atomic.status_code == 422, atomic.text[:300]
+    assert "record_too_large" in atomic.text and _counts_on(kafka_hub, dataset) == (0, [])
+    partial = client.post(url, params={"mode": "partial"}, json=[good, large], headers=headers)
+    assert partial.status_code == 200, partial.text[:300]
+    assert (partial.json()["accepted_count"], partial.json()["rejected_count"]) == (1, 1)
+    accepted, letters = _counts_on(kafka_hub, dataset)
+    assert accepted == 1 and len(letters) == 1
+    letter = letters[0]
+    whole = json.dumps(large, ensure_ascii=False).encode("utf-8")
+    assert [v.rule for v in letter.violations] == ["record_too_large"]
+    assert letter.original_size == len(whole) and whole.startswith(letter.original)
+    assert letter.original_sha256 == hashlib.sha256(whole).hexdigest()
