@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 import sqlalchemy as sa
+from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -32,6 +33,7 @@ from hub.app.web.routes import PAGE_ROUTES
 from hub.app.web.security import SecurityHeadersMiddleware
 from hub.app.wiring import Hub
 from hub.errors import UnreachableError
+from hub.identifiers.admin_units import legacy_province_codes
 from hub.provide_once.errors import ProvideOnceError
 from hub.registry.embedded import DatabaseSchemaRegistry
 
@@ -63,6 +65,10 @@ def build_app(hub: Hub) -> Starlette:
         try:
             async with anyio.create_task_group() as background:
                 background.start_soon(hub.idempotency.purge_periodically)  # expired keys
+                # the CCCD check's province tables: importing them takes seconds of CPU, which
+                # the first prefill would otherwise spend on the event loop, stalling every
+                # request in flight
+                background.start_soon(to_thread.run_sync, legacy_province_codes)
                 yield
                 background.cancel_scope.cancel()
         finally:
