@@ -20,7 +20,7 @@ from hub.app.api.routes import ENDPOINTS
 from hub.app.wiring import Hub, build_hub
 from hub.auth.tokens import Role
 from hub.settings import KhoSettings
-from tests.unit.security.uvicorn_server import uvicorn_serving
+from tests.serving import serve_app
 
 CATALOGUE = "/api/v1/catalogue"
 RECORDS = "/api/v1/datasets/tthc.dossiers/records"
@@ -192,7 +192,12 @@ def test_the_address_is_the_proxys_forwarded_one_only_when_uvicorn_trusts_it(
     among ``forwarded_allow_ips`` the header is ignored and the connection's own address
     counts."""
     with (
-        uvicorn_serving(build_app(narrow), forwarded_allow_ips=trusted) as url,
+        serve_app(
+            build_app(narrow),
+            log_config=None,  # the hub's logging, as ``kho serve`` runs it
+            log_level="debug",
+            forwarded_allow_ips=trusted,
+        ) as url,
         httpx.Client(base_url=url) as client,
     ):
         first = {"X-Forwarded-For": "198.51.100.1"}

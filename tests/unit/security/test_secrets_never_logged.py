@@ -50,7 +50,7 @@ from tests.integration.keycloak_flow import (
     secret_file,
     start_signin,
 )
-from tests.unit.security.uvicorn_server import uvicorn_serving
+from tests.serving import serve_app
 
 RECORDS = "/api/v1/datasets/tthc.dossiers/records"
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -175,7 +175,12 @@ def test_no_secret_in_any_log_of_sign_in_forms_tokens_and_refused_connections(
         # uvicorn's own access line prints the path with its query
         found["callback code in a URL"] = unique("code")
         with (
-            uvicorn_serving(build_app(hub), access_log=True) as url,
+            serve_app(
+                build_app(hub),
+                log_config=None,  # the hub's logging, as ``kho serve`` runs it
+                log_level="debug",
+                access_log=True,
+            ) as url,
             httpx.Client(base_url=url) as served,
         ):
             query = f"code={found['callback code in a URL']}&state={unique('state')}"
