@@ -4,10 +4,13 @@ they post."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -67,3 +70,41 @@ def post_until_accepted(
         time.sleep(min(float(retry_after or 1), RETRY_CAP_S))
     with tally.lock:
         tally.unexpected.append(f"{key}: not accepted within {CLIENT_DEADLINE_S} s")
+
+
+def batch_bodies(documents: Sequence[Mapping[str, Any]], per_batch: int) -> list[bytes]:
+    """The documents, ``per_batch`` at a time, each batch the JSON body of one ingest post."""
+    return [
+        json.dumps(documents[i : i + per_batch], ensure_ascii=False).encode()
+        for i in range(0, len(documents), per_batch)
+    ]
+
+
+def start_clients(
+    url: str, token: str, bodies: Sequence[bytes], tally: Tally, *, clients: int, key_prefix: str
+) -> list[threading.Thread]:
+    """Start ``clients`` threads, each posting its own consecutive share of ``bodies`` one
+    after another, every batch until accepted; batch ``i`` has the Idempotency-Key
+    ``<key_prefix>-<i>``."""
+    assert len(bodies) % clients == 0, "every client posts as many batches"
+    batches = len(bodies) // clients
+
+    def client(number: int) -> None:
+        with httpx.Client(timeout=120) as http:
+            for batch in range(batches):
+                index = number * batches + batch
+                post_until_accepted(http, url, f"{key_prefix}-{index}", bodies[index], token, tally)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def wait_until_answered(threads: Sequence[threading.Thread], tally: Tally, batches: int) -> None:
+    """Return once at least ``batches`` batches were accepted; fail if the clients all ended
+    before that."""
+    while tally.answered < batches:
+        if not any(t.is_alive() for t in threads):
+            raise AssertionError(f"the clients ended early: {tally.unexpected}")
+        time.sleep(0.05)

@@ -15,15 +15,12 @@ Sizes are tuned by KHO_FAULT_KAFKA_CLIENTS, KHO_FAULT_KAFKA_BATCHES and KHO_FAUL
 
 from __future__ import annotations
 
-import json
 import os
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from connectors.samples.dossiers import dossier_documents
@@ -34,7 +31,13 @@ from hub.bus.reading import read_all
 from hub.settings import KhoSettings
 from tests.integration.conftest import POSTGRES_URL
 from tests.private_services import PrivateKafka
-from tests.retrying_clients import CLIENT_DEADLINE_S, Tally, post_until_accepted
+from tests.retrying_clients import (
+    CLIENT_DEADLINE_S,
+    Tally,
+    batch_bodies,
+    start_clients,
+    wait_until_answered,
+)
 from tests.serving import serve_app
 
 CLIENTS = int(os.environ.get("KHO_FAULT_KAFKA_CLIENTS", "4"))
@@ -70,29 +73,15 @@ def test_kafka_restarted_mid_ingest_loses_nothing_and_never_answers_500(
     documents = dossier_documents(CLIENTS * BATCHES * RECORDS, seed=2323)
     expected = Counter(d["dossier_id"] for d in documents)
     assert len(expected) == len(documents)
-    bodies = [
-        json.dumps(documents[i : i + RECORDS], ensure_ascii=False).encode()
-        for i in range(0, len(documents), RECORDS)
-    ]
+    bodies = batch_bodies(documents, RECORDS)
     hub.bus.ensure_topic(entry.topic)
     tally = Tally()
 
     with serve_app(build_app(hub)) as base:
         url = f"{base}/api/v1/datasets/{dataset}/records"
-
-        def client(number: int) -> None:
-            with httpx.Client(timeout=120) as http:
-                for batch in range(BATCHES):
-                    index = number * BATCHES + batch
-                    key = f"restart-{dataset}-{index}"
-                    post_until_accepted(http, url, key, bodies[index], token, tally)
-
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
-        for thread in threads:
-            thread.start()
-        while tally.answered < len(bodies) // 4:
-            assert any(t.is_alive() for t in threads), tally.unexpected
-            time.sleep(0.05)
+        key_prefix = f"restart-{dataset}"
+        threads = start_clients(url, token, bodies, tally, clients=CLIENTS, key_prefix=key_prefix)
+        wait_until_answered(threads, tally, len(bodies) // 4)
         answered_before = tally.answered
         stopped_at = time.monotonic()
         private_broker.stop()

@@ -11,9 +11,7 @@ KHO_FAULT_PG_CLIENTS, KHO_FAULT_PG_BATCHES and KHO_FAULT_PG_RECORDS; ``-s`` prin
 
 from __future__ import annotations
 
-import json
 import os
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -30,7 +28,7 @@ from hub.bus.reading import read_all
 from hub.settings import KhoSettings
 from tests.integration.conftest import KAFKA_URL
 from tests.private_services import PrivatePostgres, private_postgres
-from tests.retrying_clients import Tally, post_until_accepted
+from tests.retrying_clients import Tally, batch_bodies, start_clients, wait_until_answered
 from tests.serving import serve_app
 
 CLIENTS = int(os.environ.get("KHO_FAULT_PG_CLIENTS", "4"))
@@ -71,29 +69,15 @@ def test_postgres_restarted_under_load_answers_503_and_the_hub_recovers(
     token = hub.tokens.create(entry.owner, frozenset({Role.PRODUCER})).plaintext
     documents = dossier_documents(CLIENTS * BATCHES * RECORDS, seed=2325)
     expected = Counter(d["dossier_id"] for d in documents)
-    bodies = [
-        json.dumps(documents[i : i + RECORDS], ensure_ascii=False).encode()
-        for i in range(0, len(documents), RECORDS)
-    ]
+    bodies = batch_bodies(documents, RECORDS)
     hub.bus.ensure_topic(entry.topic)
     tally = Tally()
 
     with serve_app(build_app(hub)) as base:
         url = f"{base}/api/v1/datasets/{dataset}/records"
-
-        def client(number: int) -> None:
-            with httpx.Client(timeout=120) as http:
-                for batch in range(BATCHES):
-                    index = number * BATCHES + batch
-                    key = f"pg-restart-{dataset}-{index}"
-                    post_until_accepted(http, url, key, bodies[index], token, tally)
-
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
-        for thread in threads:
-            thread.start()
-        while tally.answered < len(bodies) // 4:
-            assert any(t.is_alive() for t in threads), tally.unexpected
-            time.sleep(0.05)
+        key_prefix = f"pg-restart-{dataset}"
+        threads = start_clients(url, token, bodies, tally, clients=CLIENTS, key_prefix=key_prefix)
+        wait_until_answered(threads, tally, len(bodies) // 4)
         answered_before = tally.answered
         stopped_at = time.monotonic()
         database.stop()
