@@ -120,8 +120,9 @@ def _shared_kafka_jars() -> dict[str, str]:
 
 
 @contextmanager
-def private_kafka(folder: Path) -> Iterator[PrivateKafka]:
-    """A single-node broker of the test's own, its state under ``folder``; stopped afterwards."""
+def private_kafka(folder: Path, *, stop_timeout_s: int = 20) -> Iterator[PrivateKafka]:
+    """A single-node broker of the test's own, its state under ``folder``; stopped afterwards.
+    ``stop`` gives it ``stop_timeout_s`` of clean shutdown before SIGKILL."""
     port = free_port()
     env = {
         **os.environ,
@@ -130,7 +131,7 @@ def private_kafka(folder: Path) -> Iterator[PrivateKafka]:
         "KHO_SVC_KAFKA_CONTROLLER_PORT": str(free_port()),
         "KHO_SVC_KAFKA_TLS_PORT": str(free_port()),  # the usual broker's may be port + 2
         "KHO_SVC_KAFKA_HEAP": "-Xms128m -Xmx512m",  # a guest beside the usual broker
-        "KHO_SVC_KAFKA_STOP_TIMEOUT": "20",
+        "KHO_SVC_KAFKA_STOP_TIMEOUT": str(stop_timeout_s),
     }
     env.pop("KHO_SVC_KAFKA_LIB", None)
     env.update(_shared_kafka_jars())

@@ -11,13 +11,9 @@ anchor user it is that first user, every time: the broker then refuses the hub's
 
 from __future__ import annotations
 
-import hashlib
-import os
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +27,9 @@ from typer.testing import CliRunner
 from hub.app.cli.acl import acl_app
 from hub.bus import OutgoingMessage, open_bus, read_all
 from hub.bus.kafka_url import KafkaConnection, parse_kafka_url
-from tests.conftest import SERVICES_DIR
 from tests.paths import CATALOGUE_DIR, PROJECT_ROOT
+from tests.private_services import PrivateKafka, port_open, private_kafka
 
-KAFKA_SH = PROJECT_ROOT / "scripts" / "services" / "kafka.sh"
-POM = PROJECT_ROOT / "services" / "kafka" / "pom.xml"
 SASL_SH = PROJECT_ROOT / "services" / "kafka" / "sasl.sh"
 # An agency id whose Java String.hashCode() is 0: HashMap bucket 0, whatever the table size.
 # The other ids' buckets are not 0 while the user map has 16 or 32 buckets, so DEPARTED is the
@@ -44,7 +38,6 @@ DEPARTED = "co-quan-giai-the-fwnuris"
 OWNER, READER = "so-khoi-dong-lai", "so-doc-lai"
 TOPIC = "restart.dossiers"
 HUB_TOPIC = "restart.hub"
-START_TIMEOUT_S = 300  # Maven (only when the shared jars are missing) + 90 s of readiness
 DEADLINE_S = 30
 
 
@@ -62,79 +55,20 @@ def hashmap_bucket(text: str, buckets: int) -> int:
     return (value ^ (value >> 16)) & (buckets - 1)
 
 
-@dataclass(frozen=True)
-class Broker:
-    """The second broker: its script's environment and the hub's login on it."""
-
-    env: dict[str, str]
-    hub: KafkaConnection
-
-    @property
-    def url(self) -> str:
-        return f"kafka://kho:kho@{self.hub.bootstrap}"
-
-    def script(self, action: str) -> str:
-        """Run ``kafka.sh ACTION`` for this broker; fail the test with its output if it fails."""
-        done = subprocess.run(
-            ["bash", str(KAFKA_SH), action],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=START_TIMEOUT_S,
-            check=False,
-        )
-        output = done.stdout + done.stderr
-        assert done.returncode == 0, f"kafka.sh {action} failed:\n{output[-4000:]}"
-        return output
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(1)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _shared_jars() -> dict[str, str]:
-    """Reuse the usual broker's jars when they match the pom (kafka.sh then leaves them alone);
-    otherwise the second broker resolves its own."""
-    lib = SERVICES_DIR / "kafka" / "lib"
-    stamp = lib / ".pom.sha256"
-    want = hashlib.sha256(POM.read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text().strip() == want:
-        return {"KHO_SVC_KAFKA_LIB": str(lib)}
-    return {}
-
-
 @pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    port, controller_port = _free_port(), _free_port()
-    env = {
-        **os.environ,
-        "KHO_SERVICES_DIR": str(tmp_path / "services"),
-        "KHO_SVC_KAFKA_PORT": str(port),
-        "KHO_SVC_KAFKA_CONTROLLER_PORT": str(controller_port),
-        "KHO_SVC_KAFKA_TLS_PORT": str(_free_port()),  # the usual broker's may be port + 2
-        "KHO_SVC_KAFKA_HEAP": "-Xms128m -Xmx512m",  # a guest beside the usual broker
-    }
-    env.pop("KHO_SVC_KAFKA_LIB", None)
-    env.update(_shared_jars())
-    started = Broker(env, parse_kafka_url(f"kafka://kho:kho@127.0.0.1:{port}"))
-    try:
-        started.script("start")
+def broker(tmp_path: Path) -> Iterator[PrivateKafka]:
+    """The second broker; its stop waits kafka.sh's default minute for a clean shutdown."""
+    with private_kafka(tmp_path / "services", stop_timeout_s=60) as started:
         yield started
-    finally:
-        subprocess.run(["bash", str(KAFKA_SH), "stop"], env=env, timeout=120, check=False)
+
+
+def hub_login(broker: PrivateKafka) -> KafkaConnection:
+    """The hub's own account (User:kho) on the broker."""
+    return parse_kafka_url(broker.url)
 
 
 @pytest.fixture
-def catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broker: Broker) -> Path:
+def catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broker: PrivateKafka) -> Path:
     """The repo's dossier dataset on its own topic, written by OWNER and read (personal data
     included) by READER; DEPARTED is listed so that `kho acl user` gives it a password."""
     raw = yaml.safe_load((CATALOGUE_DIR / "datasets.yaml").read_text(encoding="utf-8"))
@@ -212,7 +146,7 @@ def read(login: KafkaConnection, group: str, count: int) -> list[bytes]:
     return got
 
 
-def hub_values(broker: Broker) -> list[bytes]:
+def hub_values(broker: PrivateKafka) -> list[bytes]:
     bus = open_bus(broker.url, client_id="kho-restart-test")
     try:
         return sorted(r.value for r in read_all(bus, HUB_TOPIC) if r.value is not None)
@@ -220,9 +154,9 @@ def hub_values(broker: Broker) -> list[bytes]:
         bus.close()
 
 
-def delete_scram_user(broker: Broker, agency: str) -> None:
+def delete_scram_user(broker: PrivateKafka, agency: str) -> None:
     """Remove a departed agency's credential, as an operator does (kafka-python directly)."""
-    client = kafka.KafkaAdminClient(**broker.hub.client_options())
+    client = kafka.KafkaAdminClient(**hub_login(broker).client_options())
     try:
         result = client.alter_user_scram_credentials(
             [UserScramCredentialDeletion(agency, ScramMechanism.SCRAM_SHA_512)]
@@ -258,7 +192,7 @@ def test_the_format_writes_the_anchor_user_first() -> None:
 
 
 def test_restart_keeps_the_hub_and_agency_logins_and_the_records(
-    broker: Broker, catalogue: Path
+    broker: PrivateKafka, catalogue: Path
 ) -> None:
     """After stop and start on the same data, kho and an agency log in again (a deleted
     agency's user notwithstanding) and read back every record written before the restart."""
@@ -272,19 +206,18 @@ def test_restart_keeps_the_hub_and_agency_logins_and_the_records(
         bus.close()
     passwords = {agency: create_user(agency) for agency in (OWNER, READER, DEPARTED)}
     assert "đã thêm" in kho_acl("sync")
-    owner = broker.hub.as_user(OWNER, passwords[OWNER])
-    reader = broker.hub.as_user(READER, passwords[READER])
+    owner = hub_login(broker).as_user(OWNER, passwords[OWNER])
+    reader = hub_login(broker).as_user(READER, passwords[READER])
     before = [f"dossier-{i}".encode() for i in range(3)]
     eventually(lambda: produce(owner, before))
     assert sorted(eventually(lambda: read(reader, f"{READER}.before", 3))) == before
     delete_scram_user(broker, DEPARTED)
 
-    stopped = broker.script("stop")
+    stopped = broker.run("stop")
     assert "stopped" in stopped
-    port = int(broker.env["KHO_SVC_KAFKA_PORT"])
-    assert not _port_open(port), "stop returned while the broker still listened"
+    assert not port_open(broker.port), "stop returned while the broker still listened"
     # start waits until the hub's account logs in with SCRAM-SHA-512 (its readiness check)
-    assert "ready on" in broker.script("start")
+    assert "ready on" in broker.run("start")
 
     assert hub_values(broker) == sorted(hub_records)
     produce(owner, [b"dossier-after"])
