@@ -87,6 +87,11 @@ class KhoSettings(BaseSettings):
     # The lease of a running ingest request's Idempotency-Key, renewed every third of it: a
     # retry after the process died takes the batch over once it lapsed.
     idempotency_stale_after_s: float = Field(default=15.0, gt=0)
+    # A batch with an Idempotency-Key that the bus has not taken within this time (a broker
+    # restarting, say) is answered 503 with Retry-After while it goes on under its renewed
+    # claim: a retry meanwhile is told 409 in_progress, and once the bus took the batch it
+    # gets the stored answer. The records are sent once either way.
+    ingest_answer_within_s: float = Field(default=10.0, gt=0)
     # How long an Idempotency-Key's answer is kept: a retry after that is a new request, and
     # the API process (or `kho ingest purge-keys`) deletes the expired keys.
     idempotency_retention_s: float = Field(default=24 * 3600.0, gt=0)

@@ -9,9 +9,12 @@ twice (``hub.ingest.idempotency``).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
+from collections.abc import Coroutine
 
+import structlog
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
@@ -39,6 +42,7 @@ from hub.ingest.idempotency import (
 from hub.ingest.writer import DatasetWriter
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+log = structlog.get_logger(__name__)
 
 
 async def ingest_records(request: Request) -> Reply:
@@ -73,28 +77,88 @@ async def ingest_records(request: Request) -> Reply:
                 headers={"Idempotent-Replayed": "true"},
             )
         holding = acquired
+    writer = hub.writer(entry.id)
+    if holding is None:
+        result = await run_in_threadpool(
+            ingest_batch, writer, documents, mode=mode, source_name=credential.agency
+        )
+        answer = _answer(result)
+        await run_in_threadpool(_audit, hub, credential, result)
+    else:
+        answer = await _within(
+            hub, _complete_held(hub, holding, writer, documents, mode, credential)
+        )
+    return Reply(IngestAnswer.model_validate(answer.body), answer.status_code)
+
+
+def _answer(result: BatchResult) -> StoredAnswer:
+    return StoredAnswer(422 if result.refused else 200, result.as_dict())
+
+
+def _audit(hub: Hub, credential: Credential, result: BatchResult) -> None:
+    actor = token_actor(credential.token_id, credential.agency)
+    record_write(hub.audit, actor, result.dataset, result.audit_details())
+
+
+async def _complete_held(
+    hub: Hub,
+    holding: Holding,
+    writer: DatasetWriter,
+    documents: list[object],
+    mode: IngestMode,
+    credential: Credential,
+) -> StoredAnswer:
+    """The batch under its claim, to the end: published, its answer stored under the key,
+    audited. It fails by releasing the claim, so that a retry takes the batch over."""
     try:
-        writer = hub.writer(entry.id)
-        if holding is None:
-            result = await run_in_threadpool(
-                ingest_batch, writer, documents, mode=mode, source_name=credential.agency
-            )
-        else:
-            result = await run_in_threadpool(
-                _ingest_held, hub, holding, writer, documents, mode, credential.agency
-            )
+        result = await run_in_threadpool(
+            _ingest_held, hub, holding, writer, documents, mode, credential.agency
+        )
     except IdempotencyConflict as exc:  # the lease lapsed and another attempt took over
         raise _conflict(exc) from exc
     except BaseException:
-        if holding is not None:
-            await run_in_threadpool(hub.idempotency.release, holding)
+        await run_in_threadpool(hub.idempotency.release, holding)
         raise
-    answer = StoredAnswer(422 if result.refused else 200, result.as_dict())
-    if holding is not None:
-        await run_in_threadpool(hub.idempotency.finish, holding, answer)
-    actor = token_actor(credential.token_id, credential.agency)
-    await run_in_threadpool(record_write, hub.audit, actor, result.dataset, result.audit_details())
-    return Reply(IngestAnswer.model_validate(answer.body), answer.status_code)
+    answer = _answer(result)
+    await run_in_threadpool(hub.idempotency.finish, holding, answer)
+    await run_in_threadpool(_audit, hub, credential, result)
+    return answer
+
+
+_FINISHING: set[asyncio.Task[StoredAnswer]] = set()
+"""Batches still publishing under their claims, whoever waits for them (kept from the
+collector while they run)."""
+
+
+async def _within(hub: Hub, completion: Coroutine[None, None, StoredAnswer]) -> StoredAnswer:
+    """The batch's answer if it is done within ``ingest_answer_within_s``; else a 503 with
+    Retry-After while the batch goes on under its claim, as a task of its own (as it does when
+    the client goes away)."""
+    task = asyncio.ensure_future(completion)
+    _FINISHING.add(task)
+    task.add_done_callback(_FINISHING.discard)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=hub.settings.ingest_answer_within_s)
+    except asyncio.CancelledError:
+        task.add_done_callback(_log_failure)
+        raise
+    if done:
+        return task.result()
+    task.add_done_callback(_log_failure)
+    retry_after = max(1, math.ceil(hub.settings.idempotency_stale_after_s / 3))
+    raise ApiError(
+        503,
+        "still_publishing",
+        "Bus dữ liệu chưa nhận xong lô này; lô vẫn đang được ghi. Hãy gửi lại với cùng"
+        f" {IDEMPOTENCY_HEADER} sau {retry_after} giây",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def _log_failure(task: asyncio.Task[StoredAnswer]) -> None:
+    """A batch nobody waits for any more that failed: its claim is released for the retry."""
+    if not task.cancelled() and (failure := task.exception()) is not None:
+        log.warning("ingest_batch_failed_after_answer", error=repr(failure))
 
 
 def _writable_entry(hub: Hub, credential: Credential, dataset_id: str) -> DatasetEntry:

@@ -85,7 +85,11 @@ DATASET_ENDPOINTS: tuple[Endpoint, ...] = (
             413: error("Body or record count over the limit"),
             415: error("Not application/json"),
             422: Answer("Invalid records (atomic mode: nothing published)", IngestAnswer),
-            503: error("The bus or database is unreachable; retry"),
+            503: error(
+                "The bus or database is unreachable, or (`still_publishing`) a batch with an"
+                " Idempotency-Key is not yet taken by the bus and goes on publishing; retry"
+                " with the same key after Retry-After"
+            ),
         },
         access=Access.AGENCY,
         description=(
