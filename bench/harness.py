@@ -29,12 +29,16 @@ import psycopg.conninfo
 import psycopg.sql
 import sqlalchemy as sa
 import yaml
-from report import RECORDS_ENV, Aim, Result, append_result
 from rich.console import Console
 
 from hub.db import metadata
 from hub.defaults import default_path, shipped
 from hub.settings import KhoSettings
+
+try:  # run as a script, python bench/<name>.py: bench/ is first on sys.path
+    from report import RECORDS_ENV, Aim, Result, append_result
+except ModuleNotFoundError:  # imported as bench.harness (tests/integration, scripts/stack.sh)
+    from bench.report import RECORDS_ENV, Aim, Result, append_result
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SERVICES_DIR = Path(os.environ.get("KHO_SERVICES_DIR", PROJECT_ROOT / ".services"))

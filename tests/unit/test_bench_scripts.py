@@ -50,3 +50,16 @@ def test_each_bench_imports_and_answers_help_as_a_script(script: Path, tmp_path:
     )
     assert result.returncode == 0, result.stderr
     assert "usage:" in result.stdout
+
+
+def test_the_harness_imports_as_a_package_too() -> None:
+    """tests/integration and scripts/stack.sh import ``bench.harness`` from the project's root,
+    where bench/ is not on ``sys.path``: its own imports must resolve that way as well."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import bench.harness"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-1500:]
