@@ -106,7 +106,7 @@ def expect_write(caller: Caller, dataset: dict[str, Any]) -> Expected:
     if _hidden(caller, dataset):
         return Expected(404)
     if caller.role == "admin" or (caller.role == "producer" and caller.agency == dataset["owner"]):
-        return Expected(422)  # allowed: the empty batch reaches validation
+        return Expected(400)  # allowed: past the write check, the empty batch is refused
     return Expected(403)
 
 
