@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import MutableMapping
+from functools import lru_cache
 from typing import Any
 
 MASK = "***"
@@ -31,11 +32,32 @@ _QUERY_SECRET = re.compile(
 
 def mask_text(text: str) -> str:
     """``text`` with URL passwords, bearer tokens, ``name=value`` secrets and the sign-in
-    parameters of a URL's query replaced."""
-    text = _URL_PASSWORD.sub(rf"\g<head>{MASK}\g<at>", text)
-    text = _QUERY_SECRET.sub(rf"\g<head>{MASK}", text)
-    text = _BEARER.sub(rf"\g<head>{MASK}", text)
-    return _ASSIGNED.sub(rf"\g<head>{MASK}", text)
+    parameters of a URL's query replaced.
+
+    Each pattern runs only on text holding the characters it cannot match without (a URL's
+    password needs ``:`` and ``@``, a query parameter ``=``, an assignment ``=`` or ``:``, a
+    bearer token the word): most fields of a log line (a method, a route, an id) hold none of
+    them, and the four substitutions were about a tenth of the API's CPU a request."""
+    has_colon = ":" in text
+    has_equals = "=" in text
+    if has_colon and "@" in text:
+        text = _URL_PASSWORD.sub(rf"\g<head>{MASK}\g<at>", text)
+    if has_equals:
+        text = _QUERY_SECRET.sub(rf"\g<head>{MASK}", text)
+    if _MAY_BE_BEARER.search(text):
+        text = _BEARER.sub(rf"\g<head>{MASK}", text)
+    if has_colon or has_equals:
+        text = _ASSIGNED.sub(rf"\g<head>{MASK}", text)
+    return text
+
+
+_MAY_BE_BEARER = re.compile(r"bearer|basic", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1024)
+def _names_secret(key: str) -> bool:
+    """Whether a field's name says it holds a secret (log lines reuse a few names)."""
+    return SECRET_KEY.search(key) is not None
 
 
 def shown_url(url: str) -> str:
@@ -45,7 +67,7 @@ def shown_url(url: str) -> str:
 
 
 def _masked(key: str, value: Any) -> Any:
-    if SECRET_KEY.search(key) and value not in (None, ""):
+    if _names_secret(key) and value not in (None, ""):
         return MASK
     if isinstance(value, str):
         return mask_text(value)
