@@ -10,6 +10,14 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from hub.app.wiring_audit import open_audit_log
+from hub.app.wiring_index766 import (
+    build_index_export,
+    build_index_worker,
+    load_index_method,
+    open_index_reader,
+    open_index_store,
+)
 from hub.audit.entry import CLI, Actor
 from hub.bus.factory import open_bus
 from hub.catalogue.loader import LoadedCatalogue, load_catalogue
@@ -24,18 +32,12 @@ from hub.sharing.catalogue_subjects import catalogue_subjects
 # does not pay for the 766 index, the JWT library or the PostgreSQL drivers (hub/app/cli).
 if TYPE_CHECKING:
     from hub.async_postgres import AsyncPostgres
-    from hub.audit.log import AuditLog
     from hub.auth.tokens import TokenStore
     from hub.avro.decoder import RegistryDecoder
     from hub.bus.port import EventBus
     from hub.bus.relay import GroupOffsetsFactory, RelayFactory
     from hub.dlq.desk import StewardDesk
     from hub.dlq.status import ReplayLog
-    from hub.index766.export import IndexExport
-    from hub.index766.method import IndexMethod
-    from hub.index766.reading import IndexReader
-    from hub.index766.store import IndexStore
-    from hub.index766.worker import IndexWorker
     from hub.ingest.idempotency import IdempotencyStore
     from hub.ingest.topic_ends import TopicEnds
     from hub.ingest.writer import DatasetWriter
@@ -91,26 +93,8 @@ class Hub:
         self._create_declared_tables()
         return TokenStore(self.engine, self.async_postgres)
 
-    @cached_property
-    def audit(self) -> AuditLog:
-        from hub.audit.anchoring import Anchoring, open_store
-        from hub.audit.log import AuditLog
-
-        settings = self.settings
-        store = open_store(
-            settings.audit_anchors_url,
-            default_file=settings.data_dir / "audit-anchors.jsonl",
-            topic=settings.audit_anchor_topic,
-            client_id=f"{settings.client_id}-audit-anchor",
-        )
-        anchoring = Anchoring(
-            store,
-            settings.audit_anchor_key_file or settings.data_dir / "audit-anchor.key",
-            public_key=settings.audit_anchor_public_key,
-            every=settings.audit_anchor_every,
-            interval_s=settings.audit_anchor_interval_s,
-        )
-        return AuditLog(self.engine, self.async_postgres, anchoring)
+    # The audit log with its anchoring (hub.app.wiring_audit)
+    audit = cached_property(open_audit_log)
 
     @cached_property
     def idempotency(self) -> IdempotencyStore:
@@ -345,74 +329,12 @@ class Hub:
             self.catalogue.entry(dataset_id), ports, group=group, batch_size=batch_size
         )
 
-    @cached_property
-    def index_store(self) -> IndexStore:
-        """The 766 index's states and its worker's offsets, in the hub's database."""
-        from hub.index766.store import IndexStore
-
-        self._create_declared_tables()
-        return IndexStore(self.engine)
-
-    @cached_property
-    def index_method(self) -> IndexMethod:
-        """The 766 method (groups, indicators, weights), validated at load."""
-        from hub.index766.method import load_method
-
-        return load_method(self.settings.index766_path)
-
-    @cached_property
-    def index_reader(self) -> IndexReader:
-        """The 766 index's figures, ranking, trend and the dossiers behind a figure."""
-        from hub.index766.facts import ProcedureFacts
-        from hub.index766.reading import IndexReader
-
-        facts = ProcedureFacts.from_catalogue(self.procedures)
-        return IndexReader(self.index_store, self.index_method, facts)
-
-    def index_worker(
-        self,
-        *,
-        group: str | None = None,
-        batch_size: int = 2000,
-        dossiers: str | None = None,
-        feedback: str | None = None,
-    ) -> IndexWorker:
-        """The 766 index worker reading the dossier and feedback datasets' topics in
-        ``group`` (default: the index's datasets, in the index's group)."""
-        from hub.index766.worker import (
-            INDEX_DOSSIER_DATASET,
-            INDEX_FEEDBACK_DATASET,
-            INDEX_GROUP,
-            IndexPorts,
-            IndexWorker,
-        )
-
-        group = group or INDEX_GROUP
-        dossiers = dossiers or INDEX_DOSSIER_DATASET
-        feedback = feedback or INDEX_FEEDBACK_DATASET
-        ports = IndexPorts(
-            bus=self.bus,
-            group_offsets=self.group_offsets,
-            decoder=self.decoder,
-            store=self.index_store,
-            dlq_writer=self.writer,
-        )
-        return IndexWorker(
-            self.catalogue.entry(dossiers),
-            self.catalogue.entry(feedback),
-            ports,
-            group=group,
-            batch_size=batch_size,
-        )
-
-    def index_export(self, dataset_id: str | None = None) -> IndexExport:
-        """``kho index export``: the index's monthly figures onto the dataset's topic, through
-        its writer (schema, contract, dead letters); by default the index's export dataset."""
-        from hub.index766.export import INDEX_EXPORT_DATASET, IndexExport
-
-        dataset_id = dataset_id or INDEX_EXPORT_DATASET
-        topic = self.catalogue.entry(dataset_id).topic
-        return IndexExport(self.index_reader, self.writer(dataset_id), self.bus, topic)
+    # The Decision-766 index's parts (hub.app.wiring_index766)
+    index_store = cached_property(open_index_store)
+    index_method = cached_property(load_index_method)
+    index_reader = cached_property(open_index_reader)
+    index_worker = build_index_worker
+    index_export = build_index_export
 
     @cached_property
     def replay_log(self) -> ReplayLog:
