@@ -25,17 +25,11 @@ import pytest
 
 from tests.conftest import SERVICES_DIR
 from tests.paths import PROJECT_ROOT
+from tests.ports import free_port
 
 SERVICE_SCRIPTS = PROJECT_ROOT / "scripts" / "services"
 KAFKA_POM = PROJECT_ROOT / "services" / "kafka" / "pom.xml"
 START_TIMEOUT_S = 300  # Maven (only when the shared jars are missing) + 90 s of readiness
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def port_open(port: int) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from tests.paths import PROJECT_ROOT
+from tests.ports import free_port
 
 START_TIMEOUT_S = 180
 
@@ -42,13 +42,6 @@ class ServedHub:
 def find_chromium() -> str | None:
     """Debian's chromium, which scripts/browser.sh installs."""
     return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -17,14 +17,9 @@ import pytest
 from connectors.config import MqttSource
 from connectors.errors import ConnectorError
 from connectors.sources.mqtt import MqttSubscriber
+from tests.ports import free_port
 
 PASSWORD = "mqtt-test-Pw-3"  # noqa: S105 (a throw-away broker's password)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +30,7 @@ def broker_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         ["mosquitto_passwd", "-b", "-c", str(passwords), "tram", PASSWORD], check=True, timeout=30
     )
     passwords.chmod(0o600)
-    port = _free_port()
+    port = free_port()
     conf = folder / "mosquitto.conf"
     conf.write_text(
         # `user`: stay the test's own user, who can read the password file in its folder.

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import glob
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 from hub.db import create_engine, create_tables
 from hub.errors import UnreachableError
 from tests.paths import PROJECT_ROOT
+from tests.ports import free_port
 
 PASSWORD = "tls-test-Pw-7"  # noqa: S105 (a throw-away server's password)
 
@@ -32,12 +32,6 @@ class TlsServer:
 
     def url(self, query: str) -> str:
         return f"postgresql://hub:{PASSWORD}@localhost:{self.port}/postgres?{query}"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _as_postgres(*command: str) -> None:
@@ -63,7 +57,7 @@ def tls_server() -> Iterator[TlsServer]:
         folder.mkdir()
         shutil.chown(folder, "postgres")
     data.chmod(0o700)
-    port = _free_port()
+    port = free_port()
     _as_postgres(
         str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres",
         "--auth-local=trust", "--auth-host=scram-sha-256",

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -45,6 +44,7 @@ from hub.settings import KhoSettings
 from hub.sharing.masked_records import MASKER_GROUP
 from tests.integration.conftest import KAFKA_URL, POSTGRES_URL
 from tests.paths import CATALOGUE_DIR
+from tests.ports import free_port
 
 DOSSIERS = "tthc.dossiers"
 FEEDBACK = "feedback.citizen_feedback"
@@ -56,12 +56,6 @@ DEFAULT_DOSSIERS = 100_000
 
 def _dossier_count() -> int:
     return int(os.environ.get("KHO_SCALE_DOSSIERS", DEFAULT_DOSSIERS))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -285,7 +279,7 @@ def test_two_of_each_process_one_of_each_killed_every_dossier_once(
     index_group = f"kho.index766.scale{run_id}"
     token = hub.tokens.create(entry.owner, frozenset({Role.PRODUCER})).plaintext
     processes = Processes(hub, tmp_path)
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     try:
         for n, port in enumerate(ports):
             processes.start(f"api-{n}", ["serve", "--host", "127.0.0.1", "--port", str(port)])

@@ -24,7 +24,6 @@ from tests.load.topology import (
     PROCEDURE,
     Processes,
     build,
-    free_port,
     make_topics,
     row_counts,
     run_schema,
@@ -34,6 +33,7 @@ from tests.load.topology import (
     wait_healthy,
 )
 from tests.paths import PROJECT_ROOT
+from tests.ports import free_port
 
 PURGE_SLACK_S = 10.0
 """Beyond retention and purge interval, how long a key may outlive its expiry (a purge in

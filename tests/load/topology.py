@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -35,12 +34,6 @@ EVIDENCE_TYPE = "phieu-ly-lich-tu-phap"
 PARTITIONS = 4
 CLEANUP_TABLES = ("ingest_idempotency", "dlq_replay_claims", "audit_log")
 """Counted every sample: keys and claims must stay bounded; the audit log grows by design."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def catalogue_for(run: str, folder: Path) -> Path:

@@ -6,7 +6,6 @@ gave up, which must not outlive the test.)"""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,13 +16,9 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.ports import free_port
+
 SERVE = [sys.executable, "-m", "uvicorn", "--factory", "hub.app.api.main:create_app"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager

@@ -21,14 +21,9 @@ from hub.app.api import build_app
 from hub.app.wiring import build_hub
 from hub.auth.tokens import Role
 from hub.settings import KhoSettings
+from tests.ports import free_port
 
 PSEUDONYM_KEY = "3c" * 32
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
