@@ -132,6 +132,25 @@ def test_verify_shows_ok_then_names_the_tampered_entry(visit: StaffVisit) -> Non
     assert "1 mục đầu tiên còn nguyên vẹn" in broken
 
 
+def test_the_help_says_signed_anchors_catch_a_cut_without_a_pasted_head(
+    visit: StaffVisit,
+) -> None:
+    """The help no longer asks the steward to paste a saved head: the signed anchors catch a
+    cut tail or a recomputed chain. After an anchor, the head shown is optional to keep; with
+    none yet, keeping it (or anchoring) is still what catches a cut."""
+    _fill(visit)
+    visit.sign_in(ADMIN)
+    help_text = words(visit.get(PAGE).text)
+    assert "mà không cần dán gì" in help_text and "Mốc đã lưu không bắt buộc" in help_text
+    assert "Dán mốc đã lưu từ lần kiểm tra trước để phát hiện" not in help_text
+    unanchored = words(_verify(visit).text)
+    assert "chưa có mốc đã ký nào để đối chiếu" in unanchored
+    assert visit.hub.audit.anchor() is not None
+    anchored = words(_verify(visit).text)
+    assert "Mốc đầu chuỗi — không cần lưu" in anchored
+    assert "chưa có mốc đã ký nào" not in anchored
+
+
 def test_verify_names_a_time_that_no_longer_parses(visit: StaffVisit) -> None:
     """Issue 23's tampering on the page: the list says an entry cannot be read (no 500), and
     the button names the entry and its column."""
