@@ -30,7 +30,8 @@ from hub.index766.periods import (
     scoped,
 )
 from hub.index766.states import DossierState
-from hub.index766.store import IndexStore, Level
+from hub.index766.store import IndexStore
+from hub.index766.store_reads import Level
 from hub.index766.tables import FEEDBACK_GENERATION
 from hub.index766.tallies import CellKey, Tally, combined, correction
 
