@@ -9,7 +9,8 @@ does the same for one). For each batch:
    (``hub.index766.store``) are the truth of where the worker is, not the group's;
 2. each record is decoded with its writer's schema and becomes a state; one that cannot
    (undecodable, not a dossier, counts that contradict each other) becomes a dead letter on
-   its dataset's ``<topic>.dlq`` with the reason and its bytes, sent before the batch commits
+   its dataset's ``<topic>.dlq`` with the reason and its bytes (``hub.index766.decoding``),
+   sent before the batch commits
    (so it is never lost; after a crash it may be sent twice, never zero times), and does not
    block its partition;
 3. the states and the next offsets are written in **one** database transaction. A kill -9
@@ -38,50 +39,33 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from hub.avro.errors import SerializationError
-from hub.avro.json_codec import record_to_json
 from hub.bus.draining import drain_to
 from hub.bus.errors import BusError
-from hub.bus.port import BusRecord, Consumer, EventBus, Position
+from hub.bus.port import BusRecord, Consumer, EventBus
 from hub.bus.relay import GroupOffsetsFactory
 from hub.catalogue.models import DatasetEntry
 from hub.errors import UnreachableError
-from hub.index766.records import Refusal, dossier_state, feedback_state
-from hub.index766.states import DossierState, FeedbackState
+from hub.index766.decoding import (
+    DeadLetterWriter,
+    Decoded,
+    Decoder,
+    RecordDecoder,
+    send_letters,
+)
 from hub.index766.store import IndexStore, PartitionKey
-from hub.ingest.dead_letter import DeadLetter
-from hub.ingest.validation import Violation
-from hub.logs import letter_context
 from hub.metrics import RECORDS_OUT
-from hub.registry.port import RegistryError
 
 log = logging.getLogger(__name__)
 
 INDEX_DOSSIER_DATASET = "tthc.dossiers"
 INDEX_FEEDBACK_DATASET = "feedback.citizen_feedback"
 INDEX_GROUP = "kho.index766"
-INDEX_SOURCE = "index766"
-"""The ``source.kind`` of the worker's dead letters."""
-UNDECODABLE_RULE = "index766_undecodable"
 _COORDINATOR_WAIT_S = 30.0
 EVIDENCE_LOOK_EVERY_S = 1.0
 """How often a running worker looks for results newly stored as evidence."""
-
-
-class Decoder(Protocol):
-    """Decodes Confluent wire-format bytes with the writer's schema (``RegistryDecoder``)."""
-
-    def decode(self, payload: bytes) -> dict[str, Any]: ...
-
-
-class DeadLetterWriter(Protocol):
-    """Sends a dataset's dead letters to its ``<topic>.dlq`` (``DatasetWriter``)."""
-
-    def send_to_dlq(self, letters: list[DeadLetter]) -> list[Position]: ...
 
 
 AfterStates = Callable[[], None]
@@ -128,14 +112,6 @@ class IndexRun:
         )
 
 
-@dataclass
-class _Decoded:
-    record: BusRecord
-    dossier: DossierState | None = None
-    feedback: FeedbackState | None = None
-    letter: DeadLetter | None = None
-
-
 class IndexWorker:
     """Keeps the index's states up to date from the dossier and feedback topics."""
 
@@ -155,7 +131,7 @@ class IndexWorker:
         self._bus = ports.bus
         self._store = ports.store
         self.entries = {dossiers.topic: dossiers, feedback.topic: feedback}
-        self._dossier_topic = dossiers.topic
+        self._records = RecordDecoder(ports.decoder, self.entries, dossiers.topic)
         self.group = group
         self._batch_size = batch_size
         self._after_states = after_states
@@ -299,10 +275,10 @@ class IndexWorker:
         with store.engine.connect() as conn:
             saved = store.offsets(conn, self.group, keys)
         fresh = [r for r in records if r.offset >= saved.get((r.topic, r.partition), 0)]
-        decoded = [self._decode(r) for r in fresh]
+        decoded = [self._records.decode(r) for r in fresh]
         letters = [d.letter for d in decoded if d.letter is not None]
         if letters:
-            self._send_letters(letters)
+            send_letters(letters, self._ports.dlq_writer)
         try:
             applied = self._commit(keys, decoded)
         except sa.exc.IntegrityError:
@@ -326,7 +302,7 @@ class IndexWorker:
         run.batches += 1
         log.debug("index batch: %d records, %d applied", len(records), len(applied))
 
-    def _commit(self, keys: set[PartitionKey], decoded: list[_Decoded]) -> list[_Decoded]:
+    def _commit(self, keys: set[PartitionKey], decoded: list[Decoded]) -> list[Decoded]:
         """Write the states and the next offsets in one transaction; the records applied (those
         the saved offsets, read under lock, do not cover yet)."""
         store = self._store
@@ -346,62 +322,6 @@ class IndexWorker:
                 self._after_states()  # fault injection (tests): a failure before the offsets
             store.save_offsets(conn, self.group, _next_offsets(d.record for d in applied))
         return applied
-
-    def _decode(self, record: BusRecord) -> _Decoded:
-        try:
-            datum = self._ports.decoder.decode(record.value)
-        except (SerializationError, RegistryError) as exc:
-            if isinstance(exc, UnreachableError):
-                raise  # the registry is down: not the record's fault, do not dead-letter
-            return _Decoded(
-                record,
-                letter=self._letter(
-                    record, UNDECODABLE_RULE, "$", f"Không giải mã được bản ghi: {exc}"
-                ),
-            )
-        try:
-            if record.topic == self._dossier_topic:
-                return _Decoded(record, dossier=dossier_state(datum))
-            return _Decoded(record, feedback=feedback_state(datum))
-        except Refusal as refusal:
-            return _Decoded(
-                record,
-                letter=self._letter(record, refusal.rule, refusal.path, refusal.message, datum),
-            )
-
-    def _letter(
-        self,
-        record: BusRecord,
-        rule: str,
-        path: str,
-        message: str,
-        datum: dict[str, Any] | None = None,
-    ) -> DeadLetter:
-        return DeadLetter(
-            dataset=self.entries[record.topic].id,
-            source={
-                "kind": INDEX_SOURCE,
-                "name": f"{record.topic}:{record.partition}",
-                "position": record.offset,
-            },
-            violations=(Violation(path, rule, message),),
-            original=record.value,
-            record=record_to_json(datum) if datum is not None else None,
-        )
-
-    def _send_letters(self, letters: list[DeadLetter]) -> None:
-        by_dataset: dict[str, list[DeadLetter]] = {}
-        for letter in letters:
-            with letter_context(letter.dataset, letter.source):
-                log.warning(
-                    "%s@%s dead-lettered: %s",
-                    letter.source.get("name"),
-                    letter.source.get("position"),
-                    letter.reason,
-                )
-            by_dataset.setdefault(letter.dataset, []).append(letter)
-        for dataset, batch in by_dataset.items():
-            self._ports.dlq_writer(dataset).send_to_dlq(batch)
 
 
 def _next_offsets(records: Iterable[BusRecord]) -> dict[PartitionKey, int]:

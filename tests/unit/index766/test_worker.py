@@ -13,13 +13,14 @@ import pytest
 from hub.app.wiring import Hub
 from hub.avro.wire import encode
 from hub.bus import read_all
+from hub.index766.decoding import INDEX_SOURCE, UNDECODABLE_RULE
 from hub.index766.periods import parse_period, parse_unit
 from hub.index766.records import (
     COUNTS_CONTRADICT_RULE,
     RESOLVED_BEFORE_RECEIVED_RULE,
 )
 from hub.index766.states import Satisfaction
-from hub.index766.worker import INDEX_GROUP, INDEX_SOURCE, UNDECODABLE_RULE
+from hub.index766.worker import INDEX_GROUP
 from hub.registry import subject_for_topic
 from tests.bus_ports import embedded_group_offsets
 from tests.paths import SCHEMAS_DIR
