@@ -8,9 +8,10 @@ stored answer back; with a different body it is refused; while the first is stil
 is refused with ``in_progress`` (the API answers 409 with Retry-After).
 
 **The lease.** A running request renews its claim's heartbeat every third of ``stale_after``
-(``kept_alive``, a thread beside the request). A claim whose heartbeat is older than
-``stale_after`` belongs to a dead process (``kill -9``, a lost machine) and the next retry takes
-it over, within seconds of the death: ``stale_after`` is a lease, 15 s by default.
+(``kept_alive``, a thread beside the request: ``hub.ingest.lease_renewal``). A claim whose
+heartbeat is older than ``stale_after`` belongs to a dead process (``kill -9``, a lost machine)
+and the next retry takes it over, within seconds of the death: ``stale_after`` is a lease, 15 s
+by default.
 
 **The window between publishing and storing the answer.** A batch is on the topic before its
 answer is stored; a process killed in between leaves a claim whose records may be on the
@@ -55,8 +56,8 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,7 @@ import sqlalchemy as sa
 
 from hub.errors import KhoError
 from hub.ingest.idempotency_table import add_missing_lease_columns, idempotency_table
+from hub.ingest.lease_renewal import kept_alive
 
 MAX_KEY_LENGTH = 200
 PURGE_BATCH = 1000
@@ -232,28 +234,10 @@ class IdempotencyStore:
             holding.lost = True
         return bool(renewed)
 
-    @contextmanager
-    def kept_alive(self, holding: Holding) -> Iterator[None]:
-        """Renew the lease every ``renew_interval`` in a thread while the block runs. A renewal
-        that fails on the database is logged and tried again at the next interval."""
-        stop = threading.Event()
-
-        def renew_until_stopped() -> None:
-            while not stop.wait(self.renew_interval.total_seconds()):
-                try:
-                    if not self.renew(holding):
-                        log.warning("idempotency claim %r taken over", holding.claim.key)
-                        return
-                except sa.exc.SQLAlchemyError:
-                    log.exception("renewing an idempotency claim failed; retrying")
-
-        renewer = threading.Thread(target=renew_until_stopped, name="kho-lease", daemon=True)
-        renewer.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            renewer.join()
+    def kept_alive(self, holding: Holding) -> AbstractContextManager[None]:
+        """Renew the lease every ``renew_interval`` in a thread while the block runs
+        (``hub.ingest.lease_renewal``)."""
+        return kept_alive(self, holding)
 
     def record_watermark(self, holding: Holding, topic: str, ends: dict[int, int]) -> None:
         """Store a topic's end offsets in the claim before the batch's first send there;
