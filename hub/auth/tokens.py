@@ -211,6 +211,18 @@ _LOOKUP = sa.select(
 _LOOKUP_SQL = postgres_sql(_LOOKUP)
 
 
+def split_token(plaintext: str) -> tuple[str, str]:
+    """A token's id and secret; ``AuthError`` (malformed_token) when it does not read so."""
+    return _split(plaintext)
+
+
+def credential_from_row(token_id: str, secret: str, row: Mapping[Any, Any] | None) -> Credential:
+    """The credential a token's ``api_tokens`` row (None: no such id) gives, with the checks
+    ``authenticate`` makes: the secret, the revocation, the expiry. For a caller that read the
+    row in a statement of its own (hub/provide_once/prefill_reads.py)."""
+    return _credential(token_id, secret, row)
+
+
 def _credential(token_id: str, secret: str, row: Mapping[Any, Any] | None) -> Credential:
     if row is None or not hmac.compare_digest(row["secret_sha256"], _digest(secret)):
         raise AuthError("unknown_token", "Mã truy cập không đúng")

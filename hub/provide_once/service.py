@@ -32,7 +32,12 @@ from hub.provide_once.evidence import (
     RecordOutcome,
 )
 from hub.provide_once.prefill import PrefillAnswer, PrefillFacts, candidate_types, decide
-from hub.provide_once.prefill_reads import PostgresPrefillReads, PrefillReads, StorePrefillReads
+from hub.provide_once.prefill_reads import (
+    PostgresPrefillReads,
+    PrefillReads,
+    StorePrefillReads,
+    TokenAndFacts,
+)
 from hub.provide_once.procedures import Procedure, ProcedureCatalogue
 from hub.provide_once.subjects import Subject, parse_subject
 from hub.vietnam_time import vietnam_today
@@ -72,16 +77,46 @@ class ProvideOnce:
             self._audit.append(EVIDENCE_READ, **self._read_entry(answer, actor))
             return answer
 
+    async def read_ahead(
+        self, token_id: str, subject_id: str, procedure_code: str
+    ) -> TokenAndFacts | None:
+        """A prefill's facts read with the asking token's row in one statement, for the HTTP
+        API's authentication to check the token from; None off PostgreSQL, or when the question
+        does not parse (the prefill then refuses it after the token's own check)."""
+        if not isinstance(self._reads, PostgresPrefillReads):
+            return None
+        try:
+            question = self._prefill_asked(subject_id, procedure_code)
+        except ProvideOnceError:
+            return None
+        asked = (subject_id, procedure_code)
+        return await self._reads.facts_with_token(token_id, asked, question)
+
     async def prefill_async(
-        self, subject_id: str, procedure_code: str, *, actor: Actor
+        self,
+        subject_id: str,
+        procedure_code: str,
+        *,
+        actor: Actor,
+        ahead: TokenAndFacts | None = None,
     ) -> PrefillAnswer:
         """``prefill`` for the HTTP API: on PostgreSQL, the reads and the audit entry run on the
         event loop (``PrefillReads``, ``AuditLog.append_async``); the entry commits, with those
-        of concurrent requests (group commit), before the answer leaves."""
+        of concurrent requests (group commit), before the answer leaves. ``ahead``: the facts
+        ``read_ahead`` read for this question and this actor's token, used instead of reading."""
         why = ("prefill", actor, subject_id, {"procedure": procedure_code})
         try:
-            subject, procedure, types = self._prefill_asked(subject_id, procedure_code)
-            facts = await self._reads.facts(subject.id, actor.agency or "", types)
+            if (
+                ahead is not None
+                and ahead.token is not None
+                and ahead.asked == (subject_id, procedure_code)
+                and actor.principal == f"token:{ahead.token_id}"
+                and ahead.token["agency"] == actor.agency
+            ):
+                subject, procedure, facts = ahead.subject, ahead.procedure, ahead.facts
+            else:
+                subject, procedure, types = self._prefill_asked(subject_id, procedure_code)
+                facts = await self._reads.facts(subject.id, actor.agency or "", types)
             answer = self._decided(subject, procedure, actor, facts)
         except ProvideOnceError as refusal:
             await self._audit.append_async(EVIDENCE_REFUSED, **self._refusal_entry(*why, refusal))

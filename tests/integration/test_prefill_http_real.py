@@ -5,6 +5,7 @@ holds from the next request; the chain verifies after concurrent traffic."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import random
 import threading
@@ -19,11 +20,14 @@ import pytest
 
 from hub.app.api.app import build_app
 from hub.app.wiring import Hub, build_hub
+from hub.async_postgres import AsyncPostgres
 from hub.audit.actions import EVIDENCE_READ, EVIDENCE_REFUSED
 from hub.audit.entry import Actor, AuditEntry
 from hub.auth.tokens import Role
 from hub.provide_once.consent import ConsentInput
 from hub.provide_once.evidence import EvidenceInput
+from hub.provide_once.prefill import PrefillFacts
+from hub.provide_once.prefill_reads import PostgresPrefillReads, TokenAndFacts
 from hub.provide_once.subjects import parse_subject
 from hub.settings import KhoSettings
 from tests.integration.conftest import POSTGRES_URL
@@ -172,3 +176,111 @@ def test_a_revocation_holds_from_the_next_http_request(served: Served) -> None:
             client.close()
     assert set(outcomes.after) == {403}, "a prefill started after the revocation was answered"
     assert set(outcomes.before) == {200}
+
+
+def test_a_token_revocation_holds_from_the_next_http_request(served: Served) -> None:
+    """The token is read with the prefill's facts, in the request's own statement: nothing
+    remembers it between requests."""
+    subject_id, _ = _citizen_with_consent(served.hub)
+    issued = served.hub.tokens.create("so-yt", frozenset({Role.CONSUMER}))
+    per_thread = threading.local()
+    opened: list[httpx.Client] = []
+
+    def prefill() -> int:
+        if not hasattr(per_thread, "client"):
+            per_thread.client = httpx.Client(timeout=30)
+            opened.append(per_thread.client)
+        return served.prefill(per_thread.client, subject_id, token=issued.plaintext).status_code
+
+    try:
+        outcomes = race_revocation(prefill, lambda: served.hub.tokens.revoke(issued.token_id))
+    finally:
+        for client in opened:
+            client.close()
+    assert set(outcomes.after) == {401}, "a prefill started after the revocation was answered"
+    assert set(outcomes.before) == {200}
+
+
+def test_the_token_read_with_the_facts_is_checked_as_on_its_own(served: Served) -> None:
+    subject_id, _ = _citizen_with_consent(served.hub)
+    good = served.token
+    token_id = good.split("_")[1]
+    other_agency = served.hub.tokens.create("vp-ubnd", frozenset({Role.CONSUMER})).plaintext
+    producer = served.hub.tokens.create("so-yt", frozenset({Role.PRODUCER})).plaintext
+    expiring = served.hub.tokens.create(
+        "so-yt", frozenset({Role.CONSUMER}), valid_for=dt.timedelta(microseconds=1)
+    ).plaintext
+
+    def code(answer: httpx.Response) -> tuple[int, str]:
+        return answer.status_code, answer.json()["error"]["code"]
+
+    with httpx.Client(timeout=10) as client:
+        assert code(served.prefill(client, subject_id, token=good + "x")) == (
+            401,
+            "unknown_token",
+        )
+        unknown = f"kho_{'0' * 12}_{good.split('_', 2)[2]}"
+        assert code(served.prefill(client, subject_id, token=unknown)) == (401, "unknown_token")
+        assert code(served.prefill(client, subject_id, token=expiring)) == (401, "expired_token")
+        assert code(served.prefill(client, subject_id, token=producer)) == (403, "not_a_consumer")
+        # the consents read are those of the token's own agency: vp-ubnd has none here
+        assert served.prefill(client, subject_id, token=other_agency).status_code == 403
+        # a question that does not parse: the token is checked first, then the refusal
+        bad_procedure = f"{served.base_url}/api/v1/subjects/{subject_id}/prefill"
+        answer = client.get(
+            bad_procedure,
+            params={"procedure": "0.000000"},
+            headers={"Authorization": f"Bearer {good}x"},
+        )
+        assert code(answer) == (401, "unknown_token")
+        answer = client.get(
+            bad_procedure,
+            params={"procedure": "0.000000"},
+            headers={"Authorization": f"Bearer {good}"},
+        )
+        assert code(answer) == (422, "unknown_procedure")
+        assert served.prefill(client, subject_id).status_code == 200
+    refusals = [e for e in served.entries(subject_id) if e.action == EVIDENCE_REFUSED]
+    assert {e.details["code"] for e in refusals} >= {"unknown_procedure", "no_consent"}
+    assert all(e.actor.principal.startswith("token:") for e in refusals)
+    assert any(e.actor.principal == f"token:{token_id}" for e in refusals)
+
+
+def test_the_facts_read_with_the_token_are_the_facts_read_for_its_agency(served: Served) -> None:
+    subject_id, _ = _citizen_with_consent(served.hub)
+    token_id = served.token.split("_")[1]
+    question = served.hub.provide_once._prefill_asked(subject_id, PROCEDURE)
+
+    async def both() -> tuple[TokenAndFacts, PrefillFacts]:
+        database = AsyncPostgres(POSTGRES_URL, size=1)  # its own pool: the server has one
+        reads = PostgresPrefillReads(database)
+        try:
+            ahead = await reads.facts_with_token(token_id, (subject_id, PROCEDURE), question)
+            return ahead, await reads.facts(subject_id, "so-yt", question[2])
+        finally:
+            await database.close()
+
+    ahead, alone = asyncio.run(both())
+    assert ahead.facts == alone
+    assert ahead.facts.consents and ahead.facts.evidence and ahead.facts.subject_known
+    assert ahead.token is not None
+    assert (ahead.token["agency"], ahead.token["revoked_at"]) == ("so-yt", None)
+
+
+def test_a_prefill_reads_its_token_in_the_statement_of_its_facts(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One round trip a prefill: the token's own lookup is not made (a tripwire stands in for
+    it), yet the token is checked."""
+    subject_id, _ = _citizen_with_consent(served.hub)
+
+    async def tripwire(plaintext: str) -> None:
+        raise AssertionError("the token was looked up on its own")
+
+    monkeypatch.setattr(served.hub.tokens, "authenticate_async", tripwire)
+    revoked = served.hub.tokens.create("so-yt", frozenset({Role.CONSUMER}))
+    served.hub.tokens.revoke(revoked.token_id)
+    with httpx.Client(timeout=10) as client:
+        assert served.prefill(client, subject_id).status_code == 200
+        refused = served.prefill(client, subject_id, token=revoked.plaintext)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (401, "revoked_token")

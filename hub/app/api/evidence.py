@@ -17,7 +17,7 @@ import pydantic
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from hub.app.api.authentication import agency, caller
+from hub.app.api.authentication import READ_AHEAD, agency, caller
 from hub.app.api.body import read_json_body
 from hub.app.api.endpoint import Reply
 from hub.app.api.errors import ApiError
@@ -68,7 +68,8 @@ async def prefill(request: Request) -> PrefillAnswer:
     subject_id = request.path_params["subject_id"]
     procedure = request.query_params.get("procedure", "")
     actor = token_actor(credential.token_id, credential.agency)
-    answer = await hub.provide_once.prefill_async(subject_id, procedure, actor=actor)
+    ahead = request.scope.get(READ_AHEAD)  # the facts the authentication read with the token
+    answer = await hub.provide_once.prefill_async(subject_id, procedure, actor=actor, ahead=ahead)
     return PrefillAnswer.model_validate(answer.as_dict())
 
 
