@@ -153,6 +153,9 @@ class ConnectorConfig(StrictModel):
     dataset: str
     source: Source
     fields: dict[str, FieldMapping]
+    worker_process: bool = False
+    """A file's rows read, mapped, checked and encoded in a second process while this one
+    publishes (connectors.worker): both cores work. Other sources run in one process."""
 
     @property
     def required_columns(self) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,9 +17,11 @@ from connectors.delivery import Provenance, bus_ends, ends_after, position_key, 
 from connectors.mapping import RowMapper
 from connectors.sources.files import FileSource
 from connectors.sources.port import BatchSource
-from hub.bus.port import EventBus
+from connectors.worker import Prepared, prepared_batches
+from hub.bus.port import EventBus, OutgoingMessage, Position, Sending
 from hub.ingest.validation import Violation
 from hub.ingest.writer import DatasetWriter, Flushed, IncomingRecord, IngestReport, SourceRef
+from hub.metrics import CONTRACT_FAILURES, RECORDS_IN, count_dead_letters
 
 
 class RunObserver(Protocol):
@@ -43,7 +45,7 @@ class RunSummary:
 
 def run_connector(config: ConnectorConfig, input_path: Path, writer: DatasetWriter) -> IngestReport:
     """Publish every row of a file, without a checkpoint (a one-off load, the demo's sample)."""
-    return writer.write(_incoming(config, FileSource(config, input_path), after=None, skip=set()))
+    return writer.write(incoming(config, FileSource(config, input_path), after=None, skip=set()))
 
 
 def run_batch(
@@ -81,10 +83,16 @@ def run_batch(
     if observer is not None:
         observer.started(source.estimated_total(saved.position))
     with _heap_set_aside():
-        report = writer.write(
-            _incoming(config, source, after=saved.position, skip=skip, progress=progress),
-            on_flushed=progress.flushed,
-        )
+        if config.worker_process and isinstance(source, FileSource):
+            with prepared_batches(
+                config, source, writer, _batch_size(writer), after=saved.position, skip=skip
+            ) as batches:
+                report = _publish_prepared(writer, bus, batches, progress)
+        else:
+            report = writer.write(
+                incoming(config, source, after=saved.position, skip=skip, skips=progress),
+                on_flushed=progress.flushed,
+            )
     final = progress.finish(finished=finite, searched=searched)
     return RunSummary(
         connector=config.name,
@@ -137,22 +145,29 @@ class _Progress:
         """A record to publish was read: the skipped ones before it are behind it."""
         self._skipped_to = None
 
+    def skipped_ahead(self, count: int) -> None:
+        """``count`` records skipped in a worker process (connectors.worker)."""
+        self.skipped += count
+        if self._observer is not None and count:
+            self._observer.advanced(count)
+
     def flushed(self, batch: Flushed) -> None:
         # Records skipped after the batch's last one (at the end of the source) are on the
         # bus already: the checkpoint moves past them too.
         last = self._skipped_to if self._skipped_to is not None else batch.last.source.position
+        self.moved(last, batch.accepted, batch.rejected)
+        self._skipped_to = None
+
+    def moved(self, last: Any, accepted: list[Position], rejected: list[Position]) -> None:
+        """The bus acknowledged every record up to ``last``."""
         self.checkpoint = self.checkpoint.advanced(
-            last,
-            ends_after(batch.accepted + batch.rejected),
-            accepted=len(batch.accepted),
-            rejected=len(batch.rejected),
+            last, ends_after(accepted + rejected), accepted=len(accepted), rejected=len(rejected)
         )
         if time.monotonic() - self._saved_at >= self._store.save_every_s:
             self.checkpoint = self._store.save(self.checkpoint)
             self._saved_at = time.monotonic()
-        self._skipped_to = None
         if self._observer is not None:
-            self._observer.advanced(len(batch.accepted) + len(batch.rejected))
+            self._observer.advanced(len(accepted) + len(rejected))
 
     def finish(self, *, finished: bool, searched: BusEnds) -> Checkpoint:
         """The source was read to its end: records skipped after the last batch were on the bus
@@ -170,24 +185,35 @@ class _Progress:
         return self.checkpoint
 
 
-def _incoming(
+class Skips(Protocol):
+    """Hears of the records skipped (on the bus already) and of those read to publish."""
+
+    def skip(self, position: Any) -> None: ...
+
+    def read(self) -> None: ...
+
+
+def incoming(
     config: ConnectorConfig,
     source: BatchSource,
     *,
     after: Any,
-    skip: set[str],
-    progress: _Progress | None = None,
+    skip: Set[str],
+    skips: Skips | None = None,
 ) -> Iterator[IncomingRecord]:
+    """The source's records past ``after``, mapped; with ``skips``, a run's: those whose
+    position is in ``skip`` are left out (told to ``skips``) and the others carry their
+    provenance headers."""
     mapper = RowMapper(config)
-    provenance = Provenance(config.name, source.stream) if progress is not None else None
+    provenance = Provenance(config.name, source.stream) if skips is not None else None
     kind, name = source.kind, source.name
     for item in source.records(after):
         if skip and position_key(item.position) in skip:
-            if progress is not None:
-                progress.skip(item.position)
+            if skips is not None:
+                skips.skip(item.position)
             continue
-        if progress is not None:
-            progress.read()
+        if skips is not None:
+            skips.read()
         if item.problem is not None:
             record, problems = None, [Violation("$", "source", item.problem)]
         else:
@@ -199,3 +225,76 @@ def _incoming(
             problems=tuple(problems),
             headers=provenance.headers(item.position) if provenance is not None else (),
         )
+
+
+# --- publishing batches a worker process prepared (connectors.worker) ------------------------
+
+
+def _batch_size(writer: DatasetWriter) -> int:
+    """The writer's batch size (the settings' publish_batch_size): the worker's batches are
+    the same as DatasetWriter.write's."""
+    size: int = writer._batch_size  # noqa: SLF001 - no public accessor in hub.ingest.writer
+    return size
+
+
+@dataclass(frozen=True, slots=True)
+class _Travelling:
+    batch: Prepared
+    topic: Sending
+    dlq: Sending
+
+
+def _publish_prepared(
+    writer: DatasetWriter, bus: EventBus, batches: Iterator[Prepared], progress: _Progress
+) -> IngestReport:
+    """As DatasetWriter.write does with its own batches: each sent, then the next one received
+    while it travels, and only then its acknowledgements awaited and the checkpoint moved past
+    it. When the worker fails, the batch travelling is settled before the error goes up."""
+    entry = writer.entry
+    report = IngestReport(dataset=entry.id, topic=entry.topic)
+    travelling: _Travelling | None = None
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            break
+        except Exception:
+            if travelling is not None:
+                _settle(travelling, report, progress)
+            raise
+        progress.skipped_ahead(batch.skipped)
+        sent = _Travelling(
+            batch,
+            bus.send(entry.topic, [OutgoingMessage(k, v, h) for k, v, h in batch.good]),
+            bus.send(entry.dlq_topic, [OutgoingMessage(None, b, h) for _, b, h in batch.letters]),
+        )
+        if travelling is not None:
+            _settle(travelling, report, progress)
+        travelling = sent
+    if travelling is not None:
+        _settle(travelling, report, progress)
+    return report
+
+
+def _settle(sent: _Travelling, report: IngestReport, progress: _Progress) -> None:
+    accepted = sent.topic.acknowledged()
+    rejected = sent.dlq.acknowledged()
+    batch = sent.batch
+    report.written.add(accepted)
+    report.accepted += len(batch.good)
+    report.rejected += len(batch.letters)
+    dataset = report.dataset
+    RECORDS_IN.labels(dataset=dataset, outcome="accepted").inc(len(batch.good))
+    RECORDS_IN.labels(dataset=dataset, outcome="rejected").inc(len(batch.letters))
+    for rule, count in batch.contract_failures.items():
+        CONTRACT_FAILURES.labels(dataset=dataset, rule=rule).inc(count)
+    for letter, _, _ in batch.letters:
+        rules = {v.rule for v in letter.violations}
+        first = letter.violations[0].rule if letter.violations else "unknown"
+        count_dead_letters(dataset, str(letter.source.get("kind", "unknown")), [first])
+        report.rejected_by_rule.update(rules)
+        for rule in rules:
+            report.examples.setdefault(rule, letter)
+    last = batch.skipped_to if batch.skipped_to is not None else batch.last
+    if last is not None:
+        progress.moved(last, accepted, rejected)

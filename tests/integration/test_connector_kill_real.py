@@ -52,27 +52,64 @@ def _kho(args: list[str], catalogue: Path, log: Path) -> subprocess.Popen[bytes]
         )
 
 
-def _kill_mid_run(process: subprocess.Popen[bytes], store: CheckpointStore, name: str) -> int:
-    """SIGKILL once the checkpoint shows KILL_AFTER records acknowledged; how many it showed."""
+def _kill_mid_run(
+    process: subprocess.Popen[bytes], store: CheckpointStore, name: str, *, worker: bool
+) -> int:
+    """SIGKILL once the checkpoint shows KILL_AFTER records acknowledged; how many it showed.
+    ``worker``: the connector has a worker process then, which must not outlive it."""
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         done = sum(cp.accepted + cp.rejected for cp in store.of_connector(name))
         if done >= KILL_AFTER:
+            children = _children(process.pid)
+            assert bool(children) == worker, children
             os.kill(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
+            _wait_gone(children)
             return done
         assert process.poll() is None, "the connector finished before it could be killed"
         time.sleep(0.02)
     pytest.fail("the connector acknowledged nothing within 180 s")
 
 
-def _kill_then_finish(args: list[str], catalogue: Path, tmp_path: Path, name: str) -> None:
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (the connector's worker process, if any)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _wait_gone(pids: set[int]) -> None:
+    """A killed connector leaves no worker process behind: it stops within seconds."""
+    deadline = time.monotonic() + 30
+    while pids and time.monotonic() < deadline:
+        pids = {p for p in pids if Path(f"/proc/{p}").exists() and not _zombie(p)}
+        time.sleep(0.1)
+    assert not pids, f"worker processes {pids} outlived their killed connector"
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def _kill_then_finish(
+    args: list[str], catalogue: Path, tmp_path: Path, name: str, *, worker: bool = False
+) -> None:
     engine = create_engine(POSTGRES_URL)
     create_tables(engine)
     store = CheckpointStore(engine)
     log = tmp_path / "connector.log"
     try:
-        killed_at = _kill_mid_run(_kho(args, catalogue, log), store, name)
+        killed_at = _kill_mid_run(_kho(args, catalogue, log), store, name, worker=worker)
         assert killed_at < ROWS
         finished = _kho(args, catalogue, log)
         assert finished.wait(timeout=300) == 0, log.read_text(encoding="utf-8", errors="replace")
@@ -104,16 +141,28 @@ def _write_config(tmp_path: Path, config: ConnectorConfig) -> Path:
     return path
 
 
+@pytest.mark.parametrize("worker_process", [False, True], ids=["in-process", "worker-process"])
 def test_a_csv_run_killed_mid_file_publishes_every_row_once(
-    kafka_hub: Hub, isolated_catalogue: tuple[Path, str], tmp_path: Path
+    kafka_hub: Hub, isolated_catalogue: tuple[Path, str], tmp_path: Path, worker_process: bool
 ) -> None:
+    """With the rows prepared in a worker process, the kill leaves no worker behind."""
     catalogue, dataset = isolated_catalogue
     export = write_dossier_export(tmp_path / "ho-so.csv", rows=ROWS, seed=21)
     config = CSV_CONFIG.model_copy(
-        update={"name": f"csv-{uuid.uuid4().hex[:8]}", "dataset": dataset}
+        update={
+            "name": f"csv-{uuid.uuid4().hex[:8]}",
+            "dataset": dataset,
+            "worker_process": worker_process,
+        }
     )
     path = _write_config(tmp_path, config)
-    _kill_then_finish([str(path), "--input", str(export.path)], catalogue, tmp_path, config.name)
+    _kill_then_finish(
+        [str(path), "--input", str(export.path)],
+        catalogue,
+        tmp_path,
+        config.name,
+        worker=worker_process,
+    )
     seen, streams = _positions(kafka_hub, dataset)
     assert seen == Counter({str(row): 1 for row in range(2, ROWS + 2)})
     assert len(streams) == 1
