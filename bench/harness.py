@@ -147,7 +147,12 @@ class UvicornServer:
     starts it on a free port, waits for /healthz and stops it at the end."""
 
     def __init__(
-        self, settings: KhoSettings, app: str = "hub.app.api.main:create_app", workers: int = 1
+        self,
+        settings: KhoSettings,
+        app: str = "hub.app.api.main:create_app",
+        workers: int = 1,
+        *,
+        plain: bool = False,
     ) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -164,6 +169,8 @@ class UvicornServer:
         # uvicorn closes a connection idle for 5 s; a client pool keeps many open, and a slow
         # tail at the end of a warm-up leaves most of them idle that long.
         command += ["--timeout-keep-alive", "300", "--workers", str(workers)]
+        if plain:  # asyncio's own loop and h11, as without uvloop and httptools, to compare
+            command += ["--loop", "asyncio", "--http", "h11"]
         # the server's own log (one JSON line per request) goes to a file beside the bench's
         # data, not between the figures the bench prints
         self.log_path = Path(settings.data_dir) / "uvicorn.log"
@@ -185,6 +192,12 @@ class UvicornServer:
         self.process.kill()
         self._log.close()
         raise SystemExit(f"uvicorn did not start (its log: {self.log_path})")
+
+    def cpu_seconds(self) -> float:
+        """The server process's CPU time so far, user and system (with one worker, uvicorn
+        serves in the process it was started as)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def __exit__(self, *exc: object) -> None:
         self.process.terminate()

@@ -73,6 +73,11 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=1, help="run (a), (b), (c) in turn this many times"
     )
+    parser.add_argument(
+        "--plain-server",
+        action="store_true",
+        help="serve (c) on asyncio's loop and h11 instead of uvloop and httptools, to compare",
+    )
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -92,18 +97,24 @@ def main() -> None:
         broker = parse_kafka_url(args.kafka)
         console.print(f"{args.records} dossiers, batches of {args.batch}, broker {broker}")
         rounds: list[tuple[float, float, float]] = []
-        with UvicornServer(settings) as base_url:
+        server_cpu: list[float] = []
+        server = UvicornServer(settings, plain=args.plain_server)
+        with server as base_url:
             for number in range(args.repeat):
                 if args.repeat > 1:
                     console.print(f"round {number + 1} of {args.repeat}")
                 raw = _raw_producer(hub, broker, documents, f"bench.{run}.raw")
                 in_process = _in_process(hub, token, documents, args.batch)
+                cpu = server.cpu_seconds()
                 http = _http(base_url, token, documents, args.batch)
+                # ms a 1,000 records
+                server_cpu.append((server.cpu_seconds() - cpu) / len(documents) * 1e6)
+                console.print(f"  (c) the server's CPU: {server_cpu[-1]:.0f} ms a 1,000 records")
                 rounds.append((raw, in_process, http))
             latencies = _latency(hub, base_url, token, args)
     finally:
         hub.close()
-    _report(args.records, rounds, latencies)
+    _report(args.records, rounds, latencies, server_cpu)
 
 
 def _timed(label: str, count: int, action: Callable[[], None]) -> float:
@@ -268,7 +279,12 @@ def _latency(hub: Hub, base_url: str, token: str, args: argparse.Namespace) -> l
     return sorted((received_at[k] - sent_at[k]) * 1000 for k in received_at if k in sent_at)
 
 
-def _report(count: int, rounds: list[tuple[float, float, float]], latencies: list[float]) -> None:
+def _report(
+    count: int,
+    rounds: list[tuple[float, float, float]],
+    latencies: list[float],
+    server_cpu: list[float],
+) -> None:
     table = Table(title=f"Ingest, {count} records, one broker")
     for column in ("round", "(a) raw records/s", "(b) hub", "b/a", "(c) HTTP", "c/a"):
         table.add_column(column, justify="right")
@@ -290,6 +306,11 @@ def _report(count: int, rounds: list[tuple[float, float, float]], latencies: lis
         f" ({min(c_ratios):.2f}..{max(c_ratios):.2f}, aim ≥ {AIM_HTTP})"
         + (f"; median of {len(rounds)} rounds" if len(rounds) > 1 else "")
     )
+    cpu_ms = statistics.median(server_cpu)
+    console.print(
+        f"(c) the server's CPU a 1,000 records: {cpu_ms:.0f} ms"
+        f" ({min(server_cpu):.0f}..{max(server_cpu):.0f})"
+    )
     raw = statistics.median(a for a, _, _ in rounds)
     figures: dict[str, float | int | str] = {
         "raw_records_per_s": raw,
@@ -300,6 +321,7 @@ def _report(count: int, rounds: list[tuple[float, float, float]], latencies: lis
         "b_over_a_max": max(b_ratios),
         "c_over_a_min": min(c_ratios),
         "c_over_a_max": max(c_ratios),
+        "http_server_cpu_ms_per_1000_records": cpu_ms,
     }
     if latencies:
         p50 = statistics.quantiles(latencies, n=100)[49]
