@@ -25,6 +25,7 @@ from hub.bus.kafka_url import parse_kafka_url
 from hub.db import create_engine
 from hub.settings import KhoSettings
 from hub.sharing.masked_records import MASKER_GROUP
+from tests.integration.committed_reads import read_committed_to_the_end
 from tests.integration.conftest import KAFKA_URL, POSTGRES_URL
 from tests.paths import CATALOGUE_DIR
 from tests.unit.index766.index_records import index_tables, publish
@@ -167,31 +168,6 @@ def test_two_index_workers_one_killed_index_every_dossier_once(
     assert index_tables(hub) == incremental
 
 
-def read_committed(topic: str) -> list[Any]:
-    """Every record of the topic a ``read_committed`` reader sees, read up to the end (a killed
-    worker's open transaction holds readers back until the broker aborts it)."""
-    consumer = kafka.KafkaConsumer(
-        **parse_kafka_url(KAFKA_URL).client_options(),
-        group_id=None,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-    )
-    try:
-        partitions = [kafka.TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning()
-        ends = consumer.end_offsets(partitions)
-        records: list[Any] = []
-        deadline = time.monotonic() + 90
-        while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            assert time.monotonic() < deadline, f"{topic} not read to its end in 90 s"
-            for batch in consumer.poll(timeout_ms=500).values():
-                records.extend(batch)
-        return records
-    finally:
-        consumer.close()
-
-
 def test_two_masking_workers_one_killed_mask_every_record_once(
     scale_hub: Hub, run_id: str, tmp_path: Path
 ) -> None:
@@ -221,10 +197,10 @@ def test_two_masking_workers_one_killed_mask_every_record_once(
             if worker.poll() is None:
                 worker.kill()
                 worker.wait()
-    masked = read_committed(entry.masked_topic)
+    masked = read_committed_to_the_end(entry.masked_topic)
     keys = [r.key for r in masked]
     assert len(masked) == len(documents)  # total records: none twice
     assert len(set(keys)) == len({d["dossier_id"] for d in documents})  # distinct: none lost
-    inputs = read_committed(entry.topic)
+    inputs = read_committed_to_the_end(entry.topic)
     partition_of = {r.key: r.partition for r in inputs}
     assert all(r.partition == partition_of[r.key] for r in masked)

@@ -42,6 +42,7 @@ from hub.index766.periods import PROVINCE
 from hub.index766.tables import index_dossiers_table, index_tallies_table
 from hub.settings import KhoSettings
 from hub.sharing.masked_records import MASKER_GROUP
+from tests.integration.committed_reads import read_committed_to_the_end
 from tests.integration.conftest import KAFKA_URL, POSTGRES_URL
 from tests.paths import CATALOGUE_DIR
 from tests.ports import free_port
@@ -165,29 +166,8 @@ def group_members(group: str, topic: str) -> int:
 
 
 def keys_on(topic: str) -> Counter[bytes]:
-    """How often each key is on the topic, as a ``read_committed`` reader sees it to the end
-    (a killed masking worker's open transaction holds readers until the broker aborts it)."""
-    consumer = kafka.KafkaConsumer(
-        **parse_kafka_url(KAFKA_URL).client_options(),
-        group_id=None,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-        max_partition_fetch_bytes=8 * 1024 * 1024,
-    )
-    try:
-        partitions = [kafka.TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning()
-        ends = consumer.end_offsets(partitions)
-        keys: Counter[bytes] = Counter()
-        deadline = time.monotonic() + 180
-        while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            assert time.monotonic() < deadline, f"{topic} not read to its end in 180 s"
-            for batch in consumer.poll(timeout_ms=500, max_records=10_000).values():
-                keys.update(r.key for r in batch)
-        return keys
-    finally:
-        consumer.close()
+    """How often each key is on the topic, as a ``read_committed`` reader sees it to the end."""
+    return Counter(r.key for r in read_committed_to_the_end(topic))
 
 
 @dataclass
