@@ -115,14 +115,20 @@ class PostgresPrefillReads:
             consents=[consent_of(row) for row in rows if row["part"] == _CONSENT],
             evidence=[version_of(row) for row in rows if row["part"] == _EVIDENCE],
         )
-        shown = None if token is None else {k[6:]: v for k, v in token.items() if k[:6] == "token_"}
+        shown = None if token is None else {c.name: token[as_] for as_, c in _TOKEN_AS.items()}
         return TokenAndFacts(token_id, shown, asked, subject, procedure, tuple(types), facts)
 
 
 _SUBJECT, _CONSENT, _EVIDENCE, _TOKEN = 0, 1, 2, 3
 _c, _s, _t = consents_table.c, subjects_table.c, tokens_table.c
 _CONSENT_ONLY = [c for c in consents_table.c if c.name != "subject_id"]
-_TOKEN_COLUMNS = [_t.agency, _t.roles, _t.secret_sha256, _t.expires_at, _t.revoked_at]
+_TOKEN_AS = {  # the token's row in the common row: in columns of the same types
+    "agency": _t.agency,
+    "evidence_types": _t.roles,
+    "content_sha256": _t.secret_sha256,
+    "expires_at": _t.expires_at,
+    "revoked_at": _t.revoked_at,
+}
 
 
 def _part(
@@ -130,21 +136,19 @@ def _part(
     subject_id: sa.ColumnElement[Any],
     given: Mapping[str, sa.ColumnElement[Any]],
     *,
-    with_token: bool = False,
+    typed: bool = True,
 ) -> list[sa.ColumnElement[Any]]:
     """One read's columns in the statement's common row: which read, the subject, every
-    evidence column, then every consent column (then, ``with_token``, the token's columns as
-    ``token_<name>``), NULL (typed) where this read has none."""
+    evidence column, then every consent column, NULL where this read has none: typed, or
+    (``typed`` False) a bare NULL, which PostgreSQL gives the type of the same column in the
+    ``UNION``'s earlier reads."""
     columns: list[sa.ColumnElement[Any]] = [
         sa.literal_column(str(part), sa.Integer).label("part"),
         subject_id.label("subject_id"),
     ]
     for column in (*VERSION_COLUMNS[:1], *VERSION_COLUMNS[2:], *_CONSENT_ONLY):
-        value = given.get(column.name, sa.cast(sa.null(), column.type))
+        value = given.get(column.name, sa.cast(sa.null(), column.type) if typed else sa.null())
         columns.append(value.label(column.name))
-    for column in _TOKEN_COLUMNS if with_token else ():
-        name = f"token_{column.name}"
-        columns.append(given.get(name, sa.cast(sa.null(), column.type)).label(name))
     return columns
 
 
@@ -176,29 +180,28 @@ _FACTS_SQL = postgres_sql(
 _token_agency = (
     sa.select(_t.agency).where(_t.token_id == sa.bindparam("token_id")).scalar_subquery()
 )
+# Typed NULLs in the first read only, and the token's row in columns the common row has: the
+# statement stays under the 4,096 characters up to which psycopg remembers a statement's
+# conversion to PostgreSQL's placeholders. Over it (5,354 with columns of the token's own, every
+# NULL typed), each prefill converted it afresh: about 8 % of the server's CPU.
 _TOKEN_AND_FACTS_SQL = postgres_sql(
     sa.union_all(
-        sa.select(*_part(_SUBJECT, _s.subject_id, {}, with_token=True)).where(
+        sa.select(*_part(_SUBJECT, _s.subject_id, {})).where(
             _s.subject_id == sa.bindparam("subject")
         ),
         sa.select(
-            *_part(_CONSENT, _c.subject_id, {c.name: c for c in _CONSENT_ONLY}, with_token=True)
+            *_part(_CONSENT, _c.subject_id, {c.name: c for c in _CONSENT_ONLY}, typed=False)
         ).where(_c.subject_id == sa.bindparam("subject"), _c.agency == _token_agency),
         current_versions(sa.bindparam("subject"))
-        .with_only_columns(*_part(_EVIDENCE, _by_name["subject_id"], _by_name, with_token=True))
+        .with_only_columns(*_part(_EVIDENCE, _by_name["subject_id"], _by_name, typed=False))
         .where(
             evidence_table.c.evidence_type
             == sa.func.any(sa.bindparam("types", type_=sa.ARRAY(sa.String)))
         )
         .order_by(None),
-        sa.select(
-            *_part(
-                _TOKEN,
-                sa.cast(sa.null(), sa.String),
-                {f"token_{c.name}": c for c in _TOKEN_COLUMNS},
-                with_token=True,
-            )
-        ).where(_t.token_id == sa.bindparam("token_id")),
+        sa.select(*_part(_TOKEN, sa.null(), _TOKEN_AS, typed=False)).where(
+            _t.token_id == sa.bindparam("token_id")
+        ),
     ).order_by(
         sa.literal_column("part"),
         sa.literal_column("evidence_type"),
