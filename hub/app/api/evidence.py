@@ -21,7 +21,7 @@ from hub.app.api.authentication import READ_AHEAD, agency, caller
 from hub.app.api.body import read_json_body
 from hub.app.api.endpoint import Reply
 from hub.app.api.errors import ApiError
-from hub.app.api.numbers import LARGEST_SEQ, ascii_digits
+from hub.app.api.numbers import LARGEST_SEQ, bounded_int
 from hub.app.api.provide_once_answers import (
     AccessLogPage,
     HistoryAnswer,
@@ -200,13 +200,16 @@ def _require(credential: Credential, role: Role, what: str) -> None:
         )
 
 
-def _integer(request: Request, name: str, *, default: int, low: int, high: int | None) -> int:
+def _integer(request: Request, name: str, *, default: int, low: int, high: int) -> int:
     value = request.query_params.get(name)
     if value is None:
         return default
-    if not ascii_digits(value) or int(value) < low or (high is not None and int(value) > high):
-        bounds = f"từ {low} đến {high}" if high is not None else f"từ {low} trở lên"
+    number = bounded_int(value, low, high)
+    if number is None:
         raise ApiError(
-            400, "bad_query", f"Tham số {name}: phải là số nguyên {bounds}", parameter=name
+            400,
+            "bad_query",
+            f"Tham số {name}: phải là số nguyên từ {low} đến {high}",
+            parameter=name,
         )
-    return int(value)
+    return number

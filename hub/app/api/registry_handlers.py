@@ -30,7 +30,7 @@ from starlette.types import Receive, Scope, Send
 from hub.app.api.authentication import Refused, agency
 from hub.app.api.endpoint import Handler, Reply
 from hub.app.api.errors import VietnameseJSONResponse
-from hub.app.api.numbers import ascii_digits
+from hub.app.api.numbers import bounded_int
 from hub.app.api.registry_answers import (
     MEDIA_TYPE,
     CompatibilityCheck,
@@ -163,8 +163,9 @@ def _optional_subject(request: Request) -> str | None:
 def _version(text: str) -> VersionRef:
     if text in ("latest", "-1"):
         return "latest"
-    if ascii_digits(text) and len(text) <= 10 and 1 <= int(text) <= MAX_VERSION:
-        return int(text)
+    version = bounded_int(text, 1, MAX_VERSION)
+    if version is not None:
+        return version
     raise INVALID_VERSION(text=text, highest=MAX_VERSION)
 
 

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from hub.app.api.numbers import bounded_int
 from hub.app.web.errors import not_found_page
 from hub.app.web.index_periods import (
     PeriodChoice,
@@ -284,12 +285,9 @@ async def behind_page(request: Request) -> Response:
         )
     except UnknownUnit:
         return not_found_page(request, "Không có đơn vị này trong chỉ số 766.")
-    page_text = request.query_params.get("trang", "1")
-    page = (
-        int(page_text) if page_text.isascii() and page_text.isdigit() and len(page_text) < 7 else 0
-    )
     pages = max(1, -(-len(items) // BEHIND_PAGE_SIZE))
-    if not 1 <= page <= pages:
+    page = bounded_int(request.query_params.get("trang", "1"), 1, pages)
+    if page is None:
         return not_found_page(request, "Không có trang này trong danh sách.")
     words = outcome_words(indicator)
     label = words.counted if outcome == counted else words.against

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from hub.app.api.numbers import LARGEST_SEQ, bounded_int
 from hub.app.web.people.csrf import checked_form
 from hub.app.web.staff.action_labels import action_label
 from hub.app.web.staff.guard import Staff, for_staff
@@ -150,10 +151,11 @@ def _after(filters: Filters) -> int:
     value = filters.typed.get("sau")
     if value is None:
         return 0
-    if not value.isascii() or not value.isdigit() or len(value) > 19:
+    after = bounded_int(value, 0, LARGEST_SEQ)
+    if after is None:
         filters.errors["sau"] = f"“{value[:32]}” không phải số thứ tự của một mục (số từ 0)."
         return 0
-    return int(value)
+    return after
 
 
 def _form_text(form: FormData, name: str) -> str:

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from hub.app.api.numbers import bounded_int
 from hub.app.web.people.csrf import checked_form
 from hub.app.web.staff.guard import Staff, for_staff, not_found
 from hub.app.web.staff.tools import TOKENS
@@ -160,10 +161,7 @@ def _read(staff: Staff, form: FormData) -> tuple[TokenForm, TokenRequest | None]
 
 
 def _days(text: str) -> int | None:
-    if not text.isascii() or not text.isdigit():
-        return None
-    days = int(text)
-    return days if 1 <= days <= MAX_DAYS else None
+    return bounded_int(text, 1, MAX_DAYS)
 
 
 def _text(form: FormData, name: str) -> str:

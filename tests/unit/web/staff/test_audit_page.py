@@ -98,6 +98,7 @@ def test_pages_follow_with_a_cursor(visit: StaffVisit) -> None:
         ({"tu": "hôm qua"}, "tu", "không phải thời điểm ISO 8601"),
         ({"den": "2025-13-45"}, "den", "không phải thời điểm ISO 8601"),
         ({"sau": "-3"}, "sau", "không phải số thứ tự"),
+        ({"sau": str(2**63)}, "sau", "không phải số thứ tự"),
         ({"co_quan": "x" * 201}, "co_quan", "Tối đa 200 ký tự"),
     ],
 )
