@@ -576,7 +576,7 @@ async def _in_process(
     token_id, secret = split_token(token)
 
     async def call(subject: str) -> None:
-        ahead = await hub.provide_once.read_ahead(token_id, subject, PROCEDURE)
+        ahead = await hub.provide_once.read_ahead((token_id, secret), subject, PROCEDURE)
         if ahead is None:  # not on PostgreSQL
             raise SystemExit("the prefill reads ahead on PostgreSQL only")
         credential = credential_from_row(token_id, secret, ahead.token)

@@ -216,6 +216,11 @@ def split_token(plaintext: str) -> tuple[str, str]:
     return _split(plaintext)
 
 
+def secret_digest(secret: str) -> str:
+    """The SHA-256 a token's secret is stored as (``api_tokens.secret_sha256``)."""
+    return _digest(secret)
+
+
 def credential_from_row(token_id: str, secret: str, row: Mapping[Any, Any] | None) -> Credential:
     """The credential a token's ``api_tokens`` row (None: no such id) gives, with the checks
     ``authenticate`` makes: the secret, the revocation, the expiry. For a caller that read the

@@ -31,7 +31,7 @@ import anyio.to_thread
 import sqlalchemy as sa
 
 from hub.async_postgres import AsyncPostgres, postgres_sql
-from hub.auth.tokens import tokens_table
+from hub.auth.tokens import secret_digest, tokens_table
 from hub.provide_once.consent import ConsentStore, consent_of
 from hub.provide_once.evidence import (
     VERSION_COLUMNS,
@@ -98,24 +98,31 @@ class PostgresPrefillReads:
 
     async def facts_with_token(
         self,
-        token_id: str,
+        token: tuple[str, str],
         asked: tuple[str, str],
         question: tuple[Subject, Procedure, Sequence[str]],
     ) -> TokenAndFacts:
-        """``facts`` for the agency whose token has this id, and the token's row, in one
-        statement; ``question`` is what ``asked`` parsed to (the subject, the procedure, the
-        candidate types)."""
+        """``facts`` for the agency whose token this is (its id and secret), and the token's
+        row, in one statement; ``question`` is what ``asked`` parsed to (the subject, the
+        procedure, the candidate types). A token whose id and secret do not match a row reads
+        nothing of the subject: no row at all."""
+        token_id, secret = token
         subject, procedure, types = question
-        params: dict[str, Any] = {"subject": subject.id, "token_id": token_id, "types": list(types)}
+        params: dict[str, Any] = {
+            "subject": subject.id,
+            "token_id": token_id,
+            "digest": secret_digest(secret),
+            "types": list(types),
+        }
         async with self._database.connection() as conn:
             rows = await (await conn.execute(_TOKEN_AND_FACTS_SQL, params)).fetchall()
-        token = next((row for row in rows if row["part"] == _TOKEN), None)
+        found = next((row for row in rows if row["part"] == _TOKEN), None)
         facts = PrefillFacts(
             subject_known=any(row["part"] == _SUBJECT for row in rows),
             consents=[consent_of(row) for row in rows if row["part"] == _CONSENT],
             evidence=[version_of(row) for row in rows if row["part"] == _EVIDENCE],
         )
-        shown = None if token is None else {c.name: token[as_] for as_, c in _TOKEN_AS.items()}
+        shown = None if found is None else {c.name: found[as_] for as_, c in _TOKEN_AS.items()}
         return TokenAndFacts(token_id, shown, asked, subject, procedure, tuple(types), facts)
 
 
@@ -177,9 +184,11 @@ _FACTS_SQL = postgres_sql(
     )
 )
 
-_token_agency = (
-    sa.select(_t.agency).where(_t.token_id == sa.bindparam("token_id")).scalar_subquery()
+_the_token = sa.and_(  # the token's row, when its id and secret match one
+    _t.token_id == sa.bindparam("token_id"), _t.secret_sha256 == sa.bindparam("digest")
 )
+_token_agency = sa.select(_t.agency).where(_the_token).scalar_subquery()
+_token_matches = sa.exists().where(_the_token)
 # Typed NULLs in the first read only, and the token's row in columns the common row has: the
 # statement stays under the 4,096 characters up to which psycopg remembers a statement's
 # conversion to PostgreSQL's placeholders. Over it (5,354 with columns of the token's own, every
@@ -187,7 +196,7 @@ _token_agency = (
 _TOKEN_AND_FACTS_SQL = postgres_sql(
     sa.union_all(
         sa.select(*_part(_SUBJECT, _s.subject_id, {})).where(
-            _s.subject_id == sa.bindparam("subject")
+            _s.subject_id == sa.bindparam("subject"), _token_matches
         ),
         sa.select(
             *_part(_CONSENT, _c.subject_id, {c.name: c for c in _CONSENT_ONLY}, typed=False)
@@ -196,12 +205,11 @@ _TOKEN_AND_FACTS_SQL = postgres_sql(
         .with_only_columns(*_part(_EVIDENCE, _by_name["subject_id"], _by_name, typed=False))
         .where(
             evidence_table.c.evidence_type
-            == sa.func.any(sa.bindparam("types", type_=sa.ARRAY(sa.String)))
+            == sa.func.any(sa.bindparam("types", type_=sa.ARRAY(sa.String))),
+            _token_matches,
         )
         .order_by(None),
-        sa.select(*_part(_TOKEN, sa.null(), _TOKEN_AS, typed=False)).where(
-            _t.token_id == sa.bindparam("token_id")
-        ),
+        sa.select(*_part(_TOKEN, sa.null(), _TOKEN_AS, typed=False)).where(_the_token),
     ).order_by(
         sa.literal_column("part"),
         sa.literal_column("evidence_type"),

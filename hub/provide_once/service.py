@@ -78,7 +78,7 @@ class ProvideOnce:
             return answer
 
     async def read_ahead(
-        self, token_id: str, subject_id: str, procedure_code: str
+        self, token: tuple[str, str], subject_id: str, procedure_code: str
     ) -> TokenAndFacts | None:
         """A prefill's facts read with the asking token's row in one statement, for the HTTP
         API's authentication to check the token from; None off PostgreSQL, or when the question
@@ -90,7 +90,7 @@ class ProvideOnce:
         except ProvideOnceError:
             return None
         asked = (subject_id, procedure_code)
-        return await self._reads.facts_with_token(token_id, asked, question)
+        return await self._reads.facts_with_token(token, asked, question)
 
     async def prefill_async(
         self,

@@ -251,17 +251,24 @@ def test_the_facts_read_with_the_token_are_the_facts_read_for_its_agency(served:
     token_id = served.token.split("_")[1]
     question = served.hub.provide_once._prefill_asked(subject_id, PROCEDURE)
 
-    async def both() -> tuple[TokenAndFacts, PrefillFacts]:
+    async def both() -> tuple[TokenAndFacts, TokenAndFacts, PrefillFacts]:
         database = AsyncPostgres(POSTGRES_URL, size=1)  # its own pool: the server has one
         reads = PostgresPrefillReads(database)
         try:
-            ahead = await reads.facts_with_token(token_id, (subject_id, PROCEDURE), question)
-            return ahead, await reads.facts(subject_id, "so-yt", question[2])
+            token = (token_id, served.token.split("_", 2)[2])
+            ahead = await reads.facts_with_token(token, (subject_id, PROCEDURE), question)
+            wrong = (token_id, "not-its-secret")
+            guessed = await reads.facts_with_token(wrong, (subject_id, PROCEDURE), question)
+            return ahead, guessed, await reads.facts(subject_id, "so-yt", question[2])
         finally:
             await database.close()
 
-    ahead, alone = asyncio.run(both())
+    ahead, guessed, alone = asyncio.run(both())
     assert ahead.facts == alone
+    assert guessed.token is None, "a wrong secret finds no token"
+    assert guessed.facts == PrefillFacts(subject_known=False, consents=[], evidence=[]), (
+        "a wrong secret reads nothing of the subject"
+    )
     assert ahead.facts.consents and ahead.facts.evidence and ahead.facts.subject_known
     assert ahead.token is not None
     assert (ahead.token["agency"], ahead.token["revoked_at"]) == ("so-yt", None)

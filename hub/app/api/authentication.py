@@ -228,7 +228,7 @@ async def _agency_reading_ahead(conn: HTTPConnection, hub: Hub) -> Credential | 
         return None
     subject_id = str(conn.path_params.get("subject_id", ""))
     procedure = conn.query_params.get("procedure", "")
-    ahead = await hub.provide_once.read_ahead(token_id, subject_id, procedure)
+    ahead = await hub.provide_once.read_ahead((token_id, secret), subject_id, procedure)
     if ahead is None:
         return None
     try:
