@@ -28,7 +28,7 @@ from hub.app.api.rate_limits import Budgets, RateLimiter, RateLimitMiddleware
 from hub.app.api.registry_routes import PREFIX, REGISTRY_ENDPOINTS
 from hub.app.api.routes import ENDPOINTS
 from hub.app.api.routing import routes
-from hub.app.web.errors import page_or_api_error
+from hub.app.web.errors import page_or, page_or_api_error
 from hub.app.web.people.assembly import build_signin
 from hub.app.web.routes import PAGE_ROUTES
 from hub.app.web.security import SecurityHeadersMiddleware
@@ -88,11 +88,12 @@ def build_app(hub: Hub) -> Starlette:
             Middleware(_PagesOnly, middleware=signin.middleware),
         ],
         exception_handlers={
-            HTTPException: page_or_api_error,  # a page path's 404 is a Vietnamese page
-            UnreachableError: unreachable_error,
-            sa.exc.DBAPIError: database_error,  # the database gone mid-request: 503
-            ProvideOnceError: provide_once_error,
-            Exception: unexpected_error,
+            HTTPException: page_or_api_error,  # 404, 405, a refused form: pages too
+            # on a page path each of these answers a Vietnamese page (hub/app/web/errors.py)
+            UnreachableError: page_or(unreachable_error),
+            sa.exc.DBAPIError: page_or(database_error),  # the database gone mid-request: 503
+            ProvideOnceError: page_or(provide_once_error),
+            Exception: page_or(unexpected_error),
             **signin.exception_handlers,  # to sign-in, and a form without its CSRF token
         },
     )
