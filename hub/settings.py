@@ -132,9 +132,13 @@ class KhoSettings(BaseSettings):
     # None: the development sign-in when no issuer is set and the defaults are embedded.
     development_signin: bool | None = None
     # Rate limits of the HTTP API and pages (hub/app/api/rate_limits.py): moving windows in
-    # `limits` notation ("3000/minute", "50/second"), counted in each API process. None: on
-    # under KHO_ENV=production, off in development (tests and fuzz runs set what they need).
+    # `limits` notation ("3000/minute", "50/second"). None: on under KHO_ENV=production, off in
+    # development (tests and fuzz runs set what they need).
     rate_limits: bool | None = None
+    # Where they count: "memory://", each API process its own (N processes, N times each
+    # budget), or "redis://[:password@]host:port/db" ("rediss://" over TLS), shared by every
+    # process; Redis unreachable, requests pass unlimited and a warning is logged.
+    rate_limit_storage_url: str = "memory://"
     rate_limit_per_address: str = "3000/minute"
     rate_limit_signin_per_address: str = "30/minute"
     rate_limit_reads_per_credential: str = "2400/minute"
@@ -152,6 +156,14 @@ class KhoSettings(BaseSettings):
             parse(value)
         except ValueError:
             raise ValueError(f"not a rate such as 3000/minute: {value!r}") from None
+        return value
+
+    @field_validator("rate_limit_storage_url")
+    @classmethod
+    def _a_rate_storage(cls, value: str) -> str:
+        # the value is never quoted back: a Redis URL may hold a password
+        if value != "memory://" and value.split("://", 1)[0] not in ("redis", "rediss"):
+            raise ValueError("memory:// or a redis:// or rediss:// URL")
         return value
 
     @property

@@ -84,7 +84,10 @@ configure() {
   if [[ -z ${KHO_CKAN_API_TOKEN:-} && -f $token_file ]]; then KHO_CKAN_API_TOKEN=$(cat "$token_file"); fi
   : "${KHO_MQTT_ADDRESS:=127.0.0.1:${KHO_SVC_MOSQUITTO_PORT:-11883}}"
   : "${KHO_DATA_DIR:=$stack/data}"
+  # the rate limits' counts (when on), shared by the API processes as in docker-compose.yml
+  : "${KHO_RATE_LIMIT_STORAGE_URL:=redis://127.0.0.1:${KHO_SVC_REDIS_PORT:-16379}/2}"
   export KHO_BUS_URL KHO_DATABASE_URL KHO_PORTAL_URL KHO_MQTT_ADDRESS KHO_DATA_DIR
+  export KHO_RATE_LIMIT_STORAGE_URL
   [[ -z ${KHO_CKAN_API_TOKEN:-} ]] || export KHO_CKAN_API_TOKEN
 }
 

@@ -54,6 +54,11 @@ HTTP_REQUEST_DURATION = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
+RATE_LIMIT_UNCHECKED = Counter(
+    "kho_rate_limit_unchecked",
+    "Requests let through without a rate-limit check: the shared storage (Redis) did not answer",
+)
+
 
 def count_dead_letters(dataset: str, source: str, first_rules: Iterable[str]) -> None:
     """One dead letter per rule given (each letter's first rule)."""

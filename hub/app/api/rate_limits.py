@@ -1,5 +1,5 @@
 """Rate limits: a moving window per client address and per credential, answered with 429 and
-``Retry-After`` (the ``limits`` library, its in-process memory storage).
+``Retry-After`` (the ``limits`` library).
 
 Budgets, each a ``limits`` expression such as ``3000/minute`` (hub/settings.py):
 
@@ -13,8 +13,23 @@ Budgets, each a ``limits`` expression such as ``3000/minute`` (hub/settings.py):
 The client address is the ASGI scope's ``client``: uvicorn replaces it with the
 ``X-Forwarded-For`` address only when the connection comes from a proxy it trusts
 (``--forwarded-allow-ips`` / ``FORWARDED_ALLOW_IPS``, 127.0.0.1 unless set), so a caller cannot
-pick its own address by sending the header. The counts live in the process: with N uvicorn
-workers or replicas a client gets up to N times each budget.
+pick its own address by sending the header.
+
+Where the counts live (``rate_limit_storage_url``): ``memory://``, the default, in the process,
+so with N API processes (uvicorn workers, replicas, systemd instances) a client gets up to N times
+each budget, and ``KHO_ENV=production`` warns at start; ``redis://[:password@]host:port/db``
+(``rediss://`` over TLS), in Redis, one count shared by every process. The Redis calls are
+synchronous, on the event loop: each counted request costs a round trip per budget it falls
+under to test and another to count (two budgets for an API call with a token: four), with
+connect and read timeouts of ``REDIS_TIMEOUT_S``.
+
+Redis unreachable (refused, timed out, any Redis error): the request goes through unlimited
+(fail open) rather than a 500 or a 503, since a rate limit is a guard against one misbehaving
+client and the API must not go down with its guard. The first failure logs a warning (the
+storage's host, never its password) and for ``STORAGE_RETRY_S`` seconds the requests pass
+without asking Redis, so a dead Redis does not cost every request its timeout; each request let
+through unchecked counts in ``kho_rate_limit_unchecked_total``. Redis back: a warning says so and
+counting resumes (windows kept in Redis are as Redis kept them).
 
 Liveness, readiness and metrics are never limited: an orchestrator or Prometheus polling them
 must not lock itself out.
@@ -27,9 +42,11 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse, Response
@@ -37,6 +54,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hub.app.api.errors import error_response
 from hub.app.web.errors import is_api_path
+from hub.metrics.definitions import RATE_LIMIT_UNCHECKED
 from hub.settings import KhoSettings
 
 log = logging.getLogger("kho.api.rate_limits")
@@ -44,6 +62,11 @@ log = logging.getLogger("kho.api.rate_limits")
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 SIGNIN_PREFIX = "/dang-nhap"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Redis: how long a connect or a command may take before the request passes unchecked, and how
+# long after a failure the requests pass without asking Redis again.
+REDIS_TIMEOUT_S = 0.25
+STORAGE_RETRY_S = 5.0
+REDIS_KEY_PREFIX = "kho-rate-limits"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,17 +97,45 @@ class Exceeded:
 
 
 class RateLimiter:
-    """The moving windows of one process."""
+    """The moving windows of one process, counted in its memory or in a shared Redis."""
 
-    def __init__(self, budgets: Budgets) -> None:
+    def __init__(self, budgets: Budgets, storage_url: str = "memory://") -> None:
         self.budgets = budgets
-        self._windows = MovingWindowRateLimiter(MemoryStorage())
+        self.where = storage_location(storage_url)
+        self.shared = not storage_url.startswith("memory://")
+        if self.shared:
+            storage = storage_from_string(
+                storage_url,
+                key_prefix=REDIS_KEY_PREFIX,
+                wrap_exceptions=True,
+                socket_connect_timeout=REDIS_TIMEOUT_S,
+                socket_timeout=REDIS_TIMEOUT_S,
+            )
+        else:
+            storage = MemoryStorage()
+        self._windows = MovingWindowRateLimiter(storage)
+        self._down_until = 0.0  # time.monotonic() before which Redis is not asked
+        self._down = False
+
+    @classmethod
+    def from_settings(cls, settings: KhoSettings) -> RateLimiter:
+        limiter = cls(Budgets.from_settings(settings), settings.rate_limit_storage_url)
+        if settings.env == "production" and not limiter.shared:
+            log.warning(
+                "rate limits counted in this process only: with more than one API process a"
+                " client gets each budget once per process; set KHO_RATE_LIMIT_STORAGE_URL to"
+                " a redis:// URL shared by every process"
+            )
+        return limiter
 
     def spend(self, scope: Scope) -> Exceeded | None:
         """Count the request against each budget it falls under, or, when one of them is spent,
-        refuse it without counting it anywhere."""
+        refuse it without counting it anywhere. The storage unreachable: let it through."""
         path: str = scope.get("path", "")
         if path in UNLIMITED_PATHS:
+            return None
+        if self._down and time.monotonic() < self._down_until:
+            RATE_LIMIT_UNCHECKED.inc()
             return None
         address = client_address(scope)
         budgets = [("address", self.budgets.per_address, address)]
@@ -97,6 +148,18 @@ class RateLimiter:
                 budgets.append(("writes", self.budgets.writes_per_credential, credential))
             else:
                 budgets.append(("reads", self.budgets.reads_per_credential, credential))
+        try:
+            exceeded = self._spend(budgets)
+        except StorageError as error:
+            self._storage_failed(error)
+            RATE_LIMIT_UNCHECKED.inc()
+            return None
+        if self._down:
+            self._down = False
+            log.warning("rate limit storage answers again", extra={"storage": self.where})
+        return exceeded
+
+    def _spend(self, budgets: list[tuple[str, RateLimitItem, str]]) -> Exceeded | None:
         for name, item, who in budgets:
             if not self._windows.test(item, name, who):
                 return Exceeded(name, self._retry_after_s(item, name, who))
@@ -104,9 +167,34 @@ class RateLimiter:
             self._windows.hit(item, name, who)
         return None
 
+    def _storage_failed(self, error: StorageError) -> None:
+        self._down_until = time.monotonic() + STORAGE_RETRY_S
+        # the error's class only: a Redis error's text may quote the URL it was given
+        extra = {
+            "storage": self.where,
+            "error": type(error.storage_error).__name__,
+            "retry_in_s": STORAGE_RETRY_S,
+        }
+        if self._down:
+            log.info("rate limit storage still unreachable; requests pass unlimited", extra=extra)
+        else:
+            self._down = True
+            log.warning("rate limit storage unreachable; requests pass unlimited", extra=extra)
+
     def _retry_after_s(self, item: RateLimitItem, name: str, who: str) -> int:
         reset_at = self._windows.get_window_stats(item, name, who).reset_time
         return max(1, math.ceil(reset_at - time.time()))
+
+
+def storage_location(url: str) -> str:
+    """The storage URL without its user and password, for the logs: ``redis://host:port/db``."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return url.split("://", 1)[0] + "://?"
+    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 def client_address(scope: Scope) -> str:

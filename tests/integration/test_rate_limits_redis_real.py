@@ -1,0 +1,93 @@
+"""Rate limits counted in the real Redis (scripts/services.sh, KHO_SVC_REDIS_PORT): two API
+processes' limiters share each budget, and a Redis that does not answer lets requests through
+(no 500), with a warning that names the storage without its password."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import secrets
+import socket
+from collections.abc import Iterator
+
+import pytest
+import redis
+from prometheus_client import REGISTRY
+from starlette.testclient import TestClient
+
+from hub.app.api import build_app
+from hub.app.api.rate_limits import REDIS_KEY_PREFIX
+from hub.app.wiring import Hub, build_hub
+from hub.settings import KhoSettings
+from tests.conftest import service_port
+
+# database 15: nothing else of the hub or CKAN uses it
+REDIS_URL = f"redis://127.0.0.1:{service_port('REDIS', 16379)}/15"
+CATALOGUE = "/api/v1/catalogue"
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    data = tmp_path_factory.mktemp("rate-limits-redis") / "kho"
+    built = build_hub(
+        KhoSettings(
+            data_dir=data,
+            rate_limits=True,
+            rate_limit_per_address="1000/minute",
+            rate_limit_reads_per_credential="3/minute",
+        )
+    )
+    yield built
+    built.close()
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(f"{REDIS_KEY_PREFIX}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def unchecked() -> float:
+    return REGISTRY.get_sample_value("kho_rate_limit_unchecked_total") or 0.0
+
+
+def on(hub: Hub, storage_url: str) -> TestClient:
+    """An app of its own (its own limiter, its own Redis connections) counting in ``storage_url``,
+    as a second API process would."""
+    settings = hub.settings.model_copy(update={"rate_limit_storage_url": storage_url})
+    return TestClient(build_app(dataclasses.replace(hub, settings=settings)))
+
+
+def test_two_processes_share_one_budget_in_redis(hub: Hub) -> None:
+    first, second = on(hub, REDIS_URL), on(hub, REDIS_URL)
+    # a credential of its own (a wrong one: 401, counted before authentication all the same)
+    headers = {"Authorization": f"Bearer kho_{secrets.token_hex(8)}_{secrets.token_hex(20)}"}
+    assert [first.get(CATALOGUE, headers=headers).status_code for _ in range(3)] == [401] * 3
+    refused = second.get(CATALOGUE, headers=headers)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["budget"] == "reads"
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    # in memory, a process of its own would still have the whole budget
+    assert on(hub, "memory://").get(CATALOGUE, headers=headers).status_code == 401
+
+
+def test_redis_gone_lets_requests_through_and_warns_without_the_password(
+    hub: Hub, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as held:  # a port bound but not listening: every connect is refused
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+        password = f"pw-{secrets.token_hex(8)}"
+        client = on(hub, f"redis://:{password}@127.0.0.1:{port}/0")
+        headers = {"Authorization": f"Bearer kho_{secrets.token_hex(8)}_{secrets.token_hex(20)}"}
+        before = unchecked()
+        with caplog.at_level(logging.INFO, logger="kho.api.rate_limits"):
+            statuses = [client.get(CATALOGUE, headers=headers).status_code for _ in range(6)]
+    assert statuses == [401] * 6  # over the 3/minute, unlimited: neither 429 nor 500
+    assert unchecked() - before == 6
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert [r.getMessage() for r in warnings] == [
+        "rate limit storage unreachable; requests pass unlimited"
+    ]
+    assert warnings[0].__dict__["storage"] == f"redis://127.0.0.1:{port}/0"
+    for record in caplog.records:
+        assert password not in repr(record.__dict__)
