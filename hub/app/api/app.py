@@ -24,7 +24,7 @@ from hub.app.api.errors import (
 )
 from hub.app.api.observability import HTTPMetricsMiddleware, RequestContextMiddleware
 from hub.app.api.openapi_document import Section
-from hub.app.api.rate_limits import Budgets, RateLimiter, RateLimitMiddleware
+from hub.app.api.rate_limits import RateLimiter, RateLimitMiddleware
 from hub.app.api.registry_routes import PREFIX, REGISTRY_ENDPOINTS
 from hub.app.api.routes import ENDPOINTS
 from hub.app.api.routing import routes
@@ -123,5 +123,5 @@ class _PagesOnly:
 def _rate_limits(hub: Hub) -> list[Middleware]:
     if not hub.settings.rate_limits_on:
         return []
-    limiter = RateLimiter(Budgets.from_settings(hub.settings))
+    limiter = RateLimiter.from_settings(hub.settings)
     return [Middleware(RateLimitMiddleware, limiter=limiter)]
