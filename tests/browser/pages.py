@@ -57,6 +57,9 @@ def pages_to_visit(served: ServedHub) -> list[PageToVisit]:
         PageToVisit("dataset-shared-only", "/du-lieu/feedback.citizen_feedback"),
         PageToVisit("dataset-not-found", "/du-lieu/khong.co", 404),
         PageToVisit("not-found", "/chi-so-766/co-quan/KHONG-CO", 404),
+        # the error page (hub/app/web/templates/error.html): the database gone and the disk
+        # full show it too, with their own words (tests/unit/web/test_error_pages.py)
+        PageToVisit("method-not-allowed", "/quan-ly/nhat-ky/kiem-tra", 405),
     ]
 
 
