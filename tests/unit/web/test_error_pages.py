@@ -181,7 +181,23 @@ def test_too_many_fields_and_a_broken_form_are_pages(visit: StaffVisit) -> None:
     _assert_page(many, 413, "Biểu mẫu có quá nhiều mục", "hơn 1.000 ô")
 
     broken = visit.client.post(
-        "/dang-nhap", content=b"x", headers={"Content-Type": "multipart/form-data"}
+        "/dang-nhap",
+        content=b"x",
+        headers={"Content-Type": "multipart/form-data", "Referer": "http://testserver/dang-nhap"},
     )
-    text = _assert_page(broken, 400, "Không đọc được biểu mẫu")
+    text = _assert_page(broken, 400, "Không đọc được biểu mẫu", "Quay lại trang trước")
     assert "boundary" not in text
+    assert 'href="/dang-nhap"' in broken.text
+
+
+def test_the_way_back_never_leads_to_another_site(visit: StaffVisit) -> None:
+    """The "back" link is the Referer's path on this site only: another host's is left out."""
+    for referer in ("http://evil.example/dang-nhap", "http://testserver//evil.example/"):
+        answer = visit.client.post(
+            "/dang-nhap",
+            content=b"x",
+            headers={"Content-Type": "multipart/form-data", "Referer": referer},
+        )
+        _assert_page(answer, 400, "Không đọc được biểu mẫu")
+        assert "evil" not in answer.text
+        assert "Quay lại trang trước" not in answer.text
