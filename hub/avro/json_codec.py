@@ -68,7 +68,7 @@ class JsonRecordReader:
 
 def _field_converter(avro_type: Any, path: str) -> Callable[[Any], Any]:
     if avro_type in ("string", ["null", "string"], ["string", "null"]):
-        return _text
+        return nfc_text
     if avro_type in _AS_IS:
         return _same
     # The common named and logical types, nullable or not, without _inbound's dispatch: it
@@ -79,15 +79,16 @@ def _field_converter(avro_type: Any, path: str) -> Callable[[Any], Any]:
     if isinstance(single, dict):
         kind, logical = single.get("type"), single.get("logicalType")
         if kind == "enum" and logical is None:
-            return _text
+            return nfc_text
         if kind == "long" and logical in ("timestamp-millis", "timestamp-micros"):
-            return lambda value: None if value is None else _timestamp(_text(value), path)
+            return lambda value: None if value is None else _timestamp(nfc_text(value), path)
         if kind == "int" and logical == "date":
-            return lambda value: None if value is None else _date(_text(value), path)
+            return lambda value: None if value is None else _date(nfc_text(value), path)
     return lambda value: _inbound(avro_type, value, path)
 
 
-def _text(value: Any) -> Any:
+def nfc_text(value: Any) -> Any:
+    """A string in Unicode NFC, as the ingest path keeps every text; anything else as it is."""
     return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
 

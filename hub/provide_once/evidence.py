@@ -23,6 +23,7 @@ from pydantic_core import PydanticCustomError
 from hub.audit.actions import EVIDENCE_RECORD
 from hub.audit.entry import Actor
 from hub.audit.log import AuditLog
+from hub.avro.json_codec import nfc_text
 from hub.db import using
 from hub.ingest.validation import unwritable
 from hub.provide_once.errors import Forbidden, InvalidEvidence, NotFound
@@ -59,15 +60,21 @@ class EvidenceInput(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _writable(cls, value: Any) -> Any:
+    def _writable_nfc(cls, value: Any) -> Any:
         """No NUL or lone surrogate in any text, an attribute's name or value included: the
-        store could not keep it (PostgreSQL refuses NUL; UTF-8 has no lone surrogate)."""
+        store could not keep it (PostgreSQL refuses NUL; UTF-8 has no lone surrogate). Every
+        text in Unicode NFC, as the ingest path keeps records (hub.avro.json_codec): a name
+        sent decomposed (NFD, as macOS types it) is stored, hashed and answered as the same
+        string as the same name sent composed. Before the length checks, which count the
+        composed form."""
         texts = [*value.keys(), *value.values()] if isinstance(value, dict) else [value]
         if any(isinstance(t, str) and unwritable(t) for t in texts):
             raise PydanticCustomError(
                 "unwritable_text", "chứa ký tự NUL (\\u0000) hoặc nửa cặp surrogate UTF-16"
             )
-        return value
+        if isinstance(value, dict):
+            return {nfc_text(key): nfc_text(item) for key, item in value.items()}
+        return nfc_text(value)
 
 
 class Outcome(StrEnum):
