@@ -77,7 +77,10 @@ async def provide_once_error(request: Request, exc: Exception) -> Response:
 
 
 async def unreachable_error(request: Request, exc: Exception) -> Response:
-    """A server the hub depends on is down: 503, so clients retry later."""
+    """A server the hub depends on is down: 503, so clients retry later. A full disk wrapped
+    as the database being unreachable is said as a full disk."""
+    if disk_full(exc):
+        return await unexpected_error(request, exc)
     log.warning("dependency unreachable on %s %s: %s", request.method, request.url.path, exc)
     return error_response(
         503, "service_unavailable", f"{exc}; vui lòng thử lại sau", headers={"Retry-After": "5"}
