@@ -8,7 +8,9 @@ import dataclasses
 import logging
 import secrets
 import socket
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -16,7 +18,7 @@ from prometheus_client import REGISTRY
 from starlette.testclient import TestClient
 
 from hub.app.api import build_app
-from hub.app.api.rate_limits import REDIS_KEY_PREFIX
+from hub.app.api.rate_limits import REDIS_KEY_PREFIX, RateLimiter
 from hub.app.wiring import Hub, build_hub
 from hub.settings import KhoSettings
 from tests.conftest import service_port
@@ -91,3 +93,44 @@ def test_redis_gone_lets_requests_through_and_warns_without_the_password(
     assert warnings[0].__dict__["storage"] == f"redis://127.0.0.1:{port}/0"
     for record in caplog.records:
         assert password not in repr(record.__dict__)
+
+
+def scope(address: str, path: str = CATALOGUE, token: str | None = None) -> dict[str, Any]:
+    headers = [(b"authorization", f"Bearer {token}".encode())] if token else []
+    return {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "client": (address, 1),
+        "headers": headers,
+    }
+
+
+def test_a_refused_request_counts_nowhere_and_the_window_moves() -> None:
+    """The script tests every budget before it counts in any: the sign-in budget spent, the
+    address's is not touched. Once the oldest request leaves the window (Retry-After), one
+    more passes."""
+    settings = KhoSettings(
+        rate_limit_per_address="5/minute",
+        rate_limit_signin_per_address="2 per 2 seconds",
+        rate_limit_storage_url=REDIS_URL,
+    )
+    first, second = RateLimiter.from_settings(settings), RateLimiter.from_settings(settings)
+    address = f"198.51.100.{secrets.randbelow(250) + 1}-{secrets.token_hex(4)}"
+    signin = scope(address, "/dang-nhap")
+    assert [first.spend(signin), second.spend(signin)] == [None, None]
+    refused = [second.spend(signin), first.spend(signin)]
+    assert [r.budget if r else None for r in refused] == ["signin", "signin"]
+    assert all(r is not None and 1 <= r.retry_after_s <= 2 for r in refused)
+    # two counted in the address's 5, not four: three more pages pass, the sixth is refused
+    page = scope(address)
+    assert [first.spend(page) for _ in range(3)] == [None, None, None]
+    exceeded = second.spend(page)
+    assert exceeded is not None and exceeded.budget == "address"
+    time.sleep(2.05)
+    assert first.spend(signin) is not None  # the address's 5 are still spent
+    other = scope(f"{address}-b", "/dang-nhap")
+    assert [first.spend(other), first.spend(other)] == [None, None]
+    assert first.spend(other) is not None
+    time.sleep(2.05)
+    assert second.spend(other) is None
