@@ -17,11 +17,12 @@ import redis
 from prometheus_client import REGISTRY
 from starlette.testclient import TestClient
 
-from hub.app.api import build_app
+from hub.app.api import build_app, rate_limits
 from hub.app.api.rate_limits import REDIS_KEY_PREFIX, RateLimiter
 from hub.app.wiring import Hub, build_hub
 from hub.settings import KhoSettings
 from tests.conftest import service_port
+from tests.integration.tcp_proxy import TcpProxy
 
 # database 15: nothing else of the hub or CKAN uses it
 REDIS_URL = f"redis://127.0.0.1:{service_port('REDIS', 16379)}/15"
@@ -134,3 +135,30 @@ def test_a_refused_request_counts_nowhere_and_the_window_moves() -> None:
     assert first.spend(other) is not None
     time.sleep(2.05)
     assert second.spend(other) is None
+
+
+def test_redis_lost_then_back_counts_again_in_the_windows_it_kept(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(rate_limits, "STORAGE_RETRY_S", 0.3)
+    with TcpProxy(service_port("REDIS", 16379)) as proxy:
+        limiter = RateLimiter.from_settings(
+            KhoSettings(
+                rate_limit_reads_per_credential="2/minute",
+                rate_limit_storage_url=f"redis://127.0.0.1:{proxy.port}/15",
+            )
+        )
+        request = scope("198.51.100.77", token=secrets.token_hex(16))
+        assert [limiter.spend(request), limiter.spend(request)] == [None, None]
+        assert limiter.spend(request) is not None
+        with caplog.at_level(logging.INFO, logger="kho.api.rate_limits"):
+            proxy.cut()
+            assert [limiter.spend(request) for _ in range(3)] == [None, None, None]
+            proxy.restore()
+            time.sleep(0.35)
+            refused = limiter.spend(request)
+    assert refused is not None and refused.budget == "reads"
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
+        "rate limit storage unreachable; requests pass unlimited",
+        "rate limit storage answers again",
+    ]
