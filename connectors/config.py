@@ -155,7 +155,8 @@ class ConnectorConfig(StrictModel):
     fields: dict[str, FieldMapping]
     worker_process: bool = False
     """A file's rows read, mapped, checked and encoded in a second process while this one
-    publishes (connectors.worker): both cores work. Other sources run in one process."""
+    publishes (connectors.worker): both cores work, which pays on a large export when a core
+    is free (not on a machine other work keeps busy). Other sources run in one process."""
 
     @property
     def required_columns(self) -> list[str]:

@@ -6,8 +6,11 @@ hands over each batch ready to send: encoded values with their keys and provenan
 dead letters with their bytes. The parent publishes the batches in order and moves the
 checkpoint exactly as the in-process path does (connectors.runner).
 
-The worker is started with ``spawn`` (no copy of the parent's threads or sockets) and stops
-when its parent is gone: a connector killed mid-run leaves no reader behind.
+The worker is started with ``spawn`` (no copy of the parent's threads or sockets), ignores
+SIGINT and SIGTERM (its parent stops it once it has settled the batch in hand) and exits when
+its parent is gone: a connector killed mid-run leaves no reader behind. Off by default
+(``worker_process`` in the connector's configuration): starting the worker costs about a second
+of CPU (imports, the commune table), and the second process pays only when a core is free.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import gc
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -103,7 +107,7 @@ def prepared_batches(
         yield _received(batches, worker)
     finally:
         if worker.is_alive():
-            worker.terminate()
+            worker.kill()  # it ignores SIGTERM
         worker.join()
         batches.close()
         batches.join_thread()
@@ -132,6 +136,10 @@ def _received(
 
 
 def _work(job: _Job, batches: multiprocessing.Queue[Prepared | _Failed | None]) -> None:
+    # Ctrl-C and a service manager's SIGTERM reach the whole process group: the parent stops
+    # after the batch in hand and then ends the worker, which must not die under it first.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, daemon=True).start()
     try:
         gc.freeze()  # what was imported is not walked by each full pass

@@ -5,6 +5,7 @@ prepared in the connector's process or in a worker process (``worker_process``).
 from __future__ import annotations
 
 import gc
+import multiprocessing
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,6 +111,7 @@ def test_a_crash_after_the_ack_does_not_publish_the_batch_again(
             CrashingStore(store, crash_on_save),
         )
     assert gc.get_freeze_count() == 0  # the heap set aside during the run is back, crash or not
+    assert not multiprocessing.active_children()  # nor a worker process left running
     on_bus = min(230, crash_on_save * BATCH) if crash_on_save > 1 else 0
     assert sum(_rows_on_bus(embedded_hub).values()) == on_bus
 
