@@ -53,11 +53,12 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.datastructures import Headers
-from starlette.responses import PlainTextResponse, Response
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hub.app.api.errors import error_response
-from hub.app.web.errors import is_api_path
+from hub.app.web.errors import ErrorPage, error_page, is_api_path
 from hub.metrics.definitions import RATE_LIMIT_UNCHECKED
 from hub.settings import KhoSettings
 
@@ -272,12 +273,20 @@ class RateLimitMiddleware:
                 "retry_after_s": exceeded.retry_after_s,
             },
         )
-        await too_many_requests(scope.get("path", ""), exceeded)(scope, receive, send)
+        await too_many_requests(Request(scope), exceeded)(scope, receive, send)
 
 
-def too_many_requests(path: str, exceeded: Exceeded) -> Response:
+def too_many_requests(request: Request, exceeded: Exceeded) -> Response:
+    path = request.url.path
     headers = {"Retry-After": str(exceeded.retry_after_s)}
     message = f"Quá nhiều yêu cầu; vui lòng thử lại sau {exceeded.retry_after_s} giây"
     if is_api_path(path):
         return error_response(429, "rate_limited", message, headers=headers, budget=exceeded.budget)
-    return PlainTextResponse(message, status_code=429, headers=headers)
+    seconds = exceeded.retry_after_s
+    page = ErrorPage(
+        "Quá nhiều yêu cầu",
+        f"Kho vừa nhận quá nhiều yêu cầu từ máy của bạn nên tạm ngừng trả lời trong {seconds}"
+        " giây. Dữ liệu của bạn không bị ảnh hưởng.",
+        (f"Vui lòng thử lại sau {seconds} giây.",),
+    )
+    return error_page(request, page, 429, headers)
