@@ -85,7 +85,7 @@ def run_batch(
     with _heap_set_aside():
         if config.worker_process and isinstance(source, FileSource):
             with prepared_batches(
-                config, source, writer, _batch_size(writer), after=saved.position, skip=skip
+                config, source, writer, writer.batch_size, after=saved.position, skip=skip
             ) as batches:
                 report = _publish_prepared(writer, bus, batches, progress)
         else:
@@ -228,13 +228,6 @@ def incoming(
 
 
 # --- publishing batches a worker process prepared (connectors.worker) ------------------------
-
-
-def _batch_size(writer: DatasetWriter) -> int:
-    """The writer's batch size (the settings' publish_batch_size): the worker's batches are
-    the same as DatasetWriter.write's."""
-    size: int = writer._batch_size  # noqa: SLF001 - no public accessor in hub.ingest.writer
-    return size
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,6 +121,11 @@ class DatasetWriter:
     def schema_id(self) -> int:
         return self._schema_id
 
+    @property
+    def batch_size(self) -> int:
+        """Records per batch published (the settings' ``publish_batch_size``)."""
+        return self._batch_size
+
     def through(self, bus: EventBus) -> DatasetWriter:
         """This writer publishing through another bus (one idempotent batch's view of the
         hub's bus, ``hub.ingest.batch_delivery``); schema, validator and reader shared."""
