@@ -1,6 +1,6 @@
 """``python -m tests.load``: one load run on the real services; exits 1 when a target is
-missed (an error, a hub process's memory growing 10 % or more after the warm-up, a table of
-expiring state over its bound)."""
+missed (an error, the hub accepting fewer records/s than the producers offer, a hub process's
+memory growing 10 % or more after the warm-up, a table of expiring state over its bound)."""
 
 from __future__ import annotations
 

@@ -13,6 +13,8 @@ from rich.table import Table
 
 MIB = 1024 * 1024
 GROWTH_LIMIT = 0.10
+RATE_SHARE = 0.98
+"""The share of the offered records/s the hub must accept for the rate target."""
 HUB_PROCESS_PREFIXES = ("api-", "masker", "index")
 """The hub's processes, which the memory target covers (not the generator: it keeps every
 latency it measured)."""
@@ -138,8 +140,17 @@ def missed_targets(
     tables: list[TableRows],
     *,
     check_memory: bool,
+    accepted_per_s: float | None = None,
+    offered_per_s: float | None = None,
 ) -> list[str]:
+    """The targets missed. ``accepted_per_s`` and ``offered_per_s`` given: the records the hub
+    accepted must keep up with the producers' pace (RATE_SHARE of it; pacing is not exact)."""
     missed = []
+    if accepted_per_s is not None and offered_per_s is not None:
+        if accepted_per_s < RATE_SHARE * offered_per_s:
+            missed.append(
+                f"{accepted_per_s:,.0f} records/s accepted, under the {offered_per_s:,.0f} offered"
+            )
     if errors:
         missed.append(f"{sum(errors.values())} errors: {errors}")
     for p in paths:

@@ -73,6 +73,7 @@ def run(
     folder: Path,
     console: Console,
     check_memory: bool = True,
+    check_rate: bool = True,
 ) -> Outcome:
     plan.validate()
     run_id = uuid.uuid4().hex[:8]
@@ -83,13 +84,19 @@ def run(
         settings = settings_for(folder, kafka_url, postgres_url, schema, run_id)
         hub = build(settings)
         try:
-            return _run(plan, run_id, hub, folder, console, check_memory)
+            return _run(plan, run_id, hub, folder, console, check_memory, check_rate)
         finally:
             hub.close()
 
 
 def _run(
-    plan: LoadPlan, run_id: str, hub: Hub, folder: Path, console: Console, check_memory: bool
+    plan: LoadPlan,
+    run_id: str,
+    hub: Hub,
+    folder: Path,
+    console: Console,
+    check_memory: bool,
+    check_rate: bool,
 ) -> Outcome:
     started = time.monotonic()
     make_topics(hub)
@@ -151,7 +158,9 @@ def _run(
         codes = processes.stop_all()
         console.print(f"processes stopped in {time.monotonic() - stopping:.1f} s")
     results = json.loads(results_path.read_text("utf-8"))
-    return _outcome(plan, run_id, results, samples, codes, progress, folder, console, check_memory)
+    return _outcome(
+        plan, run_id, results, samples, codes, progress, folder, console, check_memory, check_rate
+    )
 
 
 def _sleep_until_sample(generator: Any, every_s: float) -> None:
@@ -199,6 +208,7 @@ def _outcome(
     folder: Path,
     console: Console,
     check_memory: bool,
+    check_rate: bool,
 ) -> Outcome:
     paths = figures.path_figures(results)
     errors: dict[str, int] = dict(results["errors"])
@@ -217,9 +227,10 @@ def _outcome(
     tables = figures.table_rows(load_samples or samples, bounds)
     keys_posted = sum(len(results["latencies_ms"][p]) for p in ("ingest", "sensor"))
     cpu = figures.cpu_shares(load_samples)
+    accepted_per_s = results["counts"].get("records_accepted", 0) / results["load_s"]
     notes = [
         f"{plan.producers} producers, batches of {plan.batch}, paced at {plan.records_per_s:,.0f}"
-        f" records/s: {results['counts'].get('records_accepted', 0) / results['load_s']:,.0f}"
+        f" records/s: {accepted_per_s:,.0f}"
         f" records/s accepted over {results['load_s']:.0f} s",
         "most behind schedule: "
         + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(results["behind_schedule_s"].items())),
@@ -233,7 +244,15 @@ def _outcome(
         + ", ".join(f"{name} {share:.0%}" for name, share in cpu.items()),
         f"machine load average at the end: {', '.join(f'{x:.1f}' for x in psutil.getloadavg())}",
     ]
-    missed = figures.missed_targets(paths, errors, growth, tables, check_memory=check_memory)
+    missed = figures.missed_targets(
+        paths,
+        errors,
+        growth,
+        tables,
+        check_memory=check_memory,
+        accepted_per_s=accepted_per_s if check_rate else None,
+        offered_per_s=plan.records_per_s if check_rate else None,
+    )
     report_path = folder / "report.json"
     report = {
         "run": run_id,
