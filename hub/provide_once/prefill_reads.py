@@ -162,6 +162,15 @@ def _part(
 
 
 _by_name = {column.name: column for column in VERSION_COLUMNS}
+_PART_ORDER: tuple[
+    sa.ColumnElement[Any] | sa.UnaryExpression[Any], ...
+] = (  # one reader walks the rows part by part, newest evidence first
+    sa.literal_column("part"),
+    sa.literal_column("evidence_type"),
+    sa.literal_column("issued_on").desc(),
+    sa.literal_column("evidence_id"),
+    sa.literal_column("granted_at").desc(),
+)
 _FACTS_SQL = postgres_sql(
     sa.union_all(
         sa.select(*_part(_SUBJECT, _s.subject_id, {})).where(
@@ -177,13 +186,7 @@ _FACTS_SQL = postgres_sql(
             == sa.func.any(sa.bindparam("types", type_=sa.ARRAY(sa.String)))
         )
         .order_by(None),
-    ).order_by(
-        sa.literal_column("part"),
-        sa.literal_column("evidence_type"),
-        sa.literal_column("issued_on").desc(),
-        sa.literal_column("evidence_id"),
-        sa.literal_column("granted_at").desc(),
-    )
+    ).order_by(*_PART_ORDER)
 )
 
 _the_token = sa.and_(  # the token's row, when its id and secret match one
@@ -212,11 +215,5 @@ _TOKEN_AND_FACTS_SQL = postgres_sql(
         )
         .order_by(None),
         sa.select(*_part(_TOKEN, sa.null(), _TOKEN_AS, typed=False)).where(_the_token),
-    ).order_by(
-        sa.literal_column("part"),
-        sa.literal_column("evidence_type"),
-        sa.literal_column("issued_on").desc(),
-        sa.literal_column("evidence_id"),
-        sa.literal_column("granted_at").desc(),
-    )
+    ).order_by(*_PART_ORDER)
 )
