@@ -162,9 +162,8 @@ def _part(
 
 
 _by_name = {column.name: column for column in VERSION_COLUMNS}
-_PART_ORDER: tuple[
-    sa.ColumnElement[Any] | sa.UnaryExpression[Any], ...
-] = (  # one reader walks the rows part by part, newest evidence first
+# One reader walks the rows part by part, the newest evidence of a type first.
+_PART_ORDER: tuple[sa.ColumnElement[Any], ...] = (
     sa.literal_column("part"),
     sa.literal_column("evidence_type"),
     sa.literal_column("issued_on").desc(),
