@@ -20,8 +20,15 @@ from connectors.sources.port import BatchSource
 from connectors.worker import Prepared, prepared_batches
 from hub.bus.port import EventBus, OutgoingMessage, Position, Sending
 from hub.ingest.validation import Violation
-from hub.ingest.writer import DatasetWriter, Flushed, IncomingRecord, IngestReport, SourceRef
-from hub.metrics import CONTRACT_FAILURES, RECORDS_IN, count_dead_letters
+from hub.ingest.writer import (
+    DatasetWriter,
+    Flushed,
+    IncomingRecord,
+    IngestReport,
+    SourceRef,
+    count_settled,
+)
+from hub.metrics import CONTRACT_FAILURES
 
 
 class RunObserver(Protocol):
@@ -273,21 +280,9 @@ def _settle(sent: _Travelling, report: IngestReport, progress: _Progress) -> Non
     accepted = sent.topic.acknowledged()
     rejected = sent.dlq.acknowledged()
     batch = sent.batch
-    report.written.add(accepted)
-    report.accepted += len(batch.good)
-    report.rejected += len(batch.letters)
-    dataset = report.dataset
-    RECORDS_IN.labels(dataset=dataset, outcome="accepted").inc(len(batch.good))
-    RECORDS_IN.labels(dataset=dataset, outcome="rejected").inc(len(batch.letters))
+    count_settled(report, accepted, len(batch.good), [letter for letter, _, _ in batch.letters])
     for rule, count in batch.contract_failures.items():
-        CONTRACT_FAILURES.labels(dataset=dataset, rule=rule).inc(count)
-    for letter, _, _ in batch.letters:
-        rules = {v.rule for v in letter.violations}
-        first = letter.violations[0].rule if letter.violations else "unknown"
-        count_dead_letters(dataset, str(letter.source.get("kind", "unknown")), [first])
-        report.rejected_by_rule.update(rules)
-        for rule in rules:
-            report.examples.setdefault(rule, letter)
+        CONTRACT_FAILURES.labels(dataset=report.dataset, rule=rule).inc(count)
     last = batch.skipped_to if batch.skipped_to is not None else batch.last
     if last is not None:
         progress.moved(last, accepted, rejected)

@@ -256,20 +256,27 @@ class DatasetWriter:
         accepted = sent.topic.acknowledged()
         rejected = sent.dlq.acknowledged()
         batch = sent.batch
-        report.written.add(accepted)
-        report.accepted += len(batch.good)
-        report.rejected += len(batch.bad)
-        dataset = self._entry.id
-        RECORDS_IN.labels(dataset=dataset, outcome="accepted").inc(len(batch.good))
-        RECORDS_IN.labels(dataset=dataset, outcome="rejected").inc(len(batch.bad))
-        _count_letters(batch.bad)
-        for letter in batch.bad:
-            rules = {v.rule for v in letter.violations}
-            report.rejected_by_rule.update(rules)
-            for rule in rules:
-                report.examples.setdefault(rule, letter)
+        count_settled(report, accepted, len(batch.good), batch.bad)
         if on_flushed is not None and batch.last is not None:
             on_flushed(Flushed(batch.last, accepted, rejected))
+
+
+def count_settled(
+    report: IngestReport, accepted: list[Position], good: int, letters: Sequence[DeadLetter]
+) -> None:
+    """A batch the bus acknowledged, in the report and the metrics: ``good`` records at
+    ``accepted``, and ``letters`` dead-lettered (by rule, with an example of each rule)."""
+    report.written.add(accepted)
+    report.accepted += good
+    report.rejected += len(letters)
+    RECORDS_IN.labels(dataset=report.dataset, outcome="accepted").inc(good)
+    RECORDS_IN.labels(dataset=report.dataset, outcome="rejected").inc(len(letters))
+    _count_letters(letters)
+    for letter in letters:
+        rules = {v.rule for v in letter.violations}
+        report.rejected_by_rule.update(rules)
+        for rule in rules:
+            report.examples.setdefault(rule, letter)
 
 
 def _count_letters(letters: Sequence[DeadLetter]) -> None:
