@@ -42,9 +42,8 @@ VM) notices the lost claim before it sends (``Holding.lost``), but a send alread
 producer's buffer when it froze could still land after the takeover read the topic.
 
 A key is kept for ``retention`` after it was claimed. After that it has expired: a request
-with it is treated as new (whatever its body), and ``purge_expired`` deletes it, a bounded
-batch at a time; ``purge_periodically`` runs that in the API process. A claim still pending is
-never purged while its lease runs: only once it is both expired and stale.
+with it is treated as new (whatever its body), and the purge deletes it (``store.expiry``,
+``hub.ingest.key_expiry``).
 
 Tables made before the lease existed get its columns on first use (``_upgrade``).
 """
@@ -61,17 +60,14 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-import anyio
 import sqlalchemy as sa
 
 from hub.errors import KhoError
 from hub.ingest.idempotency_table import add_missing_lease_columns, idempotency_table
+from hub.ingest.key_expiry import KeyExpiry
 from hub.ingest.lease_renewal import kept_alive
 
 MAX_KEY_LENGTH = 200
-PURGE_BATCH = 1000
-"""Keys deleted per statement: each delete holds its locks only briefly."""
-MAX_PURGE_INTERVAL = dt.timedelta(hours=1)
 SCAN_SLACK = dt.timedelta(seconds=30)
 """How far past a dead holder's lease a takeover still reads for its messages: clocks of the
 hub's machines may differ by that much, and a record's time is set by its producer."""
@@ -154,19 +150,15 @@ class IdempotencyStore:
         retention: dt.timedelta,
         clock: Clock = utc_now,
     ) -> None:
-        if retention <= dt.timedelta(0):
-            raise ValueError(f"retention must be positive, not {retention}")
         self._engine = engine
         self._stale_after = stale_after
-        self._retention = retention
         self._clock = clock
         self._upgraded = False
         self._upgrade_lock = threading.Lock()
-
-    @property
-    def purge_interval(self) -> dt.timedelta:
-        """How often ``purge_periodically`` purges: a quarter of the retention, at most hourly."""
-        return min(self._retention / 4, MAX_PURGE_INTERVAL)
+        self.expiry = KeyExpiry(
+            engine, stale_after=stale_after, retention=retention, clock=clock, prepare=self._upgrade
+        )
+        """When a key has expired, and the purge of expired keys."""
 
     @property
     def renew_interval(self) -> dt.timedelta:
@@ -207,7 +199,7 @@ class IdempotencyStore:
             row = conn.execute(sa.select(idempotency_table).where(*self._where(claim))).first()
             if row is None:  # released in between: try once more
                 return self.acquire(claim, request_sha256)
-            if self._expired(row.state, row.claimed_at, _alive_at(row), now):
+            if self.expiry.expired(row.state, row.claimed_at, _alive_at(row), now):
                 self._claim_again(conn, row, holding, request_sha256, now)
                 return holding
             if row.request_sha256 != request_sha256:
@@ -255,40 +247,6 @@ class IdempotencyStore:
             holding.lost = True
             raise claim_lost(holding.claim)
         holding.watermarks = marks
-
-    def purge_expired(self, *, batch: int = PURGE_BATCH) -> int:
-        """Delete expired keys, ``batch`` at a time, until none is left; how many were
-        deleted. Answers still kept and claims that may be running stay."""
-        if batch < 1:
-            raise ValueError(f"batch must be at least 1, not {batch}")
-        self._upgrade()
-        c = idempotency_table.c
-        deleted = 0
-        while True:
-            expired = self._expired_clause(self._clock())
-            oldest = sa.select(c.agency, c.dataset, c.key).where(expired).limit(batch)
-            with self._engine.begin() as conn:
-                count = conn.execute(
-                    sa.delete(idempotency_table).where(
-                        sa.tuple_(c.agency, c.dataset, c.key).in_(oldest), expired
-                    )
-                ).rowcount
-            deleted += count
-            if count < batch:
-                return deleted
-
-    async def purge_periodically(self) -> None:
-        """Purge every ``purge_interval``, in a worker thread, until cancelled; a failed purge
-        is logged and tried again at the next interval."""
-        while True:
-            await anyio.sleep(self.purge_interval.total_seconds())
-            try:
-                deleted = await anyio.to_thread.run_sync(self.purge_expired)
-            except sa.exc.SQLAlchemyError:
-                log.exception("purging expired idempotency keys failed; retrying later")
-                continue
-            if deleted:
-                log.info("purged %d expired idempotency keys", deleted)
 
     def finish(self, claim: Claim | Holding, answer: StoredAnswer) -> None:
         """Store the answer. Given a ``Holding``, only while this attempt still holds it."""
@@ -393,22 +351,6 @@ class IdempotencyStore:
         ).rowcount
         if not renewed:
             raise _in_progress(holding.claim)
-
-    def _expired(
-        self, state: str, claimed_at: dt.datetime, alive_at: dt.datetime, now: dt.datetime
-    ) -> bool:
-        """An answer kept past the retention; a pending claim only once its lease lapsed too."""
-        if now - claimed_at < self._retention:
-            return False
-        return state != "pending" or now - alive_at >= self._stale_after
-
-    def _expired_clause(self, now: dt.datetime) -> sa.ColumnElement[bool]:
-        c = idempotency_table.c
-        alive_at = sa.func.coalesce(c.heartbeat_at, c.claimed_at)
-        return sa.and_(
-            c.claimed_at <= now - self._retention,
-            sa.or_(c.state != "pending", alive_at <= now - self._stale_after),
-        )
 
     def _upgrade(self) -> None:
         """Add the lease's columns to a table made before they existed (once per store)."""

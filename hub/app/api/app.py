@@ -60,12 +60,13 @@ def build_app(hub: Hub) -> Starlette:
             _mount_every_path(PREFIX, Router(routes=registry, default=registry_handlers.not_found))
         )
     app_routes.extend(PAGE_ROUTES)  # the public pages (hub/app/web), after the API's routes
+    limiter = RateLimiter.from_settings(hub.settings) if hub.settings.rate_limits_on else None
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         try:
             async with anyio.create_task_group() as background:
-                background.start_soon(hub.idempotency.purge_periodically)  # expired keys
+                background.start_soon(hub.idempotency.expiry.purge_periodically)  # expired keys
                 # the CCCD check's province tables: importing them takes seconds of CPU, which
                 # the first prefill would otherwise spend on the event loop, stalling every
                 # request in flight
@@ -73,6 +74,8 @@ def build_app(hub: Hub) -> Starlette:
                 yield
                 background.cancel_scope.cancel()
         finally:
+            if limiter is not None:
+                await limiter.aclose()  # its connections to Redis, if it counts there
             if hub.async_postgres is not None:
                 await hub.async_postgres.close()
 
@@ -83,7 +86,7 @@ def build_app(hub: Hub) -> Starlette:
             Middleware(RequestContextMiddleware),  # first: every log line has the request id
             Middleware(HTTPMetricsMiddleware),
             Middleware(SecurityHeadersMiddleware),
-            *_rate_limits(hub),  # before the session: a refused request never touches it
+            *_rate_limits(limiter),  # before the session: a refused request never touches it
             # the signed session cookie of people signed in to the pages; not on the API's paths
             Middleware(_PagesOnly, middleware=signin.middleware),
         ],
@@ -120,8 +123,5 @@ class _PagesOnly:
             await self.pages(scope, receive, send)
 
 
-def _rate_limits(hub: Hub) -> list[Middleware]:
-    if not hub.settings.rate_limits_on:
-        return []
-    limiter = RateLimiter.from_settings(hub.settings)
-    return [Middleware(RateLimitMiddleware, limiter=limiter)]
+def _rate_limits(limiter: RateLimiter | None) -> list[Middleware]:
+    return [] if limiter is None else [Middleware(RateLimitMiddleware, limiter=limiter)]

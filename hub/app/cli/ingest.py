@@ -14,7 +14,7 @@ ingest_app = typer.Typer(help="Tiếp nhận dữ liệu qua API: bảo trì.", 
 def purge_keys(ctx: typer.Context) -> None:
     """Xoá các Idempotency-Key đã hết hạn (quá KHO_IDEMPOTENCY_RETENTION_S)."""
     hub = shell(ctx).hub()
-    deleted = hub.idempotency.purge_expired()
+    deleted = hub.idempotency.expiry.purge_expired()
     retention_h = hub.settings.idempotency_retention_s / 3600
     console.print(
         f"Đã xoá {deleted} Idempotency-Key hết hạn (giữ {retention_h:g} giờ);"

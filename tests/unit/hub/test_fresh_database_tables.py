@@ -22,7 +22,7 @@ hub = build_hub(KhoSettings(data_dir=folder, bus_url=f"embedded:{folder / 'bus.s
                             database_url=f"sqlite:///{folder / 'kho.sqlite3'}"))
 uses = {
     "tokens": lambda: hub.tokens.create("so-yt", frozenset({Role.CONSUMER})) and None,
-    "idempotency": lambda: hub.idempotency.purge_expired(),
+    "idempotency": lambda: hub.idempotency.expiry.purge_expired(),
     "evidence_outbox": lambda: hub.evidence_outbox.drain(),
     "index_store": lambda: hub.index_store.saved_offsets("kho.index766"),
 }

@@ -96,9 +96,9 @@ def test_expired_keys_are_purged_and_live_ones_kept(
     _answered(store, "young-answer")
     clock.now = T0 + DAY + dt.timedelta(minutes=1)
     store.claim(_claim("running"), "c" * 64)
-    assert store.purge_expired() == 2
+    assert store.expiry.purge_expired() == 2
     assert _keys(engine) == {"young-answer", "running"}
-    assert store.purge_expired() == 0
+    assert store.expiry.purge_expired() == 0
 
 
 def test_a_claim_that_may_be_running_outlives_a_short_retention(
@@ -110,12 +110,12 @@ def test_a_claim_that_may_be_running_outlives_a_short_retention(
     )
     store.claim(_claim("slow"), "d" * 64)
     clock.now = T0 + dt.timedelta(minutes=2)
-    assert store.purge_expired() == 0
+    assert store.expiry.purge_expired() == 0
     with pytest.raises(IdempotencyConflict) as refused:
         store.claim(_claim("slow"), "d" * 64)
     assert refused.value.reason == "in_progress"
     clock.now = T0 + STALE
-    assert store.purge_expired() == 1
+    assert store.expiry.purge_expired() == 1
     assert _keys(engine) == set()
 
 
@@ -126,10 +126,10 @@ def test_purge_deletes_in_bounded_batches_until_done(
     for n in range(7):
         _answered(store, f"k-{n}")
     clock.now = T0 + DAY
-    assert store.purge_expired(batch=2) == 7
+    assert store.expiry.purge_expired(batch=2) == 7
     assert _keys(engine) == set()
     with pytest.raises(ValueError, match="batch"):
-        store.purge_expired(batch=0)
+        store.expiry.purge_expired(batch=0)
 
 
 def test_a_retry_after_expiry_is_a_new_request(store: IdempotencyStore, clock: Clock) -> None:
@@ -154,7 +154,7 @@ def test_retention_must_be_positive(engine: sa.Engine) -> None:
 
 
 def test_the_periodic_purge_deletes_expired_keys(engine: sa.Engine, clock: Clock) -> None:
-    """purge_periodically, running in the background, deletes a key once it expired."""
+    """The periodic purge, running in the background, deletes a key once it expired."""
     store = IdempotencyStore(
         engine, stale_after=STALE, retention=dt.timedelta(seconds=0.2), clock=clock
     )
@@ -163,7 +163,7 @@ def test_the_periodic_purge_deletes_expired_keys(engine: sa.Engine, clock: Clock
 
     async def run_briefly() -> None:
         with anyio.move_on_after(1.0):
-            await store.purge_periodically()
+            await store.expiry.purge_periodically()
 
     anyio.run(run_briefly)
     assert _keys(engine) == set()
