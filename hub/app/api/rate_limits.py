@@ -22,10 +22,13 @@ each budget, and ``KHO_ENV=production`` warns at start; ``redis://[:password@]ho
 (``SPEND_SCRIPT``) tests every budget of a request and counts it in all of them or in none, in
 one round trip, atomic between processes, on Redis's clock; the windows are lists of the
 times of the requests counted, newest first, as ``limits`` keeps a moving window. The call is
-synchronous, on the event loop, with connect and read timeouts of ``REDIS_TIMEOUT_S``: about
-0.18 ms of the process's CPU a request with a token (two budgets), against 0.63 ms for
-``limits``' own Redis storage, which asks twice per budget (test, then count), and 0.04 ms in
-memory.
+awaited (``redis.asyncio``): while Redis answers, the event loop serves the other requests,
+where a synchronous client would hold every request of the process for each round trip, and
+for up to its timeout when Redis hangs. Connect and read each time out after
+``REDIS_TIMEOUT_S``, without retrying: a request waits at most that long for Redis. The
+client keeps its connections to the event loop that first used it (uvicorn's, one a process);
+the app's shutdown closes them (``RateLimiter.aclose``, hub/app/api/app.py). Counting in
+memory stays synchronous: it is CPU only.
 
 Redis unreachable (refused, timed out, any Redis error): the request goes through unlimited
 (fail open) rather than a 500 or a 503, since a rate limit is a guard against one misbehaving
@@ -52,6 +55,10 @@ import redis
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from redis.asyncio import Redis as AsyncRedis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
@@ -67,8 +74,9 @@ log = logging.getLogger("kho.api.rate_limits")
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 SIGNIN_PREFIX = "/dang-nhap"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Redis: how long a connect or a command may take before the request passes unchecked, and how
-# long after a failure the requests pass without asking Redis again.
+# Redis: how long a connect or a command may take before the request passes unchecked (no
+# retry: a request waits for Redis at most this long), and how long after a failure the
+# requests pass without asking Redis again.
 REDIS_TIMEOUT_S = 0.25
 STORAGE_RETRY_S = 5.0
 REDIS_KEY_PREFIX = "kho-rate-limits"
@@ -131,14 +139,16 @@ class RateLimiter:
         self.where = storage_location(storage_url)
         self.shared = not storage_url.startswith("memory://")
         self._windows = MovingWindowRateLimiter(MemoryStorage())
-        self._spend_in_redis: redis.commands.core.Script | None = None
-        if self.shared:
-            client = redis.Redis.from_url(
+        self._redis: AsyncRedis | None = None
+        self._spend_in_redis: AsyncScript | None = None
+        if self.shared:  # nothing is connected to before the first request
+            self._redis = AsyncRedis.from_url(
                 storage_url,
                 socket_connect_timeout=REDIS_TIMEOUT_S,
                 socket_timeout=REDIS_TIMEOUT_S,
+                retry=Retry(NoBackoff(), 0),
             )
-            self._spend_in_redis = client.register_script(SPEND_SCRIPT)
+            self._spend_in_redis = self._redis.register_script(SPEND_SCRIPT)
         self._down_until = 0.0  # time.monotonic() before which Redis is not asked
         self._down = False
 
@@ -153,7 +163,7 @@ class RateLimiter:
             )
         return limiter
 
-    def spend(self, scope: Scope) -> Exceeded | None:
+    async def spend(self, scope: Scope) -> Exceeded | None:
         """Count the request against each budget it falls under, or, when one of them is spent,
         refuse it without counting it anywhere. The storage unreachable: let it through."""
         path: str = scope.get("path", "")
@@ -173,11 +183,10 @@ class RateLimiter:
                 budgets.append(("writes", self.budgets.writes_per_credential, credential))
             else:
                 budgets.append(("reads", self.budgets.reads_per_credential, credential))
+        if self._spend_in_redis is None:
+            return self._spend(budgets)
         try:
-            if self._spend_in_redis is None:
-                exceeded = self._spend(budgets)
-            else:
-                exceeded = self._spend_shared(self._spend_in_redis, budgets)
+            exceeded = await self._spend_shared(self._spend_in_redis, budgets)
         except redis.RedisError as error:
             self._storage_failed(error)
             RATE_LIMIT_UNCHECKED.inc()
@@ -195,16 +204,21 @@ class RateLimiter:
             self._windows.hit(item, name, who)
         return None
 
+    async def aclose(self) -> None:
+        """Close the connections to Redis, if any (the app's shutdown)."""
+        if self._redis is not None:
+            await self._redis.aclose()
+
     @staticmethod
-    def _spend_shared(
-        script: redis.commands.core.Script, budgets: list[tuple[str, RateLimitItem, str]]
+    async def _spend_shared(
+        script: AsyncScript, budgets: list[tuple[str, RateLimitItem, str]]
     ) -> Exceeded | None:
         keys, limits = [], []
         for name, item, who in budgets:
             window = item.get_expiry()
             keys.append(f"{REDIS_KEY_PREFIX}:{name}:{item.amount}/{window}:{who}")
             limits += [item.amount, window]
-        spent = script(keys=keys, args=limits)
+        spent = await script(keys=keys, args=limits)
         if not spent:
             return None
         index, wait_s = spent
@@ -258,7 +272,7 @@ class RateLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        exceeded = self.limiter.spend(scope)
+        exceeded = await self.limiter.spend(scope)
         if exceeded is None:
             await self.app(scope, receive, send)
             return
