@@ -5,7 +5,9 @@ Refused, each naming its setting:
 - the embedded bus (``KHO_BUS_URL=embedded:...``) or SQLite (``KHO_DATABASE_URL=sqlite:...``);
 - Kafka without TLS (``kafka://``: SASL credentials would cross the network in the clear;
   production uses ``kafka+ssl://user:password@host:port?cafile=...``, SASL_SSL);
-- the development passwords (``kho``/``kho``, or a password ``kho``) in any URL;
+- the development passwords (``kho``/``kho``, or a password ``kho``) in any URL, the rate
+  limits' Redis (``KHO_RATE_LIMIT_STORAGE_URL``) included (counting in memory, each process
+  its own, is not refused: hub/app/api/rate_limits.py warns at start);
 - no pseudonym key (``KHO_PSEUDONYM_KEY``): the development key file in the data folder would
   be generated anew on a fresh server and change every pseudonym;
 - anonymous MQTT: a connector configuration whose ``mqtt://`` URL has no user and password;
@@ -63,6 +65,9 @@ class ProductionSettings(Protocol):
     @property
     def audit_anchor_public_key(self) -> str | None: ...
 
+    @property
+    def rate_limit_storage_url(self) -> str: ...
+
 
 def production_refusals(settings: ProductionSettings) -> list[str]:
     """Every development shortcut the settings take, each naming its setting (Vietnamese)."""
@@ -82,6 +87,7 @@ def production_refusals(settings: ProductionSettings) -> list[str]:
         ("KHO_REGISTRY_URL", settings.registry_url),
         ("KHO_PORTAL_URL", settings.portal_url),
         ("KHO_AUDIT_ANCHORS_URL", settings.audit_anchors_url),
+        ("KHO_RATE_LIMIT_STORAGE_URL", settings.rate_limit_storage_url),
     ):
         if _development_password(url):
             refusals.append(f"{name} dùng mật khẩu phát triển (kho/kho)")

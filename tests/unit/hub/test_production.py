@@ -46,6 +46,8 @@ def test_production_worthy_settings_are_accepted(tmp_path: Path) -> None:
     """TLS to Kafka and PostgreSQL, real passwords, a key: nothing is refused."""
     assert production_refusals(_settings(tmp_path)) == []
     require_production_ready(_settings(tmp_path), "production")
+    shared = "redis://:s3cret-Long@redis.tinh.gov.vn:6379/2"
+    assert production_refusals(_settings(tmp_path, rate_limit_storage_url=shared)) == []
 
 
 @pytest.mark.parametrize(
@@ -74,6 +76,14 @@ def test_production_worthy_settings_are_accepted(tmp_path: Path) -> None:
             "KHO_AUDIT_ANCHORS_URL dùng mật khẩu phát triển",
         ),
         ({"audit_anchor_key_file": None}, "KHO_AUDIT_ANCHOR_KEY_FILE chưa đặt"),
+        (
+            {"rate_limit_storage_url": "redis://:kho@127.0.0.1:16379/2"},
+            "KHO_RATE_LIMIT_STORAGE_URL dùng mật khẩu phát triển",
+        ),
+        (
+            {"rate_limit_storage_url": "rediss://kho:kho@redis.tinh.gov.vn:6380/2"},
+            "KHO_RATE_LIMIT_STORAGE_URL dùng mật khẩu phát triển",
+        ),
     ],
 )
 def test_each_development_shortcut_is_refused_by_name(
