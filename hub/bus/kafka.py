@@ -156,11 +156,15 @@ class KafkaBus:
         return KafkaSending(self._call(send_all), self._target)
 
     def partition_count(self, topic: str) -> int:
+        """0 for a topic that does not exist (or that this login may not describe).
+
+        Asks the broker for this one topic's metadata, not the whole cluster's (the consumer's
+        ``topics()``): with 757 topics on the broker, that took 270 ms under the bus's lock,
+        which ingest shares, against 2.4 ms for one topic."""
+
         def count() -> int:
-            reader = self._reader_client()
-            reader.topics()  # refreshes cluster metadata
-            partitions = reader.partitions_for_topic(topic)
-            return len(partitions) if partitions else 0
+            described = self._admin_client().describe_topics([topic])
+            return sum(len(entry["partitions"]) for entry in described if entry["name"] == topic)
 
         return self._call(count)
 

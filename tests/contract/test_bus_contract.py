@@ -69,6 +69,14 @@ def test_ensure_topic_is_idempotent(bus: EventBus, topic: str) -> None:
     assert bus.partition_count(topic) == 3
 
 
+def test_a_missing_topic_has_no_partitions(bus: EventBus, topic: str) -> None:
+    """Asking does not create it: a stream on a topic not made yet sees nothing."""
+    missing = f"{topic}.not-made"
+    assert bus.partition_count(missing) == 0
+    assert bus.end_offsets(missing) == {}
+    assert bus.partition_count(missing) == 0
+
+
 def test_offsets_count_from_zero_per_partition(bus: EventBus, topic: str) -> None:
     """Each partition's offsets are 0, 1, 2, … and end_offsets is one past the last."""
     positions = bus.publish(topic, messages(30))
