@@ -43,6 +43,16 @@ def request_id_of(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
+_STATE_KEY = "request_id"
+
+
+def request_id_in(scope: Scope) -> str | None:
+    """The id ``RequestContextMiddleware`` gave this request, also where the middleware has
+    already returned (Starlette's catch-all for unexpected errors answers outside it)."""
+    request_id = scope.get("state", {}).get(_STATE_KEY)
+    return request_id if isinstance(request_id, str) else None
+
+
 class RequestContextMiddleware:
     """Binds ``request_id`` (and nothing else left from another request) to the structlog
     context while the request is served, and answers it in ``X-Request-ID``."""
@@ -55,6 +65,8 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = request_id_of(scope)
+        # request.state: for the catch-all error handler, which answers outside this middleware
+        scope.setdefault("state", {})[_STATE_KEY] = request_id
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

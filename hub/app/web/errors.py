@@ -7,6 +7,7 @@ refusals (a path or method the pages do not have, a form it would not read) are 
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -14,11 +15,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import structlog
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from hub.app.api.errors import http_error
+from hub.app.api.observability import REQUEST_ID_HEADER, request_id_in
 from hub.app.web.security import SECURITY_HEADERS
 from hub.app.web.templating import render, vn_number
 
@@ -51,6 +54,8 @@ class ErrorPage:
 
 TRY_AGAIN = "Vui lòng tải lại trang sau ít phút."
 REPORT = "Nếu vẫn lỗi, hãy báo Trung tâm CNTT của tỉnh."
+REQUEST_ID_LABEL = "Mã yêu cầu"
+QUOTE_REQUEST_ID = "Khi báo lỗi, hãy gửi kèm mã này để bộ phận hỗ trợ tìm ra sự cố."
 
 UNAVAILABLE = ErrorPage(
     "Kho tạm thời chưa trả lời được",
@@ -119,11 +124,17 @@ async def page_or_api_error(request: Request, exc: Exception) -> Response:
 def page_or(api_handler: Handler) -> Handler:
     """``api_handler``'s answer on an API path; on a page path the same status and
     Retry-After as a Vietnamese page saying what its error code means, without its message
-    (which may name a server or a statement)."""
+    (which may name a server or a statement). Either carries the request's id, in its header
+    and in the log line of the error, also when the catch-all answers it outside the middleware
+    that gives the id (hub/app/api/observability.py)."""
 
     async def handler(request: Request, exc: Exception) -> Response:
-        answer = await api_handler(request, exc)  # logs the error, decides what it is
+        request_id = request_id_in(request.scope)
+        with structlog.contextvars.bound_contextvars(**_id_to_log(request_id)):
+            answer = await api_handler(request, exc)  # logs the error, decides what it is
         if is_api_path(request.url.path):
+            if request_id is not None:
+                answer.headers[REQUEST_ID_HEADER] = request_id
             return answer
         retry = answer.headers.get("Retry-After")
         page = _BY_CODE.get(_error_code(answer) or "") or _generic(answer.status_code)
@@ -177,24 +188,48 @@ def error_page(
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     """The error page, never stored (it is about one moment, and may greet someone signed
-    in), with the security headers even when the catch-all answers it outside their
-    middleware; if the page itself cannot be drawn, a bare Vietnamese page instead."""
-    context = {"page": page, "status": status, "back": _back_link(request) if page.back else None}
+    in), with the security headers and the request's id even when the catch-all answers it
+    outside their middleware; if the page itself cannot be drawn, a bare Vietnamese page
+    instead. A failure of Kho's own (5xx) shows the request's id for the reader to quote to
+    the help desk, who finds the log line by it."""
+    request_id = request_id_in(request.scope)
+    shown_id = request_id if status >= 500 else None
+    context = {
+        "page": page,
+        "status": status,
+        "back": _back_link(request) if page.back else None,
+        "request_id": shown_id,
+        "request_id_label": REQUEST_ID_LABEL,
+        "quote_request_id": QUOTE_REQUEST_ID,
+    }
     try:
         answer: Response = render(request, "error.html", context, status=status)
     except Exception:  # the error page must answer even when the templates cannot
         log.exception("error page could not be drawn for %s", request.url.path)
-        answer = HTMLResponse(_BARE.format(heading=page.heading), status_code=status)
+        answer = HTMLResponse(_bare_page(page.heading, shown_id), status_code=status)
     for name, value in {**SECURITY_HEADERS, **(headers or {})}.items():
         answer.headers[name] = value
+    if request_id is not None:
+        answer.headers[REQUEST_ID_HEADER] = request_id
     answer.headers["Cache-Control"] = "no-store"
     return answer
 
 
-_BARE = (
-    '<!doctype html><html lang="vi"><meta charset="utf-8"><title>{heading} · Kho</title>'
-    "<h1>{heading}</h1><p>" + TRY_AGAIN + " " + REPORT + '</p><p><a href="/">Về trang chủ</a></p>'
-)
+def _bare_page(heading: str, request_id: str | None) -> str:
+    quoted = (
+        f"<p>{REQUEST_ID_LABEL}: {html.escape(request_id)}. {QUOTE_REQUEST_ID}</p>"
+        if request_id
+        else ""
+    )
+    return (
+        f'<!doctype html><html lang="vi"><meta charset="utf-8"><title>{heading} · Kho</title>'
+        f"<h1>{heading}</h1><p>{TRY_AGAIN} {REPORT}</p>{quoted}"
+        '<p><a href="/">Về trang chủ</a></p>'
+    )
+
+
+def _id_to_log(request_id: str | None) -> dict[str, str]:
+    return {} if request_id is None else {"request_id": request_id}
 
 
 def _generic(status: int) -> ErrorPage:

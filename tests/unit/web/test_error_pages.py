@@ -8,6 +8,7 @@ does), which SQLAlchemy wraps as it would a real one. API paths keep their JSON 
 
 from __future__ import annotations
 
+import io
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from starlette.testclient import TestClient
 from hub.app.api import build_app
 from hub.app.wiring import Hub
 from hub.auth.tokens import Role
+from tests.unit.observability.test_logs import captured, lines  # noqa: F401 (a fixture)
 from tests.unit.web.staff.staff_visit import ADMIN, StaffVisit, csrf, words
 
 CORRECTION = "/quan-ly/ban-ghi-loi/tthc.dossiers/0-1/sua"
@@ -55,6 +57,16 @@ def _sqlite_full() -> sqlite3.Error:
     raise AssertionError("SQLite did not refuse the write")
 
 
+def _assert_request_id_shown(answer: httpx2.Response) -> str:
+    """The 5xx page shows the request's id, the one its X-Request-ID header names."""
+    request_id = answer.headers["X-Request-ID"]
+    shown = re.search(r"Mã yêu cầu: <code>([^<]+)</code>", answer.text)
+    assert shown is not None, answer.text
+    assert shown.group(1) == request_id
+    assert "gửi kèm mã này" in words(answer.text)
+    return request_id
+
+
 def _assert_page(answer: httpx2.Response, status: int, *said: str) -> str:
     assert answer.status_code == status, answer.text
     assert answer.headers["content-type"].startswith("text/html")
@@ -78,6 +90,7 @@ def test_the_database_gone_is_a_page_with_retry_after_and_the_api_keeps_json(
 
     for path in ("/chi-so-766", "/quan-ly/nhat-ky"):
         answer = visit.get(path)
+        _assert_request_id_shown(answer)
         text = _assert_page(
             answer,
             503,
@@ -86,6 +99,7 @@ def test_the_database_gone_is_a_page_with_retry_after_and_the_api_keeps_json(
             "Vui lòng tải lại trang sau ít phút.",
         )
         assert answer.headers["Retry-After"] == "5"
+        text = text.replace(answer.headers["X-Request-ID"], "")  # random hex may hold "503"
         for technical in ("sqlite", "SELECT", "OperationalError", "kho.sqlite3", "503"):
             assert technical not in text, technical
 
@@ -136,6 +150,41 @@ def test_an_unexpected_error_on_a_page_is_a_500_page(visit: StaffVisit) -> None:
     text = _assert_page(answer, 500, "Đã có lỗi xảy ra", "Sự cố đã được ghi lại.")
     assert "secret" not in text and "RuntimeError" not in text
     assert answer.headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_500_shows_the_request_id_its_header_and_its_log_line_carry(
+    visit: StaffVisit,
+    captured: io.StringIO,  # noqa: F811 (the fixture imported above)
+) -> None:
+    """The catch-all answers outside the middleware that gives each request its id, yet the
+    500 page shows the id for the reader to quote, its X-Request-ID header is that id, and so
+    is the ``request_id`` of the error's log line, where the help desk finds it. The API's 500
+    on the same failure carries the id it was sent."""
+    token = visit.hub.tokens.create("vp-ubnd", frozenset({Role.CONSUMER})).plaintext
+    _fail_every_statement(visit.hub, RuntimeError("statement SELECT secret"))
+    answer = visit.get("/chi-so-766")
+    request_id = _assert_request_id_shown(answer)
+    (error,) = [line for line in lines(captured) if line["event"].startswith("unhandled error")]
+    assert error["request_id"] == request_id and error["level"] == "error"
+
+    api = visit.client.get(
+        "/api/v1/datasets/tthc.dossiers/records",
+        headers={"Authorization": f"Bearer {token}", "X-Request-ID": "hoi-dap-500"},
+    )
+    assert api.status_code == 500 and api.json()["error"]["code"] == "internal_error"
+    assert api.headers["X-Request-ID"] == "hoi-dap-500"
+    errors = [line for line in lines(captured) if line["event"].startswith("unhandled error")]
+    assert errors[-1]["request_id"] == "hoi-dap-500"
+
+
+def test_the_way_on_is_buttons_without_list_bullets(visit: StaffVisit) -> None:
+    """A client error (405) offers the home page as a button, not a lone list item, and no
+    request id: the reader's own request, nothing for the help desk to look up."""
+    answer = visit.client.post("/chi-so-766")
+    text = _assert_page(answer, 405, "Trang này không nhận yêu cầu kiểu này")
+    assert '<a class="button" href="/">Về trang chủ</a>' in answer.text
+    assert "<li>" not in answer.text.split('class="panel error-page"')[1]
+    assert "Mã yêu cầu" not in text
 
 
 def test_a_method_a_page_does_not_take_is_a_405_page(visit: StaffVisit) -> None:
