@@ -77,11 +77,14 @@ _EVIDENCE = (
         access=Access.AGENCY,
         description=(
             "Cơ quan cấp ghi giấy tờ một lần; cùng nội dung gửi lại không ghi gì, nội dung khác "
-            "với cùng evidence_id là phiên bản mới. | For the issuing agency's producer token. "
-            "The same content again changes nothing (unchanged); other content under the same "
-            "evidence_id is the next version (corrected). valid_until defaults to the type's "
-            "validity. file_uri and file_sha256 go together. Each version is published as an "
-            "update event."
+            "với cùng evidence_id là phiên bản mới. Mọi chuỗi, kể cả tên và giá trị trong "
+            "attributes, được chuẩn hoá Unicode NFC khi nhận. | For the issuing agency's producer "
+            "token. The same content again changes nothing (unchanged); other content under the "
+            "same evidence_id is the next version (corrected). valid_until defaults to the "
+            "type's validity. file_uri and file_sha256 go together. Every text, attribute names "
+            "and values included, is normalised to Unicode NFC on the way in: text sent "
+            "decomposed (NFD) is stored, compared and answered composed, and the length limits "
+            "count the composed form. Each version is published as an update event."
         ),
         body=Body(EvidenceInput, "Giấy tờ | The evidence (64 KiB at most)"),
         tags=("provide-once",),
