@@ -31,6 +31,7 @@ from hub.sharing.catalogue_subjects import catalogue_subjects
 # What only some commands use is imported where it is built: `kho publish` or `kho --help`
 # does not pay for the 766 index, the JWT library or the PostgreSQL drivers (hub/app/cli).
 if TYPE_CHECKING:
+    from hub.app.api.stream_tail import StreamTails
     from hub.async_postgres import AsyncPostgres
     from hub.auth.tokens import TokenStore
     from hub.avro.decoder import RegistryDecoder
@@ -111,6 +112,13 @@ class Hub:
         from hub.ingest.topic_ends import TopicEnds
 
         return TopicEnds(self.bus)
+
+    @cached_property
+    def stream_tails(self) -> StreamTails:
+        """The process's watchers of the topics streams read (hub.app.api.stream_tail)."""
+        from hub.app.api.stream_tail import StreamTails
+
+        return StreamTails(self.bus, self.settings.stream_poll_interval_s)
 
     @cached_property
     def decoder(self) -> RegistryDecoder:

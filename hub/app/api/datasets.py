@@ -7,6 +7,7 @@ an open projection. With a token, the caller's agency and grants decide.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -190,19 +191,26 @@ def read_page(
     projection: Projection,
     positions: dict[int, int],
     limit: int,
-    partitions: int | None = None,
+    ends: Mapping[int, int] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[int, int]]:
-    """Up to ``limit`` records after the positions, decoded and projected; ``partitions``, when
-    the caller knows the topic's partition count (else it is asked of the bus)."""
+    """Up to ``limit`` records after the positions, decoded and projected. With the topic's
+    ``ends`` (when the caller knows them), only partitions with records before their end are
+    read, up to that end; else every partition, as far as the bus has records."""
     projector = hub.projector(entry.id)
     decoder = hub.decoder
     after = dict(positions)
     page: list[dict[str, Any]] = []
-    if partitions is None:
+    ranges: list[tuple[int, int, int | None]]
+    if ends is None:
         partitions = hub.bus.partition_count(entry.topic)
-    for partition in range(partitions):
-        start = after.get(partition, 0)
-        batch = hub.bus.fetch(entry.topic, partition, start, limit - len(page))
+        ranges = [(p, after.get(p, 0), None) for p in range(partitions)]
+    else:
+        ranges = [(p, after.get(p, 0), end) for p, end in sorted(ends.items())]
+    for partition, start, end in ranges:
+        wanted = limit - len(page) if end is None else min(limit - len(page), end - start)
+        if wanted <= 0:
+            continue
+        batch = hub.bus.fetch(entry.topic, partition, start, wanted)
         for record in batch:
             projected = projector.project(decoder.decode(record.value), projection)
             page.append(

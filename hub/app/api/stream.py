@@ -10,10 +10,8 @@ stream starts at the end of the topic: only records published from now on.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import AsyncIterator
 
-import anyio
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -21,6 +19,7 @@ from starlette.requests import Request
 from hub.app.api.cursor import format_cursor, parse_cursor
 from hub.app.api.datasets import audit_personal_read, read_page, readable
 from hub.app.api.errors import ApiError
+from hub.app.api.stream_tail import Ends
 from hub.app.wiring import Hub
 from hub.auth.policy import ReadAccess
 from hub.auth.tokens import Credential
@@ -28,10 +27,6 @@ from hub.catalogue.models import DatasetEntry
 
 PAGE_SIZE = 500
 PING_SECONDS = 15
-PARTITION_COUNT_MAX_AGE_S = 60.0
-"""How long a stream trusts the topic's partition count. Asking Kafka refreshes the metadata of
-every topic of the cluster (~0.1 s with a few hundred topics) under the bus's lock, which the
-process's ingest shares: 50 open streams asking at every poll kept that lock busy."""
 
 
 async def stream_records(request: Request) -> EventSourceResponse:
@@ -54,26 +49,24 @@ async def _events(
     access: ReadAccess,
     positions: dict[int, int],
 ) -> AsyncIterator[ServerSentEvent]:
-    interval = hub.settings.stream_poll_interval_s
     projection = access.projection
-    partitions, counted_at = 0, None
+    ends: Ends | None = None
     while True:
-        # counted again while the topic has none (not made yet), else once per max age
-        stale = counted_at is None or time.monotonic() - counted_at >= PARTITION_COUNT_MAX_AGE_S
-        if stale or partitions == 0:
-            partitions = await run_in_threadpool(hub.bus.partition_count, entry.topic)
-            counted_at = time.monotonic()
-        page, _ = await run_in_threadpool(
-            read_page, hub, entry, projection, positions, PAGE_SIZE, partitions
-        )
-        # logged before the records leave: a personal read is never shown unaudited
-        await run_in_threadpool(audit_personal_read, hub, entry, credential, access, page)
-        for item in page:
-            positions[item["partition"]] = item["offset"] + 1
-            yield ServerSentEvent(
-                data=json.dumps(item, ensure_ascii=False),
-                event="record",
-                id=format_cursor(positions),
+        # the process's one watcher of this topic (hub.app.api.stream_tail): no bus call here
+        # until the ends move
+        ends = await hub.stream_tails.ends_after(entry.topic, ends)
+        while True:
+            page, _ = await run_in_threadpool(
+                read_page, hub, entry, projection, positions, PAGE_SIZE, ends
             )
-        if not page:
-            await anyio.sleep(interval)
+            if not page:
+                break
+            # logged before the records leave: a personal read is never shown unaudited
+            await run_in_threadpool(audit_personal_read, hub, entry, credential, access, page)
+            for item in page:
+                positions[item["partition"]] = item["offset"] + 1
+                yield ServerSentEvent(
+                    data=json.dumps(item, ensure_ascii=False),
+                    event="record",
+                    id=format_cursor(positions),
+                )

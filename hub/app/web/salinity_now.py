@@ -45,7 +45,7 @@ def salinity_now(hub: Hub) -> SalinityNow:
         return SalinityNow([], None)
     ends = hub.bus.end_offsets(entry.topic)
     starts = {partition: max(0, end - LOOK_BACK) for partition, end in ends.items()}
-    page, _ = read_page(hub, entry, access.projection, starts, LOOK_BACK * max(1, len(ends)))
+    page, _ = read_page(hub, entry, access.projection, starts, LOOK_BACK * max(1, len(ends)), ends)
     latest: dict[str, Reading] = {}
     for item in page:
         reading = _reading(item["value"])

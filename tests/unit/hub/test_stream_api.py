@@ -95,36 +95,53 @@ def test_stream_refuses_bad_cursor_and_unknown_dataset(embedded_hub: Hub) -> Non
     assert unknown.status_code == 404
 
 
-def test_an_open_stream_asks_the_partition_count_once_a_minute(
+def test_open_streams_share_one_watcher_of_the_topics_ends(
     embedded_hub: Hub, monkeypatch: Any
 ) -> None:
-    """A stream polling a quiet topic does not ask the bus how many partitions it has at every
-    poll (on Kafka that refreshes the whole cluster's metadata under the bus's lock); it
-    still delivers what is published. The calls are seen through a pass-through."""
+    """Streams waiting on a quiet topic do not each ask the bus for its ends at every poll (on
+    Kafka, requests under the bus's lock, which ingest shares): one watcher asks for all, and
+    none fetches until the ends move; they still deliver what is published. The calls are seen
+    through pass-throughs."""
     _publish(embedded_hub, dossier_documents(1, seed=25))  # the topic exists
     bus = embedded_hub.bus
-    asked: list[float] = []
-    real_count = bus.partition_count
+    asked: dict[str, list[float]] = {"end_offsets": [], "fetch": []}
+    for name, calls in asked.items():
+        real = getattr(bus, name)
 
-    def counting(topic: str) -> int:
-        asked.append(time.monotonic())
-        return real_count(topic)
+        def counting(*args: Any, real: Any = real, calls: list[float] = calls) -> Any:
+            calls.append(time.monotonic())
+            return real(*args)
 
-    monkeypatch.setattr(bus, "partition_count", counting)
-    embedded_hub.settings.stream_poll_interval_s = 0.05
+        monkeypatch.setattr(bus, name, counting)
+    interval = 0.05
+    embedded_hub.settings.stream_poll_interval_s = interval
     fresh = dossier_documents(1, seed=24, start=200)
     published_at: list[float] = []
+    readers = 4
+    quiet_s = 1.0
 
     def publish_later() -> None:
-        time.sleep(1.0)  # some 20 polls of the quiet topic first
+        time.sleep(quiet_s)  # some 20 polls of the quiet topic first
         published_at.append(time.monotonic())
         _publish(embedded_hub, fresh)
 
     with serve_app(build_app(embedded_hub)) as base_url:
+        seen: list[list[tuple[str, dict[str, Any]]]] = []
+        threads = [
+            threading.Thread(target=lambda: seen.append(_read_events(base_url, 1)))
+            for _ in range(readers)
+        ]
         publisher = threading.Thread(target=publish_later)
-        publisher.start()
-        events = _read_events(base_url, 1)
-        publisher.join()
-    assert [data["value"]["dossier_id"] for _, data in events] == [fresh[0]["dossier_id"]]
-    # the stream's start (the topic's end offsets) and its first poll; not once per poll
-    assert len([t for t in asked if t < published_at[0]]) <= 2
+        for thread in [*threads, publisher]:
+            thread.start()
+        for thread in [*threads, publisher]:
+            thread.join()
+    assert len(seen) == readers
+    for events in seen:
+        assert [data["value"]["dossier_id"] for _, data in events] == [fresh[0]["dossier_id"]]
+    quiet = {name: [t for t in calls if t < published_at[0]] for name, calls in asked.items()}
+    assert quiet["fetch"] == []
+    # each stream's start (its end offsets), then one watcher's polls: not one per stream
+    polls = quiet_s / interval
+    assert len(quiet["end_offsets"]) <= readers + polls * 1.5
+    assert len(quiet["end_offsets"]) < readers * polls / 2
