@@ -18,7 +18,6 @@ from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from itertools import groupby
 
-from hub.audit.actions import DATASET_PUBLISH
 from hub.audit.entry import Actor
 from hub.audit.log import AuditLog
 from hub.avro.decoder import RegistryDecoder
@@ -39,6 +38,7 @@ from opendata.portal_dataset import (
     portal_name,
     publication_files,
 )
+from opendata.publish_audit import audit_publish
 from opendata.publish_inputs import PublishedFrom, PublishInputs, source_digest
 from opendata.publish_policy import PublishPolicy
 from opendata.publish_result import PublishResult, Status, answered
@@ -273,21 +273,18 @@ class Publisher:
             location=outcome.location,
             files=hashes,
         )
-        self._audit.append(
-            DATASET_PUBLISH,
-            actor=actor,
-            dataset=entry.id,
-            details={
-                "publication": spec.id,
-                "spec_digest": spec.digest,
-                "outcome": outcome.action,
-                "rows": len(table.rows),
-                "suppressed_groups": table.suppressed_groups,
-                "content_digest": digest,
-                "files": hashes,
-                "uploaded": list(outcome.uploaded),
-                "location": outcome.location,
-            },
+        audit_publish(
+            self._audit,
+            actor,
+            spec,
+            entry.id,
+            outcome=outcome.action,
+            rows=len(table.rows),
+            content_digest=digest,
+            files=hashes,
+            uploaded=outcome.uploaded,
+            location=outcome.location,
+            suppressed_groups=table.suppressed_groups,
         )
         return self._done(spec, outcome, len(table.rows))
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import logging
 
-from hub.audit.actions import DATASET_PUBLISH
 from hub.audit.entry import Actor
 from hub.audit.log import AuditLog
 from hub.catalogue.models import DatasetEntry
 from opendata.portal.port import OpenDataPortal
 from opendata.portal_dataset import portal_name
+from opendata.publish_audit import audit_publish
 from opendata.publish_inputs import PublishedFrom
 from opendata.publish_policy import PublishPolicy
 from opendata.publish_result import PublishResult
@@ -39,43 +39,29 @@ class UnchangedPublication:
         *,
         plan: bool,
     ) -> PublishResult | None:
-        """``_answer``, when the portal still shows the publication (one read of the portal, no
-        record of the topic); None when it does not (deleted or made private by hand there):
-        the publication is then materialised and published again."""
+        """What the publication's last publish produced, with nothing read but the portal (one
+        read, no record of the topic), while the portal still shows it; None when it does not
+        (deleted or made private by hand there): the publication is then materialised and
+        published again."""
         name = portal_name(spec.id)
         shown = self._policy.retrying(lambda: self._portal.plan_withdrawal(name))
         if shown.action != "withdrawn":
             log.warning("%s: the portal no longer shows it; publishing it again", spec.id)
             return None
-        return self._answer(spec, entry, held, actor, plan=plan)
-
-    def _answer(
-        self,
-        spec: PublicationSpec,
-        entry: DatasetEntry,
-        held: PublishedFrom,
-        actor: Actor,
-        *,
-        plan: bool,
-    ) -> PublishResult:
-        """An unchanged publication: what its last publish produced, with nothing read."""
         if plan:
             return PublishResult.of(spec, "planned", action="unchanged", rows=held.rows)
-        self._audit.append(
-            DATASET_PUBLISH,
-            actor=actor,
-            dataset=entry.id,
-            details={
-                "publication": spec.id,
-                "spec_digest": spec.digest,
-                "outcome": "unchanged",
-                "rows": held.rows,
-                "content_digest": held.content_digest,
-                "files": held.files,
-                "uploaded": [],
-                "location": held.location,
-                "topic_read": False,
-            },
+        audit_publish(
+            self._audit,
+            actor,
+            spec,
+            entry.id,
+            outcome="unchanged",
+            rows=held.rows,
+            content_digest=held.content_digest,
+            files=held.files,
+            uploaded=[],
+            location=held.location,
+            topic_read=False,
         )
         return PublishResult.of(
             spec,
