@@ -30,6 +30,11 @@ MAX_PURGE_INTERVAL = dt.timedelta(hours=1)
 log = logging.getLogger(__name__)
 
 
+def purge_interval_for(retention: dt.timedelta) -> dt.timedelta:
+    """How often expired keys are purged: a quarter of the retention, at most hourly."""
+    return min(retention / 4, MAX_PURGE_INTERVAL)
+
+
 class KeyExpiry:
     """When a key has expired, and the purge that deletes expired keys. ``prepare`` runs before
     each purge (the store's upgrade of an old table, ``IdempotencyStore``)."""
@@ -53,8 +58,8 @@ class KeyExpiry:
 
     @property
     def purge_interval(self) -> dt.timedelta:
-        """How often ``purge_periodically`` purges: a quarter of the retention, at most hourly."""
-        return min(self._retention / 4, MAX_PURGE_INTERVAL)
+        """How often ``purge_periodically`` purges (``purge_interval_for``)."""
+        return purge_interval_for(self._retention)
 
     def expired(
         self, state: str, claimed_at: dt.datetime, alive_at: dt.datetime, now: dt.datetime

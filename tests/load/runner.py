@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import signal
 import sys
@@ -16,6 +17,7 @@ import psutil
 from rich.console import Console
 
 from hub.app.wiring import Hub
+from hub.ingest.key_expiry import purge_interval_for
 from hub.sharing.masked_records import MASKER_GROUP
 from tests.load import figures
 from tests.load.plan import LoadPlan, Target
@@ -60,7 +62,8 @@ def idempotency_bound(plan: LoadPlan) -> int:
     purge interval (the API purges every quarter of the retention), plus slack, doubled for the
     two API processes purging independently (either purges every key)."""
     keys_per_s = plan.records_per_s / plan.batch + plan.sensor_per_s
-    purge_interval = min(plan.idempotency_retention_s / 4, 3600.0)
+    retention = dt.timedelta(seconds=plan.idempotency_retention_s)
+    purge_interval = purge_interval_for(retention).total_seconds()
     window = plan.idempotency_retention_s + purge_interval + PURGE_SLACK_S
     return int(keys_per_s * window * 1.25) + 10
 
