@@ -1,8 +1,8 @@
 """One watcher of a topic's end offsets per process, shared by every stream open on it.
 
 Each open stream used to ask the bus for the topic's ends at every poll, for every partition:
-fifty readers of one dataset made ~150 requests a second to Kafka per API process, each under
-the bus's lock, which ingest shares. A tail asks once per poll interval for all of them, and a
+fifty readers of one dataset made ~150 requests a second to Kafka per API process, one at a
+time under the bus's reader lock. A tail asks once per poll interval for all of them, and a
 stream reads only after the ends it last saw have moved.
 
 A stream waits for a change of the ends, not for ends past its own positions: on a

@@ -99,7 +99,7 @@ def test_open_streams_share_one_watcher_of_the_topics_ends(
     embedded_hub: Hub, monkeypatch: Any
 ) -> None:
     """Streams waiting on a quiet topic do not each ask the bus for its ends at every poll (on
-    Kafka, requests under the bus's lock, which ingest shares): one watcher asks for all, and
+    Kafka, requests one at a time under the bus's reader lock): one watcher asks for all, and
     none fetches until the ends move; they still deliver what is published. The calls are seen
     through pass-throughs."""
     _publish(embedded_hub, dossier_documents(1, seed=25))  # the topic exists
