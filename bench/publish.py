@@ -754,6 +754,26 @@ def _report(run: Run, rows: int, limit_mb: int) -> None:
     }
     for name, value, aim, unit, cost, per in (
         ("publish end-to-end / bare ckanapi", ours / reference, ("<=", 1.5), "ratio", ours, "all"),
+        # Issue 6's aim above cannot be met by any topic → CKAN path: the reference uploads
+        # files already written, and the bare clients' read of the topic alone (the floor)
+        # takes several times as long. Its closing note proposed these two, which compare
+        # like with like:
+        (
+            "publish CKAN stage / bare ckanapi",
+            upload / reference,
+            ("<=", 1.5),
+            "ratio",
+            upload,
+            "all",
+        ),
+        (
+            "publish end-to-end / (floor + bare ckanapi)",
+            ours / (run.floor + reference),
+            ("<=", 3.0),
+            "ratio",
+            ours,
+            "all",
+        ),
         ("publish unchanged re-run", run.rerun, ("<", 2.0), "s", run.rerun, "run"),
         ("publish unchanged `kho publish`", run.rerun_cli, ("<", 2.0), "s", run.rerun_cli, "run"),
     ):
