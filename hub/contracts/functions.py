@@ -120,9 +120,6 @@ PREDICATES: dict[str, Callable[[Any], bool]] = {
 }
 """The functions above that answer true or false and never raise."""
 
-READ_CODE_LISTS = frozenset({"valid_cccd", "commune_2025", "province_2025", "province_code_2025"})
-"""The functions above that read the administrative code lists (hub.identifiers.admin_units)."""
-
 EXPLAINERS: dict[str, Callable[[str], str | None]] = {
     "valid_cccd": cccd_problem,
     "valid_mst": mst_problem,

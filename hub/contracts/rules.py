@@ -26,12 +26,11 @@ import cel
 
 from hub.avro.logical import logical_converters
 from hub.avro.schema import DatasetSchema
-from hub.contracts.functions import EXPLAINERS, FUNCTIONS, PREDICATES, READ_CODE_LISTS
+from hub.contracts.functions import EXPLAINERS, FUNCTIONS, PREDICATES
 from hub.contracts.simple import Check, as_cel, compile_simple
 from hub.contracts.spec import RuleSpec
 from hub.contracts.violation import Violation
 from hub.errors import ConfigurationError
-from hub.identifiers.admin_units import load_code_lists
 
 NOW = "now"
 """The variable every rule may read: the hub's clock (UTC) when the record is checked."""
@@ -223,7 +222,6 @@ def _compile(dataset_id: str, rules: tuple[RuleSpec, ...], schema: DatasetSchema
     converters = logical_converters(schema.definition)
     seen: set[str] = set()
     compiled: list[CompiledRule] = []
-    calls: set[str] = set()
     for rule in rules:
         where = f"bộ dữ liệu {dataset_id}, quy tắc {rule.rule}"
         if rule.rule in seen:
@@ -237,7 +235,6 @@ def _compile(dataset_id: str, rules: tuple[RuleSpec, ...], schema: DatasetSchema
         for part, source in (("expr", rule.expr), ("when", rule.when)):
             if source is not None:
                 called |= _check_expression(where, part, source, fields, schema)
-        calls |= called
         guard = f"!({rule.when})" if rule.when is not None else f"{rule.field} == null"
         check = cel.compile(f"{guard} || ({rule.expr})")
         direct = _direct_predicate(rule)
@@ -255,8 +252,6 @@ def _compile(dataset_id: str, rules: tuple[RuleSpec, ...], schema: DatasetSchema
                 else compile_simple(rule.field, rule.expr, rule.when, converters),
             )
         )
-    if calls & READ_CODE_LISTS:
-        load_code_lists()  # now, not during the first batch's checks
     return Contract(dataset_id, tuple(compiled), schema.field_names, converters)
 
 

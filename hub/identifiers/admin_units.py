@@ -84,16 +84,6 @@ def _legacy_communes() -> dict[str, str]:
     }
 
 
-def load_code_lists() -> None:
-    """Read every code list now; each is read once per process. The first read imports
-    vietnamadminunits' tables (about half a second), which a dataset's contract pays when it
-    is compiled rather than its first record."""
-    _ward_codes()
-    legacy_province_codes()
-    _province_codes_2025()
-    _legacy_communes()
-
-
 def commune_code_2025(code: str) -> str | None:
     """The 2025 commune code for a commune code of either list; None if unknown.
 

@@ -423,23 +423,3 @@ def test_catalogue_with_a_bad_rule_is_refused_whole(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ConfigurationError, match=r"catalogue\.yaml.*tthc\.dossiers.*hong"):
         load_catalogue(path, SCHEMAS)
-
-
-@pytest.mark.parametrize(
-    ("expr", "reads_lists"),
-    [("valid_cccd(applicant_id_number)", True), ("size(applicant_id_number) == 12", False)],
-)
-def test_compiling_a_contract_reads_the_code_lists_its_functions_need(
-    expr: str, reads_lists: bool
-) -> None:
-    """Read then, not while the first batch's records are checked (about half a second)."""
-    from hub.identifiers import admin_units
-
-    admin_units.legacy_province_codes.cache_clear()
-    unique = f"{expr} && true" if reads_lists else f"{expr} && 1 == 1"  # not a cached compile
-    compile_contract(
-        "tthc.dossiers",
-        rules({"rule": "id", "field": "applicant_id_number", "expr": unique, "message": "Số"}),
-        dossier_schema(),
-    )
-    assert (admin_units.legacy_province_codes.cache_info().currsize == 1) is reads_lists
