@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -17,6 +17,12 @@ from hub.app.wiring_index766 import (
     load_index_method,
     open_index_reader,
     open_index_store,
+)
+from hub.app.wiring_opendata import (
+    build_publish_watch,
+    build_publisher,
+    load_publications,
+    open_approvals,
 )
 from hub.audit.entry import CLI, Actor
 from hub.bus.factory import open_bus
@@ -52,10 +58,6 @@ if TYPE_CHECKING:
     from hub.sharing import Projector, Pseudonymiser
     from hub.sharing.mask_lag import DatasetLag
     from hub.sharing.masked_worker import MaskingWorker
-    from opendata.approvals import ApprovalStore
-    from opendata.publisher import Publisher
-    from opendata.specs import PublicationCatalogue
-    from opendata.watch import PublishWatch
 
 
 @dataclass
@@ -207,61 +209,11 @@ class Hub:
             self._projectors[dataset_id] = Projector(entry, schema, self.pseudonymiser)
         return self._projectors[dataset_id]
 
-    @cached_property
-    def publications(self) -> PublicationCatalogue:
-        """The open-data catalogue: what may be published from each dataset, and how."""
-        from opendata.specs import load_publications
-
-        return load_publications(self.settings.publications_path)
-
-    @cached_property
-    def approvals(self) -> ApprovalStore:
-        """Stewards' approvals of the publications: what besides open data may be published."""
-        from opendata.approvals import ApprovalStore
-
-        # opendata is imported lazily (it pulls in pyarrow), so its table joined the metadata
-        # only now: create it if build_hub's create_tables could not.
-        create_tables(self.engine)
-        return ApprovalStore(self.engine, self.audit, self.catalogue.catalogue, self.publications)
-
-    def publisher(self, on_lock_wait: Callable[[], None] = lambda: None) -> Publisher:
-        """``on_lock_wait``: called when another publisher of this hub holds the lock."""
-        from opendata.portal.factory import open_portal
-        from opendata.publish_lock import publish_lock
-        from opendata.publisher import Publisher, PublishPolicy
-        from opendata.state import PublicationStates
-
-        s = self.settings
-        portal = open_portal(
-            s.portal_url, s.ckan_api_token, max_resource_bytes=s.portal_max_resource_mb * 2**20
-        )
-        create_tables(self.engine)  # the publication state table, declared by opendata.state
-        return Publisher(
-            bus=self.bus,
-            decoder=self.decoder,
-            catalogue=self.catalogue,
-            publications=self.publications,
-            approvals=self.approvals,
-            portal=portal,
-            states=PublicationStates(self.engine),
-            audit=self.audit,
-            policy=PublishPolicy(s.publish_withdraw, s.publish_retries, s.publish_backoff_s),
-            lock=publish_lock(self.engine, s.data_dir, on_lock_wait) if s.publish_lock else None,
-        )
-
-    def publish_watch(self) -> PublishWatch:
-        """``kho publish --watch``: the publisher, republishing when a topic changes."""
-        from opendata.state import PublicationStates
-        from opendata.watch import PublishWatch
-
-        return PublishWatch(
-            self.publisher(),
-            PublicationStates(self.engine),
-            self.catalogue.catalogue,
-            self.publications,
-            self.bus,
-            continuous_interval_s=self.settings.publish_continuous_interval_s,
-        )
+    # The open-data publisher's parts (hub.app.wiring_opendata)
+    publications = cached_property(load_publications)
+    approvals = cached_property(open_approvals)
+    publisher = build_publisher
+    publish_watch = build_publish_watch
 
     @cached_property
     def relays(self) -> RelayFactory:
