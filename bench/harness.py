@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 import httpx
+import psutil
 import psycopg
 import psycopg.conninfo
 import psycopg.sql
@@ -194,10 +195,30 @@ class UvicornServer:
         raise SystemExit(f"uvicorn did not start (its log: {self.log_path})")
 
     def cpu_seconds(self) -> float:
-        """The server process's CPU time so far, user and system (with one worker, uvicorn
-        serves in the process it was started as)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """The server's CPU time so far, user and system: the process it was started as and,
+        with several workers, each worker process uvicorn started under it."""
+        server = psutil.Process(self.process.pid)
+        total = 0.0
+        for process in (server, *server.children(recursive=True)):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                times = process.cpu_times()
+                total += times.user + times.system
+        return total
+
+    def wait_until_settled(self, timeout_s: float = 30.0) -> None:
+        """Waits for the server's start-up work in the background (the province tables loaded,
+        the heap collected and frozen, ``hub.app.api.heap``: about a second of CPU) to end, as
+        it has in a server that has been running: until it spends under 20 ms of CPU in half a
+        second. Measured requests sent before then wait behind that work (one full collection
+        of the start-up heap: about 100 ms)."""
+        deadline = time.monotonic() + timeout_s
+        spent = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = self.cpu_seconds()
+            if now - spent < 0.02:
+                return
+            spent = now
 
     def __exit__(self, *exc: object) -> None:
         self.process.terminate()

@@ -5,7 +5,9 @@ In one run, on the same records (synthetic dossiers, ~600 bytes of Avro each):
   (a) raw      kafka-python producer sending pre-encoded records (the hub's producer settings)
   (b) hub      the hub's in-process ingest: authorise the token, JSON → record, Avro types,
                contract rules, encode, produce
-  (c) http     HTTP batch ingest through uvicorn (a separate process), Idempotency-Key-free
+  (c) http     HTTP batch ingest through uvicorn, Idempotency-Key-free, in as many API processes
+               as docker-compose.yml deploys (``scale: 2``; ``--api-processes`` to change it), two
+               client connections per process
 
 It prints records/s of each and the ratios b/a and c/a, then p50/p99 latency from the moment a
 batch is posted to the moment a consumer receives each record, at a steady 1,000 records/s.
@@ -13,6 +15,7 @@ With ``--repeat N`` the rounds (a), (b), (c) run N times in turn; the ratios of 
 median and spread (min..max) are printed, and the medians recorded.
 
     python bench/ingest.py [--records 50000] [--kafka kafka://kho:kho@127.0.0.1:19092] [--repeat N]
+                           [--api-processes 2]
 
 The raw client logs in with the same URL's credentials (hub.bus.kafka_url) as the hub.
 
@@ -56,6 +59,7 @@ from hub.settings import KhoSettings
 DATASET = "tthc.dossiers"
 AIM_IN_PROCESS = 0.7  # b/a
 AIM_HTTP = 0.5  # c/a (issue 24)
+API_PROCESSES = 2  # the API's replicas in docker-compose.yml (``scale: 2``)
 console = Console()
 
 
@@ -74,6 +78,12 @@ def main() -> None:
         "--repeat", type=int, default=1, help="run (a), (b), (c) in turn this many times"
     )
     parser.add_argument(
+        "--api-processes",
+        type=int,
+        default=API_PROCESSES,
+        help="uvicorn worker processes serving (c); docker-compose.yml runs the API in 2",
+    )
+    parser.add_argument(
         "--plain-server",
         action="store_true",
         help="serve (c) on asyncio's loop and h11 instead of uvloop and httptools, to compare",
@@ -81,6 +91,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.api_processes < 1:
+        parser.error("--api-processes must be at least 1")
 
     run = uuid.uuid4().hex[:8]
     workdir = Path(tempfile.mkdtemp(prefix="kho-bench-"))
@@ -98,7 +110,7 @@ def main() -> None:
         console.print(f"{args.records} dossiers, batches of {args.batch}, broker {broker}")
         rounds: list[tuple[float, float, float]] = []
         server_cpu: list[float] = []
-        server = UvicornServer(settings, plain=args.plain_server)
+        server = UvicornServer(settings, workers=args.api_processes, plain=args.plain_server)
         with server as base_url:
             for number in range(args.repeat):
                 if args.repeat > 1:
@@ -106,15 +118,17 @@ def main() -> None:
                 raw = _raw_producer(hub, broker, documents, f"bench.{run}.raw")
                 in_process = _in_process(hub, token, documents, args.batch)
                 cpu = server.cpu_seconds()
-                http = _http(base_url, token, documents, args.batch)
+                http = _http(base_url, token, documents, args.batch, 2 * args.api_processes)
                 # ms a 1,000 records
                 server_cpu.append((server.cpu_seconds() - cpu) / len(documents) * 1e6)
                 console.print(f"  (c) the server's CPU: {server_cpu[-1]:.0f} ms a 1,000 records")
                 rounds.append((raw, in_process, http))
             latencies = _latency(hub, base_url, token, args)
+        stages = _stages(hub, documents)
     finally:
         hub.close()
-    _report(args.records, rounds, latencies, server_cpu)
+    _report(args.records, rounds, latencies, server_cpu, args.api_processes)
+    _report_stages(stages, statistics.median(a for a, _, _ in rounds), args.records)
 
 
 def _timed(label: str, count: int, action: Callable[[], None]) -> float:
@@ -184,6 +198,61 @@ def _in_process(hub: Hub, token: str, documents: list[dict[str, Any]], batch: in
     return _timed("(b) hub in-process", len(documents), ingest_all)
 
 
+def _stages(hub: Hub, documents: list[dict[str, Any]]) -> dict[str, float]:
+    """(b)'s work before the producer, stage by stage, in µs a record, on one thread without
+    Kafka: JSON → record, the Avro types and the contract's rules, encoding."""
+    writer = hub.writer(DATASET)
+    started = time.perf_counter()
+    records = [writer.json_reader.read(document) for document in documents]
+    read = time.perf_counter()
+    for record in records:
+        writer.violations(record)
+    checked = time.perf_counter()
+    for record in records:
+        writer.message(record)
+    encoded = time.perf_counter()
+    per_record = 1e6 / len(documents)
+    return {
+        "read": (read - started) * per_record,
+        "check": (checked - read) * per_record,
+        "encode": (encoded - checked) * per_record,
+    }
+
+
+def _report_stages(stages: dict[str, float], raw_per_s: float, count: int) -> None:
+    """The stages, and the b/a that (b) could reach at most if the producer cost what (a) costs
+    and nothing else ran: once with encoding alone (any path that writes Avro pays it), once
+    with every stage."""
+    send_us = 1e6 / raw_per_s
+    with_encoding = send_us / (send_us + stages["encode"])
+    with_all = send_us / (send_us + sum(stages.values()))
+    console.print(
+        "(b) before the producer, µs a record: "
+        + ", ".join(f"{name} {us:.1f}" for name, us in stages.items())
+        + f"; (a) sends one in {send_us:.1f} µs"
+    )
+    console.print(
+        f"b/a at most: {with_encoding:.2f} with encoding alone, {with_all:.2f} with every stage"
+        " (one process: the stages and the producer share one interpreter lock)"
+    )
+    record_result(
+        "ingest",
+        "ingest b/a ceiling (every stage, one process)",
+        value=with_all,
+        aim=None,
+        size=count,
+        size_unit="record",
+        cost=sum(stages.values()),
+        cost_unit="µs",
+        per="record",
+        figures={
+            **{f"{name}_us": us for name, us in stages.items()},
+            "send_us": send_us,
+            "ceiling_encoding_alone": with_encoding,
+        },
+    )
+
+
 def _post(client: httpx.Client, url: str, token: str, body: bytes) -> dict[str, Any]:
     answer = client.post(
         url,
@@ -197,15 +266,24 @@ def _post(client: httpx.Client, url: str, token: str, body: bytes) -> dict[str, 
     return result
 
 
-def _http(base_url: str, token: str, documents: list[dict[str, Any]], batch: int) -> float:
-    """(c) HTTP batches through uvicorn, two client connections so the server is never idle."""
+def _http(
+    base_url: str, token: str, documents: list[dict[str, Any]], batch: int, connections: int
+) -> float:
+    """(c) HTTP batches through uvicorn, over ``connections`` client connections (two for each
+    server process) so that no server process is ever idle."""
     url = f"{base_url}/api/v1/datasets/{DATASET}/records"
     bodies = [
         json.dumps(documents[start : start + batch], ensure_ascii=False).encode("utf-8")
         for start in range(0, len(documents), batch)
     ]
-    clients = [httpx.Client(), httpx.Client()]
-    _post(clients[0], url, token, bodies[0])  # warm-up: registers the schema, opens Kafka
+    clients = [httpx.Client() for _ in range(connections)]
+    # warm-up, a small batch over every connection at once, so that each server process has
+    # registered the schema and opened Kafka before the clock starts (the kernel spreads the
+    # connections over the processes)
+    warm_up = json.dumps(documents[:10], ensure_ascii=False).encode("utf-8")
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        for _ in range(2):
+            list(pool.map(lambda client: _post(client, url, token, warm_up), clients))
 
     def post_all() -> None:
         with ThreadPoolExecutor(max_workers=len(clients)) as pool:
@@ -286,6 +364,7 @@ def _report(
     rounds: list[tuple[float, float, float]],
     latencies: list[float],
     server_cpu: list[float],
+    api_processes: int,
 ) -> None:
     table = Table(title=f"Ingest, {count} records, one broker")
     for column in ("round", "(a) raw records/s", "(b) hub", "b/a", "(c) HTTP", "c/a"):
@@ -324,6 +403,7 @@ def _report(
         "c_over_a_min": min(c_ratios),
         "c_over_a_max": max(c_ratios),
         "http_server_cpu_ms_per_1000_records": cpu_ms,
+        "api_processes": api_processes,
     }
     if latencies:
         p50 = statistics.quantiles(latencies, n=100)[49]
@@ -335,7 +415,7 @@ def _report(
         figures |= {"latency_p50_ms": p50, "latency_p99_ms": p99}
     for name, ratios, aim in (
         ("ingest b/a (hub in-process)", b_ratios, AIM_IN_PROCESS),
-        ("ingest c/a (HTTP)", c_ratios, AIM_HTTP),
+        (f"ingest c/a (HTTP, {api_processes} API processes)", c_ratios, AIM_HTTP),
     ):
         ratio = statistics.median(ratios)
         record_result(

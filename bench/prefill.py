@@ -152,8 +152,14 @@ def main() -> None:
             " connections, as the hub engine's default pool (5 + 10 overflow)"
         )
         runs = [asyncio.run(_sql_path(dsn, reference, warm_up, measured, args.concurrency))]
-        with UvicornServer(settings, args.app, args.workers) as base_url:
+        server = UvicornServer(settings, args.app, args.workers)
+        with server as base_url:
+            cpu_started = server.cpu_seconds()
             runs.append(asyncio.run(_http_path(base_url, token, warm_up, measured, args)))
+            cpu_ms = (server.cpu_seconds() - cpu_started) * 1000 / (len(warm_up) + args.requests)
+            console.print(
+                f"  (b)'s server: {cpu_ms:.2f} ms of CPU a request ({args.workers} processes)"
+            )
         if not args.skip_in_process:
             runs.append(asyncio.run(_in_process(hub, token, warm_up, measured, args.concurrency)))
     finally:
