@@ -1,6 +1,4 @@
-"""The open-data publisher: approved datasets, stripped of personal data, onto a portal."""
+"""The open-data publisher: approved datasets, stripped of personal data, onto a portal.
 
-from opendata.errors import PublishError
-from opendata.publisher import Publisher, PublishResult
-
-__all__ = ["PublishError", "PublishResult", "Publisher"]
+The package imports nothing itself: a module that reads the publication specs or the
+approvals does not pay for the publisher (opendata.publisher) and what it publishes with."""

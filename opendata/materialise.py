@@ -25,25 +25,9 @@ from hub.bus.port import EventBus
 from hub.bus.reading import read_all
 from opendata.aggregate import Aggregator
 from opendata.coverage import Coverage
-from opendata.errors import PublishBlocked
+from opendata.spec_check import check_spec
 from opendata.specs import PublicationSpec
 from opendata.table import Table, schema_column
-
-
-def check_spec(spec: PublicationSpec, schema: DatasetSchema) -> None:
-    """Refuse a spec that names a field the schema lacks, or publishes a personal one."""
-    known = set(schema.field_names)
-    for name in spec.fields:
-        if name not in known:
-            raise PublishBlocked(
-                f"trường {name!r} không có trong lược đồ {schema.path.name}"
-                f" (các trường: {', '.join(schema.field_names)})"
-            )
-        if name in schema.personal_fields:
-            raise PublishBlocked(
-                f"trường {name!r} là dữ liệu cá nhân theo lược đồ {schema.path.name};"
-                " không được công bố hay dùng để gộp nhóm"
-            )
 
 
 def published_columns(spec: PublicationSpec, schema: DatasetSchema) -> list[str]:

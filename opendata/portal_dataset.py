@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
-import unicodedata
 
 from hub.catalogue.models import Catalogue, LocalizedText
 from opendata.cited_values import fill_citations
@@ -28,12 +26,6 @@ _LICENCES = {
     "CC-BY-4.0": ("cc-by", "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0")
 }
 _DICTIONARY_SUFFIX = "-tu-dien-du-lieu.csv"
-
-
-def portal_name(publication_id: str) -> str:
-    """A CKAN-safe name from a publication id: 'tthc.dossiers' -> 'tthc-dossiers'."""
-    ascii_only = unicodedata.normalize("NFKD", publication_id).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9-]+", "-", ascii_only.lower()).strip("-")[:100]
 
 
 def publication_files(name: str, table: Table) -> list[PortalResource]:

@@ -1,7 +1,8 @@
 """Publishing the open-data catalogue: for each declared publication, decide whether it may be
 public, materialise it from its topic, check it, write its files, describe it in DCAT-AP, and
 make the portal match — or withdraw it when its approval ended (``opendata.withdrawal``). An
-unchanged publication is answered from its last publish (``opendata.unchanged``).
+unchanged publication is answered from its last publish (``opendata.unchanged``); a changed
+one is materialised here and published by ``opendata.changed``, imported only then.
 
 One publication's failure stops that publication only; the result says which and why. The
 bus being down (or refusing the login) stops the run with one error: it is down for all. The
@@ -15,38 +16,31 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from functools import partial
+from functools import cached_property, partial
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from hub.audit.entry import Actor
 from hub.audit.log import AuditLog
 from hub.avro.decoder import RegistryDecoder
 from hub.bus.port import EventBus
 from hub.catalogue.loader import LoadedCatalogue
-from hub.catalogue.models import DatasetEntry
 from hub.errors import KhoError, UnreachableError
-from hub.metrics import RECORDS_OUT, timed_publication
-from opendata.anonymity import require_k_anonymity
 from opendata.approvals import ApprovalStore, PublicationStatus
 from opendata.errors import PublishBlocked
-from opendata.files import sha256_hex
-from opendata.materialise import Materialised, check_spec, materialise_together, topic_records
-from opendata.portal.port import OpenDataPortal, PortalPlan, PublishOutcome
-from opendata.portal_dataset import (
-    build_portal_dataset,
-    content_digest,
-    portal_name,
-    publication_files,
-)
-from opendata.publish_audit import audit_publish
+from opendata.portal.port import OpenDataPortal
+from opendata.portal_name import portal_name
 from opendata.publish_inputs import PublishedFrom, PublishInputs, source_digest
 from opendata.publish_policy import PublishPolicy
 from opendata.publish_result import PublishResult, Status, answered
+from opendata.spec_check import check_spec
 from opendata.specs import PublicationCatalogue, PublicationSpec
 from opendata.state import PublicationStates
-from opendata.table import Table
 from opendata.unchanged import NOTHING_CHANGED, UnchangedPublication
 from opendata.withdrawal import Withdrawal
+
+if TYPE_CHECKING:
+    from opendata.changed import ChangedPublication
 
 __all__ = [
     "NOTHING_CHANGED",
@@ -209,6 +203,9 @@ class Publisher:
                     results[spec.id] = result
             if not changed:
                 return
+            # Imported only now: an unchanged run reads no record and writes no file
+            from opendata.materialise import materialise_together, topic_records
+
             records = topic_records(self._bus, self._decoder, entry.topic, offsets)
             made = materialise_together(changed, self._catalogue.schema(entry.id), records)
         except UnreachableError:
@@ -218,75 +215,27 @@ class Publisher:
                 if spec.id not in results:
                     results[spec.id] = PublishResult.of(spec, "failed", reason=str(exc))
             return
+        publish = self._changed_publication.publish
         for spec, materialised in zip(changed, made, strict=True):
-            step = partial(
-                self._publish, spec, entry, materialised, inputs[spec.id], actor, plan=plan
-            )
+            step = partial(publish, spec, entry, materialised, inputs[spec.id], actor, plan=plan)
             result = answered(spec, step, results)
-            assert result is not None  # noqa: S101 (_publish always answers)
+            assert result is not None  # noqa: S101 (publish always answers)
             results[spec.id] = result
 
-    def _publish(
-        self,
-        spec: PublicationSpec,
-        entry: DatasetEntry,
-        materialised: Materialised,
-        inputs: PublishInputs,
-        actor: Actor,
-        *,
-        plan: bool,
-    ) -> PublishResult:
-        table = materialised.table
-        if spec.quasi_identifiers:
-            require_k_anonymity(table, spec.quasi_identifiers, spec.k)
-        name = portal_name(spec.id)
-        files = publication_files(name, table)
-        digest = content_digest(files)
-        previous = self._states.get(spec.id)
-        now = self._clock()
-        unchanged = previous is not None and previous.content_digest == digest
-        modified = previous.modified_at if unchanged and previous else now
-        dataset, description = build_portal_dataset(
-            spec,
-            self._catalogue.catalogue,
-            self._portal,
-            name,
-            files,
-            materialised.coverage,
-            modified,
-            table,
+    @cached_property
+    def _changed_publication(self) -> ChangedPublication:
+        """Built when a publication first changed: its module imports the files, DCAT and
+        metrics that an unchanged run has no use for."""
+        from opendata.changed import ChangedPublication
+
+        return ChangedPublication(
+            catalogue=self._catalogue,
+            portal=self._portal,
+            states=self._states,
+            audit=self._audit,
+            policy=self._policy,
+            clock=self._clock,
         )
-        if plan:
-            planned = self._policy.retrying(lambda: self._portal.plan(dataset))
-            return self._planned(spec, planned, table)
-        with timed_publication(entry.id) as outcomes:
-            outcome = self._policy.retrying(lambda: self._portal.publish(dataset))
-            outcomes.append(outcome.action)
-        RECORDS_OUT.labels(dataset=entry.id, sink="portal").inc(len(table.rows))
-        self._states.record_published(description, digest, inputs.topic_offsets, now)
-        hashes = {f.filename: sha256_hex(f.content) for f in files}
-        self._inputs.record(
-            spec.id,
-            inputs,
-            content_digest=digest,
-            rows=len(table.rows),
-            location=outcome.location,
-            files=hashes,
-        )
-        audit_publish(
-            self._audit,
-            actor,
-            spec,
-            entry.id,
-            outcome=outcome.action,
-            rows=len(table.rows),
-            content_digest=digest,
-            files=hashes,
-            uploaded=outcome.uploaded,
-            location=outcome.location,
-            suppressed_groups=table.suppressed_groups,
-        )
-        return self._done(spec, outcome, len(table.rows))
 
     def _unchanged(self, publication_id: str, inputs: PublishInputs) -> PublishedFrom | None:
         """The last publish, when the publication is public and was built from these very
@@ -298,21 +247,6 @@ class Publisher:
         if held is None or held.inputs != inputs or held.content_digest != state.content_digest:
             return None
         return held
-
-    def _planned(self, spec: PublicationSpec, planned: PortalPlan, table: Table) -> PublishResult:
-        return PublishResult.of(
-            spec, "planned", action=planned.action, rows=len(table.rows), uploads=planned.uploads
-        )
-
-    def _done(self, spec: PublicationSpec, outcome: PublishOutcome, rows: int) -> PublishResult:
-        return PublishResult.of(
-            spec,
-            "published",
-            action=outcome.action,
-            rows=rows,
-            location=outcome.location,
-            uploads=outcome.uploaded,
-        )
 
 
 def _by_dataset(specs: list[PublicationSpec]) -> list[list[PublicationSpec]]:

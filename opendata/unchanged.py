@@ -10,7 +10,7 @@ from hub.audit.entry import Actor
 from hub.audit.log import AuditLog
 from hub.catalogue.models import DatasetEntry
 from opendata.portal.port import OpenDataPortal
-from opendata.portal_dataset import portal_name
+from opendata.portal_name import portal_name
 from opendata.publish_audit import audit_publish
 from opendata.publish_inputs import PublishedFrom
 from opendata.publish_policy import PublishPolicy

@@ -12,7 +12,7 @@ from hub.audit.actions import DATASET_WITHDRAW
 from hub.audit.entry import Actor
 from hub.audit.log import AuditLog
 from opendata.portal.port import OpenDataPortal
-from opendata.portal_dataset import portal_name
+from opendata.portal_name import portal_name
 from opendata.publish_policy import PublishPolicy
 from opendata.publish_result import Publication, PublishResult, Status, answered
 from opendata.state import PublicationStates

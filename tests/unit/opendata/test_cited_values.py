@@ -11,7 +11,7 @@ from hub.catalogue.models import LocalizedText
 from opendata.cited_values import cited_columns, fill_citations
 from opendata.description import Bilingual
 from opendata.errors import PublishBlocked
-from opendata.materialise import check_spec
+from opendata.spec_check import check_spec
 from opendata.specs import PublicationSpec
 from opendata.table import Column, Table
 from tests.paths import SCHEMAS_DIR

@@ -42,7 +42,7 @@ def _figures(results: list[PublishResult]) -> PublishResult:
     return next(r for r in results if r.publication_id == FIGURES)
 
 
-def _published_once(hub: Hub, tmp_path: Path) -> PublishResult:
+def published_once(hub: Hub, tmp_path: Path) -> PublishResult:
     _ingest(hub, tmp_path, 300, seed=5)
     hub.approvals.grant(FIGURES, actor=STEWARD, note="số liệu tổng hợp")
     first = _figures(hub.publisher().run(CLI, only=[FIGURES]))
@@ -55,7 +55,7 @@ def test_an_unchanged_publication_is_answered_without_reading_its_topic(
 ) -> None:
     """Fetches are counted by a real embedded bus on the hub's log: none on the second run,
     which still reports the rows and location and audits an ``unchanged`` publish."""
-    first = _published_once(embedded_hub, tmp_path)
+    first = published_once(embedded_hub, tmp_path)
     bus = CountingBus(embedded_path(embedded_settings.bus_url))
     try:
         again = _figures(publisher_on(embedded_hub, bus).run(CLI, only=[FIGURES]))
@@ -84,7 +84,7 @@ def test_a_new_record_on_the_topic_is_read_and_published(
     embedded_hub: Hub, embedded_settings: KhoSettings, tmp_path: Path
 ) -> None:
     """New records move the topic's end offsets: the publisher reads and updates the files."""
-    first = _published_once(embedded_hub, tmp_path)
+    first = published_once(embedded_hub, tmp_path)
     _ingest(embedded_hub, tmp_path, 50, seed=6)
     bus = CountingBus(embedded_path(embedded_settings.bus_url))
     try:
@@ -101,7 +101,7 @@ def test_a_changed_catalogue_entry_is_read_and_published_again(
 ) -> None:
     """New keywords in the dataset's catalogue entry change the portal's metadata, so the
     publisher must not answer from its record."""
-    _published_once(embedded_hub, tmp_path)
+    published_once(embedded_hub, tmp_path)
     raw = yaml.safe_load((CATALOGUE_DIR / "datasets.yaml").read_text(encoding="utf-8"))
     entry = next(d for d in raw["datasets"] if d["id"] == DOSSIERS)
     entry["keywords"] = [*entry.get("keywords", []), "chỉ số mới"]
@@ -123,7 +123,7 @@ def test_a_changed_and_reapproved_spec_is_read_and_published_again(
 ) -> None:
     """A new title in the spec: once a steward approves it again, the publisher reads the
     topic and the portal's title changes."""
-    _published_once(embedded_hub, tmp_path)
+    published_once(embedded_hub, tmp_path)
     raw = yaml.safe_load((CATALOGUE_DIR / "publications.yaml").read_text(encoding="utf-8"))
     spec = next(p for p in raw["publications"] if p["id"] == FIGURES)
     spec["title"] = {"vi": "Hồ sơ theo xã và tháng (bản mới)", "en": "Dossiers by commune"}
@@ -175,7 +175,7 @@ def test_a_watch_poll_with_nothing_new_reads_no_record(
 ) -> None:
     """``--watch`` compares end offsets first: after a publish, polls on an unchanged topic
     fetch nothing and publish nothing; a new record makes the next poll read it."""
-    _published_once(embedded_hub, tmp_path)
+    published_once(embedded_hub, tmp_path)
     now = [dt.datetime.now(dt.UTC)]
     bus = CountingBus(embedded_path(embedded_settings.bus_url))
     try:
@@ -207,7 +207,7 @@ def test_a_watch_poll_publishes_a_reapproved_spec_on_the_same_records(
 ) -> None:
     """No new record, but the spec's title changed and was approved again: the next poll
     republishes it, and the poll after that has nothing to do."""
-    _published_once(embedded_hub, tmp_path)
+    published_once(embedded_hub, tmp_path)
     raw = yaml.safe_load((CATALOGUE_DIR / "publications.yaml").read_text(encoding="utf-8"))
     spec = next(p for p in raw["publications"] if p["id"] == FIGURES)
     spec["title"] = {"vi": "Hồ sơ theo xã và tháng (tên mới)", "en": "Dossiers by commune"}
@@ -235,7 +235,7 @@ def test_a_watch_poll_publishes_a_reapproved_spec_on_the_same_records(
 def test_kho_publish_says_nothing_changed(tmp_path: Path, cli_hub: Hub) -> None:
     """A second ``kho publish`` on the same data: exit 0 and one sentence saying nothing
     changed and no topic was read."""
-    _published_once(cli_hub, tmp_path)
+    published_once(cli_hub, tmp_path)
     again = kho(["publish", "--only", FIGURES], tmp_path)
     assert again.returncode == 0, again.stderr
     said = " ".join(again.stdout.split())  # whatever the terminal's width

@@ -16,7 +16,7 @@ from tests.unit.opendata.test_publish_unchanged import (
     DOSSIERS,
     FIGURES,
     _figures,
-    _published_once,
+    published_once,
 )
 from tests.unit.opendata.test_publisher_folder import CountingBus, publisher_on
 
@@ -26,7 +26,7 @@ def test_a_publication_the_portal_lost_is_published_again(
 ) -> None:
     """While the folder portal holds the dataset, a re-run is "unchanged" with no fetch; once
     its folder is deleted by hand, the next run reads the topic and creates it again."""
-    first = _published_once(embedded_hub, tmp_path)
+    first = published_once(embedded_hub, tmp_path)
     bus = CountingBus(embedded_path(embedded_settings.bus_url))
     try:
         held = _figures(publisher_on(embedded_hub, bus).run(CLI, only=[FIGURES]))
