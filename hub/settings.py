@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from limits import parse
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.defaults import default_path, shipped
@@ -151,7 +150,14 @@ class KhoSettings(BaseSettings):
         "rate_limit_writes_per_credential",
     )
     @classmethod
-    def _a_rate(cls, value: str) -> str:
+    def _a_rate(cls, value: str, info: ValidationInfo) -> str:
+        # A default rate is not parsed (the rate limiter parses it when the API starts): the
+        # settings validate their defaults, and importing `limits` for it cost every command
+        # ~20-40 ms (its storages, asyncio included).
+        if info.field_name is not None and value == cls.model_fields[info.field_name].default:
+            return value
+        from limits import parse
+
         try:
             parse(value)
         except ValueError:

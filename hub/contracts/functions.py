@@ -23,10 +23,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from cel import stdlib as cel_stdlib
 from stdnum import exceptions as stdnum_errors
 from stdnum.vn import mst
 
+from hub.contracts.cel_engine import stdlib as cel_stdlib
 from hub.identifiers.admin_units import is_commune_code_2025, province_code_2025
 from hub.identifiers.cccd import cccd_problem
 

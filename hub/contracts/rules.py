@@ -22,10 +22,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import cel
-
 from hub.avro.logical import logical_converters
 from hub.avro.schema import DatasetSchema
+from hub.contracts.cel_engine import cel
 from hub.contracts.functions import EXPLAINERS, FUNCTIONS, PREDICATES
 from hub.contracts.simple import Check, as_cel, compile_simple
 from hub.contracts.spec import RuleSpec

@@ -4,9 +4,10 @@ and the old 63-province codes that CCCD numbers keep, from `vietnamadminunits`."
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vietnam_provinces import Province, Ward
+if TYPE_CHECKING:
+    from vietnam_provinces import Province, Ward
 
 
 def get_data(*, fields: str | list[str], table: str) -> Any:
@@ -17,8 +18,19 @@ def get_data(*, fields: str | list[str], table: str) -> Any:
     return read_table(fields=fields, table=table)
 
 
+def load_code_lists() -> None:
+    """Load the code lists the contract checks read (the 2025 communes, the old province
+    codes): the API calls it in a thread at start, so that no request pays for it."""
+    _ward_codes()
+    legacy_province_codes()
+
+
 @cache
 def _ward_codes() -> dict[str, Ward]:
+    # Imported on first use, like vietnamadminunits: `vietnam_provinces` costs 50-100 ms that
+    # a command checking no code (an unchanged `kho publish`) never needs.
+    from vietnam_provinces import Ward
+
     return {f"{ward.code.value:05d}": ward for ward in Ward.iter_all()}
 
 
@@ -29,6 +41,8 @@ def is_commune_code_2025(code: str) -> bool:
 
 def province_of_commune(code: str) -> Province:
     """The province a 2025 commune code belongs to; KeyError if unknown."""
+    from vietnam_provinces import Province  # see _ward_codes
+
     return Province.from_code(_ward_codes()[code].province_code)
 
 
@@ -57,6 +71,7 @@ def _province_codes_2025() -> dict[str, str]:
 
     The old → new correspondence is vietnamadminunits' converter table (keyed by province name
     keys); its two tables give each key's code. A 2025 code maps to itself."""
+    from vietnam_provinces import Province
     from vietnamadminunits.converter.converter_2025 import DICT_PROVINCE
 
     new = {
@@ -110,6 +125,7 @@ __all__ = [
     "commune_code_2025",
     "is_commune_code_2025",
     "legacy_province_codes",
+    "load_code_lists",
     "province_code_2025",
     "province_of_commune",
     "ward_name",

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.ingest.validation import Violation
+from hub.contracts.violation import Violation
 
 LETTER_MAX_BYTES = 512 * 1024
 """A dead letter larger than this (a record over a Kafka message's size, say) keeps the first

@@ -5,12 +5,32 @@ way, and secrets masked before anything is written (``hub.logs.secrets``).
 Shared fields: ``time``, ``level``, ``logger``, ``process`` (the command), ``pid``, and what
 the code binds with ``structlog.contextvars``: ``request_id`` (the API), ``dataset``,
 ``agency``, and a record's ``topic``, ``partition`` and ``offset`` (``record_context``).
+
+Its names are imported on first use (hub.lazy_names): configuring the logs does not import
+structlog until a line is written (hub/logs/configure.py), so ``from hub.logs import
+configure_logging`` must not import it through ``hub.logs.context`` either.
 """
 
 from __future__ import annotations
 
-from hub.logs.configure import LogSettings, configure_logging
-from hub.logs.context import letter_context, record_context
-from hub.logs.secrets import mask_secrets
+from typing import TYPE_CHECKING
+
+from hub.lazy_names import lazy_names
+
+if TYPE_CHECKING:
+    from hub.logs.configure import LogSettings, configure_logging
+    from hub.logs.context import letter_context, record_context
+    from hub.logs.secrets import mask_secrets
 
 __all__ = ["LogSettings", "configure_logging", "letter_context", "mask_secrets", "record_context"]
+
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "LogSettings": "hub.logs.configure",
+        "configure_logging": "hub.logs.configure",
+        "letter_context": "hub.logs.context",
+        "record_context": "hub.logs.context",
+        "mask_secrets": "hub.logs.secrets",
+    },
+)

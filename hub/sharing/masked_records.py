@@ -22,9 +22,9 @@ from hub.bus.port import BusRecord
 from hub.bus.relay import RoutedMessage
 from hub.catalogue.loader import LoadedCatalogue
 from hub.catalogue.models import Classification, DatasetEntry
+from hub.contracts.violation import Violation
 from hub.errors import ConfigurationError, UnreachableError
 from hub.ingest.dead_letter import DeadLetter
-from hub.ingest.validation import Violation
 from hub.registry.port import RegistryError, SchemaRegistry, subject_for_topic
 from hub.sharing.masking import Projection, Projector, masked_schema_text
 from hub.sharing.pseudonym import Pseudonymiser

@@ -14,6 +14,8 @@ import typer.main
 from typer.testing import CliRunner
 
 from hub.app.cli.root import KhoCommands, app
+from hub.app.wiring import Hub
+from tests.unit.opendata.test_publish_unchanged import FIGURES, published_once
 
 # Prints which of the modules named in argv[1] (JSON) the `kho` run with the rest of argv
 # imported; the command's own output goes to stdout before it.
@@ -54,6 +56,7 @@ NOT_FOR_HELP = (
     "connectors",
     "uvicorn",
     "prometheus_client",
+    "structlog",
 )
 # What an unchanged `kho publish` on the embedded defaults has no use for: the other commands'
 # libraries, the address parsers (only a contract check on a record needs them), Parquet (only
@@ -74,6 +77,34 @@ NOT_FOR_PUBLISH = (
     "connectors",
     "uvicorn",
     "shapely",
+    "rdflib",
+    "opendata.changed",
+    # Loading the catalogue compiles the contracts with CEL, but not CEL's own REPL (cel.cli:
+    # prompt_toolkit, pygments; hub.contracts.cel_engine); the code lists the contract
+    # functions check against load on a first check (vietnam_provinces); the registry subjects
+    # of the masked topics import neither the masking worker nor the metrics (prometheus_client
+    # and its http.server); the default rate limits are not parsed (`limits`); the logs import
+    # structlog (its dev module: rich.traceback, pygments) only to write a line.
+    "cel.cli",
+    "prompt_toolkit",
+    "vietnam_provinces",
+    "hub.sharing.masked_worker",
+    "hub.ingest.validation",
+    "hub.metrics",
+    "prometheus_client",
+    "http.server",
+    "limits",
+    "structlog",
+)
+# What a `kho publish` that finds its publication unchanged has no use for besides: it reads
+# no record of the topic and builds no file, so neither materialising nor the portal dataset
+# (its files and their DCAT-AP description, with rdflib).
+NOT_FOR_UNCHANGED_PUBLISH = (
+    *NOT_FOR_PUBLISH,
+    "opendata.materialise",
+    "opendata.aggregate",
+    "opendata.portal_dataset",
+    "opendata.dcat",
 )
 
 
@@ -118,6 +149,18 @@ def test_publish_imports_only_what_publishing_needs(tmp_path: Path) -> None:
     assert "Kế hoạch công bố dữ liệu mở" in output
 
 
+def test_an_unchanged_publish_imports_neither_materialising_nor_dcat(
+    tmp_path: Path, cli_hub: Hub
+) -> None:
+    """`kho publish` on a publication published before and unchanged since answers it as
+    unchanged without importing what reading the topic, writing files or describing them in
+    DCAT-AP needs."""
+    published_once(cli_hub, tmp_path)
+    output, seen = probe(["publish", "--only", FIGURES], NOT_FOR_UNCHANGED_PUBLISH, tmp_path)
+    assert seen == {"code": 0, "imported": []}
+    assert "Không có gì thay đổi: 1 ấn phẩm giữ nguyên" in " ".join(output.split())
+
+
 def test_listed_lines_are_the_commands_own_help(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -146,3 +189,27 @@ def test_a_mistyped_command_is_suggested_among_the_lazy_ones() -> None:
     result = CliRunner().invoke(app, ["publsh"])
     assert result.exit_code == 2
     assert "Did you mean 'publish'?" in result.output
+
+
+def test_cel_without_its_shell_has_the_packages_names() -> None:
+    """The cel package as hub.contracts.cel_engine sets it up (without its REPL) has every
+    name the package's own ``__init__`` gives it but ``cli``, which stays importable: a new
+    version of the package that adds a name to its ``__init__`` fails here."""
+    names = "print(sorted(n for n in vars(cel) if not n.startswith('__')))"
+    ours, theirs = (
+        subprocess.run(
+            [sys.executable, "-c", f"{setup}\n{names}"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+        for setup in ("from hub.contracts.cel_engine import cel", "import cel")
+    )
+    assert "'cli'" in theirs
+    assert ours == theirs.replace("'cli', ", "")
+    shell = "from hub.contracts.cel_engine import cel\nimport cel.cli\nprint(cel.cli.__name__)"
+    done = subprocess.run(
+        [sys.executable, "-c", shell], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "cel.cli"

@@ -211,3 +211,18 @@ def test_a_bad_log_setting_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KHO_LOG_LEVEL", "info")
     monkeypatch.setenv("KHO_LOG_FORMAT", "Console")
     assert read_log_settings() == LogSettings(level="INFO", format="console")
+
+
+def test_the_code_logs_through_the_stdlib_not_structlogs_own_loggers() -> None:
+    """hub.logs.configure builds structlog's configuration with the first line it formats; a
+    ``structlog.get_logger()`` used before that line would write with structlog's defaults,
+    outside the handler and its masking."""
+    root = Path(__file__).resolve().parents[3]
+    offenders = [
+        str(path.relative_to(root))
+        for package in ("hub", "connectors", "opendata")
+        for path in (root / package).rglob("*.py")
+        if path.parts[-2:] != ("logs", "configure.py")
+        and "get_logger(" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
