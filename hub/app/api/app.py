@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from hub.app.api import authentication, registry_handlers
+from hub.app.api import authentication, heap, registry_handlers
 from hub.app.api.errors import (
     database_error,
     provide_once_error,
@@ -34,7 +34,7 @@ from hub.app.web.routes import PAGE_ROUTES
 from hub.app.web.security import SecurityHeadersMiddleware
 from hub.app.wiring import Hub
 from hub.errors import UnreachableError
-from hub.identifiers.admin_units import legacy_province_codes
+from hub.identifiers.admin_units import load_code_lists
 from hub.provide_once.errors import ProvideOnceError
 from hub.registry.embedded import DatabaseSchemaRegistry
 
@@ -70,7 +70,7 @@ def build_app(hub: Hub) -> Starlette:
                 # the CCCD check's province tables: importing them takes seconds of CPU, which
                 # the first prefill would otherwise spend on the event loop, stalling every
                 # request in flight
-                background.start_soon(to_thread.run_sync, legacy_province_codes)
+                background.start_soon(_warm_then_settle)
                 yield
                 background.cancel_scope.cancel()
         finally:
@@ -104,6 +104,12 @@ def build_app(hub: Hub) -> Starlette:
     signin.install(app)
     app.state.sections = sections  # what /openapi.json describes
     return app
+
+
+async def _warm_then_settle() -> None:
+    """The contract checks' code lists loaded, the heap as built to serve is frozen."""
+    await to_thread.run_sync(load_code_lists)
+    heap.settle()
 
 
 class _PagesOnly:

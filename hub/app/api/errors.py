@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -19,11 +20,17 @@ log = logging.getLogger("kho.api")
 
 
 class VietnameseJSONResponse(JSONResponse):
-    """JSON with Vietnamese text left readable (UTF-8, not \\u escapes)."""
+    """JSON with Vietnamese text left readable (UTF-8, not \\u escapes). Encoded by msgspec
+    (C; about a tenth of ``json.dumps``'s CPU, which was 4 % of a prefill's over HTTP); text
+    holding a lone surrogate, which UTF-8 cannot carry, by ``json.dumps`` with the surrogate as
+    its JSON escape."""
 
     def render(self, content: object) -> bytes:
-        text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
-        return text.encode("utf-8", "backslashreplace")  # a lone surrogate as its JSON escape
+        try:
+            return msgspec.json.encode(content)
+        except UnicodeEncodeError:
+            text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+            return text.encode("utf-8", "backslashreplace")
 
 
 class ApiError(HTTPException):

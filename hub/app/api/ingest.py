@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import math
 from collections.abc import Coroutine
 
-import structlog
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
@@ -42,7 +42,7 @@ from hub.ingest.idempotency import (
 from hub.ingest.writer import DatasetWriter
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-log = structlog.get_logger(__name__)
+log = logging.getLogger(__name__)
 
 
 async def ingest_records(request: Request) -> Reply:
@@ -158,7 +158,7 @@ async def _within(hub: Hub, completion: Coroutine[None, None, StoredAnswer]) -> 
 def _log_failure(task: asyncio.Task[StoredAnswer]) -> None:
     """A batch nobody waits for any more that failed: its claim is released for the retry."""
     if not task.cancelled() and (failure := task.exception()) is not None:
-        log.warning("ingest_batch_failed_after_answer", error=repr(failure))
+        log.warning("ingest_batch_failed_after_answer", extra={"error": repr(failure)})
 
 
 def _writable_entry(hub: Hub, credential: Credential, dataset_id: str) -> DatasetEntry:
