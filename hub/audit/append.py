@@ -9,11 +9,13 @@ on psycopg's async pool, for the HTTP API's appends on PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from hub.async_postgres import AsyncPostgres, postgres_sql
 from hub.audit.actions import is_action_name
@@ -113,14 +115,40 @@ def write_chained(conn: sa.Connection, group: Sequence[PendingEntry]) -> list[in
     return rows.seqs
 
 
+def _insert_unnested(table: sa.Table) -> str:
+    """An INSERT of many rows as one statement: each column's values as one array parameter
+    named after the column, unnested into rows. Text goes as ``text[]``, so that a value too
+    long for its column fails the insert as a row of its own would (a cast to ``varchar(n)``
+    would cut it short without a word)."""
+    arrays = [
+        sa.cast(
+            sa.bindparam(c.name),
+            postgresql.ARRAY(sa.Text() if isinstance(c.type, sa.String) else c.type),
+        )
+        for c in table.c
+    ]
+    rows = sa.func.unnest(*arrays).table_valued(*(c.name for c in table.c)).render_derived()
+    sql = postgres_sql(sa.insert(table).from_select(list(table.c.keys()), sa.select(*rows.c)))
+    # the arrays in PostgreSQL's binary format (psycopg's %(name)b): in text, psycopg quotes
+    # and escapes each element in Python, about 0.13 ms an entry against 0.01
+    return re.sub(r"%\((\w+)\)s", r"%(\1)b", sql)
+
+
+def _columns_of(table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    return {c.name: [row[c.name] for row in rows] for c in table.c}
+
+
 class AsyncChainWriter:
     """``write_chained`` on psycopg's async pool, in a transaction of its own that takes the
-    same advisory lock as every other appender of the log."""
+    same advisory lock as every other appender of the log. Each table's rows go in one
+    statement of arrays: row by row (``executemany`` in a pipeline, about 4 % of the server's
+    CPU a prefill under py-spy), groups of a hundred entries also cost PostgreSQL about 0.03 ms
+    of CPU an entry instead of 0.017."""
 
     _LOCK = postgres_sql(sa.select(sa.func.pg_advisory_xact_lock(sa.bindparam("key"))))
     _HEAD = postgres_sql(_HEAD)
-    _INSERT_ENTRY = postgres_sql(sa.insert(audit_table))
-    _INSERT_SUBJECT = postgres_sql(sa.insert(audit_subjects_table))
+    _INSERT_ENTRIES = _insert_unnested(audit_table)
+    _INSERT_SUBJECTS = _insert_unnested(audit_subjects_table)
 
     def __init__(self, database: AsyncPostgres) -> None:
         self._database = database
@@ -130,8 +158,8 @@ class AsyncChainWriter:
             await conn.execute(self._LOCK, {"key": AUDIT_LOCK_KEY})
             head = await (await conn.execute(self._HEAD)).fetchone()
             rows = chained(None if head is None else (int(head["seq"]), head["hash"]), group)
-            async with conn.cursor() as cursor:
-                await cursor.executemany(self._INSERT_ENTRY, rows.entries)
-                if rows.subjects:
-                    await cursor.executemany(self._INSERT_SUBJECT, rows.subjects)
+            await conn.execute(self._INSERT_ENTRIES, _columns_of(audit_table, rows.entries))
+            if rows.subjects:
+                subjects = _columns_of(audit_subjects_table, rows.subjects)
+                await conn.execute(self._INSERT_SUBJECTS, subjects)
         return rows.seqs
