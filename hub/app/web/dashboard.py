@@ -133,11 +133,10 @@ async def dashboard_page(request: Request) -> Response:
         return not_found_page(request, "Cấp đơn vị không có: chọn cơ quan hoặc xã, phường.")
     level: Level = "agency" if level_text == "agency" else "commune"
     chosen = period
-    province = await _off_loop(lambda: hub.index_reader.figures(PROVINCE, chosen, context.now))
+    province, series = await _figures_and_trend(context, PROVINCE, period)
     if not has_data(province):
         return not_found_page(request, f"Không có hồ sơ nào trong {period_label(period)}.")
     ranked = await _off_loop(lambda: hub.index_reader.ranking(chosen, level, context.now))
-    series = await _trend_for(context, PROVINCE, period)
     groups = indicator_views(province, hub.index_method)
     return render(
         request,
@@ -180,12 +179,17 @@ def _ranked_row(hub: Hub, rank: int, ranked: Ranked, period: Period) -> RankRow:
     )
 
 
-async def _trend_for(context: Context, unit: Unit, period: Period) -> list[MonthFigures]:
-    """The unit's months with data in the trend window ending with the period."""
+async def _figures_and_trend(
+    context: Context, unit: Unit, period: Period
+) -> tuple[IndexFigures, list[MonthFigures]]:
+    """The unit's figures for the period and its months with data in the trend window ending
+    with the period, read together off the event loop."""
     first, last = trend_window(period)
     reader = context.hub.index_reader
-    series = await _off_loop(lambda: reader.trend(unit, first, last, context.now))
-    return from_first_data(series)
+    figures, series = await _off_loop(
+        lambda: reader.figures_and_trend(unit, period, first, last, context.now)
+    )
+    return figures, from_first_data(series)
 
 
 KINDS = {"co-quan": "agency", "xa": "commune"}
@@ -225,14 +229,12 @@ async def unit_page(request: Request) -> Response:
     period = _chosen_period(request, context)
     if period is None:
         return not_found_page(request, _bad_period(request))
-    chosen = period
     try:
-        figures = await _off_loop(lambda: hub.index_reader.figures(unit, chosen, context.now))
+        figures, series = await _figures_and_trend(context, unit, period)
     except UnknownUnit:
         return not_found_page(request, "Không có đơn vị này trong chỉ số 766.")
     name = unit_name(unit, hub.catalogue.catalogue)
     groups = indicator_views(figures, hub.index_method)
-    series = await _trend_for(context, unit, period)
     return render(
         request,
         "index766/unit.html",

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import cache
 from importlib.metadata import version
 from importlib.resources import files
 from typing import Any
 
-from babel.numbers import format_decimal
+from babel import Locale
+from babel.numbers import NumberPattern, parse_pattern
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -39,8 +41,16 @@ def vn_number(value: float | int | Decimal | None, digits: int = 1) -> str:
     decimals (none shown when the value is whole). ``None`` -> an en dash."""
     if value is None:
         return "–"
-    pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
-    return str(format_decimal(value, format=pattern, locale=LOCALE))
+    return str(_number_pattern(digits).apply(value, _LOCALE))
+
+
+_LOCALE = Locale.parse(LOCALE)
+
+
+@cache
+def _number_pattern(digits: int) -> NumberPattern:
+    """The pattern of ``digits`` decimals, parsed once (a page formats a hundred numbers)."""
+    return parse_pattern("#,##0" + ("." + "#" * digits if digits > 0 else ""))
 
 
 def vn_date(value: dt.date | dt.datetime | None) -> str:
