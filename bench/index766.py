@@ -31,7 +31,7 @@ on first use) so that emptying the index never touches another run's tables:
                 (the 200 answer) to that moment (aim p99 < 2 s).
 
     python bench/index766.py [--dossiers 1000000] [--requests 200] [--budget 60] [--rate 200]
-        [--seconds 10] [--batch 500] [--skip-backfill] [--kafka kafka://kho:kho@127.0.0.1:19092]
+        [--seconds 10] [--batch 2000] [--skip-backfill] [--kafka kafka://kho:kho@127.0.0.1:19092]
         [--database-url postgresql://kho:kho@127.0.0.1:15432/kho_bench_index766] [--skip-freshness]
 
 Machines are noisy: compare the ratios, not the absolute figures.
@@ -93,7 +93,12 @@ def main() -> None:
     )
     parser.add_argument("--rate", type=int, default=200, help="dossiers/s in the freshness run")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the freshness run")
-    parser.add_argument("--batch", type=int, default=500, help="the worker's records per batch")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=2000,
+        help="the worker's records per batch (kho index run --batch's default)",
+    )
     parser.add_argument(
         "--kafka",
         default=f"kafka://kho:kho@127.0.0.1:{os.environ.get('KHO_SVC_KAFKA_PORT', 19092)}",
@@ -148,7 +153,9 @@ def main() -> None:
                 "all",
                 {"reference_records_per_s": reference, "index_records_per_s": index},
             )
-        with UvicornServer(settings) as base_url:
+        server = UvicornServer(settings)
+        with server as base_url:
+            server.wait_until_settled()
             api = _api_latency(hub, base_url, args.requests, args.budget)
             for label, (p50, p99) in api.items():
                 figures = {"p50_ms": p50, "p99_ms": p99}

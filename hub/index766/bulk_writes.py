@@ -1,8 +1,11 @@
 """Writing a batch of rows at once, in the database's own way: an upsert that is one COPY and
-one statement on PostgreSQL (an executemany on SQLite), and ``IN`` as one array parameter."""
+one statement on PostgreSQL (an executemany on SQLite), an insert of new rows that is one COPY,
+and ``IN`` as one array parameter."""
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -52,10 +55,7 @@ def upsert(
     conn.exec_driver_sql(
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} (LIKE {table.name}) ON COMMIT DELETE ROWS"
     )
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+    _copy(conn, staging, table, rows)
     conn.exec_driver_sql(
         f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging} "  # noqa: S608 - names from the table's own metadata, values copied
         f"ORDER BY {', '.join(key)} "  # rows locked in key order: no deadlock between members
@@ -64,11 +64,48 @@ def upsert(
     conn.exec_driver_sql(f"TRUNCATE {staging}")
 
 
+def insert(conn: sa.Connection, table: sa.Table, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert rows (tuples in the table's column order) whose keys are known to be absent: on
+    PostgreSQL one COPY straight into the table (a key present after all fails the
+    transaction with an IntegrityError), elsewhere an executemany."""
+    if not rows:
+        return
+    names = [c.name for c in table.columns]
+    if conn.dialect.name != "postgresql":
+        conn.execute(sa.insert(table), [dict(zip(names, row, strict=True)) for row in rows])
+        return
+    _copy(conn, table.name, table, rows)
+
+
+def _copy(
+    conn: sa.Connection, target: str, table: sa.Table, rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """COPY the rows (in ``table``'s column order) into ``target``, in PostgreSQL's binary
+    format with the columns' types given: the driver then converts each value without looking
+    for its adapter (several times less CPU than the text format)."""
+    names = ", ".join(c.name for c in table.columns)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {target} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(list(_copy_types(table, conn.dialect)))
+        for row in rows:
+            copy.write_row(row)
+
+
+@functools.lru_cache(maxsize=64)
+def _copy_types(table: sa.Table, dialect: sa.Dialect) -> tuple[str, ...]:
+    """The PostgreSQL type name of each column (``VARCHAR(64)`` → ``varchar``)."""
+    compiled = (c.type.compile(dialect=dialect) for c in table.columns)
+    return tuple(re.sub(r"\(.*\)", "", name).lower() for name in compiled)
+
+
 def among(
     conn: sa.Connection, column: sa.Column[Any], values: Iterable[str]
 ) -> sa.ColumnElement[bool]:
-    """``column IN values``; on PostgreSQL one array parameter (``= ANY``) however many."""
+    """``column IN values``; on PostgreSQL one array parameter however many, unnested in a
+    subquery: the planner then probes the column's index for each value (with ``= ANY`` of a
+    parameter it scanned a table of 200,000 dossiers whole for 2,000 ids, 2-3 times slower)."""
     wanted = list(values)
     if conn.dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam(None, wanted, type_=postgresql.ARRAY(sa.String)))
+        array = sa.bindparam(None, wanted, type_=postgresql.ARRAY(sa.String))
+        return column.in_(sa.select(sa.func.unnest(array)))
     return column.in_(wanted)

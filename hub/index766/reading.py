@@ -67,11 +67,33 @@ class IndexReader:
         self._closed_rankings: OrderedDict[Hashable, list[Ranked]] = OrderedDict()
 
     def figures(self, unit: Unit, period: Period, now: dt.datetime) -> IndexFigures:
-        self._known(unit)
+        with self.store.one_connection():
+            self._known(unit)
+            return self._figures(unit, period, now, self._facts())
+
+    def figures_and_trend(
+        self, unit: Unit, period: Period, first: Period, last: Period, now: dt.datetime
+    ) -> tuple[IndexFigures, list[MonthFigures]]:
+        """The unit's figures for the period and its months from ``first`` to ``last``, as
+        ``figures`` and ``trend`` answer them, read together as a unit's page shows them: one
+        connection, one check of the unit, one read of the procedures each agency handles, and
+        a month's figures taken from the trend when it holds that month."""
+        with self.store.one_connection():
+            self._known(unit)
+            facts = self._facts()
+            series = self._trend(unit, first, last, now, facts)
+            figures = next((m.figures for m in series if m.month == period), None)
+            if figures is None:
+                figures = self._figures(unit, period, now, facts)
+        return figures, series
+
+    def _figures(
+        self, unit: Unit, period: Period, now: dt.datetime, facts: ProcedureFacts
+    ) -> IndexFigures:
         stored = self.store.tallies([period.key], unit=unit.key)
         return index_from_tallies(
             self.method,
-            self._facts(),
+            facts,
             self._judged(stored, self._unsettled(unit, period, now), unit, period, now),
             self.store.feedback(unit, period),
             unit,
@@ -84,6 +106,10 @@ class IndexReader:
         (then by code). A closed period's ranking is kept while nothing it reads changes: its
         tallies' and the feedback's counters (``IndexStore.generations``) and the procedures
         each agency handles."""
+        with self.store.one_connection():
+            return self._kept_ranking(period, level, now)
+
+    def _kept_ranking(self, period: Period, level: Level, now: dt.datetime) -> list[Ranked]:
         facts = self._facts()
         if period.as_of(now) < period.end:
             return self._ranking(period, level, now, facts)
@@ -129,7 +155,13 @@ class IndexReader:
         self, unit: Unit, first: Period, last: Period, now: dt.datetime
     ) -> list[MonthFigures]:
         """Each month's figures from the first month of ``first`` to the last of ``last``."""
-        self._known(unit)
+        with self.store.one_connection():
+            self._known(unit)
+            return self._trend(unit, first, last, now, self._facts())
+
+    def _trend(
+        self, unit: Unit, first: Period, last: Period, now: dt.datetime, facts: ProcedureFacts
+    ) -> list[MonthFigures]:
         if last.end <= first.start:
             raise IndexInputError(f"Kỳ 'to' ({last.key}) trước kỳ 'from' ({first.key})")
         months = month_range(first, last)
@@ -137,7 +169,6 @@ class IndexReader:
             raise IndexInputError(
                 f"Chuỗi theo tháng dài {len(months)} tháng, tối đa {MAX_TREND_MONTHS} tháng"
             )
-        facts = self._facts()
         stored = self.store.tallies([m.key for m in months], unit=unit.key)
         by_month: dict[str, dict[CellKey, Tally]] = {}
         for key, tally in stored.items():
@@ -169,6 +200,12 @@ class IndexReader:
         self, unit: Unit, period: Period, indicator: str, outcome: str, now: dt.datetime
     ) -> list[BehindItem]:
         """The records counted with ``outcome`` in the indicator (e.g. the late dossiers)."""
+        with self.store.one_connection():
+            return self._behind(unit, period, indicator, outcome, now)
+
+    def _behind(
+        self, unit: Unit, period: Period, indicator: str, outcome: str, now: dt.datetime
+    ) -> list[BehindItem]:
         self._known(unit)
         return dossiers_behind(
             self.method,

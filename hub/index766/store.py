@@ -34,7 +34,7 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 
-from hub.index766.bulk_writes import among, in_table_order, upsert
+from hub.index766.bulk_writes import among, in_table_order, insert, upsert
 from hub.index766.states import DossierState, FeedbackState
 from hub.index766.store_reads import IndexStoreReads
 from hub.index766.tables import (
@@ -48,7 +48,7 @@ from hub.index766.tables import (
     index_offsets_table,
     index_tallies_table,
 )
-from hub.index766.tallies import FIELDS, CellKey, Tally, delta
+from hub.index766.tallies import FIELDS, CellKey, Tally, delta, summed
 from hub.provide_once.dossier_evidence import EVIDENCE_ID_PREFIX
 from hub.provide_once.tables import evidence_table
 
@@ -109,9 +109,15 @@ class IndexStore(IndexStoreReads):
         conn: sa.Connection,
         dossiers: Sequence[DossierState],
         feedback: Sequence[FeedbackState],
+        *,
+        made_ahead: Mapping[CellKey, Tally] | None = None,
     ) -> None:
         """Write a batch's states (the last of each id wins) and change the tallies by what
-        they change: the batch's dossiers, and those a feedback names or stops naming."""
+        they change: the batch's dossiers, and those a feedback names or stops naming.
+        ``made_ahead``: ``new_tallies`` of the batch's dossiers, made by the caller before the
+        transaction (the worker, while the previous batch is written); then only what differs
+        from it is counted here: the states replaced, the results in the store, the dossiers
+        a feedback names."""
         new_dossiers = {s.dossier_id: s for s in dossiers}
         new_feedback = {s.feedback_id: s for s in feedback}
         if not new_dossiers and not new_feedback:
@@ -135,28 +141,41 @@ class IndexStore(IndexStoreReads):
                 dossier_row(s) | {"result_in_store": s.dossier_id in in_store}
                 for s in new_dossiers.values()
             ]
+            # The stored ones among them are in ``before``, locked: the others are new rows,
+            # copied straight into the table (most of them, in a rebuild).
+            stored_rows = [row for row in rows if row["dossier_id"] in before]
+            new_rows = [row for row in rows if row["dossier_id"] not in before]
             upsert(
                 conn,
                 index_dossiers_table,
                 ["dossier_id"],
-                in_table_order(index_dossiers_table, rows),
+                in_table_order(index_dossiers_table, stored_rows),
             )
+            insert(conn, index_dossiers_table, in_table_order(index_dossiers_table, new_rows))
         linked_after = (
             self._linked(conn, affected)
             if new_feedback
             else {i for i, (_, named) in before.items() if named}
         )
+        removed = list(before.values())
         after: list[tuple[DossierState, bool]] = []
         for dossier_id in affected:
+            linked = dossier_id in linked_after
             state = new_dossiers.get(dossier_id)
             if state is not None:
-                state = _replace_in_store(state, dossier_id in in_store)
+                stored = _replace_in_store(state, dossier_id in in_store)
+                if made_ahead is not None:
+                    if stored is state and not linked:
+                        continue  # counted ahead as it is
+                    removed.append((state, False))  # as counted ahead, corrected here
+                state = stored
             elif dossier_id in before:
                 state = before[dossier_id][0]
             else:
                 continue  # a feedback names a dossier the index has not seen
-            after.append((state, dossier_id in linked_after))
-        self._add_tallies(conn, delta(before.values(), after))
+            after.append((state, linked))
+        change = delta(removed, after)
+        self._add_tallies(conn, change if made_ahead is None else summed(made_ahead, change))
 
     def refresh_in_store(
         self, conn: sa.Connection, since: dt.datetime | None

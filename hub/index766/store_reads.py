@@ -9,7 +9,9 @@ the province, ``agency:<code>`` or ``commune:<code>``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -63,15 +65,36 @@ def unit_parts(unit: UnitLike) -> tuple[str, str | None]:
 
 
 class IndexStoreReads:
-    """Reads the index's tables, each in a connection of its own."""
+    """Reads the index's tables, each in a connection of its own, or all in one inside
+    ``one_connection``."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+        self._held = threading.local()
+
+    @contextmanager
+    def one_connection(self) -> Iterator[None]:
+        """The reads this thread makes inside share one connection: an answer made of several
+        reads checks a connection out (and pings the server) once, not once a read. Nested,
+        the outer one's connection serves."""
+        if getattr(self._held, "connection", None) is not None:
+            yield
+            return
+        with self.engine.connect() as conn:
+            self._held.connection = conn
+            try:
+                yield
+            finally:
+                self._held.connection = None
+
+    def _connect(self) -> AbstractContextManager[sa.Connection]:
+        held: sa.Connection | None = getattr(self._held, "connection", None)
+        return nullcontext(held) if held is not None else self.engine.connect()
 
     def generations(self, names: Sequence[str]) -> tuple[int, ...]:
         """The counters of these periods (or ``FEEDBACK_GENERATION``), 0 for one never bumped."""
         t = index_generations_table
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             query = sa.select(t.c.name, t.c.generation).where(t.c.name.in_(list(names)))
             found = {name: generation for name, generation in conn.execute(query)}
         return tuple(int(found.get(name, 0)) for name in names)
@@ -80,7 +103,7 @@ class IndexStoreReads:
         """The latest states of the dossiers the unit received in the period."""
         t = index_dossiers_table
         query = _in_scope(sa.select(t), t, t.c.receiving_agency_code, unit, period)
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return [dossier_of(row._mapping) for row in conn.execute(query)]
 
     def unsettled(
@@ -93,7 +116,7 @@ class IndexStoreReads:
         base = sa.select(d, linked.label("linked"))
         due_soon = d.c.finished_at.is_(None) & (d.c.due_at >= now) & (d.c.due_at < period.end)
         found: dict[str, tuple[DossierState, bool]] = {}
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             for condition in (due_soon, d.c.finished_at > now):
                 query = _in_scope(base.where(condition), d, d.c.receiving_agency_code, unit, period)
                 for row in conn.execute(query):
@@ -113,7 +136,7 @@ class IndexStoreReads:
             query = query.where(t.c.unit == unit)
         if level is not None:
             query = query.where(t.c.unit > f"{level}:", t.c.unit < f"{level};")
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return {CellKey._make(row[:4]): Tally._make(row[4:]) for row in conn.execute(query)}
 
     def feedback(self, unit: UnitLike, period: PeriodLike) -> list[FeedbackState]:
@@ -121,7 +144,7 @@ class IndexStoreReads:
         agency, its commune for a commune, all of it for the province."""
         t = index_feedback_table
         query = _in_scope(sa.select(t), t, t.c.agency_code, unit, period)
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return [feedback_of(row._mapping) for row in conn.execute(query)]
 
     def linked_dossiers(self, unit: UnitLike, period: PeriodLike) -> frozenset[str]:
@@ -130,7 +153,7 @@ class IndexStoreReads:
         d, f = index_dossiers_table, index_feedback_table
         joined = sa.select(d.c.dossier_id).distinct().join(f, f.c.dossier_id == d.c.dossier_id)
         query = _in_scope(joined, d, d.c.receiving_agency_code, unit, period)
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return frozenset(conn.scalars(query))
 
     def procedures_of_agencies(self) -> dict[str, frozenset[str]]:
@@ -138,7 +161,7 @@ class IndexStoreReads:
         read from the agencies' yearly cells."""
         t = index_tallies_table
         d = index_dossiers_table
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             first, last = conn.execute(
                 sa.select(sa.func.min(d.c.received_at), sa.func.max(d.c.received_at))
             ).one()
@@ -159,7 +182,7 @@ class IndexStoreReads:
     def units(self) -> UnitCodes:
         """The receiving agencies and communes present in the index, sorted."""
         t = index_dossiers_table
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             agencies = conn.scalars(
                 sa.select(t.c.receiving_agency_code).distinct().order_by(t.c.receiving_agency_code)
             ).all()
@@ -175,13 +198,13 @@ class IndexStoreReads:
         column = {"agency": t.c.receiving_agency_code, "commune": t.c.commune_code}.get(kind)
         if column is None:
             return kind == "province"
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             found = conn.execute(sa.select(sa.literal(1)).where(column == code).limit(1))
             return found.first() is not None
 
     def latest_received(self) -> dt.datetime | None:
         """When the latest dossier in the index was received (the demo's latest month)."""
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             latest: dt.datetime | None = conn.scalar(
                 sa.select(sa.func.max(index_dossiers_table.c.received_at))
             )
@@ -189,7 +212,7 @@ class IndexStoreReads:
 
     def counts(self) -> tuple[int, int]:
         """How many dossiers and feedback the index holds."""
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             dossiers = conn.scalar(sa.select(sa.func.count()).select_from(index_dossiers_table))
             feedback = conn.scalar(sa.select(sa.func.count()).select_from(index_feedback_table))
         return int(dossiers or 0), int(feedback or 0)

@@ -79,7 +79,8 @@ class CellKey(NamedTuple):
 
 def tally_of(dossier: DossierState, as_of: dt.datetime, *, linked: bool) -> Tally:
     """One dossier's tally judged at ``as_of``; ``linked``: a feedback names it."""
-    return Tally._make(_counted(dossier, _lasting(dossier), as_of, linked))
+    finished, on_time = is_finished(dossier, as_of), is_on_time(dossier, as_of)
+    return Tally._make(_judged(_profile(dossier, linked), finished, on_time, 1))
 
 
 def _lasting(d: DossierState) -> tuple[int, int, int, int, int, int, int]:
@@ -98,17 +99,28 @@ def _lasting(d: DossierState) -> tuple[int, int, int, int, int, int, int]:
     )
 
 
-def _counted(
-    d: DossierState,
-    lasting: tuple[int, int, int, int, int, int, int],
-    as_of: dt.datetime,
-    linked: bool,
-) -> tuple[int, ...]:
-    """The dossier's tally at ``as_of`` as a plain tuple, in ``FIELDS`` order."""
-    synced, online, with_fee, paid, with_components, digitised, reused = lasting
-    finished = is_finished(d, as_of)
-    on_time = is_on_time(d, as_of)
+_Profile = tuple[int, int, int, int, int, int, int, bool, bool, bool]
+"""What fixes a dossier's tally at any moment once it is known whether it is finished and on
+time then: its ``_lasting`` counts, then result digitised, result in the store, and neither
+dissatisfied nor named by a feedback."""
+
+
+def _profile(d: DossierState, linked: bool) -> _Profile:
     return (
+        *_lasting(d),
+        d.result_digitised,
+        d.result_in_store,
+        d.satisfaction != Satisfaction.DISSATISFIED and not linked,
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _judged(profile: _Profile, finished: bool, on_time: bool, sign: int) -> tuple[int, ...]:
+    """The tally (in ``FIELDS`` order, times ``sign``: 1 or -1) of a dossier of this profile,
+    finished and on time or not at the moment it is judged at."""
+    synced, online, with_fee, paid, with_components, digitised, reused = profile[:7]
+    result_digitised, result_in_store, contented = profile[7:]
+    counts = (
         1,
         synced,
         int(on_time),
@@ -116,12 +128,23 @@ def _counted(
         with_fee,
         paid,
         int(finished),
-        int(finished and d.result_digitised),
-        int(finished and d.result_in_store),
+        int(finished and result_digitised),
+        int(finished and result_in_store),
         with_components,
         digitised,
         reused,
-        int(on_time and d.satisfaction != Satisfaction.DISSATISFIED and not linked),
+        int(on_time and contented),
+    )
+    return tuple(sign * count for count in counts)
+
+
+@functools.lru_cache(maxsize=1024)
+def _judgements(profile: _Profile, sign: int) -> tuple[tuple[int, ...], ...]:
+    """``_judged`` of a profile for each moment, indexed by ``2 * finished + on_time``."""
+    return tuple(
+        _judged(profile, finished, on_time, sign)
+        for finished in (False, True)
+        for on_time in (False, True)
     )
 
 
@@ -132,8 +155,10 @@ def _calendar(local: dt.datetime) -> tuple[tuple[str, dt.datetime], ...]:
 
 @functools.lru_cache(maxsize=1024)
 def _periods(year: int, month: int) -> tuple[tuple[str, dt.datetime], ...]:
+    """The ends are in UTC, as the states' times are: comparing two times of the same zone
+    skips the offsets' lookup (several times faster; the same instants)."""
     anchor = dt.datetime(year, month, 1, tzinfo=VIETNAM)
-    return tuple((p.key, p.end) for p in periods_containing(anchor))
+    return tuple((p.key, p.end.astimezone(dt.UTC)) for p in periods_containing(anchor))
 
 
 def _key(unit: Unit, period: Period, dossier: DossierState) -> CellKey:
@@ -148,28 +173,53 @@ def delta(
     are replaced by the states ``after``; cells whose change is nothing are left out.
 
     Each dossier counts in nine cells: the province, its agency and its commune, for its
-    month, quarter and year, each judged at the period's end. The dossiers are first summed
-    per (period, procedure, agency, commune), then each sum is spread over its three units."""
-    sums: dict[tuple[str, str, str, str], list[int]] = {}
-    for states, step in ((before, operator.sub), (after, operator.add)):
+    month, quarter and year, each judged at the period's end. A dossier's tally at a moment
+    is fixed by its ``_Profile`` and whether it is finished and on time then: the tallies
+    of those few combinations are made once (``_judged``) and added to the cells."""
+    change: dict[tuple[str, str, str, str], tuple[int, ...]] = {}
+    add = operator.add
+    province = PROVINCE.key
+    for states, sign in ((before, -1), (after, 1)):
         for dossier, linked in states:
-            lasting = _lasting(dossier)
+            judgements = _judgements(_profile(dossier, linked), sign)
             procedure, agency = dossier.procedure_code, dossier.receiving_agency_code
+            agency_unit = _prefixed("agency:", agency)
+            commune_unit = _prefixed("commune:", dossier.commune_code)
             for period, end in _calendar(dossier.received_at.astimezone(VIETNAM)):
-                key = (period, procedure, agency, dossier.commune_code)
-                current = sums.get(key)
-                counted = _counted(dossier, lasting, end, linked)
-                sums[key] = list(map(step, ZERO if current is None else current, counted))
-    change: dict[CellKey, list[int]] = {}
-    for (period, procedure, agency, commune), summed in sums.items():
-        for cell in (
-            CellKey(PROVINCE.key, period, procedure, ""),
-            CellKey(f"agency:{agency}", period, procedure, ""),
-            CellKey(f"commune:{commune}", period, procedure, agency),
-        ):
-            current = change.get(cell)
-            change[cell] = summed if current is None else list(map(operator.add, current, summed))
-    return {key: Tally._make(values) for key, values in change.items() if any(values)}
+                judged = judgements[2 * is_finished(dossier, end) + is_on_time(dossier, end)]
+                for cell in (
+                    (province, period, procedure, ""),
+                    (agency_unit, period, procedure, ""),
+                    (commune_unit, period, procedure, agency),
+                ):
+                    current = change.get(cell)
+                    change[cell] = judged if current is None else tuple(map(add, current, judged))
+    return {
+        tuple.__new__(CellKey, key): tuple.__new__(Tally, values)
+        for key, values in change.items()
+        if any(values)
+    }
+
+
+def new_tallies(states: Iterable[DossierState]) -> dict[CellKey, Tally]:
+    """What these states add to the tallies, none of them named by a feedback (``delta`` from
+    nothing): made ahead of the transaction that writes them (``IndexStore.apply``)."""
+    return delta((), ((state, False) for state in states))
+
+
+def summed(a: Mapping[CellKey, Tally], b: Mapping[CellKey, Tally]) -> dict[CellKey, Tally]:
+    """Two changes of the tallies as one; cells whose change is nothing are left out."""
+    total = dict(a)
+    for key, tally in b.items():
+        current = total.get(key)
+        total[key] = tally if current is None else plus(current, tally)
+    return {key: tally for key, tally in total.items() if any(tally)}
+
+
+@functools.lru_cache(maxsize=65536)
+def _prefixed(level: str, code: str) -> str:
+    """A unit's key (``agency:<code>``), made once per code."""
+    return level + code
 
 
 def is_unsettled(dossier: DossierState, now: dt.datetime, end: dt.datetime) -> bool:

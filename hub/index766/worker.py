@@ -20,6 +20,11 @@ does the same for one). For each batch:
    the right place. The group's commit may lag the database's (a crash between them): the
    records it replays are skipped by step 1.
 
+``drain`` (``--once``, a rebuild's backfill) writes each batch while it decodes the next
+(``hub.index766.writing_ahead``): the same steps, in the same order per batch, with the
+database's work overlapping the decoding. It commits the group's offsets once, after its last
+batch is in the database (the group lags meanwhile, as step 4 allows).
+
 "Seeking to the stored offsets": the bus port's group consumer starts at the group's committed
 offsets and has no seek. The saved offsets are never behind the group's except after a rebuild
 (or a database restored from an older backup); at start the worker reads, for every partition
@@ -56,6 +61,8 @@ from hub.index766.decoding import (
     send_letters,
 )
 from hub.index766.store import IndexStore, PartitionKey
+from hub.index766.tallies import CellKey, Tally, new_tallies
+from hub.index766.writing_ahead import WritingAhead
 from hub.metrics import RECORDS_OUT
 
 log = logging.getLogger(__name__)
@@ -66,6 +73,7 @@ INDEX_GROUP = "kho.index766"
 _COORDINATOR_WAIT_S = 30.0
 EVIDENCE_LOOK_EVERY_S = 1.0
 """How often a running worker looks for results newly stored as evidence."""
+_WRITER_THREAD = "kho-index-write"
 
 
 AfterStates = Callable[[], None]
@@ -169,19 +177,22 @@ class IndexWorker:
             if end > 0
         }
         run = IndexRun()
-        self._catch_up(run)
+        with WritingAhead[list[Decoded]](_WRITER_THREAD) as ahead:
+            self._catch_up(run, lambda records: self._batch_ahead(records, run, ahead))
         done = self._store.saved_offsets(self.group)
         if any(done.get(key, 0) < end for key, end in targets.items()):
             consumer = self._bus.consumer(self.group, self.topics)
             try:
-                run.drained = drain_to(
-                    consumer,
-                    targets,
-                    done,
-                    lambda records: self._batch(records, run, consumer),
-                    max_records=self._batch_size,
-                    idle_timeout_s=idle_timeout_s,
-                )
+                with WritingAhead[list[Decoded]](_WRITER_THREAD) as ahead:
+                    run.drained = drain_to(
+                        consumer,
+                        targets,
+                        done,
+                        lambda records: self._batch_ahead(records, run, ahead),
+                        max_records=self._batch_size,
+                        idle_timeout_s=idle_timeout_s,
+                    )
+                consumer.commit()  # every batch is in the database: the group may lag, not lead
             finally:
                 consumer.close()
         self.refresh_evidence()
@@ -192,7 +203,7 @@ class IndexWorker:
         first. Logs the counts periodically."""
         self.prepare()
         run = IndexRun()
-        self._catch_up(run, stop)
+        self._catch_up(run, lambda records: self._batch(records, run, None), stop)
         consumer = self._bus.consumer(self.group, self.topics)
         next_report = time.monotonic() + report_every_s
         try:
@@ -223,8 +234,14 @@ class IndexWorker:
         self._batch(records, run, None)
         return run
 
-    def _catch_up(self, run: IndexRun, stop: threading.Event | None = None) -> None:
-        """Read directly what the group's committed offsets jumped over (after a rebuild)."""
+    def _catch_up(
+        self,
+        run: IndexRun,
+        handle: Callable[[list[BusRecord]], None],
+        stop: threading.Event | None = None,
+    ) -> None:
+        """Read directly what the group's committed offsets jumped over (after a rebuild);
+        ``handle`` applies each batch read."""
         committed = self._group_committed()
         saved = self._store.saved_offsets(self.group)
         for (topic, partition), until in committed.items():
@@ -242,7 +259,7 @@ class IndexWorker:
                         until,
                     )
                     break
-                self._batch(records, run, None)
+                handle(records)
                 run.caught_up += len(records)
                 position = records[-1].offset + 1
 
@@ -270,6 +287,25 @@ class IndexWorker:
     def _batch(
         self, records: Sequence[BusRecord], run: IndexRun, consumer: Consumer | None
     ) -> None:
+        applied = self._write(self._prepare(records))
+        if consumer is not None:
+            consumer.commit()  # after the database: the group may lag, never lead
+        self._count(run, len(records), applied)
+
+    def _batch_ahead(
+        self, records: Sequence[BusRecord], run: IndexRun, ahead: WritingAhead[list[Decoded]]
+    ) -> None:
+        """``_batch`` with the writing in ``ahead``'s thread; the group is committed later."""
+        prepared = self._prepare(records)
+        ahead.submit(
+            lambda: self._write(prepared),
+            lambda applied: self._count(run, len(records), applied),
+        )
+
+    def _prepare(self, records: Sequence[BusRecord]) -> _Prepared:
+        """The batch's records not covered by the saved offsets, decoded, and what their
+        dossiers add to the tallies; their dead letters sent (before the batch commits: never
+        lost)."""
         store = self._store
         keys = {(r.topic, r.partition) for r in records}
         with store.engine.connect() as conn:
@@ -279,49 +315,70 @@ class IndexWorker:
         letters = [d.letter for d in decoded if d.letter is not None]
         if letters:
             send_letters(letters, self._ports.dlq_writer)
+        latest = {d.dossier.dossier_id: d.dossier for d in decoded if d.dossier is not None}
+        return _Prepared(keys, decoded, new_tallies(latest.values()))
+
+    def _write(self, prepared: _Prepared) -> list[Decoded]:
         try:
-            applied = self._commit(keys, decoded)
+            return self._commit(prepared)
         except sa.exc.IntegrityError:
-            # Another member of the group saved this partition's first offset at the same
-            # moment (a rebalance handed it over): its row exists now, so retrying skips
-            # whatever that member applied.
-            log.info("offsets of %s saved concurrently; applying the batch again", sorted(keys))
-            applied = self._commit(keys, decoded)
-        dossiers = [d.dossier for d in applied if d.dossier is not None]
-        feedback = [d.feedback for d in applied if d.feedback is not None]
-        if consumer is not None:
-            consumer.commit()  # after the database: the group may lag, never lead
-        run.dossiers += len(dossiers)
-        run.feedback += len(feedback)
-        run.skipped += len(records) - len(applied)
+            # Another member of the group saved this partition's first offset, or inserted
+            # one of the batch's new dossiers, at the same moment (a rebalance handed it
+            # over): its row exists now, so retrying skips or replaces what that member wrote.
+            keys = sorted(prepared.keys)
+            log.info("offsets of %s saved concurrently; applying the batch again", keys)
+            return self._commit(prepared)
+
+    def _count(self, run: IndexRun, read: int, applied: list[Decoded]) -> None:
+        """Add a written batch of ``read`` records to the run's counts and the metrics."""
+        out: Counter[str] = Counter()
         for d in applied:
             if d.letter is not None:
                 run.dead_letters[d.letter.violations[0].rule] += 1
-            else:
-                RECORDS_OUT.labels(dataset=self.entries[d.record.topic].id, sink="index").inc()
+                continue
+            if d.dossier is not None:
+                run.dossiers += 1
+            elif d.feedback is not None:
+                run.feedback += 1
+            out[d.record.topic] += 1
+        for topic, count in out.items():
+            RECORDS_OUT.labels(dataset=self.entries[topic].id, sink="index").inc(count)
+        run.skipped += read - len(applied)
         run.batches += 1
-        log.debug("index batch: %d records, %d applied", len(records), len(applied))
+        log.debug("index batch: %d records, %d applied", read, len(applied))
 
-    def _commit(self, keys: set[PartitionKey], decoded: list[Decoded]) -> list[Decoded]:
+    def _commit(self, prepared: _Prepared) -> list[Decoded]:
         """Write the states and the next offsets in one transaction; the records applied (those
         the saved offsets, read under lock, do not cover yet)."""
         store = self._store
         with store.engine.begin() as conn:
-            locked = store.offsets(conn, self.group, keys, lock=True)
+            locked = store.offsets(conn, self.group, prepared.keys, lock=True)
             applied = [
                 d
-                for d in decoded
+                for d in prepared.decoded
                 if d.record.offset >= locked.get((d.record.topic, d.record.partition), 0)
             ]
+            every = len(applied) == len(prepared.decoded)  # else the tallies made ahead differ
             store.apply(
                 conn,
                 [d.dossier for d in applied if d.dossier is not None],
                 [d.feedback for d in applied if d.feedback is not None],
+                made_ahead=prepared.tallies if every else None,
             )
             if self._after_states is not None:
                 self._after_states()  # fault injection (tests): a failure before the offsets
             store.save_offsets(conn, self.group, _next_offsets(d.record for d in applied))
         return applied
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A batch ready to write: its partitions, its records not covered by the saved offsets
+    (decoded), and what their dossiers add to the tallies (``new_tallies``)."""
+
+    keys: set[PartitionKey]
+    decoded: list[Decoded]
+    tallies: dict[CellKey, Tally]
 
 
 def _next_offsets(records: Iterable[BusRecord]) -> dict[PartitionKey, int]:

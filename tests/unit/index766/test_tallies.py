@@ -10,6 +10,7 @@ import random
 from dataclasses import replace
 
 import pytest
+import sqlalchemy as sa
 
 from hub.app.wiring import Hub
 from hub.index766.facts import ProcedureFacts
@@ -18,7 +19,14 @@ from hub.index766.method import IndexMethod, load_method
 from hub.index766.periods import PROVINCE, Period, Unit, parse_period, scoped
 from hub.index766.reading import IndexReader
 from hub.index766.states import DossierState, FeedbackState, Satisfaction, latest_states
-from hub.index766.tallies import TALLIED, combined, correction, delta, is_unsettled
+from hub.index766.tallies import (
+    TALLIED,
+    combined,
+    correction,
+    delta,
+    is_unsettled,
+    new_tallies,
+)
 from tests.paths import CATALOGUE_DIR
 from tests.unit.index766.builders import dossier, feedback, vn
 
@@ -166,16 +174,19 @@ def test_tallies_equal_the_definition_for_closed_and_open_periods(
                 )
 
 
+@pytest.mark.parametrize("ahead", [False, True], ids=["made-in-apply", "made-ahead"])
 def test_the_store_keeps_tallies_equal_to_its_latest_states(
-    embedded_hub: Hub, index_method: IndexMethod
+    embedded_hub: Hub, index_method: IndexMethod, ahead: bool
 ) -> None:
     """Applied in batches with later records and re-linked feedback, the stored tallies equal
-    the tallies of the final latest states, and the reader's figures equal the definition."""
+    the tallies of the final latest states, and the reader's figures equal the definition;
+    the same when the batch's new tallies are made before its transaction (the worker)."""
     store = embedded_hub.index_store
     dossier_batches, feedback_batches = history(random.Random(2025), store=False)
     for ds, fs in zip(dossier_batches, feedback_batches, strict=True):
+        made = new_tallies({d.dossier_id: d for d in ds}.values()) if ahead else None
         with store.engine.begin() as conn:
-            store.apply(conn, ds, fs)
+            store.apply(conn, ds, fs, made_ahead=made)
     final = latest_states(d for batch in dossier_batches for d in batch)
     fbs = latest_states(f for batch in feedback_batches for f in batch)
     linked = {f.dossier_id for f in fbs if f.dossier_id}
@@ -217,6 +228,30 @@ def test_ranking_and_trend_answer_what_each_unit_and_month_answers(
         assert [m.month.key for m in trend] == ["2025-07", "2025-08", "2025-09"]
         for m in trend:
             assert m.figures == reader.figures(PROVINCE, m.month, now)
+
+
+def test_a_units_figures_and_trend_read_together_answer_what_each_answers_alone(
+    embedded_hub: Hub, index_method: IndexMethod
+) -> None:
+    """Read together (a unit's page), a unit's figures and trend are what ``figures`` and
+    ``trend`` answer, for a month inside the trend and a quarter outside it, closed and open,
+    and the reads check out one connection instead of one a read."""
+    store = embedded_hub.index_store
+    for ds, fs in zip(*history(random.Random(11), store=False), strict=True):
+        with store.engine.begin() as conn:
+            store.apply(conn, ds, fs)
+    reader = IndexReader(store, index_method, FACTS)
+    first, last = parse_period("2025-07"), parse_period("2025-09")
+    checkouts: list[object] = []
+    sa.event.listen(store.engine, "checkout", lambda *_: checkouts.append(1))
+    for now in (vn(2026, 1, 1), vn(2025, 9, 12, 9)):
+        for unit in UNITS:
+            for period in (parse_period("2025-08"), parse_period("2025-Q3")):
+                checkouts.clear()
+                together = reader.figures_and_trend(unit, period, first, last, now)
+                assert len(checkouts) == 1
+                alone = (reader.figures(unit, period, now), reader.trend(unit, first, last, now))
+                assert together == alone, (unit.key, period.key)
 
 
 def test_a_kept_closed_ranking_follows_a_late_record_and_a_feedback(
