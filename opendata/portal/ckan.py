@@ -10,6 +10,8 @@
   its download URL) across runs, and a run killed half-way cannot leave a second copy.
 - Each resource keeps the SHA-256 of its file in ``hash``; an unchanged file is never uploaded
   again, and an unchanged run changes nothing.
+- The changed files go up together, in one ``package_revise`` as far as the size limit allows:
+  CKAN validates the whole dataset and indexes it in Solr on every change, once a call.
 - CKAN down, or answering 5xx, raises ``PortalUnavailable``; the publisher retries.
 """
 
@@ -152,13 +154,13 @@ class CkanPortal:
             update = {k: v for k, v in self._package_fields(dataset).items() if k != "name"}
             current = self._revise(current, {"update": update})
             action = "updated"
-        uploaded = []
-        for resource in self._stale_resources(current, dataset):
-            current = self._upload(current, dataset.name, resource)
-            uploaded.append(resource.name)
-        if uploaded and action == "unchanged":
+        stale = self._stale_resources(current, dataset)
+        for group in upload_groups(stale, self._max_bytes):
+            current = self._upload(current, dataset.name, group)
+        if stale and action == "unchanged":
             action = "updated"
-        return PublishOutcome(dataset.name, action, self.dataset_url(dataset.name), tuple(uploaded))
+        uploaded = tuple(resource.name for resource in stale)
+        return PublishOutcome(dataset.name, action, self.dataset_url(dataset.name), uploaded)
 
     def _create(self, dataset: PortalDataset) -> dict[str, Any]:
         try:
@@ -175,31 +177,31 @@ class CkanPortal:
         return self._revise_call({"match": match, **change}, None)
 
     def _upload(
-        self, current: dict[str, Any], name: str, resource: PortalResource
+        self, current: dict[str, Any], name: str, resources: list[PortalResource]
     ) -> dict[str, Any]:
-        rid = resource_id(name, resource.filename)
-        fields = {
-            "id": rid,
-            "name": resource.name,
-            "format": resource.format,
-            "mimetype": resource.media_type,
-            "description": resource.description,
-            "hash": resource.sha256,
-            "size": str(len(resource.content)),
-            **resource.extras,
-        }
+        """One ``package_revise`` that stores every file of ``resources``: CKAN validates and
+        indexes the dataset once for all of them, not once a file."""
+        held = {r["id"] for r in current.get("resources", [])}
         data: dict[str, Any] = {
             "match__id": current["id"],
             "match__metadata_modified": current["metadata_modified"],
         }
-        if any(r["id"] == rid for r in current.get("resources", [])):
-            slot = rid
-            data.update({f"update__resources__{slot}__{k}": v for k, v in fields.items()})
-        else:
-            slot = "-1"
-            data["update__resources__extend"] = json.dumps([fields], ensure_ascii=False)
-        upload = (resource.filename, io.BytesIO(resource.content))
-        return self._revise_call(data, {f"update__resources__{slot}__upload": upload})
+        added: list[dict[str, str]] = []
+        files: dict[str, tuple[str, io.BytesIO]] = {}
+        for resource in resources:
+            rid = resource_id(name, resource.filename)
+            fields = _resource_fields(rid, resource)
+            if rid in held:
+                data.update({f"update__resources__{rid}__{k}": v for k, v in fields.items()})
+            else:
+                added.append(fields)
+            # CKAN applies ``extend`` before the other keys, so a new resource's file can be
+            # addressed by its id, as an existing one's is
+            upload = (resource.filename, io.BytesIO(resource.content))
+            files[f"update__resources__{rid}__upload"] = upload
+        if added:
+            data["update__resources__extend"] = json.dumps(added, ensure_ascii=False)
+        return self._revise_call(data, files)
 
     def _revise_call(self, data: dict[str, Any], files: dict[str, Any] | None) -> dict[str, Any]:
         try:
@@ -299,6 +301,38 @@ class CkanPortal:
             _unreachable(self._url, exc)
         except ckanapi.CKANAPIError as exc:
             raise PublishError(f"CKAN {self._url} lỗi khi {action}: {exc}") from exc
+
+
+def upload_groups(
+    resources: list[PortalResource], max_bytes: int | None
+) -> list[list[PortalResource]]:
+    """``resources`` in order, in as few uploads as fit: each upload carries at most
+    ``max_bytes`` of files (CKAN's per-file limit, which a proxy in front of CKAN usually
+    applies to a whole request), and, when that limit is unknown, one file."""
+    groups: list[list[PortalResource]] = []
+    size = 0
+    for resource in resources:
+        length = len(resource.content)
+        if groups and max_bytes is not None and size + length <= max_bytes:
+            groups[-1].append(resource)
+            size += length
+        else:
+            groups.append([resource])
+            size = length
+    return groups
+
+
+def _resource_fields(rid: str, resource: PortalResource) -> dict[str, str]:
+    return {
+        "id": rid,
+        "name": resource.name,
+        "format": resource.format,
+        "mimetype": resource.media_type,
+        "description": resource.description,
+        "hash": resource.sha256,
+        "size": str(len(resource.content)),
+        **resource.extras,
+    }
 
 
 def _unreachable(url: str, exc: Exception) -> NoReturn:
