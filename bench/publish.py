@@ -420,7 +420,6 @@ def _instrumented(clock: Clock, publisher: Publisher) -> Iterator[None]:
             "build_portal_dataset",
             clock.timed("dcat", opendata.changed.build_portal_dataset),
         ),
-        (opendata.changed, "sha256_hex", clock.timed("hash", sha256_hex)),
         (opendata.portal.port, "sha256_hex", clock.timed("hash", sha256_hex)),
         (opendata.portal_dataset, "sha256_hex", clock.timed("hash", sha256_hex)),
     ]

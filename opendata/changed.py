@@ -18,7 +18,6 @@ from hub.catalogue.loader import LoadedCatalogue
 from hub.catalogue.models import DatasetEntry
 from hub.metrics import RECORDS_OUT, timed_publication
 from opendata.anonymity import require_k_anonymity
-from opendata.files import sha256_hex
 from opendata.materialise import Materialised
 from opendata.portal.port import OpenDataPortal, PortalPlan, PublishOutcome
 from opendata.portal_dataset import build_portal_dataset, content_digest, publication_files
@@ -91,7 +90,7 @@ class ChangedPublication:
             outcomes.append(outcome.action)
         RECORDS_OUT.labels(dataset=entry.id, sink="portal").inc(len(table.rows))
         self._states.record_published(description, digest, inputs.topic_offsets, now)
-        hashes = {f.filename: sha256_hex(f.content) for f in files}
+        hashes = {f.filename: f.sha256 for f in files}
         self._inputs.record(
             spec.id,
             inputs,
