@@ -1,6 +1,6 @@
 """The write path shared by every producer: validate, encode, publish; bad records to the DLQ.
 
-Its names are imported on first use (hub.lazy_names): importing one module of the package
+Its names are imported on first use (``lazy_loader.attach``): importing one module of the package
 (``hub.ingest.dead_letter`` for a DLQ entry) no longer imports the validator and, through it,
 the metrics (prometheus_client, http.server)."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hub.lazy_names import lazy_names
+import lazy_loader
 
 if TYPE_CHECKING:
     from hub.ingest.dead_letter import DeadLetter
@@ -25,15 +25,11 @@ __all__ = [
     "Violation",
 ]
 
-__getattr__ = lazy_names(
+__getattr__, __dir__, _ = lazy_loader.attach(
     __name__,
-    {
-        "DatasetWriter": "hub.ingest.writer",
-        "DeadLetter": "hub.ingest.dead_letter",
-        "IncomingRecord": "hub.ingest.writer",
-        "IngestReport": "hub.ingest.writer",
-        "RecordValidator": "hub.ingest.validation",
-        "SourceRef": "hub.ingest.writer",
-        "Violation": "hub.ingest.validation",
+    submod_attrs={
+        "dead_letter": ["DeadLetter"],
+        "validation": ["RecordValidator", "Violation"],
+        "writer": ["DatasetWriter", "IncomingRecord", "IngestReport", "SourceRef"],
     },
 )

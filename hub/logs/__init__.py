@@ -6,7 +6,7 @@ Shared fields: ``time``, ``level``, ``logger``, ``process`` (the command), ``pid
 the code binds with ``structlog.contextvars``: ``request_id`` (the API), ``dataset``,
 ``agency``, and a record's ``topic``, ``partition`` and ``offset`` (``record_context``).
 
-Its names are imported on first use (hub.lazy_names): configuring the logs does not import
+Its names are imported on first use (``lazy_loader.attach``): configuring the logs does not import
 structlog until a line is written (hub/logs/configure.py), so ``from hub.logs import
 configure_logging`` must not import it through ``hub.logs.context`` either.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hub.lazy_names import lazy_names
+import lazy_loader
 
 if TYPE_CHECKING:
     from hub.logs.configure import LogSettings, configure_logging
@@ -24,13 +24,11 @@ if TYPE_CHECKING:
 
 __all__ = ["LogSettings", "configure_logging", "letter_context", "mask_secrets", "record_context"]
 
-__getattr__ = lazy_names(
+__getattr__, __dir__, _ = lazy_loader.attach(
     __name__,
-    {
-        "LogSettings": "hub.logs.configure",
-        "configure_logging": "hub.logs.configure",
-        "letter_context": "hub.logs.context",
-        "record_context": "hub.logs.context",
-        "mask_secrets": "hub.logs.secrets",
+    submod_attrs={
+        "configure": ["LogSettings", "configure_logging"],
+        "context": ["letter_context", "record_context"],
+        "secrets": ["mask_secrets"],
     },
 )

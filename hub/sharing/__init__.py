@@ -2,7 +2,7 @@
 the SSE stream and Kafka ACLs), and the keyed pseudonyms that let masked projections still be
 joined; the masking worker that writes ``<topic>.masked``, and its lag.
 
-Its names are imported on first use (hub.lazy_names): the catalogue's registry subjects
+Its names are imported on first use (``lazy_loader.attach``): the catalogue's registry subjects
 (``hub.sharing.catalogue_subjects``, which every hub builds) do not import the masking worker
 and its metrics."""
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hub.lazy_names import lazy_names
+import lazy_loader
 
 if TYPE_CHECKING:
     from hub.sharing.mask_lag import DatasetLag, PartitionLag, read_masking_lag
@@ -31,18 +31,12 @@ __all__ = [
     "read_masking_lag",
 ]
 
-__getattr__ = lazy_names(
+__getattr__, __dir__, _ = lazy_loader.attach(
     __name__,
-    {
-        "DatasetLag": "hub.sharing.mask_lag",
-        "PartitionLag": "hub.sharing.mask_lag",
-        "read_masking_lag": "hub.sharing.mask_lag",
-        "MaskingCounts": "hub.sharing.masked_worker",
-        "MaskingRun": "hub.sharing.masked_worker",
-        "MaskingWorker": "hub.sharing.masked_worker",
-        "Projection": "hub.sharing.masking",
-        "Projector": "hub.sharing.masking",
-        "Pseudonymiser": "hub.sharing.pseudonym",
-        "load_pseudonym_key": "hub.sharing.pseudonym",
+    submod_attrs={
+        "mask_lag": ["DatasetLag", "PartitionLag", "read_masking_lag"],
+        "masked_worker": ["MaskingCounts", "MaskingRun", "MaskingWorker"],
+        "masking": ["Projection", "Projector"],
+        "pseudonym": ["Pseudonymiser", "load_pseudonym_key"],
     },
 )
