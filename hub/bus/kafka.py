@@ -30,6 +30,10 @@ _REBALANCING = (
 """A commit refused because the group moved on to a new generation: not fatal to a member."""
 log = logging.getLogger(__name__)
 _ACK_WAIT_S = 30
+_POSITION_WAIT_MS = 5000
+"""How long the reader waits for its own position (kafka-python waits for ever by default,
+and can wait on an offset validation that never completes: dpkp/kafka-python#2677, #3106).
+A position not known by then is not the offset wanted: the reader seeks to it."""
 _T = TypeVar("_T")
 
 
@@ -38,12 +42,11 @@ def raise_from_kafka_error(exc: Exception, target: KafkaConnection | str) -> NoR
     connection (or, from older callers, the bootstrap servers alone)."""
     servers = target.bootstrap if isinstance(target, KafkaConnection) else target
     user = target.username if isinstance(target, KafkaConnection) else None
-    unreachable = (
-        kafka.errors.KafkaTimeoutError,
-        kafka.errors.KafkaConnectionError,
-        kafka.errors.RequestTimedOutError,
-    )
-    if isinstance(exc, unreachable):
+    # A retriable error (a timeout, a lost connection, a node not ready, a leader moving) is
+    # the broker being away for now: unavailable, so that callers answer 503 and retry. A
+    # topic that does not exist is retriable too for kafka-python, but it is no outage.
+    missing = (kafka.errors.UnknownTopicOrPartitionError, kafka.errors.UnknownTopicIdError)
+    if isinstance(exc, kafka.errors.RetriableError) and not isinstance(exc, missing):
         refusal = tls_refusal(target) if isinstance(target, KafkaConnection) else None
         if refusal is not None:
             raise BusUnavailable("Kafka", servers, refusal) from exc
@@ -201,7 +204,7 @@ class KafkaBus:
             if reader.assignment() != {tp}:
                 reader.assign([tp])
                 reader.seek(tp, offset)
-            elif reader.position(tp) != offset:
+            elif reader.position(tp, timeout_ms=_POSITION_WAIT_MS) != offset:
                 reader.seek(tp, offset)  # else keep what the consumer has fetched ahead
             records: list[BusRecord] = []
             wanted = min(max_records, end - offset)
