@@ -12,6 +12,8 @@ from hub.app.wiring import Hub, build_hub
 from hub.settings import KhoSettings
 from tests.paths import PROJECT_ROOT
 
+pytest_plugins = ["tests.hang_report"]
+
 SERVICES_DIR = Path(os.environ.get("KHO_SERVICES_DIR", PROJECT_ROOT / ".services"))
 
 
