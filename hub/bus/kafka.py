@@ -42,11 +42,16 @@ def raise_from_kafka_error(exc: Exception, target: KafkaConnection | str) -> NoR
     connection (or, from older callers, the bootstrap servers alone)."""
     servers = target.bootstrap if isinstance(target, KafkaConnection) else target
     user = target.username if isinstance(target, KafkaConnection) else None
-    # A retriable error (a timeout, a lost connection, a node not ready, a leader moving) is
-    # the broker being away for now: unavailable, so that callers answer 503 and retry. A
-    # topic that does not exist is retriable too for kafka-python, but it is no outage.
-    missing = (kafka.errors.UnknownTopicOrPartitionError, kafka.errors.UnknownTopicIdError)
-    if isinstance(exc, kafka.errors.RetriableError) and not isinstance(exc, missing):
+    # The client could not talk to the broker: no connection, no node ready (while a broker
+    # restarts), no answer in time. A broker's own answer, even a retriable one (its group
+    # coordinator not elected yet), stays a BusError, which callers that expect it retry.
+    unreachable = (
+        kafka.errors.KafkaTimeoutError,
+        kafka.errors.KafkaConnectionError,
+        kafka.errors.RequestTimedOutError,
+        kafka.errors.NodeNotReadyError,
+    )
+    if isinstance(exc, unreachable):
         refusal = tls_refusal(target) if isinstance(target, KafkaConnection) else None
         if refusal is not None:
             raise BusUnavailable("Kafka", servers, refusal) from exc
