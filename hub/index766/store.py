@@ -287,6 +287,16 @@ class IndexStore(IndexStoreReads):
                 sa.delete(index_offsets_table).where(index_offsets_table.c.group_id == group)
             )
 
+    def analyze(self) -> None:
+        """Refresh the planner's statistics of the states and tallies, after a drain wrote many
+        rows (a backfill, a rebuild). Until autovacuum comes round (within a minute on
+        PostgreSQL; never on SQLite) freshly filled tables have none, and the pages' queries
+        are planned as if they were empty: the unit page took 183 ms instead of 21 ms at 20k
+        dossiers. ANALYZE reads a sample, not the table (about 0.1 s at 200k dossiers)."""
+        with self.engine.begin() as conn:
+            for table in (index_dossiers_table, index_feedback_table, index_tallies_table):
+                conn.execute(sa.text(f"ANALYZE {table.name}"))
+
     def saved_offsets(self, group: str) -> dict[PartitionKey, int]:
         with self.engine.connect() as conn:
             return self.offsets(conn, group)

@@ -167,8 +167,9 @@ class IndexWorker:
         log.info("index cleared for a rebuild (group %s)", self.group)
 
     def drain(self, *, idle_timeout_s: float = 30.0) -> IndexRun:
-        """Apply everything up to the end offsets seen at the start, then stop. Gives up
-        (``drained=False``) after ``idle_timeout_s`` without a record."""
+        """Apply everything up to the end offsets seen at the start, then stop, and refresh the
+        tables' statistics if anything was applied. Gives up (``drained=False``) after
+        ``idle_timeout_s`` without a record."""
         self.prepare()
         targets = {
             (topic, partition): end
@@ -196,6 +197,8 @@ class IndexWorker:
             finally:
                 consumer.close()
         self.refresh_evidence()
+        if run.dossiers or run.feedback:
+            self._store.analyze()
         return run
 
     def run(self, stop: threading.Event, *, report_every_s: float = 30.0) -> IndexRun:

@@ -100,6 +100,14 @@ def _index_a_sample(hub: Hub, run_id: str) -> None:
     )
     run = worker.drain(idle_timeout_s=60)
     assert run.drained and run.dossiers == 24
+    with hub.engine.connect() as conn:  # the drain analysed the run's own tables
+        analysed = conn.execute(
+            sa.text(
+                "SELECT relname FROM pg_stat_user_tables"
+                " WHERE schemaname = current_schema() AND last_analyze IS NOT NULL"
+            )
+        ).scalars()
+        assert {"index766_dossiers", "index766_tallies"} <= set(analysed)
 
 
 def _rows(text: str) -> list[dict[str, str]]:

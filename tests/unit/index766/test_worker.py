@@ -9,6 +9,7 @@ import json
 
 import fastavro
 import pytest
+import sqlalchemy as sa
 
 from hub.app.wiring import Hub
 from hub.avro.wire import encode
@@ -49,6 +50,18 @@ def test_a_drain_keeps_every_dossier_and_feedback(embedded_hub: Hub) -> None:
     assert run.drained and (run.dossiers, run.feedback, run.dead_lettered) == (25, 7, 0)
     dossiers, feedbacks = index_tables(hub)
     assert len(dossiers) == 25 and len(feedbacks) == 7
+
+
+def test_a_drain_that_applied_records_leaves_the_planner_statistics(embedded_hub: Hub) -> None:
+    """After a drain the states' and tallies' tables are analysed (SQLite's ``sqlite_stat1``),
+    so that the pages' queries are not planned as if the tables were empty."""
+    hub = embedded_hub
+    publish(hub, DOSSIERS, [dossier(f"HS-{i:03d}") for i in range(12)])
+    worker(hub).drain(idle_timeout_s=IDLE)
+
+    with hub.engine.connect() as conn:
+        analysed = {row[0] for row in conn.execute(sa.text("SELECT tbl FROM sqlite_stat1"))}
+    assert {"index766_dossiers", "index766_tallies"} <= analysed
 
 
 def test_a_later_record_replaces_the_earlier_and_moves_the_dossier(embedded_hub: Hub) -> None:
