@@ -77,7 +77,9 @@ async def ingest_records(request: Request) -> Reply:
                 headers={"Idempotent-Replayed": "true"},
             )
         holding = acquired
-    writer = hub.writer(entry.id)
+    # Off the event loop: the first batch of a dataset registers its schema (a round trip to
+    # the registry, which may be down), and every other request would wait behind it.
+    writer = await run_in_threadpool(hub.writer, entry.id)
     if holding is None:
         result = await run_in_threadpool(
             ingest_batch, writer, documents, mode=mode, source_name=credential.agency

@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -19,6 +20,7 @@ from hub.auth.tokens import Role
 from hub.bus.reading import read_all
 from hub.ingest.dead_letter import DeadLetter
 from hub.settings import KhoSettings
+from tests.serving import serve_app
 
 URL = "/api/v1/datasets/tthc.dossiers/records"
 
@@ -285,3 +287,35 @@ def test_two_writers_at_once_lose_nothing(client: TestClient, hub: Hub) -> None:
     assert answers == [200] * 8
     ids = [r["dossier_id"] for r in _records_on_topic(hub)]
     assert len(ids) == 400 and len(set(ids)) == 400
+
+
+def test_a_first_batch_waiting_on_the_registry_holds_up_no_other_request(hub: Hub) -> None:
+    """A dataset's first batch registers its schema. While the registry does not answer (the
+    fault, injected by wrapping the real registry's ``register``), other requests are served:
+    the registration runs off the event loop."""
+    entered, released = threading.Event(), threading.Event()
+    register = hub.registry.register
+
+    def unanswered_register(subject: str, schema: str) -> int:
+        entered.set()
+        released.wait(20)
+        return register(subject, schema)
+
+    hub.registry.register = unanswered_register  # type: ignore[method-assign]
+    documents = dossier_documents(3, seed=5)
+    with serve_app(build_app(hub)) as base:
+        answers: list[httpx.Response] = []
+        posting = threading.Thread(
+            target=lambda: answers.append(
+                httpx.post(f"{base}{URL}", json=documents, headers=_token(hub), timeout=30)
+            )
+        )
+        posting.start()
+        try:
+            assert entered.wait(10), "the batch never asked the registry"
+            health = httpx.get(f"{base}/healthz", timeout=5)  # not behind the registration
+            assert health.status_code == 200
+        finally:
+            released.set()
+            posting.join(30)
+    assert [a.status_code for a in answers] == [200]
