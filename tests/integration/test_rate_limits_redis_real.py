@@ -300,3 +300,39 @@ def test_the_apps_shutdown_closes_its_connections_to_redis(hub: Hub) -> None:
         opened = redis_sockets() - before
     assert opened  # the limiter counted the request in Redis
     assert not redis_sockets() & opened
+
+
+def test_a_burst_of_requests_shares_a_bounded_pool_of_connections() -> None:
+    """200 requests at once through one process's limiter: each counted in Redis (the budget of
+    250 has 50 left, the 251st request is refused), over at most ``REDIS_CONNECTIONS``
+    connections (the pool keeps each one it opened until it closes), where an unbounded pool
+    opened one per request in flight."""
+    settings = KhoSettings(rate_limit_per_address="250/minute", rate_limit_storage_url=REDIS_URL)
+    address = f"203.0.113.{secrets.randbelow(250) + 1}-{secrets.token_hex(4)}"
+    before = redis_sockets()
+    unchecked_before = unchecked()
+
+    async def burst() -> tuple[list[Exceeded | None], int]:
+        limiter = RateLimiter.from_settings(settings)
+        answers: list[Exceeded | None] = [None] * 200
+
+        async def one(i: int) -> None:
+            answers[i] = await limiter.spend(scope(address))
+
+        try:
+            async with anyio.create_task_group() as requests:
+                for i in range(200):
+                    requests.start_soon(one, i)
+            opened = len(redis_sockets() - before)
+            assert [await limiter.spend(scope(address)) for _ in range(50)] == [None] * 50
+            last = await limiter.spend(scope(address))
+            assert last is not None and last.budget == "address"
+        finally:
+            await limiter.aclose()
+        return answers, opened
+
+    answers, opened = anyio.run(burst)
+    assert answers == [None] * 200
+    assert unchecked() == unchecked_before  # none passed for want of a connection
+    assert 1 <= opened <= rate_limits.REDIS_CONNECTIONS
+    assert not redis_sockets() - before  # closed with the limiter

@@ -57,6 +57,7 @@ import redis
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from redis.asyncio import BlockingConnectionPool
 from redis.asyncio import Redis as AsyncRedis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -81,6 +82,10 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # requests pass without asking Redis again.
 REDIS_TIMEOUT_S = 0.25
 STORAGE_RETRY_S = 5.0
+REDIS_CONNECTIONS = 32
+"""Connections one process keeps to Redis at most. A request finding them all busy waits up
+to ``REDIS_TIMEOUT_S`` for one (a script takes about 0.2 ms), then passes unchecked like any
+other Redis failure; without a bound, a burst of requests opened a connection each."""
 REDIS_KEY_PREFIX = "kho-rate-limits"
 # KEYS: one window per budget; ARGV: each budget's limit and window in seconds. Returns 0 when
 # the request was counted in every window, else {the 1-based budget spent, its seconds to wait}
@@ -144,12 +149,15 @@ class RateLimiter:
         self._redis: AsyncRedis | None = None
         self._spend_in_redis: AsyncScript | None = None
         if self.shared:  # nothing is connected to before the first request
-            self._redis = AsyncRedis.from_url(
+            pool = BlockingConnectionPool.from_url(
                 storage_url,
+                max_connections=REDIS_CONNECTIONS,
+                timeout=REDIS_TIMEOUT_S,
                 socket_connect_timeout=REDIS_TIMEOUT_S,
                 socket_timeout=REDIS_TIMEOUT_S,
                 retry=Retry(NoBackoff(), 0),
             )
+            self._redis = AsyncRedis.from_pool(pool)  # closed with the client
             self._spend_in_redis = self._redis.register_script(SPEND_SCRIPT)
         self._down_until = 0.0  # time.monotonic() before which Redis is not asked
         self._down = False
