@@ -117,15 +117,7 @@ def build_portal_dataset(
         distributions=tuple(_distribution(portal, name, f) for f in files),
     )
     resources = tuple(
-        PortalResource(
-            name=f.name,
-            filename=f.filename,
-            content=f.content,
-            format=f.format,
-            media_type=f.media_type,
-            description=f.description,
-            extras=ckan_resource_dcat_fields(d, licence_uri=licence_uri),
-        )
+        f.with_extras(ckan_resource_dcat_fields(d, licence_uri=licence_uri))
         for f, d in zip(files, description.distributions, strict=True)
     )
     dataset = PortalDataset(

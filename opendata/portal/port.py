@@ -3,7 +3,7 @@ exactly like this, make it so, or withdraw a dataset whose approval ended."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal, Protocol
 
@@ -35,6 +35,14 @@ class PortalResource:
         """Hashed once: the digest, the DCAT description, the portal's comparison and upload,
         and the audit entry all read it (a million-row history is 500 MB of files)."""
         return sha256_hex(self.content)
+
+    def with_extras(self, extras: dict[str, str]) -> PortalResource:
+        """The same file with other extras (its DCAT fields), and its hash, if already
+        computed, carried over rather than computed again."""
+        other = replace(self, extras=extras)
+        if "sha256" in self.__dict__:  # where cached_property keeps it
+            other.__dict__["sha256"] = self.__dict__["sha256"]
+        return other
 
 
 @dataclass(frozen=True)
