@@ -82,10 +82,29 @@ def create_tables(engine: sa.Engine) -> None:
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
             metadata.create_all(conn)
+            if conn.dialect.name == "postgresql":
+                _set_storage_parameters(conn)
     except sa.exc.OperationalError as exc:
         raise UnreachableError(
             "cơ sở dữ liệu", engine.url.render_as_string(hide_password=True), _why(exc)
         ) from exc
+
+
+def _set_storage_parameters(conn: sa.Connection) -> None:
+    """A table's declared storage parameters (``postgresql_with``, the index tallies'
+    fillfactor) set on a table made before they were declared: ``create_all`` leaves an
+    existing table as it is. The new values apply to pages written from now on."""
+    for table in metadata.tables.values():
+        declared: dict[str, object] | None = table.dialect_options["postgresql"]["with"]
+        if not declared:
+            continue
+        current = conn.execute(
+            sa.text("SELECT reloptions FROM pg_class WHERE oid = to_regclass(:name)"),
+            {"name": table.name},
+        ).scalar()
+        if not {f"{k}={v}" for k, v in declared.items()} <= set(current or ()):
+            options = ", ".join(f"{k} = {v}" for k, v in declared.items())
+            conn.execute(sa.text(f'ALTER TABLE "{table.name}" SET ({options})'))
 
 
 # What the driver's message means, for the one line a person reads (libpq's and MariaDB's

@@ -14,6 +14,7 @@ from psycopg import sql
 from rich.console import Console
 
 import hub.app.wiring  # noqa: F401 (every module's tables declared on hub.db.metadata)
+import hub.index766.tables  # noqa: F401 (the index's, declared when the index is first used)
 from bench.harness import default_admin_url, ensure_database
 from hub.db import create_engine, create_tables
 from tests.conftest import service_port
@@ -60,3 +61,31 @@ def test_processes_starting_together_all_create_the_tables(fresh_database: str) 
             "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'audit_log'"
         ).fetchone()
     assert tables == (1,)
+
+
+def test_a_table_made_before_its_fillfactor_was_declared_gets_it_at_start(
+    fresh_database: str,
+) -> None:
+    """The index tallies table of an older database has the default fillfactor (100): the next
+    start sets the declared 50; a start that finds it set changes nothing."""
+    engine = create_engine(fresh_database)
+    try:
+        create_tables(engine)
+        with psycopg.connect(fresh_database, autocommit=True) as conn:
+            conn.execute("ALTER TABLE index766_tallies RESET (fillfactor)")  # an older database
+            assert _options(conn, "index766_tallies") is None
+            create_tables(engine)
+            assert _options(conn, "index766_tallies") == ["fillfactor=50"]
+            create_tables(engine)
+            assert _options(conn, "index766_tallies") == ["fillfactor=50"]
+            assert _options(conn, "index766_dossiers") is None  # declares none
+    finally:
+        engine.dispose()
+
+
+def _options(conn: psycopg.Connection[tuple[object, ...]], table: str) -> object:
+    found = conn.execute(
+        "SELECT reloptions FROM pg_class WHERE oid = to_regclass(%s)", (table,)
+    ).fetchone()
+    assert found is not None
+    return found[0]
