@@ -3,9 +3,9 @@
 pytest-timeout fails a test that runs past its timeout and prints every thread's stack at that
 moment, in the middle of the output, which a CI log's excerpt cuts. This plugin asks the
 interpreter's own watchdog (``faulthandler``, which writes even while a thread holds the GIL)
-to dump every thread's stack into a file ``DUMP_AHEAD_S`` seconds before the timeout. The
-test's report gets the dump as a section, and the run's terminal summary, near its last lines,
-the innermost frames of each thread.
+to dump every thread's stack into a file ``DUMP_AHEAD_S`` seconds before the timeout. If the
+test then fails, its report gets the dump as a section, and the run's terminal summary, near
+its last lines, the innermost frames of each thread.
 """
 
 from __future__ import annotations
@@ -75,7 +75,10 @@ def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestR
     text = dump.read().decode("utf-8", errors="replace")
     dump.seek(0)
     dump.truncate()
-    outcome.get_result().sections.append((f"threads {DUMP_AHEAD_S} s before the timeout", text))
+    report = outcome.get_result()
+    if not report.failed:  # slow, but it finished in time: no hang to report
+        return
+    report.sections.append((f"threads {DUMP_AHEAD_S} s before the timeout", text))
     item.config.stash.setdefault(HUNG, []).append((item.nodeid, threads_in_short(text)))
 
 
