@@ -10,8 +10,9 @@ loop, without threads.
 
 The pool opens on first use in the running event loop; a server has one loop per process. A
 test that serves the app on a new loop gets a new pool. ``close`` belongs in the app's
-shutdown. A connection broken by a database restart fails its query (answered as 503) and is
-discarded, so the next request gets a fresh one.
+shutdown; a loop that ends without it closes its pool as it ends. A connection broken by a
+database restart fails its query (answered as 503) and is discarded, so the next request gets
+a fresh one.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
@@ -58,6 +59,7 @@ class AsyncPostgres:
         self._size = size
         self._pool: AsyncConnectionPool[psycopg.AsyncConnection[DictRow]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._guard: asyncio.Task[None] | None = None
         self._opening = asyncio.Lock()
 
     @asynccontextmanager
@@ -77,8 +79,10 @@ class AsyncPostgres:
     async def close(self) -> None:
         """Close the pool, if it was opened on the running loop."""
         if self._pool is not None and self._loop is asyncio.get_running_loop():
+            if self._guard is not None:
+                self._guard.cancel()  # its work is done here
             await self._pool.close()
-        self._pool = self._loop = None
+        self._pool = self._loop = self._guard = None
 
     async def _open_pool(self) -> AsyncConnectionPool[psycopg.AsyncConnection[DictRow]]:
         import psycopg
@@ -90,6 +94,7 @@ class AsyncPostgres:
             return self._pool
         if self._loop is not loop:  # first use, or a new loop: the old pool died with its loop
             self._pool, self._loop, self._opening = None, loop, asyncio.Lock()
+            self._guard = None
         async with self._opening:
             if self._pool is None:
                 pool = AsyncConnectionPool(
@@ -103,4 +108,19 @@ class AsyncPostgres:
                 )
                 await pool.open()
                 self._pool = pool
+                self._guard = loop.create_task(_closed_with_its_loop(pool), name="kho-pool-guard")
         return self._pool
+
+
+async def _closed_with_its_loop(pool: AsyncConnectionPool[Any]) -> None:
+    """Waits for ever. Cancelled with every other task when its loop shuts down without the
+    app's shutdown having closed the pool (``asyncio.run``, a test client's loop per request),
+    it closes the pool, which stops the pool's workers. Cancelling a worker is not enough: a
+    worker catches the cancellation of the task it runs (a connection being added; psycopg_pool
+    3.3's ``CLIENT_EXCEPTIONS``) and goes back to waiting for work, and the loop's shutdown then
+    waits for it for ever. CI's kill -9 crash test hung so (found with a stack dump of the hung
+    run; tests/unit/hub/test_async_postgres_loop_end.py reproduces it)."""
+    try:
+        await asyncio.get_running_loop().create_future()
+    finally:
+        await pool.close()
