@@ -39,7 +39,6 @@ from hub.ingest.idempotency import (
     IdempotencyConflict,
     StoredAnswer,
 )
-from hub.ingest.writer import DatasetWriter
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 log = logging.getLogger(__name__)
@@ -77,20 +76,34 @@ async def ingest_records(request: Request) -> Reply:
                 headers={"Idempotent-Replayed": "true"},
             )
         holding = acquired
-    # Off the event loop: the first batch of a dataset registers its schema (a round trip to
-    # the registry, which may be down), and every other request would wait behind it.
-    writer = await run_in_threadpool(hub.writer, entry.id)
     if holding is None:
-        result = await run_in_threadpool(
-            ingest_batch, writer, documents, mode=mode, source_name=credential.agency
-        )
+        result = await run_in_threadpool(_ingest, hub, entry.id, documents, mode, credential.agency)
         answer = _answer(result)
         await run_in_threadpool(_audit, hub, credential, result)
     else:
         answer = await _within(
-            hub, _complete_held(hub, holding, writer, documents, mode, credential)
+            hub, _complete_held(hub, holding, entry.id, documents, mode, credential)
         )
     return Reply(IngestAnswer.model_validate(answer.body), answer.status_code)
+
+
+def _ingest(
+    hub: Hub,
+    dataset_id: str,
+    documents: list[object],
+    mode: IngestMode,
+    source_name: str,
+    *,
+    through: BatchDelivery | None = None,
+) -> BatchResult:
+    """The batch, in a worker thread (published ``through`` one idempotent batch's view of the
+    bus, if given). The dataset's writer is made here too, off the event loop: a dataset's first
+    batch registers its schema (a round trip to the registry, which may be slow or down), and
+    every other request would wait behind it."""
+    writer = hub.writer(dataset_id)
+    if through is not None:
+        writer = writer.through(through)
+    return ingest_batch(writer, documents, mode=mode, source_name=source_name)
 
 
 def _answer(result: BatchResult) -> StoredAnswer:
@@ -105,7 +118,7 @@ def _audit(hub: Hub, credential: Credential, result: BatchResult) -> None:
 async def _complete_held(
     hub: Hub,
     holding: Holding,
-    writer: DatasetWriter,
+    dataset_id: str,
     documents: list[object],
     mode: IngestMode,
     credential: Credential,
@@ -114,7 +127,7 @@ async def _complete_held(
     audited. It fails by releasing the claim, so that a retry takes the batch over."""
     try:
         result = await run_in_threadpool(
-            _ingest_held, hub, holding, writer, documents, mode, credential.agency
+            _ingest_held, hub, holding, dataset_id, documents, mode, credential.agency
         )
     except IdempotencyConflict as exc:  # the lease lapsed and another attempt took over
         raise _conflict(exc) from exc
@@ -208,15 +221,15 @@ async def _acquire(hub: Hub, claim: Claim, fingerprint: str) -> Holding | Stored
 def _ingest_held(
     hub: Hub,
     holding: Holding,
-    writer: DatasetWriter,
+    dataset_id: str,
     documents: list[object],
     mode: IngestMode,
     source_name: str,
 ) -> BatchResult:
-    """The batch under its Idempotency-Key: tagged, its lease renewed while it runs."""
+    """``_ingest`` under the batch's Idempotency-Key: tagged, its lease renewed while it runs."""
     delivery = BatchDelivery(hub.bus, hub.idempotency, holding, hub.topic_ends)
     with hub.idempotency.kept_alive(holding):
-        return ingest_batch(writer.through(delivery), documents, mode=mode, source_name=source_name)
+        return _ingest(hub, dataset_id, documents, mode, source_name, through=delivery)
 
 
 def _conflict(exc: IdempotencyConflict) -> ApiError:
